@@ -1,0 +1,86 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Right modules that ship with RightsKit. Each lives in `Plugins/<Name>Right/`, depends on
+/// `RightsKernel` only and has its own test target `Tests/<Name>RightTests/`.
+let rightModules: [String] = []
+
+let package = Package(
+    name: "RightsKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RightsKernel", targets: ["RightsKernel"]),
+        .library(name: "RightsStore", targets: ["RightsStore"]),
+        .library(name: "RightsTesting", targets: ["RightsTesting"]),
+        .library(name: "RightsCLI", targets: ["RightsCLI"]),
+        .executable(name: "rightskit", targets: ["rightskit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "RightsKernel",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "RightsStore",
+            dependencies: [
+                "RightsKernel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RightsTesting",
+            dependencies: ["RightsKernel", "RightsStore"]
+        ),
+        .target(
+            name: "RightsCLI",
+            dependencies: [
+                "RightsKernel",
+                "RightsStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "rightskit",
+            dependencies: ["RightsCLI"] + rightModules.map { Target.Dependency(stringLiteral: $0) }
+        ),
+        // A second composition root used only by the tests: registers test modules, so the CLI
+        // can be driven end to end as a real subprocess without shipping those modules.
+        .executableTarget(
+            name: "rightskit-testbed",
+            dependencies: ["RightsCLI", "RightsKernel"],
+            path: "Tests/Testbed"
+        ),
+        .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsTesting"]),
+        .testTarget(
+            name: "RightsStoreTests",
+            dependencies: ["RightsStore", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
+        .testTarget(name: "RightsCLITests", dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+    ]
+        + rightModules.map { .target(name: $0, dependencies: ["RightsKernel"], path: "Plugins/\($0)") }
+        + rightModules.map {
+            .testTarget(name: "\($0)Tests", dependencies: [.byName(name: $0), "RightsKernel", "RightsTesting"])
+        }
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

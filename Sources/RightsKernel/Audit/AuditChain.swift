@@ -1,0 +1,41 @@
+/// Checks a sequence of stored entries against their hash chain.
+///
+/// Pure logic, so every store verifies the same way: feed entries in sequence order and the
+/// recorded chain head, read the first break.
+public struct AuditChain: Sendable {
+    /// The last sequence number and hash recorded when the latest entry was appended.
+    public struct Head: Sendable, Equatable {
+        public var sequence: Int64
+        public var hash: String
+        public init(sequence: Int64, hash: String) {
+            self.sequence = sequence
+            self.hash = hash
+        }
+    }
+
+    public static func verify(_ entries: [AuditEntry], head: Head?) throws -> AuditVerification {
+        let genuine = try entries.filter { try $0.expectedHash() == $0.hash }
+        let knownHashes = Set(genuine.map(\.hash))
+        var previousHash = AuditEntry.genesisHash
+        var expectedSequence: Int64 = 1
+        for entry in entries {
+            if try entry.expectedHash() != entry.hash { return .modified(sequence: entry.sequence) }
+            if entry.sequence != expectedSequence { return .deleted(sequence: expectedSequence) }
+            if entry.previousHash != previousHash {
+                // A genuine entry whose predecessor exists elsewhere in the log was moved;
+                // one whose predecessor is nowhere was left behind by a deletion.
+                return knownHashes.contains(entry.previousHash) || entry.previousHash == AuditEntry.genesisHash
+                    ? .reordered(sequence: entry.sequence)
+                    : .deleted(sequence: entry.sequence)
+            }
+            previousHash = entry.hash
+            expectedSequence += 1
+        }
+        let last = expectedSequence - 1
+        if let head {
+            if head.sequence > last { return .cutOff(lastPresent: last, expected: head.sequence) }
+            if head.sequence == last, head.hash != previousHash { return .modified(sequence: last) }
+        }
+        return .intact(entries: entries.count)
+    }
+}

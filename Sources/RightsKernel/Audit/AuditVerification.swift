@@ -1,0 +1,28 @@
+/// The result of checking the audit chain; a break names the first entry affected.
+public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
+    /// Every entry is in place; `entries` were checked.
+    case intact(entries: Int)
+    /// The entry's content no longer matches its hash.
+    case modified(sequence: Int64)
+    /// Entries are missing before `sequence` (or at it, when nothing follows).
+    case deleted(sequence: Int64)
+    /// The entry is genuine but no longer follows the entry that precedes it.
+    case reordered(sequence: Int64)
+    /// The log ends at `lastPresent`, but the chain head records `expected` entries.
+    case cutOff(lastPresent: Int64, expected: Int64)
+
+    public var isIntact: Bool {
+        if case .intact = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .intact(let count): "audit chain intact: \(count) entries"
+        case .modified(let sequence): "entry \(sequence) was modified"
+        case .deleted(let sequence): "entry \(sequence) was deleted"
+        case .reordered(let sequence): "entry \(sequence) was reordered"
+        case .cutOff(let last, let expected): "log cut off after entry \(last) (chain head records \(expected))"
+        }
+    }
+}

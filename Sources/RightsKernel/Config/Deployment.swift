@@ -1,0 +1,95 @@
+import Foundation
+
+/// A loaded deployment: its settings and the modules it enables, built and validated.
+///
+/// Loading happens in two phases so the composition root can build the services (which need
+/// the store path) between them:
+/// ```swift
+/// let deployment = try Deployment.load(path: "config.yaml", registry: registry) { settings in
+///     try makeServices(for: settings)
+/// }
+/// ```
+public struct Deployment: Sendable {
+    public let settings: DeploymentSettings
+    public let services: Services
+    public let rights: [String: EnabledRight]
+
+    /// One enabled module with the kernel's settings for it.
+    public struct EnabledRight: Sendable {
+        public let module: any RightModule
+        public let settings: RightSettings
+    }
+
+    /// Parses, validates and instantiates; every mistake found is reported together.
+    public static func load(
+        path: String,
+        registry: ModuleRegistry,
+        services makeServices: (DeploymentSettings) throws -> Services
+    ) throws -> Deployment {
+        let root = try ConfigSection.load(path: path)
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try load(root: root, baseDirectory: base, registry: registry, services: makeServices)
+    }
+
+    /// Loads from YAML text; `file` names it in errors.
+    public static func load(
+        yaml: String,
+        file: String,
+        baseDirectory: String,
+        registry: ModuleRegistry,
+        services makeServices: (DeploymentSettings) throws -> Services
+    ) throws -> Deployment {
+        try load(root: ConfigSection.parse(yaml: yaml, file: file), baseDirectory: baseDirectory, registry: registry, services: makeServices)
+    }
+
+    private static func load(
+        root: ConfigSection,
+        baseDirectory: String,
+        registry: ModuleRegistry,
+        services makeServices: (DeploymentSettings) throws -> Services
+    ) throws -> Deployment {
+        var errors: [ConfigError] = []
+        var settings: DeploymentSettings?
+        do {
+            settings = try DeploymentSettings(root: root, baseDirectory: baseDirectory)
+        } catch {
+            errors.append(error)
+        }
+
+        var pending: [(identifier: String, type: any RightModule.Type, section: ConfigSection)] = []
+        do {
+            for (identifier, section) in try root.section("rights").sections() {
+                guard let type = registry.module(identifier) else {
+                    let hint = Spelling.closest(to: identifier, in: registry.identifiers).map { "did you mean '\($0)'? " } ?? ""
+                    let known = registry.identifiers.isEmpty ? "none are registered" : registry.identifiers.joined(separator: ", ")
+                    errors.append(ConfigError(file: root.file, line: section.line, column: section.column, keyPath: section.keyPath, message: "unknown right module; \(hint)known modules: \(known)"))
+                    continue
+                }
+                pending.append((identifier, type, section))
+            }
+        } catch {
+            errors.append(error)
+        }
+        do {
+            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "rights"])
+        } catch {
+            errors.append(error)
+        }
+        guard let settings, errors.isEmpty else { throw ConfigErrors(errors) }
+
+        let services = try makeServices(settings)
+        var rights: [String: EnabledRight] = [:]
+        for (identifier, type, section) in pending {
+            do {
+                let rightSettings = try RightSettings(section: section, module: type)
+                let module = try type.init(configuration: section, services: services)
+                try section.rejectUnknownKeys()
+                rights[identifier] = EnabledRight(module: module, settings: rightSettings)
+            } catch let error as ConfigError {
+                errors.append(error)
+            }
+        }
+        guard errors.isEmpty else { throw ConfigErrors(errors) }
+        return Deployment(settings: settings, services: services, rights: rights)
+    }
+}

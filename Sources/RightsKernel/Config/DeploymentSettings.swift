@@ -1,0 +1,115 @@
+import Foundation
+
+/// The kernel's own part of a deployment: who it is, the jurisdiction policy and the services.
+///
+/// Keys, each reported with its location when wrong:
+/// - `deployment`: `name`, `jurisdiction`, `timezone` (IANA name, default `UTC`)
+/// - `policy.deadline`: `days` (required), `business_days`, `holidays` (list of `yyyy-MM-dd`)
+/// - `policy.extension`: `days`, `business_days`: the one extension a request may get
+/// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`
+/// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
+/// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
+/// - `services.notifier`: `driver` (`outbox`)
+public struct DeploymentSettings: Sendable, Equatable {
+    public var name: String
+    public var policy: JurisdictionPolicy
+    public var store: StoreSettings
+    public var identity: OneTimeCodeVerifier.Settings
+    public var notifierDriver: String
+
+    /// Where the ledger lives.
+    public struct StoreSettings: Sendable, Equatable {
+        public enum Driver: String, Sendable, CaseIterable { case sqlite }
+        public var driver: Driver
+        /// An absolute path, resolved against the deployment file's folder.
+        public var path: String
+    }
+
+    init(root: ConfigSection, baseDirectory: String) throws(ConfigError) {
+        let deployment = try root.section("deployment")
+        name = try deployment.string("name")
+        let jurisdiction = try deployment.string("jurisdiction")
+        let zoneName = try deployment.string("timezone", default: "UTC")
+        guard let timeZone = TimeZone(identifier: zoneName) else {
+            throw deployment.invalid("timezone", "expected an IANA time zone such as Asia/Shanghai, found '\(zoneName)'")
+        }
+        try deployment.rejectUnknownKeys()
+
+        let policySection = try root.section("policy")
+        let deadline = try Self.deadline(policySection, timeZone: timeZone)
+        let repetition = try policySection.optionalSection("repeat").map(Self.repetition)
+        try policySection.rejectUnknownKeys()
+        policy = JurisdictionPolicy(jurisdiction: jurisdiction, deadline: deadline, repetition: repetition)
+
+        let services = try root.optionalSection("services")
+        let storeSection = try services?.optionalSection("store")
+        let driver = try storeSection?.choice("driver", default: StoreSettings.Driver.sqlite) ?? .sqlite
+        let rawPath = try storeSection?.string("path", default: "data/rightskit.sqlite") ?? "data/rightskit.sqlite"
+        try storeSection?.rejectUnknownKeys()
+        let path = rawPath.hasPrefix("/") ? rawPath : URL(fileURLWithPath: baseDirectory).appendingPathComponent(rawPath).path
+        store = StoreSettings(driver: driver, path: path)
+
+        let identitySection = try services?.optionalSection("identity")
+        let defaults = OneTimeCodeVerifier.Settings()
+        let ttl = try identitySection?.int("code_ttl_seconds", default: Int(defaults.codeLifetime)) ?? Int(defaults.codeLifetime)
+        let attempts = try identitySection?.int("max_attempts", default: defaults.maxAttempts) ?? defaults.maxAttempts
+        let digits = try identitySection?.int("code_digits", default: defaults.digits) ?? defaults.digits
+        if let identitySection {
+            guard ttl >= 30 else { throw identitySection.invalid("code_ttl_seconds", "expected at least 30 seconds, found \(ttl)") }
+            guard attempts >= 1 else { throw identitySection.invalid("max_attempts", "expected at least 1, found \(attempts)") }
+            guard (4...10).contains(digits) else { throw identitySection.invalid("code_digits", "expected 4 to 10 digits, found \(digits)") }
+            try identitySection.rejectUnknownKeys()
+        }
+        identity = OneTimeCodeVerifier.Settings(codeLifetime: TimeInterval(ttl), maxAttempts: attempts, digits: digits)
+
+        let notifierSection = try services?.optionalSection("notifier")
+        notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"
+        try notifierSection?.rejectUnknownKeys()
+        try services?.rejectUnknownKeys()
+    }
+
+    private enum NotifierDriver: String, CaseIterable { case outbox }
+
+    private static func deadline(_ policy: ConfigSection, timeZone: TimeZone) throws(ConfigError) -> DeadlinePolicy {
+        let section = try policy.section("deadline")
+        let days = try section.int("days")
+        guard days > 0 else { throw section.invalid("days", "expected a positive number of days, found \(days)") }
+        let business = try section.bool("business_days", default: false)
+        let holidays = try section.strings("holidays")
+        for holiday in holidays where Timestamp.date(holiday) == nil || holiday.count != 10 {
+            throw section.invalid("holidays", "expected dates as yyyy-MM-dd, found '\(holiday)'")
+        }
+        try section.rejectUnknownKeys()
+        var extensionDays = 0
+        var extensionBusiness = business
+        if let extensionSection = try policy.optionalSection("extension") {
+            extensionDays = try extensionSection.int("days")
+            guard extensionDays > 0 else { throw extensionSection.invalid("days", "expected a positive number of days, found \(extensionDays)") }
+            extensionBusiness = try extensionSection.bool("business_days", default: business)
+            try extensionSection.rejectUnknownKeys()
+        }
+        return DeadlinePolicy(days: days, businessDays: business, extensionDays: extensionDays, extensionBusinessDays: extensionBusiness, holidays: Set(holidays), timeZone: timeZone)
+    }
+
+    private static func repetition(_ section: ConfigSection) throws(ConfigError) -> RepetitionPolicy {
+        let window = try section.int("window_days")
+        guard window > 0 else { throw section.invalid("window_days", "expected a positive number of days, found \(window)") }
+        let free = try section.int("free")
+        guard free >= 0 else { throw section.invalid("free", "expected zero or more free requests, found \(free)") }
+        let beyond = try section.choice("beyond", default: RepetitionPolicy.Beyond.refuse)
+        var fee: FeeQuote?
+        if beyond == .fee {
+            let feeSection = try section.section("fee")
+            let amount = try feeSection.decimal("amount")
+            guard amount > 0 else { throw feeSection.invalid("amount", "expected a positive amount, found \(amount)") }
+            let currency = try feeSection.string("currency")
+            guard currency.count == 3, currency.allSatisfy(\.isUppercase) else {
+                throw feeSection.invalid("currency", "expected an ISO 4217 code such as CNY, found '\(currency)'")
+            }
+            try feeSection.rejectUnknownKeys()
+            fee = FeeQuote(amount: amount, currency: currency)
+        }
+        try section.rejectUnknownKeys()
+        return RepetitionPolicy(windowDays: window, free: free, beyond: beyond, fee: fee)
+    }
+}

@@ -1,0 +1,39 @@
+public import Logging
+
+/// What a module sees while it handles one request: the services, the category holds that
+/// narrow the request, and a journal that makes each step run exactly once.
+public struct HandlingContext: Sendable {
+    public let services: Services
+    /// Holds on data categories that apply to this subject; the module leaves those categories
+    /// out and cites each hold's ground in its outcome.
+    public let categoryHolds: [Hold]
+    /// A logger carrying the request id as metadata.
+    public let logger: Logger
+    let requestID: RequestID
+
+    public init(requestID: RequestID, services: Services, categoryHolds: [Hold], logger: Logger) {
+        self.requestID = requestID
+        self.services = services
+        self.categoryHolds = categoryHolds
+        self.logger = logger
+    }
+
+    /// Runs `body` once for this request; if the step already completed (the process was
+    /// interrupted after it), returns the journalled result without running it again.
+    public func step<Result: Codable & Sendable>(
+        _ name: String,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        if let recorded = try await services.ledger.journalledResult(of: name, request: requestID) {
+            return try CanonicalJSON.decode(Result.self, from: recorded)
+        }
+        let result = try await body()
+        try await services.ledger.journal(step: name, request: requestID, result: CanonicalJSON.encode(result))
+        return result
+    }
+
+    /// The hold that withholds `category` (or a parent category of it), if any.
+    public func hold(covering category: DataCategory) -> Hold? {
+        categoryHolds.first { hold in hold.category.map { category.isWithin($0) } ?? false }
+    }
+}

@@ -1,0 +1,40 @@
+public import Logging
+
+/// The shared services a module receives at construction; tests swap any of them.
+public struct Services: Sendable {
+    /// Requests, their state and their step journal.
+    public var ledger: any RequestLedger
+    /// Where the organisation's personal data lives.
+    public var data: any PersonalDataService
+    /// The append-only, hash-chained audit log.
+    public var audit: any AuditLog
+    /// Legal holds and other exception grounds (clause 5.11).
+    public var exceptions: any ExceptionChecks
+    /// Identity verification before processing (clause 5.10).
+    public var identity: any IdentityVerifier
+    /// Outbound messages to subjects and requesters.
+    public var notifier: any Notifier
+    /// The time, settable in tests.
+    public var clock: any WallClock
+    public var logger: Logger
+
+    public init(
+        ledger: any RequestLedger,
+        data: any PersonalDataService,
+        audit: any AuditLog,
+        exceptions: any ExceptionChecks,
+        identity: any IdentityVerifier,
+        notifier: any Notifier,
+        clock: any WallClock,
+        logger: Logger
+    ) {
+        self.ledger = ledger
+        self.data = data
+        self.audit = audit
+        self.exceptions = exceptions
+        self.identity = identity
+        self.notifier = notifier
+        self.clock = clock
+        self.logger = logger
+    }
+}

@@ -1,0 +1,26 @@
+/// Why the pipeline refused an operation; says what and never echoes personal data.
+public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case rightNotEnabled = "right-not-enabled"
+        case requestNotFound = "request-not-found"
+        case requesterNotAccepted = "requester-not-accepted"
+        case invalidRequest = "invalid-request"
+        case illegalTransition = "illegal-transition"
+        case verificationFailed = "verification-failed"
+        case extensionRefused = "extension-refused"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    static func from(_ error: LifecycleError) -> PipelineError {
+        PipelineError(.illegalTransition, error.description)
+    }
+}

@@ -1,0 +1,28 @@
+/// A new request as a requester files it, before the kernel accepts it.
+public struct RequestIntake: Sendable, Equatable {
+    public var right: String
+    public var subject: SubjectIdentity
+    public var requester: RequesterRole
+    /// Where codes and the outcome go when the requester is not the subject; the subject's own
+    /// identity otherwise.
+    public var contact: SubjectIdentity?
+    /// A reference for a non-subject requester (an agent id, a proof-of-relationship document id).
+    public var requesterReference: String?
+    public var parameters: [String: String]
+
+    public init(
+        right: String,
+        subject: SubjectIdentity,
+        requester: RequesterRole = .subject,
+        contact: SubjectIdentity? = nil,
+        requesterReference: String? = nil,
+        parameters: [String: String] = [:]
+    ) {
+        self.right = right
+        self.subject = subject
+        self.requester = requester
+        self.contact = contact
+        self.requesterReference = requesterReference
+        self.parameters = parameters
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// How long the organisation has to respond, counted in the deployment's timezone.
+///
+/// The day of receipt is day 0; the response is due by the end of the last counted day. In
+/// business days, Saturdays, Sundays and the listed holidays are not counted.
+public struct DeadlinePolicy: Sendable, Equatable {
+    public var days: Int
+    public var businessDays: Bool
+    /// Days added once, with a recorded reason (GDPR Art. 12(3), CCPA §1798.130).
+    public var extensionDays: Int
+    public var extensionBusinessDays: Bool
+    /// Non-working days as `yyyy-MM-dd` in the deployment's timezone.
+    public var holidays: Set<String>
+    public var timeZone: TimeZone
+
+    public init(
+        days: Int,
+        businessDays: Bool = false,
+        extensionDays: Int = 0,
+        extensionBusinessDays: Bool = false,
+        holidays: Set<String> = [],
+        timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current
+    ) {
+        self.days = days
+        self.businessDays = businessDays
+        self.extensionDays = extensionDays
+        self.extensionBusinessDays = extensionBusinessDays
+        self.holidays = holidays
+        self.timeZone = timeZone
+    }
+
+    /// The instant a request received at `received` falls due: the last moment of the final day.
+    public func due(receivedAt received: Date) -> Date {
+        endOfDay(adding: days, businessDays: businessDays, toDayOf: received)
+    }
+
+    /// The deadline after the one extension, counted from the current due date.
+    public func extended(_ due: Date) -> Date {
+        endOfDay(adding: extensionDays, businessDays: extensionBusinessDays, toDayOf: due)
+    }
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+
+    private func endOfDay(adding count: Int, businessDays: Bool, toDayOf instant: Date) -> Date {
+        let calendar = calendar
+        var day = calendar.startOfDay(for: instant)
+        var remaining = count
+        while remaining > 0 {
+            day = calendar.date(byAdding: .day, value: 1, to: day) ?? day.addingTimeInterval(86_400)
+            if !businessDays || isWorkingDay(day, calendar: calendar) { remaining -= 1 }
+        }
+        let nextDay = calendar.date(byAdding: .day, value: 1, to: day) ?? day.addingTimeInterval(86_400)
+        return nextDay.addingTimeInterval(-1)
+    }
+
+    private func isWorkingDay(_ day: Date, calendar: Calendar) -> Bool {
+        if calendar.isDateInWeekend(day) { return false }
+        let parts = calendar.dateComponents([.year, .month, .day], from: day)
+        let key = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        return !holidays.contains(key)
+    }
+}

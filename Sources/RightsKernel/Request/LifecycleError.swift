@@ -1,0 +1,10 @@
+/// A transition the request lifecycle does not allow.
+public struct LifecycleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let request: RequestID
+    public let from: RequestState
+    public let to: RequestState
+
+    public var description: String {
+        "request \(request) cannot move from \(from.rawValue) to \(to.rawValue)"
+    }
+}
