@@ -55,13 +55,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "rightskit",
-            dependencies: ["RightsCLI"] + rightModules.map { Target.Dependency(stringLiteral: $0) }
+            dependencies: ["RightsCLI", "RightsKernel", .product(name: "Logging", package: "swift-log")] + rightModules.map { Target.Dependency(stringLiteral: $0) }
         ),
         // A second composition root used only by the tests: registers test modules, so the CLI
         // can be driven end to end as a real subprocess without shipping those modules.
         .executableTarget(
             name: "rightskit-testbed",
-            dependencies: ["RightsCLI", "RightsKernel"],
+            dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Testbed"
         ),
         .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsTesting"]),

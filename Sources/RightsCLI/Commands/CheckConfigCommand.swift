@@ -1,0 +1,26 @@
+import Foundation
+import ArgumentParser
+import Logging
+import RightsKernel
+import RightsStore
+
+/// `rightskit check-config`: validates a deployment without touching its store.
+struct CheckConfigCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a deployment file; exits 3 on any mistake.")
+
+    @OptionGroup var options: DeploymentOptions
+
+    func run(registry: ModuleRegistry) async throws {
+        let deployment = try options.loading {
+            try Deployment.load(path: options.config, registry: registry) { settings in
+                try SQLiteStore.inMemory().services(identity: settings.identity, logger: Logger(label: "rightskit.check"))
+            }
+        }
+        let rights = deployment.rights.keys.sorted()
+        if options.json {
+            try Output.json(["file": options.config, "deployment": deployment.settings.name, "jurisdiction": deployment.settings.policy.jurisdiction, "rights": rights.joined(separator: ",")])
+        } else {
+            Output.line("\(options.config): OK: \(deployment.settings.name) (\(deployment.settings.policy.jurisdiction)), rights: \(rights.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import ArgumentParser
+import RightsKernel
+import RightsStore
+
+/// `rightskit approve`: settles a fee or approves a reviewed request, then carries it out.
+struct ApproveCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a request waiting for a fee or a review.")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+    @Option(name: .customLong("operator"), help: "Who approves.") var operatorName: String = "operator"
+
+    func run(registry: ModuleRegistry) async throws {
+        let id = try requestID(id)
+        let deployment = try options.open(registry)
+        let request = try await mapped { try await deployment.pipeline.approve(id, operator: operatorName) }
+        try Output.show(request, json: options.json)
+    }
+}
+
+/// `rightskit deny`: refuses a request, citing a ground.
+struct DenyCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a request, citing a ground.")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+    @Option(help: "The ground: \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", ")).") var ground: String
+    @Option(help: "A note for the requester.") var note: String?
+    @Option(name: .customLong("operator"), help: "Who denies.") var operatorName: String = "operator"
+
+    func run(registry: ModuleRegistry) async throws {
+        let id = try requestID(id)
+        guard let ground = DenialGround.kernel(ground) else {
+            throw ValidationError("--ground must be one of \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", "))")
+        }
+        let deployment = try options.open(registry)
+        let request = try await mapped { try await deployment.pipeline.deny(id, ground: ground, operator: operatorName, note: note) }
+        try Output.show(request, json: options.json)
+    }
+}
+
+/// `rightskit extend`: extends a deadline once, with a reason.
+struct ExtendCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "extend", abstract: "Extend a request's deadline once, with a reason.")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+    @Option(help: "Why more time is needed; sent to the requester.") var reason: String
+    @Option(name: .customLong("operator"), help: "Who extends.") var operatorName: String = "operator"
+
+    func run(registry: ModuleRegistry) async throws {
+        let id = try requestID(id)
+        let deployment = try options.open(registry)
+        let request = try await mapped { try await deployment.pipeline.extend(id, reason: reason, operator: operatorName) }
+        try Output.show(request, json: options.json)
+    }
+}
+
+/// `rightskit review`: routes a request to manual review before it is carried out.
+struct ReviewCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "review", abstract: "Route a request to manual review.")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+    @Option(name: .customLong("operator"), help: "Who routes it.") var operatorName: String = "operator"
+
+    func run(registry: ModuleRegistry) async throws {
+        let id = try requestID(id)
+        let deployment = try options.open(registry)
+        let request = try await mapped { try await deployment.pipeline.requestReview(id, operator: operatorName) }
+        try Output.show(request, json: options.json)
+    }
+}
+
+/// `rightskit cancel`: withdraws a request that has not started.
+struct CancelCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a request that has not started.")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+
+    func run(registry: ModuleRegistry) async throws {
+        let id = try requestID(id)
+        let deployment = try options.open(registry)
+        let request = try await mapped { try await deployment.pipeline.cancel(id, actor: "requester") }
+        try Output.show(request, json: options.json)
+    }
+}
+
+/// `rightskit resume`: finishes requests a stopped process left verified or in progress.
+struct ResumeCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Finish requests that an interrupted process left unfinished.")
+
+    @OptionGroup var options: DeploymentOptions
+
+    func run(registry: ModuleRegistry) async throws {
+        let deployment = try options.open(registry)
+        let finished = try await deployment.pipeline.resumeInterrupted()
+        if options.json { return try Output.json(finished) }
+        Output.line("resumed \(finished.count) request(s)")
+        for request in finished { Output.line("\(request.id)  \(request.state.rawValue)") }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RightsKernel
+import RightsStore
+
+/// Options every deployment command takes.
+struct DeploymentOptions: ParsableArguments {
+    @Option(name: .long, help: "The deployment file.")
+    var config: String = "config.yaml"
+
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+
+    /// Loads the deployment against its real store; configuration mistakes exit with status 3.
+    func open(_ registry: ModuleRegistry) throws -> OpenDeployment {
+        var store: SQLiteStore?
+        let deployment = try loading {
+            try Deployment.load(path: config, registry: registry) { settings in
+                let opened = try SQLiteStore(path: settings.store.path)
+                store = opened
+                return opened.services(identity: settings.identity, logger: Logger(label: "rightskit"))
+            }
+        }
+        guard let store else { throw CommandFailure(.failure, "the store was not opened") }
+        return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
+    }
+
+    /// Turns configuration errors into their located report and exit status 3.
+    func loading<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let errors as ConfigErrors {
+            throw CommandFailure(.invalidConfiguration, errors.description)
+        } catch let error as ConfigError {
+            throw CommandFailure(.invalidConfiguration, error.description)
+        }
+    }
+}
+
+/// A loaded deployment and the store behind it.
+struct OpenDeployment {
+    let pipeline: RequestPipeline
+    let store: SQLiteStore
+}
+
+/// Maps kernel errors to exit statuses.
+func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
+    do {
+        return try await body()
+    } catch let error as PipelineError {
+        switch error.code {
+        case .requestNotFound: throw CommandFailure(.notFound, error.message)
+        default: throw CommandFailure(.refused, error.message)
+        }
+    }
+}
+
+/// Parses a request id argument.
+func requestID(_ text: String) throws -> RequestID {
+    guard let id = RequestID(text) else { throw ValidationError("'\(text)' is not a request id (a UUID)") }
+    return id
+}
+
+/// Parses `kind:value`.
+func identity(_ text: String, option: String) throws -> SubjectIdentity {
+    guard let identity = SubjectIdentity(parsing: text) else {
+        throw ValidationError("\(option) expects kind:value, such as email:li.wei@example.cn")
+    }
+    return identity
+}

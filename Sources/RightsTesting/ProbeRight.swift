@@ -1,0 +1,67 @@
+import Foundation
+import RightsKernel
+
+/// A minimal right module for exercising the kernel pipeline in tests: it runs a configurable
+/// number of journalled steps, withholds categories under hold, and can be told to deny.
+///
+/// Keys: `steps` (1 or more, default 2), `trace` (a file each step execution appends a line to,
+/// so tests can count executions across processes), `outcome` (`complete` or `deny`).
+///
+/// For crash tests only: with `RIGHTSKIT_PROBE_PAUSE_AFTER_STEP=N` in the environment, the
+/// module writes `RIGHTSKIT_PROBE_PAUSE_MARKER` after step N is journalled and then waits, so a
+/// test can kill the process between two steps.
+public struct ProbeRight: RightModule {
+    public static let identifier = "probe"
+    public static let summary = "Test double: journalled steps, hold narrowing, configurable outcome"
+    public static let acceptedRequesters: Set<RequesterRole> = [.subject, .agent, .guardian, .closeRelative]
+
+    enum Outcome: String, CaseIterable { case complete, deny }
+
+    let steps: Int
+    let trace: String?
+    let outcome: Outcome
+
+    public init(configuration: ConfigSection, services: Services) throws {
+        steps = try configuration.int("steps", default: 2)
+        guard steps >= 1 else { throw configuration.invalid("steps", "expected at least 1 step, found \(steps)") }
+        trace = try configuration.optionalString("trace")
+        outcome = try configuration.choice("outcome", default: Outcome.complete)
+    }
+
+    public func validate(_ request: RightRequest) throws(IntakeError) {
+        if let note = request.parameters["note"], note.count > 200 {
+            throw IntakeError(field: "note", "expected at most 200 characters")
+        }
+    }
+
+    public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
+        let environment = ProcessInfo.processInfo.environment
+        for index in 1...steps {
+            _ = try await context.step("probe.step\(index)") {
+                if let trace { try Self.append("step\(index) \(request.id)\n", to: trace) }
+                return index
+            }
+            if environment["RIGHTSKIT_PROBE_PAUSE_AFTER_STEP"] == "\(index)", let marker = environment["RIGHTSKIT_PROBE_PAUSE_MARKER"] {
+                try Self.append("paused\n", to: marker)
+                try await Task.sleep(for: .seconds(600))
+            }
+        }
+        if outcome == .deny {
+            return .denied(.impractical, message: "The probe was configured to deny.")
+        }
+        let withheld = context.categoryHolds.compactMap { hold in
+            hold.category.map { WithheldCategory(category: $0, ground: hold.ground, until: hold.expiresAt.map(Timestamp.string)) }
+        }
+        return .done("The probe ran \(steps) step(s).", withheld: withheld, references: ["steps": "\(steps)"])
+    }
+
+    static func append(_ text: String, to path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import RightsKernel
+import RightsStore
+
+/// Everything a module author needs to run requests through the real pipeline in a test:
+/// a temporary SQLite store, a settable clock and the captured outbox.
+///
+/// ```swift
+/// let harness = try RightsTestHarness(modules: [EchoRight.self], rights: "echo: {}")
+/// let request = try await harness.run(RequestIntake(right: "echo", subject: .init(kind: "email", value: "a@example.cn")))
+/// #expect(request.state == .completed)
+/// ```
+public struct RightsTestHarness: Sendable {
+    public let directory: TemporaryDirectory
+    public let clock: SettableClock
+    public let store: SQLiteStore
+    public let pipeline: RequestPipeline
+    public var services: Services { pipeline.deployment.services }
+
+    /// The jurisdiction part used when a test gives none: 15 calendar days, no repetition limit.
+    public static let defaultPolicy = """
+        deadline: { days: 15 }
+        extension: { days: 15 }
+        """
+
+    /// Builds a deployment from `rights` (the YAML under `rights:`) and `policy` (under `policy:`).
+    public init(
+        modules: [any RightModule.Type],
+        rights: String,
+        policy: String = RightsTestHarness.defaultPolicy,
+        timezone: String = "Asia/Shanghai",
+        identity: String = "{ code_ttl_seconds: 600, max_attempts: 3 }",
+        clock: SettableClock = SettableClock(),
+        data: any PersonalDataService = NoPersonalData()
+    ) throws {
+        let directory = try TemporaryDirectory()
+        let yaml = """
+            deployment: { name: test, jurisdiction: CN-PIPL, timezone: \(timezone) }
+            policy:
+            \(Self.indent(policy))
+            services:
+              store: { driver: sqlite, path: ledger.sqlite }
+              identity: \(identity)
+            rights:
+            \(Self.indent(rights))
+            """
+        try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock, data: data)
+    }
+
+    /// Builds from a whole deployment document.
+    public init(
+        yaml: String,
+        modules: [any RightModule.Type],
+        directory: TemporaryDirectory,
+        clock: SettableClock = SettableClock(),
+        data: any PersonalDataService = NoPersonalData()
+    ) throws {
+        self.directory = directory
+        self.clock = clock
+        let file = directory.file("config.yaml")
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        var store: SQLiteStore?
+        let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
+            let opened = try SQLiteStore(path: settings.store.path, clock: clock)
+            store = opened
+            return opened.services(identity: settings.identity, data: data, logger: Logger(label: "rightskit.test"))
+        }
+        guard let store else { throw HarnessError.noStore }
+        self.store = store
+        self.pipeline = RequestPipeline(deployment: deployment)
+    }
+
+    /// Messages queued for a request, oldest first.
+    public func outbox(for request: RequestID) async throws -> [OutboundMessage] {
+        try await store.outbox(request: request).map(\.message)
+    }
+
+    /// The newest one-time code sent for a request, read from the outbox like a subject would.
+    public func latestCode(for request: RequestID) async throws -> String? {
+        guard let message = try await outbox(for: request).last(where: { $0.kind == "verification-code" }) else { return nil }
+        return Self.code(in: message.body)
+    }
+
+    /// Submits, verifies with the code from the outbox and returns the request as saved.
+    public func run(_ intake: RequestIntake) async throws -> RightRequest {
+        let submitted = try await pipeline.submit(intake)
+        guard submitted.state == .awaitingVerification else { return submitted }
+        guard let code = try await latestCode(for: submitted.id) else { throw HarnessError.noCode(submitted.id) }
+        return try await pipeline.verify(submitted.id, code: code)
+    }
+
+    /// The first run of digits in a message body.
+    public static func code(in body: String) -> String? {
+        let digits = body.split(whereSeparator: { !$0.isNumber }).first { $0.count >= 4 }
+        return digits.map { String($0) }
+    }
+
+    private static func indent(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// A harness that could not be built or driven.
+public enum HarnessError: Error {
+    case noStore
+    case noCode(RequestID)
+}
