@@ -64,7 +64,7 @@ let package = Package(
             dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")],
             path: "Tests/Testbed"
         ),
-        .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsTesting"]),
+        .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RightsStoreTests",
             dependencies: ["RightsStore", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]
