@@ -30,7 +30,7 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
     }
 
     public func challenge(_ request: RightRequest) async throws {
-        guard let recipient = request.subject else { return }
+        guard let recipient = request.contact ?? request.subject else { return }
         var generator = SystemRandomNumberGenerator()
         let code = (0..<settings.digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }

@@ -30,7 +30,7 @@ public struct RequestPipeline: Sendable {
             throw PipelineError(.requesterNotAccepted, "a \(intake.requester.rawValue) cannot file '\(intake.right)' requests")
         }
         if intake.requester != .subject, (intake.requesterReference ?? "").isEmpty {
-            throw PipelineError(.invalidRequest, "requester_reference: a \(intake.requester.rawValue) must give a reference to their authority")
+            throw PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role \(intake.requester.rawValue) need a reference to their authority")
         }
         let now = services.clock.now
         var request = RightRequest(

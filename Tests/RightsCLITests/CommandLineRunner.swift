@@ -1,0 +1,83 @@
+import Foundation
+import RightsTesting
+
+/// Runs the `rightskit-testbed` executable (the real CLI with the probe module) as a subprocess.
+struct CommandLineRunner {
+    struct Result {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    let directory: TemporaryDirectory
+
+    /// The testbed binary, built next to the test bundle.
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["RIGHTSKIT_TESTBED"] { return URL(fileURLWithPath: path) }
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = testBinary.deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("rightskit-testbed")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return testBinary.deletingLastPathComponent().appendingPathComponent("rightskit-testbed")
+    }
+
+    init(config: String) throws {
+        directory = try TemporaryDirectory(prefix: "rightskit-cli")
+        try config.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the command and returns the running process, its output going to files.
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, URL, URL) {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let id = UUID().uuidString
+        let out = URL(fileURLWithPath: directory.file("out-\(id)")), err = URL(fileURLWithPath: directory.file("err-\(id)"))
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Runs the command to completion.
+    func run(_ arguments: String..., environment: [String: String] = [:]) async throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment)
+        await Self.waitForExit(process)
+        return Result(
+            status: process.terminationStatus,
+            output: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            errors: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        )
+    }
+
+    static func waitForExit(_ process: Process) async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// Decodes the JSON a `--json` command printed.
+    func json(_ result: Result) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(result.output.utf8))
+    }
+}
+
+/// The deployment the CLI tests run: the probe module behind one-time codes.
+func probeDeployment(probe: String = "{ steps: 2 }") -> String {
+    """
+    deployment: { name: cli-test, jurisdiction: CN-PIPL, timezone: Asia/Shanghai }
+    policy:
+      deadline: { days: 15, business_days: true }
+      extension: { days: 15 }
+    services:
+      store: { driver: sqlite, path: data/ledger.sqlite }
+      identity: { code_ttl_seconds: 600, max_attempts: 3 }
+    rights:
+      probe: \(probe)
+    """
+}

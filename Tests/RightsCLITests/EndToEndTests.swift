@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import RightsTesting
+import Testing
+
+@Suite("A request end to end through the CLI, as a real subprocess")
+struct EndToEndTests {
+    @Test func submitVerifyCompleteStatusAndAudit() async throws {
+        let cli = try CommandLineRunner(config: probeDeployment())
+        #expect(try await cli.run("check-config").status == 0)
+
+        let submitted = try await cli.run("submit", "--right", "probe", "--subject", "email:li.wei@example.cn", "--json")
+        #expect(submitted.status == 0, "\(submitted.errors)")
+        let request = try #require(try cli.json(submitted) as? [String: Any])
+        let id = try #require(request["id"] as? String)
+        #expect(request["state"] as? String == "awaitingVerification")
+
+        let outbox = try await cli.run("outbox", "--request", id, "--json")
+        let messages = try #require(try cli.json(outbox) as? [[String: Any]])
+        let body = try #require((messages.first?["message"] as? [String: Any])?["body"] as? String)
+        let code = try #require(RightsTestHarness.code(in: body))
+
+        let wrong = try await cli.run("verify", id, "--code", code == "000000" ? "111111" : "000000")
+        #expect(wrong.status == 5)
+        #expect(wrong.errors.contains("wrong code; 2 attempt(s) left"))
+
+        let verified = try await cli.run("verify", id, "--code", code)
+        #expect(verified.status == 0, "\(verified.errors)")
+
+        let status = try await cli.run("status", id, "--json")
+        let final = try #require(try cli.json(status) as? [String: Any])
+        #expect(final["state"] as? String == "completed")
+        #expect((final["outcome"] as? [String: Any])?["message"] as? String == "The probe ran 2 step(s).")
+        #expect(final["subject"] == nil, "the finished request keeps no identity")
+
+        let human = try await cli.run("status", id)
+        #expect(human.output.contains("state:     completed"))
+        #expect(!human.output.contains("li.wei"))
+
+        let audit = try await cli.run("audit", "verify")
+        #expect(audit.status == 0)
+        #expect(audit.output.contains("audit chain intact"))
+
+        let listed = try await cli.run("requests", "--state", "completed")
+        #expect(listed.output.contains(id))
+    }
+
+    @Test func exitCodesAreMeaningful() async throws {
+        let cli = try CommandLineRunner(config: probeDeployment())
+        let unknown = try await cli.run("status", "6f1c1f36-5a0e-4c36-9a52-1e0c3a7f6a11")
+        #expect(unknown.status == 4)
+        let notEnabled = try await cli.run("submit", "--right", "erasure", "--subject", "email:a@example.cn")
+        #expect(notEnabled.status == 5)
+        #expect(notEnabled.errors.contains("not enabled"))
+        let badSubject = try await cli.run("submit", "--right", "probe", "--subject", "li.wei")
+        #expect(badSubject.status != 0)
+        #expect(badSubject.errors.contains("kind:value"))
+        let badID = try await cli.run("status", "not-a-uuid")
+        #expect(badID.status != 0)
+    }
+
+    @Test func checkConfigReportsLocatedMistakesAndExitsNonZero() async throws {
+        let cli = try CommandLineRunner(config: probeDeployment(probe: "{ stpes: 2 }").replacingOccurrences(of: "days: 15, business", with: "days: -1, business"))
+        let result = try await cli.run("check-config")
+        #expect(result.status == 3)
+        #expect(result.errors.contains("config.yaml:3:21: policy.deadline.days: expected a positive number of days, found -1"))
+        // The module section is checked once the kernel settings are valid.
+        let fixed = try CommandLineRunner(config: probeDeployment(probe: "{ stpes: 2 }"))
+        let second = try await fixed.run("check-config")
+        #expect(second.status == 3)
+        #expect(second.errors.contains("config.yaml:9:12: rights.probe.stpes: unknown key (did you mean 'steps'?)"))
+        let missing = try await fixed.run("check-config", "--config", "nowhere.yaml")
+        #expect(missing.status == 3)
+    }
+
+    @Test func modulesListsWhatTheBuildKnows() async throws {
+        let cli = try CommandLineRunner(config: probeDeployment())
+        let result = try await cli.run("modules", "--json")
+        let modules = try #require(try cli.json(result) as? [[String: Any]])
+        #expect(modules.map { $0["identifier"] as? String } == ["probe"])
+        #expect(modules.first?["enabled"] as? Bool == true)
+    }
+
+    @Test func holdsFromTheCommandLineDenyWithTheirGround() async throws {
+        let cli = try CommandLineRunner(config: probeDeployment())
+        let added = try await cli.run("hold", "add", "--subject", "email:li.wei@example.cn", "--ground", "criminal-investigation", "--authority", "Case 2026-117")
+        #expect(added.status == 0, "\(added.errors)")
+        let badGround = try await cli.run("hold", "add", "--subject", "email:x@example.cn", "--ground", "because", "--authority", "x")
+        #expect(badGround.status != 0)
+
+        let submitted = try await cli.run("submit", "--right", "probe", "--subject", "email:LI.WEI@example.cn", "--json")
+        let id = try #require((try cli.json(submitted) as? [String: Any])?["id"] as? String)
+        let outbox = try await cli.run("outbox", "--request", id, "--json")
+        let body = try #require(((try cli.json(outbox) as? [[String: Any]])?.first?["message"] as? [String: Any])?["body"] as? String)
+        let verified = try await cli.run("verify", id, "--code", try #require(RightsTestHarness.code(in: body)))
+        #expect(verified.output.contains("state:     denied"))
+        #expect(verified.output.contains("ground:    criminal-investigation"))
+
+        let list = try await cli.run("hold", "list")
+        #expect(list.output.contains("active  criminal-investigation"))
+        #expect(!list.output.contains("li.wei"))
+        #expect(try await cli.run("hold", "remove", "1").status == 0)
+        #expect(try await cli.run("hold", "remove", "1").status == 4)
+    }
+
+    @Test func anAuditTamperingFailsVerifyWithItsEntry() async throws {
+        let cli = try CommandLineRunner(config: probeDeployment())
+        _ = try await cli.run("submit", "--right", "probe", "--subject", "email:li.wei@example.cn")
+        let raw = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))
+        try await raw.write { db in try db.execute(sql: "UPDATE audit_entries SET action = 'request.cancelled' WHERE seq = 1") }
+        let result = try await cli.run("audit", "verify")
+        #expect(result.status == 6)
+        #expect(result.output.contains("entry 1 was modified"))
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("The kernel pipeline: intake, extension, review, operators and minimisation")
+struct PipelineTests {
+    let subject = SubjectIdentity(kind: "email", value: "li.wei@example.cn")
+
+    func harness(_ rights: String = "probe: {}") throws -> RightsTestHarness {
+        try RightsTestHarness(modules: [ProbeRight.self], rights: rights)
+    }
+
+    @Test func aRightNotEnabledIsRefusedNamingTheEnabledOnes() async throws {
+        let harness = try harness()
+        do {
+            _ = try await harness.pipeline.submit(RequestIntake(right: "erasure", subject: subject))
+            Issue.record("accepted a right that is not enabled")
+        } catch let error as PipelineError {
+            #expect(error.code == .rightNotEnabled)
+            #expect(error.message.contains("enabled: probe"))
+        }
+    }
+
+    @Test func aNonSubjectRequesterMustGiveTheirAuthority() async throws {
+        let harness = try harness()
+        await #expect(throws: PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role agent need a reference to their authority")) {
+            try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent))
+        }
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent, contact: SubjectIdentity(kind: "email", value: "agent@privacy-agent.example"), requesterReference: "agent-42"))
+        // The code goes to the agent's contact, not the subject.
+        #expect(try await harness.outbox(for: request.id).first?.recipient.value == "agent@privacy-agent.example")
+    }
+
+    @Test func moduleIntakeValidationRejectsBeforeAnythingIsRecorded() async throws {
+        let harness = try harness()
+        await #expect(throws: PipelineError.self) {
+            try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["note": String(repeating: "x", count: 201)]))
+        }
+        #expect(try await harness.store.requests(RequestQuery()).isEmpty)
+        #expect(try await harness.store.verify() == .intact(entries: 0))
+    }
+
+    @Test func theDeadlineComesFromTheJurisdictionPolicy() async throws {
+        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 10, business_days: true }")
+        // The harness clock starts on Monday 2026-11-30 09:00 UTC (17:00 in Shanghai).
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
+        #expect(Timestamp.string(request.dueAt) == "2026-12-14T15:59:59.000Z")
+    }
+
+    @Test func aDeadlineExtendsOnceWithAReason() async throws {
+        let harness = try harness()
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "  ", operator: "dpo") }
+        let extended = try await harness.pipeline.extend(request.id, reason: "Records are on archived systems", operator: "dpo")
+        #expect(extended.dueAt == harness.pipeline.deployment.settings.policy.deadline.extended(request.dueAt))
+        #expect(extended.dueAt > request.dueAt)
+        #expect(extended.extensionReason == "Records are on archived systems")
+        await #expect(throws: PipelineError(.extensionRefused, "request \(request.id) was already extended once")) {
+            try await harness.pipeline.extend(request.id, reason: "again", operator: "dpo")
+        }
+        #expect(try await harness.outbox(for: request.id).contains { $0.kind == "extension" })
+        #expect(try await harness.store.entries(for: request.id).contains { $0.event.action == "deadline.extended" })
+    }
+
+    @Test func aPolicyWithoutExtensionRefusesOne() async throws {
+        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 15 }")
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "busy", operator: "dpo") }
+    }
+
+    @Test func anOperatorRoutesARequestToReviewAndDeniesItWithAGround() async throws {
+        let harness = try harness()
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
+        _ = try await harness.pipeline.requestReview(request.id, operator: "dpo")
+        let code = try #require(try await harness.latestCode(for: request.id))
+        let verified = try await harness.pipeline.verify(request.id, code: code)
+        #expect(verified.state == .awaitingReview)
+        let denied = try await harness.pipeline.deny(request.id, ground: .seriousHarmToOthers, operator: "dpo")
+        #expect(denied.state == .denied)
+        #expect(denied.outcome?.ground == .seriousHarmToOthers)
+        #expect(try await harness.store.entries(for: request.id).last?.event.actor == "operator:dpo")
+    }
+
+    @Test func aRightConfiguredForReviewWaitsForApproval() async throws {
+        let harness = try harness("probe: { review: true }")
+        let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
+        #expect(request.state == .awaitingReview)
+        #expect(try await harness.pipeline.approve(request.id, operator: "dpo").state == .completed)
+    }
+
+    @Test func operatorActionsOnFinishedRequestsAreRefused() async throws {
+        let harness = try harness()
+        let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
+        #expect(request.state == .completed)
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.approve(request.id, operator: "dpo") }
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.deny(request.id, ground: .otherLaw, operator: "dpo") }
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.cancel(request.id, actor: "subject") }
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "late", operator: "dpo") }
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.requestReview(request.id, operator: "dpo") }
+        #expect(try await harness.store.request(request.id)?.state == .completed)
+    }
+
+    @Test func aRequestCanBeCancelledBeforeItStarts() async throws {
+        let harness = try harness()
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
+        let code = try #require(try await harness.latestCode(for: request.id))
+        #expect(try await harness.pipeline.cancel(request.id, actor: "subject").state == .cancelled)
+        #expect(try await harness.latestCode(for: request.id) == nil, "the code is scrubbed once the request is final")
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.verify(request.id, code: code) }
+    }
+
+    @Test func aModuleDenialIsRecordedWithItsGround() async throws {
+        let harness = try harness("probe: { outcome: deny }")
+        let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .impractical)
+    }
+
+    @Test func aFinishedRequestKeepsNoPersonalDataInTheLedger() async throws {
+        let harness = try harness()
+        let request = try await harness.run(RequestIntake(right: "probe", subject: subject, parameters: ["note": "call me on 13800138000"]))
+        #expect(request.subject == nil)
+        let database = try DatabaseQueue(path: harness.directory.file("ledger.sqlite"))
+        let (bodies, journal, audit) = try await database.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT body FROM requests"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM journal") ?? -1,
+                try String.fetchAll(db, sql: "SELECT actor || action || details FROM audit_entries")
+            )
+        }
+        for text in bodies + audit {
+            #expect(!text.contains("li.wei"))
+            #expect(!text.contains("13800138000"))
+        }
+        #expect(bodies.first?.contains(request.subjectKey.rawValue) == true, "the salted key stays so repetition and holds still match")
+        #expect(journal == 0, "the step journal goes once the request is final")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("Audit verify catches tampering done directly on the SQLite file")
+struct AuditTamperingTests {
+    /// A store with eight chained entries, and a plain SQLite connection to the same file.
+    func tamperable() async throws -> (store: SQLiteStore, raw: DatabaseQueue, directory: TemporaryDirectory) {
+        let directory = try TemporaryDirectory()
+        let clock = SettableClock()
+        let store = try SQLiteStore(path: directory.file("ledger.sqlite"), clock: clock)
+        for index in 1...8 {
+            clock.advance(by: 1)
+            try await store.append(AuditEvent(actor: "system", action: "test.event", details: ["index": "\(index)"]))
+        }
+        #expect(try await store.verify() == .intact(entries: 8))
+        return (store, try DatabaseQueue(path: directory.file("ledger.sqlite")), directory)
+    }
+
+    @Test func aModifiedEntryIsNamed() async throws {
+        let (store, raw, _) = try await tamperable()
+        try await raw.write { db in try db.execute(sql: "UPDATE audit_entries SET details = '{\"index\":\"99\"}' WHERE seq = 4") }
+        #expect(try await store.verify() == .modified(sequence: 4))
+    }
+
+    @Test func aModifiedActorIsNamed() async throws {
+        let (store, raw, _) = try await tamperable()
+        try await raw.write { db in try db.execute(sql: "UPDATE audit_entries SET actor = 'operator:mallory' WHERE seq = 7") }
+        #expect(try await store.verify() == .modified(sequence: 7))
+    }
+
+    @Test func aDeletedEntryIsNamed() async throws {
+        let (store, raw, _) = try await tamperable()
+        try await raw.write { db in try db.execute(sql: "DELETE FROM audit_entries WHERE seq = 3") }
+        #expect(try await store.verify() == .deleted(sequence: 3))
+    }
+
+    @Test func aDeletionHiddenByRenumberingIsStillCaught() async throws {
+        let (store, raw, _) = try await tamperable()
+        try await raw.write { db in
+            try db.execute(sql: "DELETE FROM audit_entries WHERE seq = 3")
+            try db.execute(sql: "UPDATE audit_entries SET seq = seq - 1 WHERE seq > 3")
+            try db.execute(sql: "UPDATE audit_head SET seq = seq - 1")
+        }
+        #expect(try await store.verify() == .deleted(sequence: 3))
+    }
+
+    @Test func reorderedEntriesAreNamed() async throws {
+        let (store, raw, _) = try await tamperable()
+        // Swap the contents of entries 5 and 6, keeping their positions.
+        try await raw.write { db in
+            try db.execute(sql: "UPDATE audit_entries SET seq = -5 WHERE seq = 5")
+            try db.execute(sql: "UPDATE audit_entries SET seq = 5 WHERE seq = 6")
+            try db.execute(sql: "UPDATE audit_entries SET seq = 6 WHERE seq = -5")
+        }
+        #expect(try await store.verify() == .reordered(sequence: 5))
+    }
+
+    @Test func aCutOffTailIsNamed() async throws {
+        let (store, raw, _) = try await tamperable()
+        try await raw.write { db in try db.execute(sql: "DELETE FROM audit_entries WHERE seq > 5") }
+        #expect(try await store.verify() == .cutOff(lastPresent: 5, expected: 8))
+    }
+
+    @Test func theChainContinuesAcrossReopening() async throws {
+        let (store, _, directory) = try await tamperable()
+        _ = store
+        let reopened = try SQLiteStore(path: directory.file("ledger.sqlite"))
+        try await reopened.append(AuditEvent(actor: "system", action: "test.after-reopen"))
+        #expect(try await reopened.verify() == .intact(entries: 9))
+    }
+}
