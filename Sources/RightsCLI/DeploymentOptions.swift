@@ -19,11 +19,21 @@ struct DeploymentOptions: ParsableArguments {
             try Deployment.load(path: config, registry: registry) { settings in
                 let opened = try SQLiteStore(path: settings.store.path)
                 store = opened
-                return opened.services(identity: settings.identity, logger: Logger(label: "rightskit"))
+                return try opened.services(for: settings, logger: Logger(label: "rightskit"))
             }
         }
         guard let store else { throw CommandFailure(.failure, "the store was not opened") }
         return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
+    }
+
+    /// Loads the deployment against an in-memory ledger, to validate or describe it without
+    /// touching its store.
+    func inspect(_ registry: ModuleRegistry) throws -> Deployment {
+        try loading {
+            try Deployment.load(path: config, registry: registry) { settings in
+                try SQLiteStore.inMemory().services(for: settings, logger: Logger(label: "rightskit.inspect"))
+            }
+        }
     }
 
     /// Turns configuration errors into their located report and exit status 3.

@@ -32,9 +32,12 @@ public struct RightsTestHarness: Sendable {
         timezone: String = "Asia/Shanghai",
         identity: String = "{ code_ttl_seconds: 600, max_attempts: 3 }",
         clock: SettableClock = SettableClock(),
-        data: any PersonalDataService = NoPersonalData()
+        dataMap: String? = nil,
+        directory: TemporaryDirectory? = nil,
+        statementLog: StatementLog? = nil
     ) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try directory ?? TemporaryDirectory()
+        let map = dataMap.map { "data_map:\n" + $0 } ?? ""
         let yaml = """
             deployment: { name: test, jurisdiction: CN-PIPL, timezone: \(timezone) }
             policy:
@@ -42,10 +45,11 @@ public struct RightsTestHarness: Sendable {
             services:
               store: { driver: sqlite, path: ledger.sqlite }
               identity: \(identity)
+            \(map)
             rights:
             \(Self.indent(rights))
             """
-        try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock, data: data)
+        try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock, statementLog: statementLog)
     }
 
     /// Builds from a whole deployment document.
@@ -54,7 +58,7 @@ public struct RightsTestHarness: Sendable {
         modules: [any RightModule.Type],
         directory: TemporaryDirectory,
         clock: SettableClock = SettableClock(),
-        data: any PersonalDataService = NoPersonalData()
+        statementLog: StatementLog? = nil
     ) throws {
         self.directory = directory
         self.clock = clock
@@ -64,12 +68,36 @@ public struct RightsTestHarness: Sendable {
         let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
             let opened = try SQLiteStore(path: settings.store.path, clock: clock)
             store = opened
-            return opened.services(identity: settings.identity, data: data, logger: Logger(label: "rightskit.test"))
+            return try opened.services(for: settings, logger: Logger(label: "rightskit.test"), statementLog: statementLog)
         }
         guard let store else { throw HarnessError.noStore }
         self.store = store
         self.pipeline = RequestPipeline(deployment: deployment)
     }
+
+    /// A harness over a generated sample business database (``SampleBusinessDatabase``) of
+    /// `subjects` subjects, with its data map.
+    public static func sample(
+        subjects: Int = 50,
+        heavyRows: Int = 0,
+        modules: [any RightModule.Type],
+        rights: String,
+        policy: String = RightsTestHarness.defaultPolicy,
+        clock: SettableClock = SettableClock(),
+        statementLog: StatementLog? = nil
+    ) throws -> RightsTestHarness {
+        let directory = try TemporaryDirectory()
+        let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
+        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+        return try RightsTestHarness(
+            modules: modules, rights: rights, policy: policy, clock: clock,
+            dataMap: SampleBusinessDatabase.dataMap(database: database, vault: vault),
+            directory: directory, statementLog: statementLog
+        )
+    }
+
+    /// The data service, when the deployment has a data map.
+    public var data: SQLiteDataService? { services.data as? SQLiteDataService }
 
     /// Messages queued for a request, oldest first.
     public func outbox(for request: RequestID) async throws -> [OutboundMessage] {

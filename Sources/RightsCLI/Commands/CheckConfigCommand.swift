@@ -11,10 +11,9 @@ struct CheckConfigCommand: DeploymentCommand {
     @OptionGroup var options: DeploymentOptions
 
     func run(registry: ModuleRegistry) async throws {
-        let deployment = try options.loading {
-            try Deployment.load(path: options.config, registry: registry) { settings in
-                try SQLiteStore.inMemory().services(identity: settings.identity, logger: Logger(label: "rightskit.check"))
-            }
+        let deployment = try options.inspect(registry)
+        for warning in (deployment.services.data as? SQLiteDataService)?.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let rights = deployment.rights.keys.sorted()
         if options.json {

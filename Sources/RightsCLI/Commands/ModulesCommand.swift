@@ -18,11 +18,7 @@ struct ModulesCommand: DeploymentCommand {
     }
 
     func run(registry: ModuleRegistry) async throws {
-        let deployment = try options.loading {
-            try Deployment.load(path: options.config, registry: registry) { settings in
-                try SQLiteStore.inMemory().services(identity: settings.identity, logger: Logger(label: "rightskit.modules"))
-            }
-        }
+        let deployment = try options.inspect(registry)
         let listings = registry.modules.map { module in
             let enabled = deployment.rights[module.identifier]
             return Listing(

@@ -162,6 +162,29 @@ public final class ConfigSection {
         return result
     }
 
+    /// Whether `key` is present with an empty value (`key:` or `key: null`).
+    public func isNull(_ key: String) -> Bool {
+        guard case .scalar(let scalar) = pairs.first(where: { $0.key == key })?.value else { return false }
+        return scalar.tag == Tag(.null)
+    }
+
+    /// Whether `key` holds a mapping (as opposed to a scalar such as a file name).
+    public func isMapping(_ key: String) -> Bool {
+        if case .mapping = pairs.first(where: { $0.key == key })?.value { return true }
+        return false
+    }
+
+    /// Where `key`'s value sits, kept by models that validate later (against a database schema).
+    public func location(of key: String) -> ConfigLocation {
+        let node = pairs.first { $0.key == key }?.value
+        return ConfigLocation(file: file, line: node?.mark?.line ?? line, column: node?.mark?.column ?? column, keyPath: path(key))
+    }
+
+    /// Where this section sits.
+    public var location: ConfigLocation {
+        ConfigLocation(file: file, line: line, column: column, keyPath: keyPath)
+    }
+
     // MARK: Errors
 
     /// An error located at `key`'s value (or at this section when the key is absent).

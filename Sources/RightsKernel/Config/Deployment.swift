@@ -71,13 +71,18 @@ public struct Deployment: Sendable {
             errors.append(error)
         }
         do {
-            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "rights"])
+            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "data_map", "rights"])
         } catch {
             errors.append(error)
         }
         guard let settings, errors.isEmpty else { throw ConfigErrors(errors) }
 
-        let services = try makeServices(settings)
+        let services: Services
+        do {
+            services = try makeServices(settings)
+        } catch let error as ConfigError {
+            throw ConfigErrors([error])
+        }
         var rights: [String: EnabledRight] = [:]
         for (identifier, type, section) in pending {
             do {

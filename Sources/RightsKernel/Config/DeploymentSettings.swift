@@ -10,12 +10,15 @@ import Foundation
 /// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
 /// - `services.notifier`: `driver` (`outbox`)
+/// - `data_map`: the data map inline, or the name of its own file (see ``DataMap``)
 public struct DeploymentSettings: Sendable, Equatable {
     public var name: String
     public var policy: JurisdictionPolicy
     public var store: StoreSettings
     public var identity: OneTimeCodeVerifier.Settings
     public var notifierDriver: String
+    /// Where personal data lives; nil for a deployment without a data map.
+    public var dataMap: DataMap?
 
     /// Where the ledger lives.
     public struct StoreSettings: Sendable, Equatable {
@@ -66,6 +69,16 @@ public struct DeploymentSettings: Sendable, Equatable {
         notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"
         try notifierSection?.rejectUnknownKeys()
         try services?.rejectUnknownKeys()
+
+        if root.isMapping("data_map") {
+            dataMap = try DataMap(section: root.section("data_map"), baseDirectory: baseDirectory)
+        } else if let file = try root.optionalString("data_map") {
+            let path = DataMap.resolve(file, against: baseDirectory)
+            let mapRoot = try ConfigSection.load(path: path)
+            dataMap = try DataMap(section: mapRoot, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        } else {
+            dataMap = nil
+        }
     }
 
     private enum NotifierDriver: String, CaseIterable { case outbox }

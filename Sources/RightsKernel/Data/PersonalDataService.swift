@@ -1,14 +1,59 @@
+import Foundation
+
 /// Access to the organisation's personal data, as the data map describes it.
 ///
-/// The kernel needs only to know which categories it holds about a subject; the data-map
-/// implementation adds export, correction, erasure and restriction.
+/// Every operation finds the subject's rows by any of the identities given, across every source
+/// and table of the map, and touches nothing of other subjects.
 public protocol PersonalDataService: Sendable {
-    /// The data categories held about the subject identified by `identities`.
-    func categoriesHeld(for identities: [SubjectIdentity]) async throws -> Set<DataCategory>
+    /// How many rows of each table hold data about the subject, and the categories held.
+    func footprint(of identities: [SubjectIdentity], scope: DataScope) async throws -> SubjectFootprint
+    /// Streams the subject's data to `sink`, grouped by category, then table; memory stays flat
+    /// whatever the subject holds.
+    func export(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) async throws -> ExportSummary
+    /// Corrects or supplements a field named by category or `table.column` (clause 5.2).
+    func correct(_ identities: [SubjectIdentity], field: String, value: String) async throws -> CorrectionResult
+    /// Erases the subject's data in scope by each field's strategy; data under a running
+    /// retention period is restricted instead. Exactly once per request, even when retried.
+    func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport
+    /// A keyed hash of a value, for audit entries that must prove a change without holding it.
+    func fingerprint(_ value: String) -> String
 }
 
-/// A data service for deployments without a data map: it holds nothing.
-public struct NoPersonalData: PersonalDataService {
-    public init() {}
-    public func categoriesHeld(for identities: [SubjectIdentity]) async throws -> Set<DataCategory> { [] }
+extension PersonalDataService {
+    /// The data categories held about the subject.
+    public func categoriesHeld(for identities: [SubjectIdentity]) async throws -> Set<DataCategory> {
+        try await footprint(of: identities, scope: .everything).categories
+    }
+}
+
+/// Which of a subject's data an operation covers.
+public struct DataScope: Sendable, Equatable {
+    /// Only these categories (and those below them); nil for all.
+    public var categories: [DataCategory]?
+    /// Never these categories (held, exempt); wins over `categories`.
+    public var excluding: [DataCategory]
+    /// Only rows of these products (tables with a `product_column`); nil for all data.
+    public var products: [String]?
+
+    public init(categories: [DataCategory]? = nil, excluding: [DataCategory] = [], products: [String]? = nil) {
+        self.categories = categories
+        self.excluding = excluding
+        self.products = products
+    }
+
+    public static let everything = DataScope()
+
+    /// Whether a field of `category` is in scope.
+    public func covers(_ category: DataCategory) -> Bool {
+        if excluding.contains(where: { category.isWithin($0) }) { return false }
+        if let categories, !categories.contains(where: { category.isWithin($0) }) { return false }
+        return true
+    }
+
+    /// The fields of `table` in scope; none when the scope names products and the table has no
+    /// product column.
+    public func fields(of table: MappedTable) -> [MappedField] {
+        if products != nil, table.productColumn == nil { return [] }
+        return table.fields.filter { covers($0.category) }
+    }
 }

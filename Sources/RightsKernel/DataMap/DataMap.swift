@@ -1,0 +1,187 @@
+import Foundation
+
+/// Where the organisation holds personal data: sources, tables, how rows link to the subject,
+/// each field's category, correctability, erasure strategy and retention.
+///
+/// Keys under `data_map` (inline, or a file named there):
+/// - `vault`: the key vault file (deployment HMAC key, per-subject encryption keys)
+/// - `sources.<name>`: `driver` (`sqlite`), `path`, `tables`
+/// - `tables.<name>`: `key` (row id column, default `rowid`), either `identities` (identity kind →
+///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`, `fields`
+/// - `fields.<column>`: `category`, `correctable`, `correct_at`, `erase` (`delete-row`, `null`,
+///   `{ fixed: text }`, `hash`, `hmac`, `encrypt`, `restrict`), `retention`
+/// - `retention`: `basis`, `days` (or `years`), `from` (a date column)
+///
+/// Names come from configuration and reach SQL, so each must be a plain identifier; a name that
+/// is not (an injection attempt, a typo with a quote) is a load error.
+public struct DataMap: Sendable, Equatable {
+    public var sources: [DataSourceMap]
+    /// An absolute path to the key vault.
+    public var vaultPath: String
+    public var location: ConfigLocation
+
+    public init(sources: [DataSourceMap], vaultPath: String, location: ConfigLocation) {
+        self.sources = sources
+        self.vaultPath = vaultPath
+        self.location = location
+    }
+
+    /// Every category the map declares.
+    public var categories: Set<DataCategory> {
+        Set(sources.flatMap { $0.tables.flatMap { $0.fields.map(\.category) } })
+    }
+
+    /// Parses the `data_map` section; paths resolve against `baseDirectory`.
+    public init(section: ConfigSection, baseDirectory: String) throws(ConfigError) {
+        location = section.location
+        vaultPath = Self.resolve(try section.string("vault", default: "data/vault.sqlite"), against: baseDirectory)
+        var sources: [DataSourceMap] = []
+        for (name, source) in try section.section("sources").sections() {
+            try Self.checkIdentifier(name, at: source.location)
+            let driver = try source.choice("driver", default: DataSourceMap.Driver.sqlite)
+            let path = Self.resolve(try source.string("path"), against: baseDirectory)
+            var tables: [MappedTable] = []
+            for (tableName, table) in try source.section("tables").sections() {
+                tables.append(try Self.table(tableName, table))
+            }
+            try source.rejectUnknownKeys()
+            sources.append(DataSourceMap(name: name, driver: driver, path: path, tables: tables, location: source.location))
+        }
+        guard !sources.isEmpty else { throw section.invalid("sources", "expected at least one data source") }
+        try section.rejectUnknownKeys()
+        self.sources = sources
+        try checkLinks()
+    }
+
+    private static func table(_ name: String, _ section: ConfigSection) throws(ConfigError) -> MappedTable {
+        try checkIdentifier(name, at: section.location)
+        let key = try section.string("key", default: "rowid")
+        try checkIdentifier(key, at: section.location(of: "key"))
+        let link: MappedTable.Link
+        let linkLocation: ConfigLocation
+        switch (section.contains("identities"), section.contains("link")) {
+        case (true, false):
+            let identities = try section.section("identities")
+            var columns: [String: String] = [:]
+            for kind in identities.keys {
+                let column = try identities.string(kind)
+                try checkIdentifier(column, at: identities.location(of: kind))
+                columns[kind] = column
+            }
+            guard !columns.isEmpty else { throw section.invalid("identities", "expected at least one identity kind and its column") }
+            link = .identities(columns)
+            linkLocation = section.location(of: "identities")
+        case (false, true):
+            let linkSection = try section.section("link")
+            let column = try linkSection.string("column")
+            try checkIdentifier(column, at: linkSection.location(of: "column"))
+            let reference = try linkSection.string("references")
+            let parts = reference.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { throw linkSection.invalid("references", "expected table.column, found '\(reference)'") }
+            for part in parts { try checkIdentifier(part, at: linkSection.location(of: "references")) }
+            try linkSection.rejectUnknownKeys()
+            link = .parent(column: column, table: parts[0], referencedColumn: parts[1])
+            linkLocation = linkSection.location(of: "references")
+        default:
+            throw section.invalid("link", "expected either `identities` (columns holding the subject's identities) or `link` (a foreign key to another mapped table), not both or neither")
+        }
+        let retention = try section.optionalSection("retention").map(retentionRule)
+        let productColumn = try section.optionalString("product_column")
+        if let productColumn { try checkIdentifier(productColumn, at: section.location(of: "product_column")) }
+        var fields: [MappedField] = []
+        for (column, field) in try section.section("fields").sections() {
+            fields.append(try self.field(column, field))
+        }
+        try section.rejectUnknownKeys()
+        return MappedTable(name: name, key: key, link: link, fields: fields, retention: retention, productColumn: productColumn, location: section.location, linkLocation: linkLocation)
+    }
+
+    private static func field(_ column: String, _ section: ConfigSection) throws(ConfigError) -> MappedField {
+        try checkIdentifier(column, at: section.location)
+        let categoryName = try section.string("category")
+        guard DataCategory.isValid(categoryName) else {
+            throw section.invalid("category", "expected a dotted lowercase category such as user.contact.email, found '\(categoryName)'")
+        }
+        let correctAt = try section.optionalString("correct_at")
+        let correctable = try section.bool("correctable", default: false)
+        if correctable, correctAt != nil {
+            throw section.invalid("correct_at", "a correctable field is corrected here; correct_at is for fields changed elsewhere")
+        }
+        let erasure: ErasureStrategy
+        if section.isNull("erase") {
+            section.markUsed(["erase"])
+            erasure = .null
+        } else if section.isMapping("erase") {
+            let fixed = try section.section("erase")
+            erasure = .fixed(try fixed.string("fixed"))
+            try fixed.rejectUnknownKeys()
+        } else {
+            let name = try section.string("erase", default: "null")
+            switch name {
+            case "delete-row": erasure = .deleteRow
+            case "null": erasure = .null
+            case "hash": erasure = .hash
+            case "hmac": erasure = .hmac
+            case "encrypt": erasure = .encrypt
+            case "restrict": erasure = .restrict
+            case "fixed": throw section.invalid("erase", "a fixed replacement is written `erase: { fixed: \"text\" }`")
+            default:
+                let hint = Spelling.closest(to: name, in: ErasureStrategy.names).map { " (did you mean '\($0)'?)" } ?? ""
+                throw section.invalid("erase", "expected one of \(ErasureStrategy.names.joined(separator: ", ")), found '\(name)'\(hint)")
+            }
+        }
+        let retention = try section.optionalSection("retention").map(retentionRule)
+        try section.rejectUnknownKeys()
+        return MappedField(column: column, category: DataCategory(categoryName), correctable: correctable, correctAt: correctAt, erasure: erasure, retention: retention, location: section.location)
+    }
+
+    private static func retentionRule(_ section: ConfigSection) throws(ConfigError) -> RetentionRule {
+        let basis = try section.string("basis")
+        let days: Int
+        if section.contains("years") {
+            days = try section.int("years") * 365
+        } else {
+            days = try section.int("days")
+        }
+        guard days > 0 else { throw section.invalid(section.contains("years") ? "years" : "days", "expected a positive period") }
+        let from = try section.string("from")
+        try checkIdentifier(from, at: section.location(of: "from"))
+        try section.rejectUnknownKeys()
+        return RetentionRule(basis: basis, days: days, from: from, location: section.location(of: "from"))
+    }
+
+    /// Every link must reach a mapped table of the same source, without a cycle.
+    private func checkLinks() throws(ConfigError) {
+        for source in sources {
+            for table in source.tables {
+                var seen: Set<String> = [table.name]
+                var current = table
+                while case .parent(_, let parentName, _) = current.link {
+                    guard let parent = source.table(parentName) else {
+                        let known = source.tables.map(\.name)
+                        let hint = Spelling.closest(to: parentName, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+                        throw current.linkLocation.error("links to '\(parentName)', which is not a mapped table of source '\(source.name)'\(hint)")
+                    }
+                    guard seen.insert(parent.name).inserted else {
+                        throw table.linkLocation.error("the links from '\(table.name)' form a cycle and never reach a table with identities")
+                    }
+                    current = parent
+                }
+            }
+        }
+    }
+
+    /// Names reach SQL, so only plain identifiers are accepted.
+    static func checkIdentifier(_ name: String, at location: ConfigLocation) throws(ConfigError) {
+        let valid = !name.isEmpty && name.count <= 64
+            && (name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } ?? false)
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        guard valid else {
+            throw location.error("'\(name)' is not a plain SQL identifier (letters, digits and _, starting with a letter or _)")
+        }
+    }
+
+    static func resolve(_ path: String, against base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+    }
+}

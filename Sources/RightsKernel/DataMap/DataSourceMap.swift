@@ -1,0 +1,32 @@
+/// One database holding personal data, and its mapped tables.
+public struct DataSourceMap: Sendable, Equatable {
+    public enum Driver: String, Sendable, CaseIterable { case sqlite }
+
+    public var name: String
+    public var driver: Driver
+    /// An absolute path, resolved against the deployment file's folder.
+    public var path: String
+    public var tables: [MappedTable]
+    public var location: ConfigLocation
+
+    public init(name: String, driver: Driver, path: String, tables: [MappedTable], location: ConfigLocation) {
+        self.name = name
+        self.driver = driver
+        self.path = path
+        self.tables = tables
+        self.location = location
+    }
+
+    public func table(_ name: String) -> MappedTable? { tables.first { $0.name == name } }
+
+    /// The chain of tables from `table` up to the one whose columns identify the subject.
+    public func path(to table: MappedTable) -> [MappedTable] {
+        var chain = [table]
+        var current = table
+        while case .parent(_, let parentName, _) = current.link, let parent = self.table(parentName), !chain.contains(where: { $0.name == parent.name }) {
+            chain.append(parent)
+            current = parent
+        }
+        return chain
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import RightsKernel
+
+/// The data service over the organisation's own SQLite databases, as a ``DataMap`` describes them.
+///
+/// At construction the map is checked against each database's real schema; every mismatch is a
+/// load error at the map's line. Names in SQL come from the validated map and are quoted;
+/// values are always bound. Reads stream through cursors, so memory stays flat.
+public final class SQLiteDataService: PersonalDataService {
+    let map: DataMap
+    let databases: [String: DatabaseQueue]
+    let vault: SubjectKeyVault
+    let log: StatementLog?
+    /// Mapped columns that have no index: lookups through them scan the whole table.
+    public let warnings: [ConfigError]
+
+    public init(map: DataMap, statementLog: StatementLog? = nil) throws {
+        self.map = map
+        self.log = statementLog
+        var databases: [String: DatabaseQueue] = [:]
+        var errors: [ConfigError] = []
+        var warnings: [ConfigError] = []
+        for source in map.sources {
+            guard FileManager.default.fileExists(atPath: source.path) else {
+                errors.append(source.location.error("the database file \(source.path) does not exist"))
+                continue
+            }
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            let database = try DatabaseQueue(path: source.path, configuration: configuration)
+            let check = try database.read { db in try SchemaCheck(source: source, db: db) }
+            errors += check.errors
+            warnings += check.warnings
+            databases[source.name] = database
+        }
+        guard errors.isEmpty else { throw ConfigErrors(errors) }
+        self.databases = databases
+        self.warnings = warnings
+        self.vault = try SubjectKeyVault(path: map.vaultPath)
+    }
+
+    public func fingerprint(_ value: String) -> String {
+        vault.hmac(value)
+    }
+
+    /// The vault holding the deployment key and per-subject keys.
+    public var keyVault: SubjectKeyVault { vault }
+
+    func database(_ source: DataSourceMap) throws -> DatabaseQueue {
+        guard let database = databases[source.name] else { throw DataServiceError.unknownSource(source.name) }
+        return database
+    }
+}
+
+/// A data service failure that is not the caller's input.
+public enum DataServiceError: Error, CustomStringConvertible {
+    case unknownSource(String)
+
+    public var description: String {
+        switch self {
+        case .unknownSource(let name): "no open database for source '\(name)'"
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import RightsKernel
+
+/// Compares a source's mapped tables and columns with the database's real schema.
+struct SchemaCheck {
+    var errors: [ConfigError] = []
+    var warnings: [ConfigError] = []
+
+    init(source: DataSourceMap, db: Database) throws {
+        let tableNames = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        var columns: [String: Set<String>] = [:]
+        for table in source.tables {
+            guard tableNames.contains(table.name) else {
+                let hint = Spelling.closest(to: table.name, in: tableNames).map { " (did you mean '\($0)'?)" } ?? ""
+                errors.append(table.location.error("table '\(table.name)' does not exist in \(source.path)\(hint)"))
+                continue
+            }
+            columns[table.name] = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table.name)))").map { $0["name"] as String })
+        }
+        for table in source.tables {
+            guard let own = columns[table.name] else { continue }
+            func require(_ column: String, at location: ConfigLocation, role: String, in tableName: String? = nil, of available: Set<String>? = nil) {
+                let pool = available ?? own
+                if column == "rowid" || pool.contains(column) { return }
+                let hint = Spelling.closest(to: column, in: pool).map { " (did you mean '\($0)'?)" } ?? ""
+                errors.append(location.error("\(role) column '\(column)' does not exist in table '\(tableName ?? table.name)'\(hint)"))
+            }
+            require(table.key, at: table.location, role: "key")
+            switch table.link {
+            case .identities(let identities):
+                for (_, column) in identities.sorted(by: { $0.key < $1.key }) {
+                    require(column, at: table.linkLocation, role: "identity")
+                    if own.contains(column), try !isIndexed(column, table: table.name, db: db) {
+                        warnings.append(table.linkLocation.error("identity column '\(table.name).\(column)' has no index; finding a subject scans the table"))
+                    }
+                }
+            case .parent(let column, let parent, let referenced):
+                require(column, at: table.linkLocation, role: "link")
+                if let parentColumns = columns[parent] {
+                    require(referenced, at: table.linkLocation, role: "referenced", in: parent, of: parentColumns)
+                }
+                if own.contains(column), try !isIndexed(column, table: table.name, db: db) {
+                    warnings.append(table.linkLocation.error("link column '\(table.name).\(column)' has no index; finding a subject scans the table"))
+                }
+            }
+            for field in table.fields {
+                require(field.column, at: field.location, role: "field")
+                if let retention = field.retention { require(retention.from, at: retention.location, role: "retention date") }
+            }
+            if let retention = table.retention { require(retention.from, at: retention.location, role: "retention date") }
+            if let productColumn = table.productColumn { require(productColumn, at: table.location, role: "product") }
+        }
+    }
+
+    private func isIndexed(_ column: String, table: String, db: Database) throws -> Bool {
+        if try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))").contains(where: { ($0["name"] as String) == column && ($0["pk"] as Int) == 1 }) {
+            return true
+        }
+        for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(table)))") {
+            let name: String = index["name"]
+            let first = try Row.fetchOne(db, sql: "PRAGMA index_info(\(quoted(name)))")
+            if first?["name"] == column { return true }
+        }
+        return false
+    }
+}
+
+/// A configuration name quoted as an SQL identifier; names are validated at load, and any
+/// quote is doubled all the same.
+func quoted(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import RightsKernel
+
+/// How one mapped table's rows are reached from the subject's root rows: the join chain, and the
+/// root keys found for the subject's identities.
+struct TableQuery {
+    let source: DataSourceMap
+    let table: MappedTable
+    /// `table` first, the table whose columns identify the subject last.
+    let chain: [MappedTable]
+    var root: MappedTable { chain[chain.count - 1] }
+
+    init(source: DataSourceMap, table: MappedTable) {
+        self.source = source
+        self.table = table
+        self.chain = source.path(to: table)
+    }
+
+    /// `SELECT <row key>, <root key>, <columns> FROM <table> JOIN … WHERE <root key> IN (…)`:
+    /// the planner starts from the root's primary key and follows indexed links.
+    func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0) -> String {
+        let last = chain.count - 1
+        var sql = "SELECT t0.\(quoted(table.key)) AS rk_row, t\(last).\(quoted(root.key)) AS rk_root"
+        for column in columns { sql += ", t0.\(quoted(column))" }
+        sql += " FROM \(quoted(table.name)) t0"
+        for index in 0..<last {
+            guard case .parent(let column, _, let referenced) = chain[index].link else { break }
+            sql += " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
+        }
+        sql += " WHERE t\(last).\(quoted(root.key)) IN (\(Array(repeating: "?", count: rootKeyCount).joined(separator: ", ")))"
+        if productCount > 0, let productColumn = table.productColumn {
+            sql += " AND t0.\(quoted(productColumn)) IN (\(Array(repeating: "?", count: productCount).joined(separator: ", ")))"
+        }
+        return sql
+    }
+
+    /// The subject reference under which the vault keeps this row's encryption key.
+    func subjectReference(rootKey: DatabaseValue) -> String {
+        "\(root.name):\(text(rootKey) ?? "")"
+    }
+}
+
+extension SQLiteDataService {
+    /// The keys of the root rows the identities match, per root table.
+    func rootKeys(_ identities: [SubjectIdentity], source: DataSourceMap, db: Database) throws -> [String: [DatabaseValue]] {
+        var result: [String: [DatabaseValue]] = [:]
+        for table in source.tables {
+            guard case .identities(let columns) = table.link else { continue }
+            var keys: [DatabaseValue] = []
+            var seen: Set<DatabaseValue> = []
+            for identity in identities {
+                guard let column = columns[identity.kind] else { continue }
+                let values = Array(Set([identity.value, identity.normalisedValue])).sorted()
+                let sql = "SELECT \(quoted(table.key)) FROM \(quoted(table.name)) WHERE \(quoted(column)) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
+                log?.record(source: source.name, sql: sql, argumentCount: values.count)
+                for key in try DatabaseValue.fetchAll(db, sql: sql, arguments: StatementArguments(values)) where seen.insert(key).inserted {
+                    keys.append(key)
+                }
+            }
+            result[table.name] = keys
+        }
+        return result
+    }
+
+    /// Visits each of the subject's rows of a table with the requested columns, streaming.
+    func forEachRow(
+        _ query: TableQuery,
+        columns: [String],
+        rootKeys: [String: [DatabaseValue]],
+        products: [String]? = nil,
+        db: Database,
+        _ body: (Row) throws -> Void
+    ) throws {
+        guard let keys = rootKeys[query.root.name], !keys.isEmpty else { return }
+        let products = query.table.productColumn == nil ? [] : (products ?? [])
+        for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
+            let sql = query.select(columns, rootKeyCount: chunk.count, productCount: products.count)
+            log?.record(source: query.source.name, sql: sql, argumentCount: chunk.count + products.count)
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk.map { $0 as any DatabaseValueConvertible } + products.map { $0 as any DatabaseValueConvertible }))
+            while let row = try cursor.next() { try body(row) }
+        }
+    }
+
+    /// Every mapped table as a query, those farthest from the subject first (so children are
+    /// erased before the rows they link through).
+    func queries(in source: DataSourceMap) -> [TableQuery] {
+        source.tables.map { TableQuery(source: source, table: $0) }
+            .enumerated()
+            .sorted { ($0.element.chain.count, $1.offset) > ($1.element.chain.count, $0.offset) }
+            .map(\.element)
+    }
+}
+
+/// A database value as text: integers and reals in decimal, blobs in base64, NULL as nil.
+func text(_ value: DatabaseValue) -> String? {
+    switch value.storage {
+    case .null: nil
+    case .int64(let number): String(number)
+    case .double(let number): String(number)
+    case .string(let string): string
+    case .blob(let data): data.base64EncodedString()
+    }
+}
+
+/// A date column's value: RFC 3339 or `yyyy-MM-dd` text, or seconds since 1970.
+func date(_ value: DatabaseValue) -> Date? {
+    switch value.storage {
+    case .int64(let seconds): Date(timeIntervalSince1970: TimeInterval(seconds))
+    case .double(let seconds): Date(timeIntervalSince1970: seconds)
+    case .string(let string): Timestamp.date(string) ?? Timestamp.date(string.replacingOccurrences(of: " ", with: "T") + "Z")
+    default: nil
+    }
+}
