@@ -10,29 +10,39 @@ struct CommandLineRunner {
     }
 
     let directory: TemporaryDirectory
+    let executable: URL
 
-    /// The testbed binary, built next to the test bundle.
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["RIGHTSKIT_TESTBED"] { return URL(fileURLWithPath: path) }
+    /// A binary built next to the test bundle: `rightskit-testbed` (the CLI with the probe
+    /// module) or `rightskit` (the shipped composition root).
+    static func binary(_ name: String) -> URL {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = testBinary.deletingLastPathComponent()
         while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("rightskit-testbed")
+            let candidate = folder.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             folder = folder.deletingLastPathComponent()
         }
-        return testBinary.deletingLastPathComponent().appendingPathComponent("rightskit-testbed")
+        return testBinary.deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    init(config: String) throws {
+    init(config: String, executable: String = "rightskit-testbed") throws {
         directory = try TemporaryDirectory(prefix: "rightskit-cli")
+        self.executable = Self.binary(executable)
         try config.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// The repository's own `config.yaml`.
+    static var repositoryConfig: String {
+        get throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            return try String(contentsOf: root.appendingPathComponent("config.yaml"), encoding: .utf8)
+        }
     }
 
     /// Starts the command and returns the running process, its output going to files.
     func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, URL, URL) {
         let process = Process()
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
