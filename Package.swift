@@ -3,7 +3,16 @@ import PackageDescription
 
 /// Right modules that ship with RightsKit. Each lives in `Plugins/<Name>Right/`, depends on
 /// `RightsKernel` only and has its own test target `Tests/<Name>RightTests/`.
-let rightModules: [String] = []
+let rightModules: [String] = [
+    "AccessRight", "CorrectionRight", "ErasureRight", "ConsentWithdrawalRight", "AccountCancellationRight",
+    "PortabilityRight", "DiscontinuationNoticeRight", "ExplanationRight", "PostMortemRight",
+]
+
+/// What a module needs beyond the kernel: only libraries, never another module, the store or
+/// the server.
+let moduleExtras: [String: [Target.Dependency]] = [
+    "PortabilityRight": [.product(name: "Crypto", package: "swift-crypto")],
+]
 
 let package = Package(
     name: "RightsKit",
@@ -72,9 +81,12 @@ let package = Package(
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
         .testTarget(name: "RightsCLITests", dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
-        + rightModules.map { .target(name: $0, dependencies: ["RightsKernel"], path: "Plugins/\($0)") }
+        + rightModules.map { .target(name: $0, dependencies: ["RightsKernel"] + (moduleExtras[$0] ?? []), path: "Plugins/\($0)") }
         + rightModules.map {
-            .testTarget(name: "\($0)Tests", dependencies: [.byName(name: $0), "RightsKernel", "RightsTesting"])
+            .testTarget(
+                name: "\($0)Tests",
+                dependencies: [.byName(name: $0), "RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            )
         }
 )
 

@@ -60,6 +60,10 @@ extension SQLiteStore: RequestLedger {
             clauses.append("right = ?")
             _ = arguments.append(contentsOf: [right])
         }
+        if let subject = query.subject {
+            clauses.append("subject_key = ?")
+            _ = arguments.append(contentsOf: [subject.rawValue])
+        }
         if let dueBefore = query.dueBefore {
             clauses.append("due_at < ?")
             _ = arguments.append(contentsOf: [dueBefore.timeIntervalSince1970])

@@ -1,5 +1,14 @@
+import AccessRight
+import AccountCancellationRight
+import ConsentWithdrawalRight
+import CorrectionRight
+import DiscontinuationNoticeRight
+import ErasureRight
+import ExplanationRight
 import Foundation
 import Logging
+import PortabilityRight
+import PostMortemRight
 import RightsCLI
 import RightsKernel
 
@@ -10,5 +19,8 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 
-let registry = ModuleRegistry([])
+let registry = ModuleRegistry([
+    AccessRight.self, CorrectionRight.self, ErasureRight.self, ConsentWithdrawalRight.self, AccountCancellationRight.self,
+    PortabilityRight.self, DiscontinuationNoticeRight.self, ExplanationRight.self, PostMortemRight.self,
+])
 await RightsCommandLine.main(registry: registry)

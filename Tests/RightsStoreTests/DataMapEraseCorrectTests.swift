@@ -168,3 +168,40 @@ struct DataMapEraseCorrectTests {
         #expect(try vault.decrypt(stored, subject: "users:1") == "new secret")
     }
 }
+
+@Suite("Erasure keeps rows that retained rows still refer to")
+struct DataMapReferencedRowTests {
+    @Test func aParentOfRetainedRowsIsRestrictedNotDeleted() async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.file("db.sqlite")
+        try await DatabaseQueue(path: database).write { db in
+            try db.execute(sql: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, nickname TEXT); CREATE INDEX users_email ON users (email);
+                CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), total INTEGER, issued TEXT);
+                CREATE INDEX invoices_user ON invoices (user_id);
+                INSERT INTO users VALUES (1, 'a@example.cn', 'ace'); INSERT INTO invoices VALUES (1, 1, 100, '2026-11-01');
+                """)
+        }
+        let map = try DataMap(section: ConfigSection.parse(yaml: """
+            vault: vault.sqlite
+            sources:
+              main:
+                path: db.sqlite
+                tables:
+                  users: { key: id, identities: { email: email }, fields: { email: { category: user.contact.email, erase: delete-row }, nickname: { category: user.name, erase: delete-row } } }
+                  invoices:
+                    key: id
+                    link: { column: user_id, references: users.id }
+                    retention: { basis: Tax law, years: 10, from: issued }
+                    fields: { total: { category: user.financial, erase: delete-row } }
+            """, file: "map.yaml"), baseDirectory: directory.path)
+        let service = try SQLiteDataService(map: map)
+        let report = try await service.erase([SubjectIdentity(kind: "email", value: "a@example.cn")], scope: .everything, request: RequestID(), at: Date(timeIntervalSince1970: 1_796_029_200))
+        let restricted = Set(report.restricted.map { "\($0.table):\($0.basis)" })
+        #expect(restricted == ["invoices:Tax law", "users:referenced by retained records"])
+        #expect(report.deletedRows.isEmpty)
+        let users = try await DatabaseQueue(path: database).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") }
+        #expect(users == 1, "the invoice still refers to the user row")
+        #expect(try service.restrictions(source: "main", table: "users", rowKey: "1").first?.basis == "referenced by retained records")
+    }
+}

@@ -141,6 +141,13 @@ public final class ConfigSection {
         return value
     }
 
+    /// A file or folder path, resolved against the folder of the deployment file.
+    public func path(_ key: String, default fallback: String) throws(ConfigError) -> String {
+        let raw = try string(key, default: fallback)
+        if raw.hasPrefix("/") { return raw }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(raw).standardizedFileURL.path
+    }
+
     /// A required nested mapping.
     public func section(_ key: String) throws(ConfigError) -> ConfigSection {
         guard let section = try optionalSection(key) else { throw missing(key, expected: "a mapping") }
@@ -183,6 +190,18 @@ public final class ConfigSection {
     /// Where this section sits.
     public var location: ConfigLocation {
         ConfigLocation(file: file, line: line, column: column, keyPath: keyPath)
+    }
+
+    /// A required list of mappings (such as a register of processing activities), each as a
+    /// section whose key path carries its index.
+    public func sections(list key: String) throws(ConfigError) -> [ConfigSection] {
+        guard let node = value(key) else { throw missing(key, expected: "a list of mappings") }
+        guard case .sequence(let sequence) = node else { throw wrongType(key, node, expected: "a list of mappings") }
+        var result: [ConfigSection] = []
+        for (index, item) in sequence.enumerated() {
+            result.append(try ConfigSection(node: item, file: file, keyPath: path("\(key)[\(index)]")))
+        }
+        return result
     }
 
     // MARK: Errors

@@ -156,6 +156,19 @@ public struct ErasureReport: Codable, Sendable, Equatable {
     }
 }
 
+/// What a consent withdrawal changed in the registry.
+public struct ConsentWithdrawal: Codable, Sendable, Equatable {
+    /// Purposes withdrawn now.
+    public var withdrawn: [String]
+    /// Purposes that were already withdrawn before.
+    public var alreadyWithdrawn: [String]
+
+    public init(withdrawn: [String], alreadyWithdrawn: [String]) {
+        self.withdrawn = withdrawn
+        self.alreadyWithdrawn = alreadyWithdrawn
+    }
+}
+
 /// The data service of a deployment without a data map: it holds nothing.
 public struct NoPersonalData: PersonalDataService {
     public init() {}
@@ -164,4 +177,7 @@ public struct NoPersonalData: PersonalDataService {
     public func correct(_ identities: [SubjectIdentity], field: String, value: String) async throws -> CorrectionResult { .unknownField(field) }
     public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport { ErasureReport() }
     public func fingerprint(_ value: String) -> String { "" }
+    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, at time: Date) async throws -> ConsentWithdrawal { ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: []) }
+    public func subjects(withProduct product: String) async throws -> [[SubjectIdentity]] { [] }
+    public func recordDiscontinuation(product: String, collectionStopsAt: Date, request: RequestID) async throws {}
 }

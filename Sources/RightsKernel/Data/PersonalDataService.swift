@@ -17,6 +17,13 @@ public protocol PersonalDataService: Sendable {
     func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport
     /// A keyed hash of a value, for audit entries that must prove a change without holding it.
     func fingerprint(_ value: String) -> String
+    /// Records in the consent registry that the subject withdrew consent for `purposes` (nil:
+    /// every purpose). Earlier processing is left as it was (clause 5.3, withdrawal).
+    func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, at time: Date) async throws -> ConsentWithdrawal
+    /// Every subject holding data of a product, each with the identities the map links it by.
+    func subjects(withProduct product: String) async throws -> [[SubjectIdentity]]
+    /// Records that collection for a product stops at a date, where host applications read it.
+    func recordDiscontinuation(product: String, collectionStopsAt: Date, request: RequestID) async throws
 }
 
 extension PersonalDataService {
@@ -32,7 +39,8 @@ public struct DataScope: Sendable, Equatable {
     public var categories: [DataCategory]?
     /// Never these categories (held, exempt); wins over `categories`.
     public var excluding: [DataCategory]
-    /// Only rows of these products (tables with a `product_column`); nil for all data.
+    /// Only rows of these products: rows of tables with a `product_column`, and the rows that
+    /// link to them; nil for all data.
     public var products: [String]?
 
     public init(categories: [DataCategory]? = nil, excluding: [DataCategory] = [], products: [String]? = nil) {
@@ -50,10 +58,4 @@ public struct DataScope: Sendable, Equatable {
         return true
     }
 
-    /// The fields of `table` in scope; none when the scope names products and the table has no
-    /// product column.
-    public func fields(of table: MappedTable) -> [MappedField] {
-        if products != nil, table.productColumn == nil { return [] }
-        return table.fields.filter { covers($0.category) }
-    }
 }

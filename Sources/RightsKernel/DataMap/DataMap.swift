@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Keys under `data_map` (inline, or a file named there):
 /// - `vault`: the key vault file (deployment HMAC key, per-subject encryption keys)
-/// - `sources.<name>`: `driver` (`sqlite`), `path`, `tables`
+/// - `sources.<name>`: `driver` (`sqlite`), `path`, `tables`, `consent_registry` (`table`,
+///   `purpose_column`, `withdrawn_column`)
 /// - `tables.<name>`: `key` (row id column, default `rowid`), either `identities` (identity kind →
 ///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`, `fields`
 /// - `fields.<column>`: `category`, `correctable`, `correct_at`, `erase` (`delete-row`, `null`,
@@ -44,8 +45,22 @@ public struct DataMap: Sendable, Equatable {
             for (tableName, table) in try source.section("tables").sections() {
                 tables.append(try Self.table(tableName, table))
             }
+            var registry: ConsentRegistryMap?
+            if let section = try source.optionalSection("consent_registry") {
+                let table = try section.string("table")
+                let purpose = try section.string("purpose_column")
+                let withdrawn = try section.string("withdrawn_column")
+                for (key, name) in [("table", table), ("purpose_column", purpose), ("withdrawn_column", withdrawn)] {
+                    try Self.checkIdentifier(name, at: section.location(of: key))
+                }
+                guard tables.contains(where: { $0.name == table }) else {
+                    throw section.invalid("table", "the consent registry must be one of the mapped tables of this source; '\(table)' is not")
+                }
+                try section.rejectUnknownKeys()
+                registry = ConsentRegistryMap(table: table, purposeColumn: purpose, withdrawnColumn: withdrawn, location: section.location)
+            }
             try source.rejectUnknownKeys()
-            sources.append(DataSourceMap(name: name, driver: driver, path: path, tables: tables, location: source.location))
+            sources.append(DataSourceMap(name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location))
         }
         guard !sources.isEmpty else { throw section.invalid("sources", "expected at least one data source") }
         try section.rejectUnknownKeys()

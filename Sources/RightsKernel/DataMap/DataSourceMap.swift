@@ -7,9 +7,12 @@ public struct DataSourceMap: Sendable, Equatable {
     /// An absolute path, resolved against the deployment file's folder.
     public var path: String
     public var tables: [MappedTable]
+    /// The table recording consents by purpose, if this source has one.
+    public var consentRegistry: ConsentRegistryMap?
     public var location: ConfigLocation
 
-    public init(name: String, driver: Driver, path: String, tables: [MappedTable], location: ConfigLocation) {
+    public init(name: String, driver: Driver, path: String, tables: [MappedTable], consentRegistry: ConsentRegistryMap? = nil, location: ConfigLocation) {
+        self.consentRegistry = consentRegistry
         self.name = name
         self.driver = driver
         self.path = path
@@ -28,5 +31,21 @@ public struct DataSourceMap: Sendable, Equatable {
             current = parent
         }
         return chain
+    }
+}
+
+/// Where a source records consent by purpose: a mapped table with a purpose column and a
+/// withdrawal date column that a withdrawal fills in.
+public struct ConsentRegistryMap: Sendable, Equatable {
+    public var table: String
+    public var purposeColumn: String
+    public var withdrawnColumn: String
+    public var location: ConfigLocation
+
+    public init(table: String, purposeColumn: String, withdrawnColumn: String, location: ConfigLocation) {
+        self.table = table
+        self.purposeColumn = purposeColumn
+        self.withdrawnColumn = withdrawnColumn
+        self.location = location
     }
 }

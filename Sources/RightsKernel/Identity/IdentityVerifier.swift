@@ -1,7 +1,8 @@
 /// Verifies that a requester controls the identity a request names.
 public protocol IdentityVerifier: Sendable {
-    /// Issues a challenge (a one-time code) for the request and delivers it.
-    func challenge(_ request: RightRequest) async throws
+    /// Issues a challenge (a one-time code) for the request and delivers it, with `notice`
+    /// (what the requester must read before confirming) in the same message.
+    func challenge(_ request: RightRequest, notice: String?) async throws
     /// Checks a response to the request's challenge.
     func verify(_ request: RequestID, response: String) async throws -> VerificationResult
 }

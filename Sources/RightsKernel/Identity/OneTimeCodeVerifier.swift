@@ -29,7 +29,7 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         self.clock = clock
     }
 
-    public func challenge(_ request: RightRequest) async throws {
+    public func challenge(_ request: RightRequest, notice: String?) async throws {
         guard let recipient = request.contact ?? request.subject else { return }
         var generator = SystemRandomNumberGenerator()
         let code = (0..<settings.digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
@@ -48,7 +48,7 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             kind: "verification-code",
             recipient: recipient,
             title: "Confirm your \(request.right) request",
-            body: "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id).",
+            body: "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)." + (notice.map { "\n\n" + $0 } ?? ""),
             request: request.id
         ))
     }

@@ -28,10 +28,13 @@ public struct RequestQuery: Sendable, Equatable {
     public var states: Set<RequestState>
     public var right: String?
     public var dueBefore: Date?
+    /// Only requests about this subject.
+    public var subject: SubjectKey?
 
-    public init(states: Set<RequestState> = [], right: String? = nil, dueBefore: Date? = nil) {
+    public init(states: Set<RequestState> = [], right: String? = nil, dueBefore: Date? = nil, subject: SubjectKey? = nil) {
         self.states = states
         self.right = right
         self.dueBefore = dueBefore
+        self.subject = subject
     }
 }

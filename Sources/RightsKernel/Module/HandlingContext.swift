@@ -9,12 +9,15 @@ public struct HandlingContext: Sendable {
     public let categoryHolds: [Hold]
     /// A logger carrying the request id as metadata.
     public let logger: Logger
+    /// The level to which the requester's identity was verified.
+    public let verification: VerificationLevel
     let requestID: RequestID
 
-    public init(requestID: RequestID, services: Services, categoryHolds: [Hold], logger: Logger) {
+    public init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel = .code, logger: Logger) {
         self.requestID = requestID
         self.services = services
         self.categoryHolds = categoryHolds
+        self.verification = verification
         self.logger = logger
     }
 

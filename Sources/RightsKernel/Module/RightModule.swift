@@ -29,6 +29,14 @@ public protocol RightModule: Sendable {
     /// Checks the module-specific parameters of a new request before it is recorded.
     func validate(_ request: RightRequest) throws(IntakeError)
 
+    /// Text added to the verification message, so the requester reads it before confirming
+    /// (the backup warning of account cancellation, clause 5.5).
+    func verificationNotice(for request: RightRequest) -> String?
+
+    /// Whether this request needs an operator's review before it is carried out (a relative's
+    /// proof of death and relationship, clause 5.9).
+    func needsReview(_ request: RightRequest) -> Bool
+
     /// Carries out a verified request that passed the exception checks.
     func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome
 }
@@ -37,4 +45,6 @@ extension RightModule {
     public static var defaultVerification: VerificationLevel { .code }
     public static var acceptedRequesters: Set<RequesterRole> { [.subject, .agent, .guardian] }
     public func validate(_ request: RightRequest) throws(IntakeError) {}
+    public func verificationNotice(for request: RightRequest) -> String? { nil }
+    public func needsReview(_ request: RightRequest) -> Bool { false }
 }

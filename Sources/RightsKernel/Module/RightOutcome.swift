@@ -1,3 +1,5 @@
+import Foundation
+
 /// The result of handling a request, recorded in the ledger and sent to the requester.
 ///
 /// It holds references and counts, never raw personal data: once the request is final the
@@ -5,6 +7,9 @@
 public struct RightOutcome: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {
         case completed, partiallyCompleted, denied
+        /// Not finished: the module has work due later (erasure after a discontinuation date);
+        /// the request stays in progress until `resumeAt`, when `rightskit resume` continues it.
+        case waiting
     }
 
     public var status: Status
@@ -16,14 +21,18 @@ public struct RightOutcome: Codable, Sendable, Equatable {
     public var withheld: [WithheldCategory]
     /// References to what was produced (file names, counts, receipt ids), never data itself.
     public var references: [String: String]
+    /// When a waiting module wants to be called again.
+    public var resumeAt: Date?
 
     public init(
         status: Status,
         message: String,
         ground: DenialGround? = nil,
         withheld: [WithheldCategory] = [],
-        references: [String: String] = [:]
+        references: [String: String] = [:],
+        resumeAt: Date? = nil
     ) {
+        self.resumeAt = resumeAt
         self.status = status
         self.message = message
         self.ground = ground
@@ -34,6 +43,11 @@ public struct RightOutcome: Codable, Sendable, Equatable {
     /// A completed outcome, or partially completed when something was withheld.
     public static func done(_ message: String, withheld: [WithheldCategory] = [], references: [String: String] = [:]) -> RightOutcome {
         RightOutcome(status: withheld.isEmpty ? .completed : .partiallyCompleted, message: message, withheld: withheld, references: references)
+    }
+
+    /// Work remains for later: call the module again at `time`.
+    public static func waiting(until time: Date, _ message: String, references: [String: String] = [:]) -> RightOutcome {
+        RightOutcome(status: .waiting, message: message, references: references, resumeAt: time)
     }
 
     /// A denial that cites its ground.

@@ -58,7 +58,7 @@ public struct RequestPipeline: Sendable {
             try await move(&request, to: .verified, action: "identity.not-required")
             return try await advance(request.id)
         }
-        try await services.identity.challenge(request)
+        try await services.identity.challenge(request, notice: right.module.verificationNotice(for: request))
         try await move(&request, to: .awaitingVerification, action: "identity.challenged", details: ["level": right.settings.verification.rawValue])
         return request
     }
@@ -98,7 +98,7 @@ public struct RequestPipeline: Sendable {
         guard request.state == .awaitingVerification else {
             throw PipelineError(.illegalTransition, "request \(id) is not awaiting verification (it is \(request.state.rawValue))")
         }
-        try await services.identity.challenge(request)
+        try await services.identity.challenge(request, notice: try enabledRight(request.right).module.verificationNotice(for: request))
         try await services.audit.append(event(request, "identity.challenged-again", actor: requesterActor(request)))
     }
 
@@ -127,7 +127,7 @@ public struct RequestPipeline: Sendable {
                 try await move(&request, to: .awaitingFee, action: "repetition.fee-quoted", details: ["amount": "\(quote.amount)", "currency": quote.currency])
                 return request
             }
-            if right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested {
+            if right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested || right.module.needsReview(request) {
                 try await move(&request, to: .awaitingReview, action: "review.required")
                 return request
             }
@@ -143,11 +143,22 @@ public struct RequestPipeline: Sendable {
             requestID: request.id,
             services: services,
             categoryHolds: holds.filter { $0.category != nil },
+            verification: right.settings.verification,
             logger: logger(for: request.id)
         )
         let outcome = try await right.module.handle(request, context: context)
+        if outcome.status == .waiting {
+            // The module has work due later; it stays in progress until then.
+            request.resumeAt = outcome.resumeAt ?? services.clock.now
+            request.updatedAt = services.clock.now
+            try await services.ledger.save(request, audit: event(request, "processing.waiting", actor: "module:\(request.right)", details: [
+                "until": Timestamp.string(request.resumeAt ?? services.clock.now),
+            ]))
+            return request
+        }
+        request.resumeAt = nil
         let final: RequestState = switch outcome.status {
-        case .completed: .completed
+        case .completed, .waiting: .completed
         case .partiallyCompleted: .partiallyCompleted
         case .denied: .denied
         }
@@ -177,9 +188,12 @@ public struct RequestPipeline: Sendable {
         }
     }
 
-    /// Finishes every request that a stopped process left verified or in progress.
+    /// Finishes every request that a stopped process left verified or in progress, and
+    /// continues waiting requests whose time has come.
     public func resumeInterrupted() async throws -> [RightRequest] {
+        let now = services.clock.now
         let pending = try await services.ledger.requests(RequestQuery(states: [.verified, .inProgress]))
+            .filter { $0.resumeAt.map { $0 <= now } ?? true }
         var finished: [RightRequest] = []
         for request in pending {
             logger(for: request.id).notice("resuming interrupted request", metadata: ["state": "\(request.state.rawValue)"])

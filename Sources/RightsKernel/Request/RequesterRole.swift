@@ -8,4 +8,7 @@ public enum RequesterRole: String, Codable, Sendable, CaseIterable {
     case guardian
     /// A close relative of a deceased subject (PIPL Art. 49, clause 5.9).
     case closeRelative = "close-relative"
+    /// The organisation itself, for operator-initiated rights such as a discontinuation notice
+    /// (clause 5.7).
+    case `operator`
 }

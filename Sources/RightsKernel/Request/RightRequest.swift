@@ -29,6 +29,8 @@ public struct RightRequest: Codable, Sendable, Equatable {
     public var feeQuote: FeeQuote?
     /// The outcome once the module handled the request, or the denial.
     public var outcome: RightOutcome?
+    /// When an in-progress request whose module is waiting should be continued.
+    public var resumeAt: Date?
     public var updatedAt: Date
 
     public init(
@@ -58,6 +60,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
         self.reviewRequested = false
         self.feeQuote = nil
         self.outcome = nil
+        self.resumeAt = nil
         self.updatedAt = receivedAt
     }
 

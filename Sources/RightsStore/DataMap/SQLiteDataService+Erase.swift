@@ -16,7 +16,10 @@ extension SQLiteDataService {
     /// report in the same transaction, so a retried request returns it without erasing twice
     /// (hashing a hash would change the bytes again).
     func eraseNow(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date) throws -> ErasureReport {
-        try database(source).write { db in
+        // One journal entry per request and subject: a discontinuation erases many subjects
+        // under one request.
+        let operation = "erase:" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
+        return try database(source).write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS rightskit_journal (
                     request_id TEXT NOT NULL, operation TEXT NOT NULL, report TEXT NOT NULL, done_at REAL NOT NULL,
@@ -26,7 +29,7 @@ extension SQLiteDataService {
                     basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
                 CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
                 """)
-            if let done = try String.fetchOne(db, sql: "SELECT report FROM rightskit_journal WHERE request_id = ? AND operation = 'erase'", arguments: [request.rawValue]) {
+            if let done = try String.fetchOne(db, sql: "SELECT report FROM rightskit_journal WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation]) {
                 return try CanonicalJSON.decode(ErasureReport.self, from: Data(done.utf8))
             }
             let keys = try rootKeys(identities, source: source, db: db)
@@ -34,7 +37,7 @@ extension SQLiteDataService {
             var shredded: Set<String> = [], keptKeys: Set<String> = []
             // Children first: their rows are found through the parents they link to.
             for query in queries(in: source) {
-                let fields = scope.fields(of: query.table)
+                let fields = query.fields(in: scope)
                 guard !fields.isEmpty else { continue }
                 let retentionColumns = Array(Set(query.table.fields.compactMap { query.table.retention(for: $0)?.from })).sorted()
                 var plans: [RowErasure] = []
@@ -50,8 +53,8 @@ extension SQLiteDataService {
             for reference in shredded.subtracting(keptKeys).sorted() { try vault.destroyKey(subject: reference) }
             let report = tally.report
             try db.execute(
-                sql: "INSERT INTO rightskit_journal (request_id, operation, report, done_at) VALUES (?, 'erase', ?, ?)",
-                arguments: [request.rawValue, try CanonicalJSON.string(report), time.timeIntervalSince1970]
+                sql: "INSERT INTO rightskit_journal (request_id, operation, report, done_at) VALUES (?, ?, ?, ?)",
+                arguments: [request.rawValue, operation, try CanonicalJSON.string(report), time.timeIntervalSince1970]
             )
             return report
         }
@@ -67,17 +70,34 @@ extension SQLiteDataService {
             )
             for field in hold.fields { tally.restricted(table: table.name, field: field, basis: hold.basis, until: hold.until) }
         }
+        var erasable = plan.erasable
         if plan.deletesRow {
             let sql = "DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?"
             log?.record(source: query.source.name, sql: sql, argumentCount: 1)
-            try db.execute(sql: sql, arguments: [plan.key])
-            tally.deleted(table: table.name)
-            for field in plan.erasable { tally.erased(table: table.name, field: field) }
-            return
+            do {
+                try db.inSavepoint {
+                    try db.execute(sql: sql, arguments: [plan.key])
+                    return .commit
+                }
+                tally.deleted(table: table.name)
+                for field in erasable { tally.erased(table: table.name, field: field) }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                // Rows that are kept (under retention) still refer to this one: it is kept too,
+                // restricted, and its other fields are erased in place.
+                let kept = erasable.filter { $0.erasure == .deleteRow }
+                let basis = "referenced by retained records"
+                try db.execute(
+                    sql: "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, ?, NULL, ?, ?)",
+                    arguments: [table.name, text(plan.key) ?? "", kept.map(\.column).joined(separator: ","), basis, request.rawValue, time.timeIntervalSince1970]
+                )
+                for field in kept { tally.restricted(table: table.name, field: field, basis: basis, until: nil) }
+                erasable.removeAll { $0.erasure == .deleteRow }
+            }
         }
         var assignments: [String] = []
         var values: [(any DatabaseValueConvertible)?] = []
-        for field in plan.erasable {
+        for field in erasable {
             let current = text(plan.row[field.column])
             switch field.erasure {
             case .null, .deleteRow: values.append(nil)
@@ -89,7 +109,7 @@ extension SQLiteDataService {
             assignments.append("\(quoted(field.column)) = ?")
             tally.erased(table: table.name, field: field)
         }
-        for field in plan.erasable where field.erasure == .encrypt { tally.erased(table: table.name, field: field) }
+        for field in erasable where field.erasure == .encrypt { tally.erased(table: table.name, field: field) }
         guard !assignments.isEmpty else { return }
         let sql = "UPDATE \(quoted(table.name)) SET \(assignments.joined(separator: ", ")) WHERE \(quoted(table.key)) = ?"
         log?.record(source: query.source.name, sql: sql, argumentCount: values.count + 1)

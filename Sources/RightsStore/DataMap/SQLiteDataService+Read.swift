@@ -23,7 +23,7 @@ extension SQLiteDataService {
                 return try source.tables.map { table in
                     let query = TableQuery(source: source, table: table)
                     var rows = 0
-                    let fields = scope.fields(of: table)
+                    let fields = query.fields(in: scope)
                     if scope.products == nil || !fields.isEmpty {
                         try forEachRow(query, columns: [], rootKeys: keys, products: scope.products, db: db) { _ in rows += 1 }
                     }
@@ -48,9 +48,9 @@ extension SQLiteDataService {
                 let database = try database(source)
                 let sourceKeys = keys[source.name] ?? [:]
                 for table in source.tables {
-                    let fields = scope.fields(of: table).filter { $0.category == category }
-                    guard !fields.isEmpty else { continue }
                     let query = TableQuery(source: source, table: table)
+                    let fields = query.fields(in: scope).filter { $0.category == category }
+                    guard !fields.isEmpty else { continue }
                     try database.read { db in
                         try forEachRow(query, columns: fields.map(\.column), rootKeys: sourceKeys, products: scope.products, db: db) { row in
                             let reference = query.subjectReference(rootKey: row["rk_root"])

@@ -18,6 +18,11 @@ struct SchemaCheck {
             }
             columns[table.name] = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table.name)))").map { $0["name"] as String })
         }
+        if let registry = source.consentRegistry, let own = columns[registry.table] {
+            for column in [registry.purposeColumn, registry.withdrawnColumn] where !own.contains(column) {
+                errors.append(registry.location.error("consent registry column '\(column)' does not exist in table '\(registry.table)'"))
+            }
+        }
         for table in source.tables {
             guard let own = columns[table.name] else { continue }
             func require(_ column: String, at location: ConfigLocation, role: String, in tableName: String? = nil, of available: Set<String>? = nil) {

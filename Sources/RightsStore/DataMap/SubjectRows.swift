@@ -11,6 +11,22 @@ struct TableQuery {
     let chain: [MappedTable]
     var root: MappedTable { chain[chain.count - 1] }
 
+    /// The nearest table of the chain that names its rows' product, and its alias index: a
+    /// transaction belongs to the product of the order it pays for.
+    var productTable: (index: Int, column: String)? {
+        for (index, table) in chain.enumerated() {
+            if let column = table.productColumn { return (index, column) }
+        }
+        return nil
+    }
+
+    /// The fields of the table that a scope covers; none when the scope names products and no
+    /// table on the way to the subject names one.
+    func fields(in scope: DataScope) -> [MappedField] {
+        if scope.products != nil, productTable == nil { return [] }
+        return table.fields.filter { scope.covers($0.category) }
+    }
+
     init(source: DataSourceMap, table: MappedTable) {
         self.source = source
         self.table = table
@@ -29,8 +45,8 @@ struct TableQuery {
             sql += " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
         }
         sql += " WHERE t\(last).\(quoted(root.key)) IN (\(Array(repeating: "?", count: rootKeyCount).joined(separator: ", ")))"
-        if productCount > 0, let productColumn = table.productColumn {
-            sql += " AND t0.\(quoted(productColumn)) IN (\(Array(repeating: "?", count: productCount).joined(separator: ", ")))"
+        if productCount > 0, let product = productTable {
+            sql += " AND t\(product.index).\(quoted(product.column)) IN (\(Array(repeating: "?", count: productCount).joined(separator: ", ")))"
         }
         return sql
     }
@@ -73,7 +89,7 @@ extension SQLiteDataService {
         _ body: (Row) throws -> Void
     ) throws {
         guard let keys = rootKeys[query.root.name], !keys.isEmpty else { return }
-        let products = query.table.productColumn == nil ? [] : (products ?? [])
+        let products = query.productTable == nil ? [] : (products ?? [])
         for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
             let sql = query.select(columns, rootKeyCount: chunk.count, productCount: products.count)
             log?.record(source: query.source.name, sql: sql, argumentCount: chunk.count + products.count)

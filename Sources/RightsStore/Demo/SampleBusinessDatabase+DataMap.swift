@@ -8,6 +8,7 @@ extension SampleBusinessDatabase {
             business:
               driver: sqlite
               path: \(database)
+              consent_registry: { table: consents, purpose_column: purpose, withdrawn_column: withdrawn_at }
               tables:
                 accounts:
                   key: id

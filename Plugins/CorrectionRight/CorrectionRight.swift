@@ -1,0 +1,89 @@
+import Foundation
+import RightsKernel
+
+/// Clause 5.2, the right to correction and supplement: a field the data map marks correctable is
+/// updated or filled in; a field that must be changed elsewhere (real-name authentication) is
+/// refused with where to go. The old and new values are audited by fingerprint only.
+///
+/// Parameters: `field` (a category such as `user.contact.phone`, or `table.column`) and `value`.
+/// Key: `max_length` (longest value accepted, default 500).
+public struct CorrectionRight: RightModule {
+    public static let identifier = "correction"
+    public static let summary = "5.2 Correction and supplement of correctable fields"
+
+    let maxLength: Int
+
+    public init(configuration: ConfigSection, services: Services) throws {
+        maxLength = try configuration.int("max_length", default: 500)
+        guard maxLength > 0 else { throw configuration.invalid("max_length", "expected a positive length, found \(maxLength)") }
+    }
+
+    public func validate(_ request: RightRequest) throws(IntakeError) {
+        guard let field = request.parameters["field"], !field.isEmpty else {
+            throw IntakeError(field: "field", "name the field to correct, such as user.contact.phone")
+        }
+        guard let value = request.parameters["value"], !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw IntakeError(field: "value", "give the corrected value")
+        }
+        guard value.count <= maxLength else { throw IntakeError(field: "value", "expected at most \(maxLength) characters") }
+    }
+
+    struct Applied: Codable, Sendable {
+        var changes: [FieldChange]
+        var refusedField: String?
+        var correctAt: String?
+        var unknown: Bool
+    }
+
+    public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
+        guard let subject = request.subject, let field = request.parameters["field"], let value = request.parameters["value"] else {
+            return .denied(.otherLaw, message: "The request no longer names its subject and field.")
+        }
+        if let hold = context.hold(covering: DataCategory(field)) {
+            return RightOutcome(status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
+                                withheld: [WithheldCategory(category: DataCategory(field), ground: hold.ground, until: hold.expiresAt.map(Timestamp.string))])
+        }
+        let applied = try await context.step("correction.apply") {
+            switch try await context.services.data.correct([subject], field: field, value: value) {
+            case .corrected(let changes):
+                for change in changes {
+                    try await context.services.audit.append(AuditEvent(actor: "module:correction", action: "data.corrected", request: request.id, details: [
+                        "field": "\(change.table).\(change.column)", "rows": "\(change.rows)",
+                        "old": change.oldFingerprints.joined(separator: ","), "new": change.newFingerprint,
+                    ]))
+                }
+                return Applied(changes: changes, refusedField: nil, correctAt: nil, unknown: false)
+            case .refused(let field, let correctAt):
+                return Applied(changes: [], refusedField: field, correctAt: correctAt, unknown: false)
+            case .unknownField:
+                return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: true)
+            case .notHeld:
+                return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false)
+            }
+        }
+        if applied.unknown {
+            return .denied(.noSuchField, message: "There is no field '\(field)' that can be corrected.")
+        }
+        if let refused = applied.refusedField {
+            let place = applied.correctAt.map { "Please make this change at \($0)." } ?? "This field cannot be changed."
+            return .denied(.correctElsewhere, message: "\(refused) cannot be corrected here. \(place)")
+        }
+        guard !applied.changes.isEmpty else {
+            return .denied(.noSuchField, message: "We hold no '\(field)' for you to correct.")
+        }
+        let supplemented = applied.changes.allSatisfy(\.supplemented)
+        let fields = applied.changes.map { "\($0.table).\($0.column)" }.joined(separator: ", ")
+        return .done(supplemented ? "Added the missing \(field)." : "Corrected \(field).", references: [
+            "fields": fields,
+            "old": applied.changes.flatMap(\.oldFingerprints).joined(separator: ","),
+            "new": applied.changes.first?.newFingerprint ?? "",
+        ])
+    }
+}
+
+extension DenialGround {
+    /// The field is managed elsewhere (real-name authentication at the registering site).
+    public static let correctElsewhere = DenialGround(code: "correct-elsewhere", explanation: "This information must be changed where it was originally provided")
+    /// No mapped field of that name is held about the subject.
+    public static let noSuchField = DenialGround(code: "no-such-field", explanation: "No correctable information of that kind is held")
+}

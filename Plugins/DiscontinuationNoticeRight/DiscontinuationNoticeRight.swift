@@ -1,0 +1,88 @@
+import Foundation
+import RightsKernel
+
+/// Clause 5.7, notice before a product or service is discontinued: an operator announces that
+/// product X ends on date D; every subject holding X's data is notified at least the configured
+/// number of days before; collection for X stops at D (recorded where host applications read
+/// it); after D, X's data is deleted or anonymised by each field's strategy, retained data
+/// restricted. What was sent to whom is on record in the audit chain and the outbox.
+///
+/// Filed by an operator: subject `product:<X>`, parameter `ends=yyyy-MM-dd`. Keys:
+/// `notice_days` (default 15), `erase_after_days` (after D, default 0).
+public struct DiscontinuationNoticeRight: RightModule {
+    public static let identifier = "discontinuation-notice"
+    public static let summary = "5.7 Notice before a product is discontinued; collection stops; data erased after"
+    public static let defaultVerification = VerificationLevel.none
+    public static let acceptedRequesters: Set<RequesterRole> = [.operator]
+
+    let noticeDays: Int
+    let eraseAfterDays: Int
+    let clock: any WallClock
+
+    public init(configuration: ConfigSection, services: Services) throws {
+        noticeDays = try configuration.int("notice_days", default: 15)
+        guard noticeDays >= 0 else { throw configuration.invalid("notice_days", "expected zero or more days, found \(noticeDays)") }
+        eraseAfterDays = try configuration.int("erase_after_days", default: 0)
+        guard eraseAfterDays >= 0 else { throw configuration.invalid("erase_after_days", "expected zero or more days, found \(eraseAfterDays)") }
+        clock = services.clock
+    }
+
+    public func validate(_ request: RightRequest) throws(IntakeError) {
+        guard request.subject?.kind == "product" else { throw IntakeError(field: "subject", "name the product as product:<name>") }
+        guard let text = request.parameters["ends"], let ends = Timestamp.date(text) else {
+            throw IntakeError(field: "ends", "give the date the product ends as yyyy-MM-dd")
+        }
+        let earliest = clock.now.addingTimeInterval(Double(noticeDays) * 86_400)
+        guard ends >= earliest else {
+            throw IntakeError(field: "ends", "subjects must be notified at least \(noticeDays) days before; the earliest end date is \(Timestamp.string(earliest).prefix(10))")
+        }
+    }
+
+    struct Notified: Codable, Sendable { var count: Int }
+
+    public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
+        guard let product = request.subject?.value, let ends = request.parameters["ends"].flatMap(Timestamp.date) else {
+            return .denied(.otherLaw, message: "The request no longer names its product and end date.")
+        }
+        let services = context.services
+        _ = try await context.step("discontinuation.record") {
+            try await services.data.recordDiscontinuation(product: product, collectionStopsAt: ends, request: request.id)
+            return true
+        }
+        let subjects = try await services.data.subjects(withProduct: product)
+        var notified = 0
+        for (index, batch) in stride(from: 0, to: subjects.count, by: 100).map({ Array(subjects[$0..<min($0 + 100, subjects.count)]) }).enumerated() {
+            notified += try await context.step("discontinuation.notify.\(index)") {
+                var sent = 0
+                for identities in batch {
+                    guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else { continue }
+                    try await services.notifier.send(OutboundMessage(
+                        kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.string(ends).prefix(10))",
+                        body: "\(product) will stop operating on \(Timestamp.string(ends).prefix(10)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
+                        request: request.id
+                    ))
+                    try await services.audit.append(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
+                        "to": services.ledger.subjectKey(for: contact).rawValue, "channel": contact.kind, "product": product,
+                    ]))
+                    sent += 1
+                }
+                return Notified(count: sent)
+            }.count
+        }
+        let eraseAt = ends.addingTimeInterval(Double(eraseAfterDays) * 86_400)
+        if services.clock.now < eraseAt {
+            return .waiting(until: eraseAt, "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.string(ends).prefix(10)); its data is erased after.", references: ["notified": "\(notified)"])
+        }
+        let report = try await context.step("discontinuation.erase") {
+            var report = ErasureReport()
+            for identities in subjects {
+                report.merge(try await services.data.erase(identities, scope: DataScope(products: [product]), request: request.id, at: services.clock.now))
+            }
+            return report
+        }
+        var outcome = RightOutcome.erasure(report, reason: "\(product) was discontinued on \(Timestamp.string(ends).prefix(10))", holds: [])
+        outcome.references["notified"] = "\(notified)"
+        outcome.references["subjects"] = "\(subjects.count)"
+        return outcome
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import RightsKernel
+
+/// Clause 5.8, the right to an explanation of the processing rules: the activities of the
+/// deployment's processing register (purpose, categories, legal basis, retention, recipients)
+/// that apply to this subject, limited to the categories actually held about them.
+///
+/// Keys: `output` (folder), `register` (a list of activities, each with `purpose`,
+/// `categories`, `legal_basis`, `retention`, `recipients`).
+public struct ExplanationRight: RightModule {
+    public static let identifier = "explanation"
+    public static let summary = "5.8 Explanation of the processing rules that apply to the subject"
+
+    struct Activity: Codable, Sendable {
+        var purpose: String
+        var categories: [DataCategory]
+        var legalBasis: String
+        var retention: String
+        var recipients: [String]
+    }
+
+    let output: String
+    let register: [Activity]
+
+    public init(configuration: ConfigSection, services: Services) throws {
+        output = try configuration.path("output", default: "data/exports")
+        var register: [Activity] = []
+        for (index, entry) in try configuration.sections(list: "register").enumerated() {
+            let categories = try entry.strings("categories")
+            for category in categories where !DataCategory.isValid(category) {
+                throw entry.invalid("categories", "expected dotted categories, found '\(category)'")
+            }
+            guard !categories.isEmpty else { throw entry.invalid("categories", "activity \(index + 1) lists no categories") }
+            register.append(Activity(
+                purpose: try entry.string("purpose"), categories: categories.map { DataCategory($0) },
+                legalBasis: try entry.string("legal_basis"), retention: try entry.string("retention"),
+                recipients: try entry.strings("recipients")
+            ))
+            try entry.rejectUnknownKeys()
+        }
+        guard !register.isEmpty else { throw configuration.invalid("register", "expected at least one processing activity") }
+        self.register = register
+    }
+
+    struct Written: Codable, Sendable {
+        var activities: Int
+        var json: String
+        var text: String
+    }
+
+    public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
+        guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
+        let held = try await context.services.data.categoriesHeld(for: [subject])
+        let applicable: [Activity] = register.compactMap { activity in
+            let categories = held.filter { category in activity.categories.contains { category.isWithin($0) } }.sorted()
+            guard !categories.isEmpty else { return nil }
+            var narrowed = activity
+            narrowed.categories = categories
+            return narrowed
+        }
+        let written = try await context.step("explanation.write") {
+            let folder = URL(fileURLWithPath: output).appendingPathComponent(request.id.rawValue)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let json = folder.appendingPathComponent("explanation.json").path
+            let text = folder.appendingPathComponent("explanation.txt").path
+            try CanonicalJSON.encode(applicable).write(to: URL(fileURLWithPath: json))
+            try Self.render(applicable).write(toFile: text, atomically: true, encoding: .utf8)
+            return Written(activities: applicable.count, json: json, text: text)
+        }
+        let message = applicable.isEmpty
+            ? "We hold no personal information about you, so none of our processing activities applies to you."
+            : "\(written.activities) processing activit\(written.activities == 1 ? "y applies" : "ies apply") to the information we hold about you: " + applicable.map(\.purpose).joined(separator: "; ") + "."
+        return .done(message, references: ["json": written.json, "text": written.text, "activities": "\(written.activities)"])
+    }
+
+    static func render(_ activities: [Activity]) -> String {
+        var text = "How we process your personal information\n\n"
+        for activity in activities {
+            text += "Purpose: \(activity.purpose)\n"
+            text += "  Information used: \(activity.categories.map(\.name).joined(separator: ", "))\n"
+            text += "  Legal basis: \(activity.legalBasis)\n"
+            text += "  Kept for: \(activity.retention)\n"
+            text += "  Shared with: \(activity.recipients.isEmpty ? "no one outside us" : activity.recipients.joined(separator: ", "))\n\n"
+        }
+        return text
+    }
+}

@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+import RightsKernel
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Delivers a transfer to one allowed recipient: an HTTP POST of the JSON export, retried, each
+/// attempt recorded in the audit log with its status, never its content.
+struct RecipientDelivery: Sendable {
+    let url: URL
+    let attempts: Int
+
+    struct Result: Codable, Sendable {
+        var delivered: Bool
+        var status: Int
+        var digest: String
+        var attemptedAt: Date
+    }
+
+    func deliver(_ file: URL, request: RightRequest, recipient: String, context: HandlingContext) async throws -> Result {
+        let body = try Data(contentsOf: file)
+        let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        var status = 0
+        for attempt in 1...attempts {
+            var post = URLRequest(url: url, timeoutInterval: 30)
+            post.httpMethod = "POST"
+            post.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            post.setValue(request.id.rawValue, forHTTPHeaderField: "X-RightsKit-Request")
+            post.setValue(digest, forHTTPHeaderField: "X-RightsKit-SHA256")
+            do {
+                let (_, response) = try await URLSession.shared.upload(for: post, from: body)
+                status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            } catch {
+                status = 0
+            }
+            let delivered = (200..<300).contains(status)
+            try await context.services.audit.append(AuditEvent(actor: "module:portability", action: delivered ? "transfer.delivered" : "transfer.failed", request: request.id, details: [
+                "recipient": recipient, "attempt": "\(attempt)", "status": "\(status)", "sha256": digest,
+            ]))
+            if delivered { return Result(delivered: true, status: status, digest: digest, attemptedAt: context.services.clock.now) }
+            if attempt < attempts { try await Task.sleep(for: .milliseconds(200 * attempt)) }
+        }
+        return Result(delivered: false, status: status, digest: digest, attemptedAt: context.services.clock.now)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import RightsKernel
+
+/// Clause 5.9, arrangements after death: a subject records in advance what their close
+/// relatives may not do with their data; after the subject's death a close relative, with
+/// proof of death and of the relationship (checked by an operator), may access, copy, correct or
+/// delete the relevant data for their own lawful interests, unless the arrangements say otherwise.
+///
+/// From the subject: `deny` (comma-separated actions, `all` or `none`). From a close relative:
+/// `action` (`access`, `copy`, `correct`, `delete`), `death_proof`, `relationship_proof`
+/// (document references), `interest` (the lawful interest); `field` and `value` to correct.
+/// Key: `output` (folder for access and copy files).
+public struct PostMortemRight: RightModule {
+    public static let identifier = "post-mortem"
+    public static let summary = "5.9 Arrangements after death; close relatives' access, copy, correction, deletion"
+    public static let acceptedRequesters: Set<RequesterRole> = [.subject, .closeRelative]
+
+    let output: String
+
+    public init(configuration: ConfigSection, services: Services) throws {
+        output = try configuration.path("output", default: "data/exports")
+    }
+
+    public func validate(_ request: RightRequest) throws(IntakeError) {
+        switch request.requester {
+        case .subject:
+            guard let deny = request.parameters["deny"] else { throw IntakeError(field: "deny", "record which actions relatives may not take: all, none, or a list of access, copy, correct, delete") }
+            _ = try Self.actions(deny)
+        case .closeRelative:
+            guard let action = request.parameters["action"].flatMap(PostMortemAction.init(rawValue:)) else {
+                throw IntakeError(field: "action", "expected one of access, copy, correct, delete")
+            }
+            for proof in ["death_proof", "relationship_proof", "interest"] where (request.parameters[proof] ?? "").isEmpty {
+                throw IntakeError(field: proof, "a close relative gives \(proof.replacingOccurrences(of: "_", with: " ")) (a document reference, or the lawful interest)")
+            }
+            if action == .correct, request.parameters["field"] == nil || request.parameters["value"] == nil {
+                throw IntakeError(field: "field", "a correction names the field and the value")
+            }
+        default:
+            throw IntakeError(field: "requester", "only the subject or a close relative")
+        }
+    }
+
+    /// A relative's proofs are checked by an operator before anything is done.
+    public func needsReview(_ request: RightRequest) -> Bool { request.requester == .closeRelative }
+
+    static func actions(_ text: String) throws(IntakeError) -> Set<PostMortemAction> {
+        switch text {
+        case "all": return Set(PostMortemAction.allCases)
+        case "none": return []
+        default:
+            var result: Set<PostMortemAction> = []
+            for name in text.split(separator: ",") {
+                guard let action = PostMortemAction(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw IntakeError(field: "deny", "expected all, none, or access, copy, correct, delete; found '\(name)'")
+                }
+                result.insert(action)
+            }
+            return result
+        }
+    }
+
+    public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
+        if request.requester == .subject {
+            let denied = ((try? Self.actions(request.parameters["deny"] ?? "none")) ?? []).map(\.rawValue).sorted()
+            return .done(
+                denied.isEmpty ? "Recorded: your close relatives may exercise your rights after your death." : "Recorded: after your death your close relatives may not \(denied.joined(separator: ", ")) your personal information.",
+                references: ["arrangement": "deny:" + denied.joined(separator: ","), "recorded": Timestamp.string(context.services.clock.now)]
+            )
+        }
+        guard let subject = request.subject, let action = request.parameters["action"].flatMap(PostMortemAction.init(rawValue:)) else {
+            return .denied(.otherLaw, message: "The request no longer names the deceased and the action.")
+        }
+        let arrangement = try await latestArrangement(for: request.subjectKey, ledger: context.services.ledger)
+        if arrangement.contains(action) {
+            return .denied(.arrangementsForbid, message: "The deceased arranged in advance that close relatives may not \(action.rawValue) this information.")
+        }
+        let scope = DataScope(excluding: context.categoryHolds.compactMap(\.category))
+        switch action {
+        case .access, .copy:
+            let file = try await context.step("post-mortem.export") {
+                let folder = URL(fileURLWithPath: output).appendingPathComponent(request.id.rawValue)
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let path = folder.appendingPathComponent("deceased-\(action.rawValue).json").path
+                let writer = try JSONExportWriter(path: path)
+                _ = try await context.services.data.export([subject], scope: scope, into: writer)
+                try writer.finish()
+                return path
+            }
+            return .done("The deceased's personal information is ready (\(action.rawValue)).", references: ["json": file])
+        case .correct:
+            guard let field = request.parameters["field"], let value = request.parameters["value"] else {
+                return .denied(.otherLaw, message: "A correction names the field and the value.")
+            }
+            let result = try await context.step("post-mortem.correct") {
+                if case .corrected(let changes) = try await context.services.data.correct([subject], field: field, value: value) {
+                    return changes.map { "\($0.table).\($0.column)" }
+                }
+                return []
+            }
+            return result.isEmpty
+                ? .denied(.notCorrectable, message: "\(field) cannot be corrected here.")
+                : .done("Corrected \(result.joined(separator: ", ")).", references: ["fields": result.joined(separator: ",")])
+        case .delete:
+            let report = try await context.step("post-mortem.delete") {
+                try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
+            }
+            return .erasure(report, reason: "Deleted at a close relative's request", holds: context.categoryHolds)
+        }
+    }
+
+    /// What the subject's latest recorded arrangement forbids; nothing when they made none.
+    func latestArrangement(for subject: SubjectKey, ledger: any RequestLedger) async throws -> Set<PostMortemAction> {
+        let recorded = try await ledger.requests(RequestQuery(states: [.completed], right: Self.identifier, subject: subject))
+            .filter { $0.requester == .subject }
+            .max { $0.receivedAt < $1.receivedAt }
+        guard let text = recorded?.outcome?.references["arrangement"], text.hasPrefix("deny:") else { return [] }
+        return Set(text.dropFirst(5).split(separator: ",").compactMap { PostMortemAction(rawValue: String($0)) })
+    }
+}
+
+extension DenialGround {
+    /// The deceased's arrangements forbid the action (PIPL Art. 49).
+    public static let arrangementsForbid = DenialGround(code: "arrangements-forbid", explanation: "The deceased arranged otherwise before their death")
+    /// The field named cannot be corrected here, or is not held.
+    public static let notCorrectable = DenialGround(code: "not-correctable", explanation: "The information cannot be corrected here")
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Streams an export into one CSV file per table (`<source>.<table>.csv`), one line per value:
+/// `row,category,column,value`. The long shape lets rows of one table arrive category by
+/// category without holding anything in memory.
+public final class CSVExportWriter: ExportSink {
+    private let folder: String
+    private var handles: [String: FileHandle] = [:]
+    private var buffers: [String: Data] = [:]
+    /// The files written, in the order they were started.
+    public private(set) var files: [String] = []
+
+    public init(folder: String) throws {
+        self.folder = folder
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    public func write(_ record: ExportRecord) throws {
+        let name = "\(record.source).\(record.table).csv"
+        if handles[name] == nil {
+            let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            handles[name] = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            buffers[name] = Data("row,category,column,value\r\n".utf8)
+            files.append(path)
+        }
+        var lines = ""
+        for (column, value) in record.values {
+            lines += [record.rowKey, record.category.name, column, value ?? ""].map(Self.field).joined(separator: ",") + "\r\n"
+        }
+        buffers[name, default: Data()].append(contentsOf: lines.utf8)
+        if let buffer = buffers[name], buffer.count >= 64 * 1024 {
+            try handles[name]?.write(contentsOf: buffer)
+            buffers[name] = Data()
+        }
+    }
+
+    /// Flushes and closes every file.
+    public func finish() throws {
+        for (name, handle) in handles {
+            if let buffer = buffers[name], !buffer.isEmpty { try handle.write(contentsOf: buffer) }
+            try handle.close()
+        }
+        handles = [:]
+        buffers = [:]
+    }
+
+    /// RFC 4180 quoting.
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Sends every record to several sinks (a JSON document and CSV files from one pass).
+public final class TeeExportSink: ExportSink {
+    private let sinks: [any ExportSink]
+    public init(_ sinks: [any ExportSink]) { self.sinks = sinks }
+    public func write(_ record: ExportRecord) throws {
+        for sink in sinks { try sink.write(record) }
+    }
+}

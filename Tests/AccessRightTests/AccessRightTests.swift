@@ -1,0 +1,80 @@
+import AccessRight
+import Foundation
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("5.1 Right of access")
+struct AccessRightTests {
+    func harness(_ rights: String = "access: { output: exports }") throws -> RightsTestHarness {
+        try RightsTestHarness.sample(subjects: 30, modules: [AccessRight.self], rights: rights)
+    }
+
+    func run(_ harness: RightsTestHarness, subject: Int = 15) async throws -> RightRequest {
+        try await harness.run(RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))))
+    }
+
+    @Test func theModuleConforms() async throws {
+        let failures = try await RightModuleConformance(module: AccessRight.self, rights: "access: { output: exports }").run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// "You have the right to access your personal information … Account Information … Transaction information"
+    @Test func theSubjectReceivesTheirDataGroupedByCategory() async throws {
+        let harness = try harness()
+        let request = try await run(harness)
+        #expect(request.state == .completed)
+        let json = try #require(request.outcome?.references["json"])
+        #expect(json.hasPrefix(harness.directory.path + "/exports/"), "written under the configured folder")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let categories = try #require(document["categories"] as? [[String: Any]]).compactMap { $0["category"] as? String }
+        #expect(categories.contains("user.contact.email"))
+        #expect(categories.contains("user.financial.order") || categories.contains("user.service.activated"))
+        #expect(categories == categories.sorted())
+        let text = try String(contentsOfFile: json, encoding: .utf8)
+        #expect(text.contains(SampleBusinessDatabase.userID(15)))
+        #expect(!text.contains(SampleBusinessDatabase.userID(16)))
+    }
+
+    @Test func aReadablePageShowsAccountAndTransactionInformation() async throws {
+        let harness = try harness()
+        let request = try await run(harness)
+        let html = try String(contentsOfFile: try #require(request.outcome?.references["html"]), encoding: .utf8)
+        #expect(html.contains("<h2>Account information</h2>"))
+        #expect(html.contains("<h2>Consents</h2>"))
+        #expect(html.contains(SampleBusinessDatabase.email(15)))
+        #expect(html.hasSuffix("</body></html>\n"))
+    }
+
+    /// "… except for exceptions provided by laws and regulations"
+    @Test func heldAndExemptCategoriesAreLeftOutWithTheirGround() async throws {
+        let harness = try harness("access: { output: exports, exempt: { user.identity.government_id: other-law } }")
+        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.financial", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil, createdAt: harness.clock.now))
+        let request = try await run(harness)
+        #expect(request.state == .partiallyCompleted)
+        let withheld = try #require(request.outcome?.withheld)
+        #expect(withheld.map(\.category.name).sorted() == ["user.financial", "user.identity.government_id"])
+        #expect(withheld.first { $0.category == "user.financial" }?.ground == .criminalInvestigation)
+        let text = try String(contentsOfFile: try #require(request.outcome?.references["json"]), encoding: .utf8)
+        #expect(!text.contains("user.financial"))
+        #expect(!text.contains("110101"), "the exempt government id is not exported")
+        let html = try String(contentsOfFile: try #require(request.outcome?.references["html"]), encoding: .utf8)
+        #expect(html.contains("Not included:"))
+        #expect(html.contains("criminal investigation"))
+        #expect(request.outcome?.message.contains("Left out: user.financial") == true)
+    }
+
+    @Test func aSubjectWeDoNotKnowGetsAnEmptyAnswer() async throws {
+        let harness = try harness()
+        let request = try await harness.run(RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
+        #expect(request.state == .completed)
+        #expect(request.outcome?.references["records"] == "0")
+        let html = try String(contentsOfFile: try #require(request.outcome?.references["html"]), encoding: .utf8)
+        #expect(html.contains("We hold no personal information about you."))
+    }
+
+    @Test func aMisconfiguredExemptionIsALoadError() throws {
+        #expect(throws: ConfigErrors.self) { try harness("access: { exempt: { user.financial: because } }") }
+    }
+}

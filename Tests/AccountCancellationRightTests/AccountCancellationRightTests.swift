@@ -1,0 +1,101 @@
+import AccountCancellationRight
+import Foundation
+import GRDB
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("5.5 Right to cancel an account")
+struct AccountCancellationRightTests {
+    func harness() throws -> RightsTestHarness {
+        try RightsTestHarness.sample(subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}")
+    }
+
+    func intake(_ subject: Int, confirm: String? = "irreversible") -> RequestIntake {
+        RequestIntake(right: "account-cancellation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: confirm.map { ["confirm": $0] } ?? [:])
+    }
+
+    func database(_ harness: RightsTestHarness) throws -> DatabaseQueue { try DatabaseQueue(path: harness.directory.file("business.sqlite")) }
+
+    @Test func theModuleConforms() async throws {
+        let failures = try await RightModuleConformance(module: AccountCancellationRight.self, rights: "account-cancellation: {}", parameters: ["confirm": "irreversible"]).run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// "You know and understand that account cancellation is irreversible."
+    @Test func cancellationNeedsAnExplicitConfirmation() async throws {
+        let harness = try harness()
+        for confirm in [nil, "yes", "ok"] {
+            await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(13, confirm: confirm)) }
+        }
+    }
+
+    /// "Special reminder: … Please back up all business information under the account"
+    @Test func theBackupWarningComesWithTheCodeBeforeConfirming() async throws {
+        let harness = try harness()
+        let request = try await harness.pipeline.submit(intake(13))
+        let message = try #require(try await harness.outbox(for: request.id).first)
+        #expect(message.kind == "verification-code")
+        #expect(message.body.contains("Please back up all business information"))
+        #expect(message.body.contains("irreversible"))
+    }
+
+    /// "delete all information about your account or anonymize … except where otherwise provided by law"
+    @Test func theAccountIsErasedAndRetainedDataRestricted() async throws {
+        let harness = try harness()
+        let subject = try await #require(try database(harness).read { db in
+            try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' AND account_id % 3 != 0 LIMIT 1")
+        })
+        let request = try await harness.run(intake(subject))
+        #expect(request.state == .partiallyCompleted)
+        let account = try #require(try database(harness).read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [subject]) })
+        #expect(account["email"] as String != SampleBusinessDatabase.email(subject))
+        #expect(account["phone"] as String? == nil)
+        #expect(account["display_name"] as String == "Deleted user")
+        let left = try await database(harness).read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_devices WHERE account_id = ?", arguments: [subject]) ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consents WHERE account_id = ?", arguments: [subject]) ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE request_id = ?", arguments: [request.id.rawValue]) ?? -1)
+        }
+        #expect(left.0 == 0)
+        #expect(left.1 == 0)
+        #expect(left.2 > 0, "orders within the retention period are kept, restricted")
+        #expect(request.outcome?.message.contains("cannot be restored") == true)
+        #expect(request.outcome?.message.contains("Responsibilities") == true)
+    }
+
+    /// "When you log in … through a third-party account authorization, you need to apply to the third party"
+    @Test func aThirdPartyLoginIsReferredToTheThirdParty() async throws {
+        let harness = try harness()
+        let provider = try await #require(try database(harness).read { db in try String.fetchOne(db, sql: "SELECT provider FROM third_party_logins WHERE account_id = 12") })
+        let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
+        let request = try await harness.run(intake(12))
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .thirdPartyAccount)
+        #expect(request.outcome?.message.contains("apply to \(provider)") == true)
+        #expect(try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite")) == before)
+    }
+
+    /// "the cancellation itself stays on record"
+    @Test func theCancellationStaysOnRecord() async throws {
+        let harness = try harness()
+        let request = try await harness.run(intake(13))
+        let actions = try await harness.store.entries(for: request.id).map(\.event.action)
+        #expect(actions.contains("account.cancelled"))
+        let kept = try #require(try await harness.store.request(request.id))
+        #expect(kept.subject == nil)
+        #expect(kept.subjectKey == harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(13))))
+        // Cancelled means cancelled: a second request finds nothing left.
+        let again = try await harness.run(intake(13))
+        #expect(again.outcome?.message.contains("We hold no personal information") == true)
+    }
+
+    @Test func anAgentCannotCancelAnAccount() async throws {
+        let harness = try harness()
+        var intake = intake(13)
+        intake.requester = .agent
+        intake.requesterReference = "agent-1"
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake) }
+    }
+}

@@ -1,0 +1,90 @@
+import ConsentWithdrawalRight
+import Foundation
+import GRDB
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("5.3 Withdrawal of consent")
+struct ConsentWithdrawalRightTests {
+    static let rights = """
+        consent-withdrawal:
+          purposes:
+            marketing: { functions: [promotional emails and text messages] }
+            personalisation: { functions: [personalised product recommendations] }
+            analytics: { functions: [usage analytics] }
+        """
+
+    func harness() throws -> RightsTestHarness {
+        try RightsTestHarness.sample(subjects: 30, modules: [ConsentWithdrawalRight.self], rights: Self.rights)
+    }
+
+    func run(_ harness: RightsTestHarness, purpose: String, subject: Int = 13) async throws -> RightRequest {
+        try await harness.run(RequestIntake(right: "consent-withdrawal", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: ["purpose": purpose]))
+    }
+
+    func consents(_ harness: RightsTestHarness, subject: Int) throws -> [String: String?] {
+        try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT purpose, withdrawn_at FROM consents WHERE account_id = ?", arguments: [subject]).map { ($0["purpose"] as String, $0["withdrawn_at"] as String?) })
+        }
+    }
+
+    @Test func theModuleConforms() async throws {
+        let failures = try await RightModuleConformance(module: ConsentWithdrawalRight.self, rights: Self.rights, parameters: ["purpose": "marketing"]).run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// "you can make your request … withdrawing your authorization"
+    @Test func onePurposeIsWithdrawnInTheRegistry() async throws {
+        let harness = try harness()
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13") }
+        let request = try await run(harness, purpose: "marketing")
+        #expect(request.state == .completed)
+        let registry = try consents(harness, subject: 13)
+        #expect(registry["marketing"] == .some(Timestamp.string(harness.clock.now)))
+        #expect(registry["personalisation"] == .some(nil))
+        #expect(registry["analytics"] == .some(nil))
+        #expect(try consents(harness, subject: 14).values.contains { $0 == Timestamp.string(harness.clock.now) } == false)
+    }
+
+    /// "When you withdraw your consent … we will no longer be able to provide you with the services corresponding"
+    @Test func theResponseListsTheFunctionsThatStop() async throws {
+        let harness = try harness()
+        let request = try await run(harness, purpose: "personalisation")
+        #expect(request.outcome?.message.contains("personalised product recommendations") == true)
+        #expect(request.outcome?.references["functions_stopped"] == "personalised product recommendations")
+    }
+
+    /// "or you can withdraw all authorizations"
+    @Test func everyPurposeCanBeWithdrawnAtOnce() async throws {
+        let harness = try harness()
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13") }
+        let request = try await run(harness, purpose: "all")
+        #expect(try consents(harness, subject: 13).values.allSatisfy { $0 != nil })
+        #expect(request.outcome?.references["withdrawn"] == "analytics,marketing,personalisation")
+    }
+
+    /// "your decision to withdraw … will not affect the effectiveness of the personal information processing previously carried out"
+    @Test func earlierProcessingIsLeftAsItWas() async throws {
+        let harness = try harness()
+        let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
+        let request = try await run(harness, purpose: "analytics")
+        #expect(request.outcome?.message.contains("remains valid") == true)
+        let after = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
+        let changed = zip(before.split(separator: "\n"), after.split(separator: "\n")).filter { $0 != $1 }
+        #expect(changed.allSatisfy { $0.0.hasPrefix("consents ") }, "only the consent registry changes")
+        #expect(before.split(separator: "\n").count == after.split(separator: "\n").count, "no row is deleted")
+    }
+
+    @Test func anUnknownPurposeIsRefusedAtIntake() async throws {
+        let harness = try harness()
+        await #expect(throws: PipelineError.self) { try await run(harness, purpose: "astrology") }
+    }
+
+    @Test func aPurposeWithoutFunctionsIsALoadError() throws {
+        #expect(throws: ConfigErrors.self) {
+            try RightsTestHarness.sample(subjects: 5, modules: [ConsentWithdrawalRight.self], rights: "consent-withdrawal: { purposes: { marketing: { functions: [] } } }")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CorrectionRight
+import Foundation
+import GRDB
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("5.2 Right to correction and supplement")
+struct CorrectionRightTests {
+    func harness() throws -> RightsTestHarness {
+        try RightsTestHarness.sample(subjects: 30, modules: [CorrectionRight.self], rights: "correction: {}")
+    }
+
+    func run(_ harness: RightsTestHarness, _ parameters: [String: String], subject: Int = 11) async throws -> RightRequest {
+        try await harness.run(RequestIntake(right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: parameters))
+    }
+
+    func column(_ harness: RightsTestHarness, _ sql: String) throws -> String? {
+        try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in try String.fetchOne(db, sql: sql) }
+    }
+
+    @Test func theModuleConforms() async throws {
+        let failures = try await RightModuleConformance(module: CorrectionRight.self, rights: "correction: {}", parameters: ["field": "user.contact.phone", "value": "+8613911112222"]).run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// "you can modify your bound mobile phone number"
+    @Test func aWrongPhoneNumberIsCorrectedOnDisk() async throws {
+        let harness = try harness()
+        let request = try await run(harness, ["field": "user.contact.phone", "value": "+8613911112222"])
+        #expect(request.state == .completed)
+        #expect(try column(harness, "SELECT phone FROM accounts WHERE id = 11") == "+8613911112222")
+        #expect(try column(harness, "SELECT phone FROM accounts WHERE id = 12") == SampleBusinessDatabase.phone(12))
+    }
+
+    /// "old and new values audited by hash"
+    @Test func theAuditHoldsFingerprintsNotValues() async throws {
+        let harness = try harness()
+        let request = try await run(harness, ["field": "user.contact.phone", "value": "+8613911112222"])
+        let entry = try #require(try await harness.store.entries(for: request.id).first { $0.event.action == "data.corrected" })
+        let data = try #require(harness.data)
+        #expect(entry.event.details["old"] == data.fingerprint(SampleBusinessDatabase.phone(11)))
+        #expect(entry.event.details["new"] == data.fingerprint("+8613911112222"))
+        let everything = try await harness.store.entries(for: request.id).map { try CanonicalJSON.string($0) }.joined()
+        #expect(!everything.contains("13911112222"))
+        #expect(!everything.contains(SampleBusinessDatabase.phone(11)))
+    }
+
+    /// "wrong or incomplete information … correct or update"
+    @Test func anEmptyFieldIsSupplemented() async throws {
+        let harness = try harness()
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in try db.execute(sql: "UPDATE accounts SET address = NULL WHERE id = 11") }
+        let request = try await run(harness, ["field": "user.contact.address", "value": "No. 10 Shangdi 10th Street"])
+        #expect(request.outcome?.message == "Added the missing user.contact.address.")
+        #expect(try column(harness, "SELECT address FROM accounts WHERE id = 11") == "No. 10 Shangdi 10th Street")
+    }
+
+    /// "If you need to change the real-name authentication information … go to the website where the original account was registered"
+    @Test func realNameAuthenticationIsRefusedWithWhereToGo() async throws {
+        let harness = try harness()
+        let before = try column(harness, "SELECT real_name FROM accounts WHERE id = 11")
+        let request = try await run(harness, ["field": "user.identity.real_name", "value": "Wang Fang"])
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .correctElsewhere)
+        #expect(request.outcome?.message.contains("the website where the original account was registered") == true)
+        #expect(try column(harness, "SELECT real_name FROM accounts WHERE id = 11") == before)
+        let notice = try #require(try await harness.outbox(for: request.id).last)
+        #expect(notice.body.contains("correct-elsewhere"))
+    }
+
+    @Test func anUnknownFieldIsRefused() async throws {
+        let harness = try harness()
+        let request = try await run(harness, ["field": "user.shoe_size", "value": "42"])
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .noSuchField)
+    }
+
+    @Test func aRequestWithoutAValueIsRejectedAtIntake() async throws {
+        let harness = try harness()
+        await #expect(throws: PipelineError.self) {
+            try await harness.pipeline.submit(RequestIntake(right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)), parameters: ["field": "user.contact.phone"]))
+        }
+    }
+
+    @Test func aHeldFieldIsNotChanged() async throws {
+        let harness = try harness()
+        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.contact", ground: .criminalInvestigation, authority: "Case 4", expiresAt: nil, createdAt: harness.clock.now))
+        let request = try await run(harness, ["field": "user.contact.phone", "value": "+8613911112222"])
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .criminalInvestigation)
+        #expect(try column(harness, "SELECT phone FROM accounts WHERE id = 11") == SampleBusinessDatabase.phone(11))
+    }
+}

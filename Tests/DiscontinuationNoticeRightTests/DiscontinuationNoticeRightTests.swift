@@ -1,0 +1,107 @@
+import DiscontinuationNoticeRight
+import Foundation
+import GRDB
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("5.7 Notice before a product or service is discontinued")
+struct DiscontinuationNoticeRightTests {
+    /// The harness clock starts on 2026-11-30; the product ends twenty days later.
+    static let ends = "2026-12-20"
+
+    func harness(_ rights: String = "discontinuation-notice: {}") throws -> RightsTestHarness {
+        try RightsTestHarness.sample(subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: rights)
+    }
+
+    func announce(_ harness: RightsTestHarness, product: String = "bos", ends: String = Self.ends) async throws -> RightRequest {
+        try await harness.pipeline.submit(RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: product), requester: .operator, requesterReference: "product-board-2026-11", parameters: ["ends": ends]))
+    }
+
+    func subjectsWith(_ product: String, _ harness: RightsTestHarness) throws -> Set<String> {
+        try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT a.email FROM accounts a WHERE a.id IN (SELECT account_id FROM orders WHERE product = ? UNION SELECT account_id FROM activated_services WHERE product = ?)
+                """, arguments: [product, product]))
+        }
+    }
+
+    @Test func theModuleConforms() async throws {
+        let intake = RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator, requesterReference: "board", parameters: ["ends": Self.ends])
+        let failures = try await RightModuleConformance(module: DiscontinuationNoticeRight.self, rights: "discontinuation-notice: {}", subject: nil, intake: intake).run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// "we will notify you 15 days in advance"
+    @Test func everyAffectedSubjectIsNotifiedAndNoOneElse() async throws {
+        let harness = try harness()
+        let request = try await announce(harness)
+        #expect(request.state == .inProgress)
+        #expect(request.resumeAt == Timestamp.date(Self.ends))
+        let notices = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }
+        let expected = try subjectsWith("bos", harness)
+        #expect(Set(notices.map(\.recipient.value)) == expected)
+        #expect(notices.count == expected.count, "one notice per subject")
+        #expect(notices.first?.body.contains("stop collecting") == true)
+        // What was sent to whom is on record, by salted key.
+        let sent = try await harness.store.entries(for: request.id).filter { $0.event.action == "notice.sent" }
+        #expect(sent.count == expected.count)
+        #expect(Set(sent.compactMap { $0.event.details["to"] }) == Set(expected.map { harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: $0)).rawValue }))
+    }
+
+    @Test func lessThanTheNoticePeriodIsRefused() async throws {
+        let harness = try harness()
+        await #expect(throws: PipelineError.self) { try await announce(harness, ends: "2026-12-10") }
+        let custom = try self.harness("discontinuation-notice: { notice_days: 30 }")
+        await #expect(throws: PipelineError.self) { try await announce(custom) }
+    }
+
+    /// "… and will stop collecting your personal information"
+    @Test func collectionStopIsRecordedForTheHostApplication() async throws {
+        let harness = try harness()
+        let request = try await announce(harness)
+        let row = try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM rightskit_discontinued_products WHERE product = 'bos'")
+        }
+        #expect(row?["collection_stops_at"] as Double? == Timestamp.date(Self.ends)?.timeIntervalSince1970)
+        #expect(row?["request_id"] as String? == request.id.rawValue)
+    }
+
+    /// "At the same time, we will delete or anonymize your personal information in accordance with the law."
+    @Test func afterTheEndDateTheProductsDataIsErased() async throws {
+        let harness = try harness()
+        let request = try await announce(harness)
+        let database = try DatabaseQueue(path: harness.directory.file("business.sqlite"))
+        let before = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") }
+        #expect(before ?? 0 > 0)
+        // Too early: resuming does nothing yet.
+        harness.clock.advance(days: 5)
+        #expect(try await harness.pipeline.resumeInterrupted().isEmpty)
+        harness.clock.set(try #require(Timestamp.date(Self.ends)).addingTimeInterval(3_600))
+        let finished = try await harness.pipeline.resumeInterrupted()
+        #expect(finished.map(\.id) == [request.id])
+        #expect([.completed, .partiallyCompleted].contains(finished.first?.state))
+        let (services, others) = try await database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product != 'bos'") ?? -1)
+        }
+        #expect(services == 0)
+        #expect(others > 0, "other products' data stays")
+        // Orders of the product within their retention period are restricted, not deleted.
+        let retained = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE product = 'bos'") } ?? 0
+        let restricted = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders'") } ?? 0
+        #expect(retained == restricted)
+        // No notice went out twice across the runs.
+        let notices = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }
+        #expect(notices.count == Set(notices.map(\.recipient.value)).count)
+        #expect(!notices.isEmpty)
+    }
+
+    @Test func onlyAnOperatorCanAnnounce() async throws {
+        let harness = try harness()
+        await #expect(throws: PipelineError.self) {
+            try await harness.pipeline.submit(RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), parameters: ["ends": Self.ends]))
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import PortabilityRight
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+@Suite("5.6 Rights of copy and portability")
+struct PortabilityRightTests {
+    func rights(port: Int = 9, attempts: Int = 2) -> String {
+        """
+        portability:
+          output: exports
+          attempts: \(attempts)
+          retry_after_minutes: 30
+          rounds: 2
+          recipients:
+            other-cloud: { url: "http://127.0.0.1:\(port)/import", organisation: Other Cloud Ltd }
+        """
+    }
+
+    func harness(_ rights: String) throws -> RightsTestHarness {
+        try RightsTestHarness.sample(subjects: 30, modules: [PortabilityRight.self], rights: rights)
+    }
+
+    func intake(_ parameters: [String: String], subject: Int = 10) -> RequestIntake {
+        RequestIntake(right: "portability", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: parameters)
+    }
+
+    /// Code, then the operator's check that strong verification requires.
+    func runStrong(_ harness: RightsTestHarness, _ intake: RequestIntake) async throws -> RightRequest {
+        let verified = try await harness.run(intake)
+        #expect(verified.state == .awaitingReview, "strong verification: an operator confirms identity")
+        return try await harness.pipeline.approve(verified.id, operator: "id-desk")
+    }
+
+    @Test func theModuleConforms() async throws {
+        let failures = try await RightModuleConformance(module: PortabilityRight.self, rights: rights(), parameters: ["mode": "copy"]).run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// "You have the right to copy your personal information that we have collected."
+    @Test func aCopyIsOneZipWithJSONAndACSVPerTable() async throws {
+        let harness = try harness(rights())
+        let request = try await runStrong(harness, intake(["mode": "copy"]))
+        #expect(request.state == .completed)
+        let archive = try #require(request.outcome?.references["archive"])
+        let listing = try unzipListing(archive)
+        #expect(listing.contains("data.json"))
+        #expect(listing.contains("business.accounts.csv"))
+        #expect(listing.contains("business.consents.csv"))
+        let csv = try String(contentsOfFile: URL(fileURLWithPath: archive).deletingLastPathComponent().appendingPathComponent("files/business.accounts.csv").path, encoding: .utf8)
+        #expect(csv.hasPrefix("row,category,column,value\r\n"))
+        #expect(csv.contains("user.contact.email,email,\(SampleBusinessDatabase.email(10))"))
+        #expect(!csv.contains(SampleBusinessDatabase.email(11)))
+    }
+
+    /// "… transfer your personal information to other entities designated by you … we will conduct necessary verification of your identity"
+    @Test func aTransferReachesTheAllowedRecipientAfterRetries() async throws {
+        let server = try RecipientServer(failures: 1)
+        let harness = try harness(rights(port: server.port, attempts: 3))
+        let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
+        #expect(request.state == .completed)
+        #expect(server.attempts == 2, "one failure, then delivered")
+        let body = try #require(server.received.first)
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(text.contains(SampleBusinessDatabase.userID(10)))
+        #expect(!text.contains(SampleBusinessDatabase.userID(11)))
+        let attempts = try await harness.store.entries(for: request.id).filter { $0.event.action.hasPrefix("transfer.") }.map(\.event.action)
+        #expect(attempts == ["transfer.failed", "transfer.delivered"])
+        #expect(request.outcome?.references["recipient"] == "other-cloud")
+    }
+
+    @Test func anUnreachableRecipientIsRetriedLaterThenRefused() async throws {
+        let server = try RecipientServer(failures: 100)
+        let harness = try harness(rights(port: server.port, attempts: 2))
+        let waiting = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
+        #expect(waiting.state == .inProgress)
+        #expect(waiting.resumeAt == harness.clock.now.addingTimeInterval(1_800))
+        harness.clock.advance(by: 1_801)
+        let finished = try await harness.pipeline.resumeInterrupted()
+        #expect(finished.first?.state == .denied)
+        #expect(finished.first?.outcome?.ground == .transferFailed)
+        #expect(server.attempts == 4, "two rounds of two attempts")
+    }
+
+    @Test func anUnlistedRecipientIsRefusedAtIntake() async throws {
+        let harness = try harness(rights())
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(["mode": "transfer", "recipient": "https://evil.example"])) }
+        await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(["mode": "transfer"])) }
+    }
+
+    @Test func aTransferNeedsStrongVerification() async throws {
+        let server = try RecipientServer(failures: 0)
+        let harness = try harness(rights(port: server.port) + "\n  verification: code")
+        let request = try await harness.run(intake(["mode": "transfer", "recipient": "other-cloud"]))
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .identityNotVerified)
+        #expect(server.attempts == 0)
+    }
+
+    /// Lists the names in a ZIP archive with Python's zipfile, an independent reader.
+    func unzipListing(_ archive: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('\\n'.join(z.namelist()))", archive]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "the archive is a valid ZIP")
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
