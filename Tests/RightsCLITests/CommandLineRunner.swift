@@ -58,6 +58,10 @@ struct CommandLineRunner {
 
     /// Runs the command to completion.
     func run(_ arguments: String..., environment: [String: String] = [:]) async throws -> Result {
+        try await run(arguments, environment: environment)
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         let (process, out, err) = try start(arguments, environment: environment)
         await Self.waitForExit(process)
         return Result(

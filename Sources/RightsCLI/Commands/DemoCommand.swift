@@ -5,7 +5,7 @@ import RightsStore
 
 /// `rightskit demo seed`: the deterministic sample business database.
 struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The sample business database.", subcommands: [Seed.self])
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "The sample business database, and a first request on it.", subcommands: [DemoRunCommand.self, Seed.self])
 
     struct Seed: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate the sample database (replacing it) and its subjects' keys.")

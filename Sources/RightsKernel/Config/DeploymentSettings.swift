@@ -28,6 +28,13 @@ public struct DeploymentSettings: Sendable, Equatable {
         public var path: String
     }
 
+    /// Reads only the kernel's settings of a deployment file (no modules, no services), for
+    /// tools that must act before the deployment can load, such as seeding its sample database.
+    public static func load(path: String) throws(ConfigError) -> DeploymentSettings {
+        let root = try ConfigSection.load(path: path)
+        return try DeploymentSettings(root: root, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
     init(root: ConfigSection, baseDirectory: String) throws(ConfigError) {
         let deployment = try root.section("deployment")
         name = try deployment.string("name")
