@@ -59,6 +59,7 @@ let package = Package(
                 "RightsKernel",
                 "RightsStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

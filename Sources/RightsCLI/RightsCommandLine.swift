@@ -45,7 +45,7 @@ struct RightsCommand: ParsableCommand {
             CheckConfigCommand.self, ModulesCommand.self,
             SubmitCommand.self, VerifyCommand.self, ResendCommand.self, StatusCommand.self, RequestsCommand.self,
             ApproveCommand.self, DenyCommand.self, ExtendCommand.self, ReviewCommand.self, CancelCommand.self,
-            ResumeCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self,
+            ResumeCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 }

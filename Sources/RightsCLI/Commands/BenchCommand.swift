@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Logging
+import RightsKernel
+import RightsStore
+
+/// `rightskit bench`: measures the data service and the pipeline against plain SQLite doing the
+/// same reads in the same run, and prints the ratios (and the process's peak memory).
+struct BenchCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure locate, export and a whole request against plain SQLite baselines.")
+
+    @Option(help: "Subjects in the generated database.") var subjects: Int = 20_000
+    @Option(name: .customLong("heavy-rows"), help: "Extra orders (with transactions) for subject 1, the heavy export.") var heavyRows: Int = 100_000
+    @Option(help: "Runs of each measurement; the median is reported.") var runs: Int = 5
+    @Option(help: "Where to generate the database (a temporary folder by default).") var folder: String?
+
+    func validate() throws {
+        guard subjects >= 2, runs >= 1, heavyRows >= 0 else { throw ValidationError("--subjects ≥ 2, --runs ≥ 1, --heavy-rows ≥ 0") }
+    }
+
+    func run(registry: ModuleRegistry) async throws {
+        let directory = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rightskit-bench-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let database = directory + "/business.sqlite", vault = directory + "/vault.sqlite"
+        if !FileManager.default.fileExists(atPath: database) {
+            Output.line("generating \(subjects) subjects (+\(heavyRows) rows for subject 1) in \(directory) …")
+            try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+        }
+        let map = try DataMap(section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "bench-map.yaml"), baseDirectory: directory)
+        let service = try SQLiteDataService(map: map)
+        let raw = try DatabaseQueue(path: database)
+        let typical = subjects / 2
+        var rows: [(String, Double, Double)] = []
+
+        let baselineLocate = try median { try Self.plainLocate(raw, subject: typical) }
+        let locate = try await medianAsync { _ = try await service.footprint(of: [Self.email(typical)], scope: .everything) }
+        rows.append(("locate one subject (8 tables)", baselineLocate, locate))
+
+        let out = directory + "/bench-export.json"
+        let baselineExport = try median { try Self.plainExport(raw, subject: 1, to: out) }
+        let export = try await medianAsync {
+            let writer = try JSONExportWriter(path: out)
+            _ = try await service.export([Self.email(1)], scope: .everything, into: writer)
+            try writer.finish()
+        }
+        rows.append(("export heavy subject (\(heavyRows * 2 + 10)+ rows)", baselineExport, export))
+
+        let baselineSmall = try median { try Self.plainExport(raw, subject: typical, to: out) }
+        let small = try await medianAsync {
+            let writer = try JSONExportWriter(path: out)
+            _ = try await service.export([Self.email(typical)], scope: .everything, into: writer)
+            try writer.finish()
+        }
+        rows.append(("export typical subject", baselineSmall, small))
+
+        if let access = registry.module("access") {
+            let yaml = """
+                deployment: { name: bench, jurisdiction: CN-PIPL }
+                policy: { deadline: { days: 15 } }
+                services: { store: { path: ledger.sqlite } }
+                data_map:
+                \(SampleBusinessDatabase.dataMap(database: database, vault: vault))
+                rights: { \(access.identifier): { output: exports, verification: none } }
+                """
+            let config = directory + "/bench.yaml"
+            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+            let deployment = try Deployment.load(path: config, registry: ModuleRegistry([access])) { settings in
+                try SQLiteStore(path: settings.store.path).services(for: settings, logger: Logger(label: "bench"))
+            }
+            let pipeline = RequestPipeline(deployment: deployment)
+            var subject = typical
+            let request = try await medianAsync {
+                subject += 1
+                _ = try await pipeline.submit(RequestIntake(right: access.identifier, subject: Self.email(subject)))
+            }
+            rows.append(("whole access request (ledger, audit, export)", baselineSmall, request))
+        }
+
+        Output.line("")
+        Output.line("measurement".padding(toLength: 48, withPad: " ", startingAt: 0) + "  plain SQLite   RightsKit   ratio")
+        for (name, baseline, measured) in rows {
+            Output.line(name.padding(toLength: 48, withPad: " ", startingAt: 0)
+                + String(format: "  %9.2f ms  %8.2f ms  %5.2fx", baseline * 1000, measured * 1000, measured / max(baseline, 1e-9)))
+        }
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        Output.line(String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", Double(usage.ru_maxrss) / 1024, runs))
+    }
+
+    static func email(_ subject: Int) -> SubjectIdentity { SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)) }
+
+    func median(_ body: () throws -> Void) throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    func medianAsync(_ body: () async throws -> Void) async throws -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try await body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    /// The subject's rows as a hand-written program would fetch them from this schema.
+    static let plainQueries = [
+        "SELECT * FROM accounts WHERE id = ?",
+        "SELECT * FROM third_party_logins WHERE account_id = ?",
+        "SELECT * FROM login_devices WHERE account_id = ?",
+        "SELECT * FROM orders WHERE account_id = ?",
+        "SELECT t.* FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = ?",
+        "SELECT * FROM activated_services WHERE account_id = ?",
+        "SELECT * FROM consents WHERE account_id = ?",
+        "SELECT * FROM support_tickets WHERE contact_email = ?",
+    ]
+
+    static func plainArguments(_ sql: String, id: Int, subject: Int) -> StatementArguments {
+        sql.contains("contact_email") ? [SampleBusinessDatabase.email(subject)] : [id]
+    }
+
+    static func plainLocate(_ queue: DatabaseQueue, subject: Int) throws {
+        try queue.read { db in
+            let id = try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE email = ?", arguments: [SampleBusinessDatabase.email(subject)]) ?? -1
+            for sql in plainQueries {
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(sql))", arguments: plainArguments(sql, id: id, subject: subject))
+            }
+        }
+    }
+
+    static func plainExport(_ queue: DatabaseQueue, subject: Int, to path: String) throws {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try queue.read { db in
+            let id = try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE email = ?", arguments: [SampleBusinessDatabase.email(subject)]) ?? -1
+            var buffer = ""
+            for sql in plainQueries {
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: plainArguments(sql, id: id, subject: subject))
+                while let row = try cursor.next() {
+                    buffer += row.description + "\n"
+                    if buffer.utf8.count > 65_536 { try handle.write(contentsOf: Data(buffer.utf8)); buffer = "" }
+                }
+            }
+            try handle.write(contentsOf: Data(buffer.utf8))
+        }
+    }
+}
