@@ -16,12 +16,28 @@ struct SampleData {
     let service: SQLiteDataService
     let log: StatementLog
     var database: String { directory.file("business.sqlite") }
+
+    /// A copy of an existing sample database and vault.
+    static func copying(database: String, vault: String) throws -> SampleData {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: database, toPath: directory.file("business.sqlite"))
+        try FileManager.default.copyItem(atPath: vault, toPath: directory.file("vault.sqlite"))
+        return try SampleData(directory: directory)
+    }
     var raw: DatabaseQueue { get throws { try DatabaseQueue(path: database) } }
 
     init(subjects: Int = 40, heavyRows: Int = 0) throws {
-        directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
         try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+        try self.init(directory: directory)
+    }
+
+    /// Over a database generated beforehand (`rightskit demo seed`), copied into `directory` as
+    /// `business.sqlite` and `vault.sqlite`: the plan check on a million subjects uses this.
+    init(directory: TemporaryDirectory) throws {
+        self.directory = directory
+        let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
         let map = try DataMap(section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "datamap.yaml"), baseDirectory: directory.path)
         log = StatementLog()
         service = try SQLiteDataService(map: map, statementLog: log)

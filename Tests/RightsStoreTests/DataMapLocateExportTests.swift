@@ -104,8 +104,14 @@ struct DataMapLocateExportTests {
     }
 
     @Test func everyQueryTheServiceIssuesUsesAnIndex() async throws {
-        let subjects = Int(ProcessInfo.processInfo.environment["RIGHTSKIT_PLAN_SUBJECTS"] ?? "") ?? 300
-        let sample = try SampleData(subjects: subjects)
+        // RIGHTSKIT_PLAN_DATABASE and RIGHTSKIT_PLAN_VAULT point at a large generated database
+        // (a million subjects: `rightskit demo seed --subjects 1000000`); by default a small one.
+        let environment = ProcessInfo.processInfo.environment
+        let sample = if let database = environment["RIGHTSKIT_PLAN_DATABASE"], let vault = environment["RIGHTSKIT_PLAN_VAULT"] {
+            try SampleData.copying(database: database, vault: vault)
+        } else {
+            try SampleData(subjects: 300)
+        }
         let identities = [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(15)), SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(15))]
         _ = try await sample.service.footprint(of: identities, scope: .everything)
         _ = try await sample.service.export(identities, scope: .everything, into: CollectingSink())
