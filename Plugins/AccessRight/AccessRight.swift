@@ -56,8 +56,7 @@ public struct AccessRight: RightModule {
         let withheld = Self.withheld(held: held, holds: context.categoryHolds, exempt: exempt)
         let scope = DataScope(excluding: withheld.map(\.category))
         let export = try await context.step("access.export") {
-            let folder = URL(fileURLWithPath: output).appendingPathComponent(request.id.rawValue)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let folder = try request.responseFolder(under: output)
             let jsonPath = folder.appendingPathComponent("access.json").path
             let htmlPath = folder.appendingPathComponent("access.html").path
             let json = try JSONExportWriter(path: jsonPath)

@@ -59,8 +59,7 @@ public struct ExplanationRight: RightModule {
             return narrowed
         }
         let written = try await context.step("explanation.write") {
-            let folder = URL(fileURLWithPath: output).appendingPathComponent(request.id.rawValue)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let folder = try request.responseFolder(under: output)
             let json = folder.appendingPathComponent("explanation.json").path
             let text = folder.appendingPathComponent("explanation.txt").path
             try CanonicalJSON.encode(applicable).write(to: URL(fileURLWithPath: json))

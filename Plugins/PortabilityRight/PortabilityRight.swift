@@ -73,7 +73,7 @@ public struct PortabilityRight: RightModule {
         let scope = DataScope(excluding: context.categoryHolds.compactMap(\.category))
         let withheld = context.categoryHolds.compactMap { hold in hold.category.map { WithheldCategory(category: $0, ground: hold.ground, until: hold.expiresAt.map(Timestamp.string)) } }
         let copy = try await context.step("portability.copy") {
-            let folder = URL(fileURLWithPath: output).appendingPathComponent(request.id.rawValue)
+            let folder = try request.responseFolder(under: output)
             let staging = folder.appendingPathComponent("files")
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
             let jsonPath = staging.appendingPathComponent("data.json").path

@@ -79,8 +79,7 @@ public struct PostMortemRight: RightModule {
         switch action {
         case .access, .copy:
             let file = try await context.step("post-mortem.export") {
-                let folder = URL(fileURLWithPath: output).appendingPathComponent(request.id.rawValue)
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let folder = try request.responseFolder(under: output)
                 let path = folder.appendingPathComponent("deceased-\(action.rawValue).json").path
                 let writer = try JSONExportWriter(path: path)
                 _ = try await context.services.data.export([subject], scope: scope, into: writer)

@@ -26,6 +26,15 @@ struct DeploymentOptions: ParsableArguments {
         return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
     }
 
+    /// Runs one pipeline operation on the request named `text` and shows the request as saved:
+    /// the shape of approve, deny, extend, review, cancel and verify.
+    func act(on text: String, _ registry: ModuleRegistry, _ operation: (RequestPipeline, RequestID) async throws -> RightRequest) async throws {
+        let id = try requestID(text)
+        let deployment = try open(registry)
+        let request = try await mapped { try await operation(deployment.pipeline, id) }
+        try Output.show(request, json: json)
+    }
+
     /// Loads the deployment against an in-memory ledger, to validate or describe it without
     /// touching its store.
     func inspect(_ registry: ModuleRegistry) throws -> Deployment {

@@ -12,10 +12,7 @@ struct ApproveCommand: DeploymentCommand {
     @Option(name: .customLong("operator"), help: "Who approves.") var operatorName: String = "operator"
 
     func run(registry: ModuleRegistry) async throws {
-        let id = try requestID(id)
-        let deployment = try options.open(registry)
-        let request = try await mapped { try await deployment.pipeline.approve(id, operator: operatorName) }
-        try Output.show(request, json: options.json)
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.approve(id, operator: operatorName) }
     }
 }
 
@@ -30,13 +27,10 @@ struct DenyCommand: DeploymentCommand {
     @Option(name: .customLong("operator"), help: "Who denies.") var operatorName: String = "operator"
 
     func run(registry: ModuleRegistry) async throws {
-        let id = try requestID(id)
         guard let ground = DenialGround.kernel(ground) else {
             throw ValidationError("--ground must be one of \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", "))")
         }
-        let deployment = try options.open(registry)
-        let request = try await mapped { try await deployment.pipeline.deny(id, ground: ground, operator: operatorName, note: note) }
-        try Output.show(request, json: options.json)
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.deny(id, ground: ground, operator: operatorName, note: note) }
     }
 }
 
@@ -50,10 +44,7 @@ struct ExtendCommand: DeploymentCommand {
     @Option(name: .customLong("operator"), help: "Who extends.") var operatorName: String = "operator"
 
     func run(registry: ModuleRegistry) async throws {
-        let id = try requestID(id)
-        let deployment = try options.open(registry)
-        let request = try await mapped { try await deployment.pipeline.extend(id, reason: reason, operator: operatorName) }
-        try Output.show(request, json: options.json)
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.extend(id, reason: reason, operator: operatorName) }
     }
 }
 
@@ -66,10 +57,7 @@ struct ReviewCommand: DeploymentCommand {
     @Option(name: .customLong("operator"), help: "Who routes it.") var operatorName: String = "operator"
 
     func run(registry: ModuleRegistry) async throws {
-        let id = try requestID(id)
-        let deployment = try options.open(registry)
-        let request = try await mapped { try await deployment.pipeline.requestReview(id, operator: operatorName) }
-        try Output.show(request, json: options.json)
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.requestReview(id, operator: operatorName) }
     }
 }
 
@@ -81,10 +69,7 @@ struct CancelCommand: DeploymentCommand {
     @Argument(help: "The request id.") var id: String
 
     func run(registry: ModuleRegistry) async throws {
-        let id = try requestID(id)
-        let deployment = try options.open(registry)
-        let request = try await mapped { try await deployment.pipeline.cancel(id, actor: "requester") }
-        try Output.show(request, json: options.json)
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.cancel(id, actor: "requester") }
     }
 }
 

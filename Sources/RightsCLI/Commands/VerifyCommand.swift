@@ -12,10 +12,7 @@ struct VerifyCommand: DeploymentCommand {
     @Option(help: "The code the subject received.") var code: String
 
     func run(registry: ModuleRegistry) async throws {
-        let id = try requestID(id)
-        let deployment = try options.open(registry)
-        let request = try await mapped { try await deployment.pipeline.verify(id, code: code) }
-        try Output.show(request, json: options.json)
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.verify(id, code: code) }
     }
 }
 
