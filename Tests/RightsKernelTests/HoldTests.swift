@@ -67,4 +67,15 @@ struct HoldTests {
         _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .abuseOfRights, authority: "Review 3", expiresAt: nil, createdAt: harness.clock.now))
         #expect(try await harness.store.verify() == .intact(entries: 1))
     }
+
+    /// Clause 5.11 lists seven circumstances; each, as a hold, denies and is cited.
+    @Test(arguments: DenialGround.exceptionGrounds)
+    func everyExceptionGroundDeniesAndIsCited(_ ground: DenialGround) async throws {
+        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+        _ = try await harness.services.exceptions.addHold(Hold(subject: harness.store.subjectKey(for: subject), category: nil, ground: ground, authority: "Ref 1", expiresAt: nil, createdAt: harness.clock.now))
+        let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
+        #expect(request.outcome?.ground == ground)
+        let notice = try #require(try await harness.outbox(for: request.id).last)
+        #expect(notice.body.contains(ground.explanation))
+    }
 }

@@ -138,4 +138,18 @@ struct PipelineTests {
         #expect(bodies.first?.contains(request.subjectKey.rawValue) == true, "the salted key stays so repetition and holds still match")
         #expect(journal == 0, "the step journal goes once the request is final")
     }
+
+    /// Clause 5.10: requests that need excessive technical means, risk others or are impractical
+    /// may be refused, always citing which.
+    @Test(arguments: [DenialGround.excessiveTechnicalMeans, .riskToOthers, .impractical, .gratuitousRepetition])
+    func aReviewerRefusesOnAHandlingGround(_ ground: DenialGround) async throws {
+        let harness = try harness("probe: { review: true }")
+        let waiting = try await harness.run(RequestIntake(right: "probe", subject: subject))
+        let denied = try await harness.pipeline.deny(waiting.id, ground: ground, operator: "dpo", note: "We can offer the data on request in person instead.")
+        #expect(denied.outcome?.ground == ground)
+        let notice = try #require(try await harness.outbox(for: waiting.id).last)
+        #expect(notice.body.contains(ground.code))
+        #expect(notice.body.contains("We can offer the data on request in person instead."), "the alternative offered reaches the requester")
+        #expect(notice.body.contains("complain to the supervisory authority"), "PIPL Art. 50 / GDPR Art. 12(4): the right to complain")
+    }
 }
