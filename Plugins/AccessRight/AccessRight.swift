@@ -54,21 +54,41 @@ public struct AccessRight: RightModule {
         guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
         let held = try await context.services.data.categoriesHeld(for: [subject])
         let withheld = Self.withheld(held: held, holds: context.categoryHolds, exempt: exempt)
-        let scope = DataScope(excluding: withheld.map(\.category))
         let export = try await context.step("access.export") {
             let folder = try request.responseFolder(under: output)
             let jsonPath = folder.appendingPathComponent("access.json").path
             let htmlPath = folder.appendingPathComponent("access.html").path
             let json = try JSONExportWriter(path: jsonPath)
             let html = try ReadableAccessPage(path: htmlPath, headings: headings, withheld: withheld)
-            let summary = try await context.services.data.export([subject], scope: scope, into: TeeExportSink([json, html]))
+            // One pass per heading, in the configured order, so the page shows each heading once.
+            var records: [String: Int] = [:]
+            for scope in Self.passes(headings: headings, withheld: withheld.map(\.category)) {
+                let summary = try await context.services.data.export([subject], scope: scope, into: TeeExportSink([json, html]))
+                records.merge(summary.records, uniquingKeysWith: +)
+            }
             try json.finish()
             try html.finish()
-            return Export(records: summary.total, categories: summary.records.count, json: jsonPath, html: htmlPath)
+            return Export(records: records.values.reduce(0, +), categories: records.count, json: jsonPath, html: htmlPath)
         }
         let message = "Your data: \(export.records) record(s) in \(export.categories) categories, as JSON and as a readable page."
             + (withheld.isEmpty ? "" : " Left out: \(withheld.map { "\($0.category.name) (\($0.ground.explanation))" }.joined(separator: "; ")).")
         return .done(message, withheld: withheld, references: ["json": export.json, "html": export.html, "records": "\(export.records)"])
+    }
+
+    /// The scopes of the export passes: each heading's categories (less those of earlier
+    /// headings and the withheld ones), then everything no heading names.
+    static func passes(headings: [(prefix: DataCategory, heading: String)], withheld: [DataCategory]) -> [DataScope] {
+        var names: [String] = []
+        for entry in headings where !names.contains(entry.heading) { names.append(entry.heading) }
+        var earlier: [DataCategory] = []
+        var scopes: [DataScope] = []
+        for name in names {
+            let prefixes = headings.filter { $0.heading == name }.map(\.prefix)
+            scopes.append(DataScope(categories: prefixes, excluding: withheld + earlier))
+            earlier += prefixes
+        }
+        scopes.append(DataScope(excluding: withheld + earlier))
+        return scopes
     }
 
     /// The categories held about the subject that holds or exemptions keep out of a response,
