@@ -146,7 +146,7 @@ public struct RightModuleConformance: Sendable {
     /// What the requester receives: the outcome, the outcome message and any file it references.
     func artifacts(of request: RightRequest, harness: RightsTestHarness) throws -> [String] {
         var texts = [try CanonicalJSON.string(request.outcome)]
-        for value in request.outcome?.references.values ?? [:].values where value.hasPrefix("/") && FileManager.default.fileExists(atPath: value) {
+        for value in (request.outcome?.references ?? [:]).values where value.hasPrefix("/") && FileManager.default.fileExists(atPath: value) {
             texts.append(String(decoding: try Data(contentsOf: URL(fileURLWithPath: value)), as: UTF8.self))
         }
         return texts

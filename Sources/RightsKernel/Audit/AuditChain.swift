@@ -14,12 +14,13 @@ public struct AuditChain: Sendable {
     }
 
     public static func verify(_ entries: [AuditEntry], head: Head?) throws -> AuditVerification {
-        let genuine = try entries.filter { try $0.expectedHash() == $0.hash }
-        let knownHashes = Set(genuine.map(\.hash))
+        // Each entry's own hash is checked once; the genuine ones tell a move from a deletion.
+        let intact = try entries.map { try $0.expectedHash() == $0.hash }
+        let knownHashes = Set(zip(entries, intact).filter(\.1).map(\.0.hash))
         var previousHash = AuditEntry.genesisHash
         var expectedSequence: Int64 = 1
-        for entry in entries {
-            if try entry.expectedHash() != entry.hash { return .modified(sequence: entry.sequence) }
+        for (entry, isIntact) in zip(entries, intact) {
+            if !isIntact { return .modified(sequence: entry.sequence) }
             if entry.sequence != expectedSequence { return .deleted(sequence: expectedSequence) }
             if entry.previousHash != previousHash {
                 // A genuine entry whose predecessor exists elsewhere in the log was moved;
