@@ -19,6 +19,10 @@ public enum RightsCommandLine {
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data((failure.message + "\n").utf8))
             RightsCommand.exit(withError: ExitCode(failure.status.rawValue))
+        } catch let error as ValidationError {
+            // Raised while running, after parsing: the message alone says what to fix.
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            RightsCommand.exit(withError: ExitCode.validationFailure)
         } catch {
             RightsCommand.exit(withError: error)
         }
