@@ -60,6 +60,7 @@ let package = Package(
                 "RightsStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -77,7 +78,10 @@ let package = Package(
         .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RightsStoreTests",
-            dependencies: ["RightsStore", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "RightsStore", "RightsKernel", "RightsTesting",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
         .testTarget(name: "RightsCLITests", dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]),

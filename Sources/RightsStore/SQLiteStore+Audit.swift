@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import RightsKernel
@@ -15,14 +16,48 @@ extension SQLiteStore: AuditLog {
     }
 
     public func verify() async throws -> AuditVerification {
-        let (entries, head) = try await database.read { db in
+        let (entries, head, _) = try await chain()
+        return try AuditChain.verify(entries, head: head)
+    }
+
+    /// Verifies the chain and every signed checkpoint against the deployment's public key.
+    public func verify(publicKey: Curve25519.Signing.PublicKey) async throws -> AuditVerification {
+        let (entries, head, checkpoints) = try await chain()
+        return try AuditChain.verify(entries, head: head, checkpoints: checkpoints, publicKey: publicKey)
+    }
+
+    /// Signs the current chain head and stores the checkpoint; nil when the log is empty.
+    public func checkpoint(signingKey: Curve25519.Signing.PrivateKey) async throws -> AuditCheckpoint? {
+        let time = clock.now
+        let keyBytes = signingKey.rawRepresentation  // the key type is not Sendable; its bytes are
+        return try await database.write { db in
+            guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else { return nil }
+            let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
+            let checkpoint = try AuditCheckpoint.sign(sequence: head["seq"], hash: head["hash"], at: time, with: key)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)",
+                arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.signedAt, checkpoint.signature]
+            )
+            return checkpoint
+        }
+    }
+
+    /// The stored checkpoints, oldest first.
+    public func checkpoints() async throws -> [AuditCheckpoint] {
+        try await chain().checkpoints
+    }
+
+    private func chain() async throws -> (entries: [AuditEntry], head: AuditChain.Head?, checkpoints: [AuditCheckpoint]) {
+        try await database.read { db in
             let entries = try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq").map(Self.entry)
             let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1").map {
                 AuditChain.Head(sequence: $0["seq"], hash: $0["hash"])
             }
-            return (entries, head)
+            let checkpoints = try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq").map {
+                AuditCheckpoint(sequence: $0["seq"], hash: $0["hash"], signedAt: $0["signed_at"], signature: $0["signature"])
+            }
+            return (entries, head, checkpoints)
         }
-        return try AuditChain.verify(entries, head: head)
     }
 
     /// Appends inside the caller's transaction, so a state change and its entry commit together.

@@ -109,6 +109,12 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX outbox_by_request ON outbox (request_id);
                 """)
         }
+        migrator.registerMigration("v2-checkpoints") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_checkpoints (
+                    seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RightsKernel
 import RightsTesting
 import Testing
 
@@ -111,5 +112,32 @@ struct EndToEndTests {
         let result = try await cli.run("audit", "verify")
         #expect(result.status == 6)
         #expect(result.output.contains("entry 1 was modified"))
+    }
+
+    @Test func aSignedCheckpointCatchesAConsistentRewriteFromTheCommandLine() async throws {
+        let config = probeDeployment().replacingOccurrences(of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }", with: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key }")
+        let cli = try CommandLineRunner(config: config)
+        #expect(try await cli.run("audit", "checkpoint").output.contains("the audit log is empty"))
+        _ = try await cli.run("submit", "--right", "probe", "--subject", "email:li.wei@example.cn")
+        let signed = try await cli.run("audit", "checkpoint")
+        #expect(signed.status == 0, "\(signed.errors)")
+        #expect(signed.output.contains("signed checkpoint at entry 2"))
+        #expect(try await cli.run("audit", "verify").output.contains("1 signed checkpoint(s) match"))
+        // Rewrite entry 1 and recompute every hash after it, and the head.
+        let raw = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))
+        try await raw.write { db in
+            var previous = AuditEntry.genesisHash
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq") {
+                let details = try CanonicalJSON.decode([String: String].self, from: Data((row["details"] as String).utf8))
+                let event = AuditEvent(actor: "operator:mallory", action: row["action"], request: (row["request_id"] as String?).flatMap(RequestID.init), details: details)
+                let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
+                try db.execute(sql: "UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", arguments: [event.actor, previous, entry.hash, entry.sequence])
+                previous = entry.hash
+            }
+            try db.execute(sql: "UPDATE audit_head SET hash = ?", arguments: [previous])
+        }
+        let verify = try await cli.run("audit", "verify")
+        #expect(verify.status == 6)
+        #expect(verify.output.contains("the chain was rewritten: entry 2 differs from its signed checkpoint"))
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import RightsKernel
@@ -71,5 +72,58 @@ struct AuditTamperingTests {
         let reopened = try SQLiteStore(path: directory.file("ledger.sqlite"))
         try await reopened.append(AuditEvent(actor: "system", action: "test.after-reopen"))
         #expect(try await reopened.verify() == .intact(entries: 9))
+    }
+}
+
+@Suite("Signed checkpoints catch a chain rewritten consistently, hashes and head included")
+struct AuditCheckpointTests {
+    /// Rewrites every entry's details and recomputes the whole chain and its head, as someone
+    /// with write access to the file and this source code could.
+    func rewriteEverything(_ path: String) async throws {
+        let raw = try DatabaseQueue(path: path)
+        try await raw.write { db in
+            var previous = AuditEntry.genesisHash
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq") {
+                let event = AuditEvent(actor: row["actor"], action: row["action"], request: nil, details: ["index": "forged"])
+                let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
+                try db.execute(sql: "UPDATE audit_entries SET details = ?, request_id = NULL, prev_hash = ?, hash = ? WHERE seq = ?",
+                               arguments: [try CanonicalJSON.string(event.details), entry.previousHash, entry.hash, entry.sequence])
+                previous = entry.hash
+            }
+            try db.execute(sql: "UPDATE audit_head SET hash = ?", arguments: [previous])
+        }
+    }
+
+    @Test func aRewriteThatFoolsTheChainFailsAtTheCheckpoint() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.file("ledger.sqlite"))
+        for index in 1...5 { try await store.append(AuditEvent(actor: "system", action: "test.event", details: ["index": "\(index)"])) }
+        let key = try AuditSigningKey.load(path: directory.file("keys/audit.key"))
+        let checkpoint = try #require(try await store.checkpoint(signingKey: key))
+        #expect(checkpoint.sequence == 5)
+        try await store.append(AuditEvent(actor: "system", action: "test.after-checkpoint"))
+        #expect(try await store.verify(publicKey: key.publicKey) == .intact(entries: 6))
+
+        try await rewriteEverything(directory.file("ledger.sqlite"))
+        #expect(try await store.verify() == .intact(entries: 6), "the bare chain cannot tell")
+        #expect(try await store.verify(publicKey: key.publicKey) == .rewritten(sequence: 5))
+    }
+
+    @Test func aForgedCheckpointIsNamed() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.file("ledger.sqlite"))
+        try await store.append(AuditEvent(actor: "system", action: "test.event"))
+        let key = try AuditSigningKey.load(path: directory.file("audit.key"))
+        _ = try await store.checkpoint(signingKey: Curve25519.Signing.PrivateKey())
+        #expect(try await store.verify(publicKey: key.publicKey) == .forgedCheckpoint(sequence: 1))
+    }
+
+    @Test func theSigningKeyIsKeptAcrossRuns() throws {
+        let directory = try TemporaryDirectory()
+        let first = try AuditSigningKey.load(path: directory.file("audit.key"))
+        let second = try AuditSigningKey.load(path: directory.file("audit.key"))
+        #expect(first.publicKey.rawRepresentation == second.publicKey.rawRepresentation)
+        let permissions = try FileManager.default.attributesOfItem(atPath: directory.file("audit.key"))[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
     }
 }

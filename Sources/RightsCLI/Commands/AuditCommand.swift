@@ -1,25 +1,51 @@
-import Foundation
 import ArgumentParser
+import Crypto
+import Foundation
 import RightsKernel
 import RightsStore
 
-/// `rightskit audit verify`: checks the hash chain; exits 6 and names the first break.
+/// `rightskit audit verify|checkpoint`: checks the hash chain (and its signed checkpoints);
+/// signs the current head.
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Inspect the audit log.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Inspect the audit log.", subcommands: [Verify.self, Checkpoint.self])
 
     struct Verify: DeploymentCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify the audit hash chain.")
+        static let configuration = CommandConfiguration(abstract: "Verify the audit hash chain and its signed checkpoints; exits 6 on a break.")
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {
             let deployment = try options.open(registry)
-            let result = try await deployment.store.verify()
-            if options.json {
-                try Output.json(["intact": result.isIntact ? "true" : "false", "result": result.description])
+            let result: AuditVerification
+            var checked = 0
+            if let path = deployment.pipeline.deployment.settings.auditSigningKey {
+                result = try await deployment.store.verify(publicKey: AuditSigningKey.load(path: path).publicKey)
+                checked = try await deployment.store.checkpoints().count
             } else {
-                Output.line(result.description)
+                result = try await deployment.store.verify()
+            }
+            if options.json {
+                try Output.json(["intact": result.isIntact ? "true" : "false", "result": result.description, "checkpoints": "\(checked)"])
+            } else {
+                Output.line(result.description + (checked > 0 ? "; \(checked) signed checkpoint(s) match" : ""))
             }
             if !result.isIntact { throw CommandFailure(.auditBroken, "audit chain broken: \(result.description)") }
+        }
+    }
+
+    struct Checkpoint: DeploymentCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign the chain's current head with the key of services.audit.signing_key.")
+        @OptionGroup var options: DeploymentOptions
+
+        func run(registry: ModuleRegistry) async throws {
+            let deployment = try options.open(registry)
+            guard let path = deployment.pipeline.deployment.settings.auditSigningKey else {
+                throw CommandFailure(.refused, "no signing key: set services.audit.signing_key in \(options.config)")
+            }
+            guard let checkpoint = try await deployment.store.checkpoint(signingKey: AuditSigningKey.load(path: path)) else {
+                return Output.line("the audit log is empty; nothing to sign")
+            }
+            if options.json { return try Output.json(checkpoint) }
+            Output.line("signed checkpoint at entry \(checkpoint.sequence): \(checkpoint.hash)")
         }
     }
 }

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Checks a sequence of stored entries against their hash chain.
 ///
 /// Pure logic, so every store verifies the same way: feed entries in sequence order and the
@@ -11,6 +13,19 @@ public struct AuditChain: Sendable {
             self.sequence = sequence
             self.hash = hash
         }
+    }
+
+    /// Checks the chain, then each signed checkpoint against it: a checkpoint must carry a valid
+    /// signature and the hash the chain has at its entry.
+    public static func verify(_ entries: [AuditEntry], head: Head?, checkpoints: [AuditCheckpoint], publicKey: Curve25519.Signing.PublicKey) throws -> AuditVerification {
+        let chain = try verify(entries, head: head)
+        guard chain.isIntact else { return chain }
+        let hashes = Dictionary(uniqueKeysWithValues: entries.map { ($0.sequence, $0.hash) })
+        for checkpoint in checkpoints.sorted(by: { $0.sequence < $1.sequence }) {
+            guard checkpoint.isSigned(by: publicKey) else { return .forgedCheckpoint(sequence: checkpoint.sequence) }
+            guard hashes[checkpoint.sequence] == checkpoint.hash else { return .rewritten(sequence: checkpoint.sequence) }
+        }
+        return chain
     }
 
     public static func verify(_ entries: [AuditEntry], head: Head?) throws -> AuditVerification {

@@ -10,6 +10,11 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     case reordered(sequence: Int64)
     /// The log ends at `lastPresent`, but the chain head records `expected` entries.
     case cutOff(lastPresent: Int64, expected: Int64)
+    /// The chain is consistent but differs from a signed checkpoint at `sequence`: it was
+    /// rewritten, hashes and all, at or before that entry.
+    case rewritten(sequence: Int64)
+    /// A checkpoint's signature does not verify under the deployment's key.
+    case forgedCheckpoint(sequence: Int64)
 
     public var isIntact: Bool {
         if case .intact = self { return true }
@@ -23,6 +28,8 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
         case .deleted(let sequence): "entry \(sequence) was deleted"
         case .reordered(let sequence): "entry \(sequence) was reordered"
         case .cutOff(let last, let expected): "log cut off after entry \(last) (chain head records \(expected))"
+        case .rewritten(let sequence): "the chain was rewritten: entry \(sequence) differs from its signed checkpoint"
+        case .forgedCheckpoint(let sequence): "the checkpoint at entry \(sequence) is not signed by this deployment's key"
         }
     }
 }

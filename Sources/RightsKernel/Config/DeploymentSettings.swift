@@ -10,6 +10,7 @@ import Foundation
 /// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
 /// - `services.notifier`: `driver` (`outbox`)
+/// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints)
 /// - `data_map`: the data map inline, or the name of its own file (see ``DataMap``)
 public struct DeploymentSettings: Sendable, Equatable {
     public var name: String
@@ -17,6 +18,8 @@ public struct DeploymentSettings: Sendable, Equatable {
     public var store: StoreSettings
     public var identity: OneTimeCodeVerifier.Settings
     public var notifierDriver: String
+    /// The Ed25519 key that signs audit checkpoints (`services.audit.signing_key`), if any.
+    public var auditSigningKey: String?
     /// Where personal data lives; nil for a deployment without a data map.
     public var dataMap: DataMap?
 
@@ -75,6 +78,9 @@ public struct DeploymentSettings: Sendable, Equatable {
         let notifierSection = try services?.optionalSection("notifier")
         notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"
         try notifierSection?.rejectUnknownKeys()
+        let auditSection = try services?.optionalSection("audit")
+        auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }
+        try auditSection?.rejectUnknownKeys()
         try services?.rejectUnknownKeys()
 
         if root.isMapping("data_map") {
