@@ -38,8 +38,6 @@ public struct DiscontinuationNoticeRight: RightModule {
         }
     }
 
-    struct Notified: Codable, Sendable { var count: Int }
-
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let product = request.subject?.value, let ends = request.parameters["ends"].flatMap(Timestamp.date) else {
             return .denied(.otherLaw, message: "The request no longer names its product and end date.")
@@ -49,25 +47,24 @@ public struct DiscontinuationNoticeRight: RightModule {
             try await services.data.recordDiscontinuation(product: product, collectionStopsAt: ends, request: request.id)
             return true
         }
+        // Journalled per subject (by salted key), so a resumed run skips those already told and
+        // tells anyone who started using the product since the announcement.
         let subjects = try await services.data.subjects(withProduct: product)
         var notified = 0
-        for (index, batch) in stride(from: 0, to: subjects.count, by: 100).map({ Array(subjects[$0..<min($0 + 100, subjects.count)]) }).enumerated() {
-            notified += try await context.step("discontinuation.notify.\(index)") {
-                var sent = 0
-                for identities in batch {
-                    guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else { continue }
-                    try await services.notifier.send(OutboundMessage(
-                        kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.string(ends).prefix(10))",
-                        body: "\(product) will stop operating on \(Timestamp.string(ends).prefix(10)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
-                        request: request.id
-                    ))
-                    try await services.audit.append(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
-                        "to": services.ledger.subjectKey(for: contact).rawValue, "channel": contact.kind, "product": product,
-                    ]))
-                    sent += 1
-                }
-                return Notified(count: sent)
-            }.count
+        for identities in subjects {
+            guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else { continue }
+            let key = services.ledger.subjectKey(for: contact)
+            notified += try await context.step("discontinuation.notify.\(key.rawValue)") {
+                try await services.notifier.send(OutboundMessage(
+                    kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.string(ends).prefix(10))",
+                    body: "\(product) will stop operating on \(Timestamp.string(ends).prefix(10)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
+                    request: request.id
+                ))
+                try await services.audit.append(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
+                    "to": key.rawValue, "channel": contact.kind, "product": product,
+                ]))
+                return 1
+            }
         }
         let eraseAt = ends.addingTimeInterval(Double(eraseAfterDays) * 86_400)
         if services.clock.now < eraseAt {

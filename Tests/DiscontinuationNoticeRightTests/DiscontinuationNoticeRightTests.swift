@@ -105,3 +105,31 @@ struct DiscontinuationNoticeRightTests {
         }
     }
 }
+
+@Suite("5.7 Notices reach subjects who joined after the announcement, and nobody twice")
+struct DiscontinuationLateSubjectTests {
+    @Test func aSubjectWhoJoinsBeforeTheEndIsToldOnceAndEarlierOnesAreNotToldAgain() async throws {
+        let harness = try RightsTestHarness.sample(subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: "discontinuation-notice: {}")
+        let database = try DatabaseQueue(path: harness.directory.file("business.sqlite"))
+        let newcomer = try #require(try await database.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT id FROM accounts WHERE id NOT IN (SELECT account_id FROM orders WHERE product = 'bos')
+                AND id NOT IN (SELECT account_id FROM activated_services WHERE product = 'bos') LIMIT 1
+                """)
+        })
+        let request = try await harness.pipeline.submit(RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator, requesterReference: "board", parameters: ["ends": DiscontinuationNoticeRightTests.ends]))
+        let announced = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }.map(\.recipient.value)
+        #expect(!announced.contains(SampleBusinessDatabase.email(newcomer)))
+
+        // The newcomer activates the product after the announcement, before the end date.
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO activated_services (account_id, product, activated_at, status) VALUES (?, 'bos', '2026-12-01', 'active')", arguments: [newcomer])
+        }
+        harness.clock.set(try #require(Timestamp.date(DiscontinuationNoticeRightTests.ends)).addingTimeInterval(60))
+        _ = try await harness.pipeline.resumeInterrupted()
+        let all = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }.map(\.recipient.value)
+        #expect(all.count == Set(all).count, "nobody is told twice")
+        #expect(all.filter { $0 == SampleBusinessDatabase.email(newcomer) }.count == 1, "the newcomer is told when the request resumes")
+        #expect(Set(announced).isSubset(of: Set(all)))
+    }
+}
