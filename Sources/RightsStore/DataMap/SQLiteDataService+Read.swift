@@ -45,13 +45,16 @@ extension SQLiteDataService {
         }
         for category in categories {
             for source in map.sources {
-                let database = try database(source)
-                let sourceKeys = keys[source.name] ?? [:]
-                for table in source.tables {
+                let tables = source.tables.compactMap { table -> (TableQuery, [MappedField])? in
                     let query = TableQuery(source: source, table: table)
                     let fields = query.fields(in: scope).filter { $0.category == category }
-                    guard !fields.isEmpty else { continue }
-                    try database.read { db in
+                    return fields.isEmpty ? nil : (query, fields)
+                }
+                guard !tables.isEmpty else { continue }
+                let sourceKeys = keys[source.name] ?? [:]
+                // One read transaction per category and source: a consistent view, fewer round trips.
+                try database(source).read { db in
+                    for (query, fields) in tables {
                         try forEachRow(query, columns: fields.map(\.column), rootKeys: sourceKeys, products: scope.products, db: db) { row in
                             let reference = query.subjectReference(rootKey: row["rk_root"])
                             var values: [(column: String, value: String?)] = []
@@ -62,7 +65,7 @@ extension SQLiteDataService {
                                 }
                                 values.append((field.column, value))
                             }
-                            try sink.write(ExportRecord(category: category, source: source.name, table: table.name, rowKey: text(row["rk_row"]) ?? "", values: values))
+                            try sink.write(ExportRecord(category: category, source: source.name, table: query.table.name, rowKey: text(row["rk_row"]) ?? "", values: values))
                             summary.records[category.name, default: 0] += 1
                         }
                     }
