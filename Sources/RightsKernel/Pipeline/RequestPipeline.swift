@@ -110,9 +110,11 @@ public struct RequestPipeline: Sendable {
     public func advance(_ id: RequestID) async throws -> RightRequest {
         var request = try await load(id)
         let right = try enabledRight(request.right)
+        var holds: [Hold]?
         if request.state == .verified {
-            let holds = try await services.exceptions.activeHolds(for: request.subjectKey, at: services.clock.now)
-            if let hold = holds.first(where: { $0.category == nil }) {
+            let active = try await services.exceptions.activeHolds(for: request.subjectKey, at: services.clock.now)
+            holds = active
+            if let hold = active.first(where: { $0.category == nil }) {
                 try await finishDenied(&request, ground: hold.ground, message: "A hold applies (authority: \(hold.authority)).", details: ["hold": "\(hold.id ?? 0)"])
                 return request
             }
@@ -134,11 +136,18 @@ public struct RequestPipeline: Sendable {
             try await move(&request, to: .inProgress, action: "processing.started")
         }
         guard request.state == .inProgress else { return request }
-        return try await carryOut(&request, right: right)
+        return try await carryOut(&request, right: right, holds: holds)
     }
 
-    private func carryOut(_ request: inout RightRequest, right: Deployment.EnabledRight) async throws -> RightRequest {
-        let holds = try await services.exceptions.activeHolds(for: request.subjectKey, at: services.clock.now)
+    /// Runs the module; `holds` are those read moments ago by the exception checks, or nil when
+    /// the request was already in progress (resumed, approved) and they are read now.
+    private func carryOut(_ request: inout RightRequest, right: Deployment.EnabledRight, holds known: [Hold]?) async throws -> RightRequest {
+        let holds: [Hold]
+        if let known {
+            holds = known
+        } else {
+            holds = try await services.exceptions.activeHolds(for: request.subjectKey, at: services.clock.now)
+        }
         let context = HandlingContext(
             requestID: request.id,
             services: services,
