@@ -96,8 +96,8 @@ public struct AccessRight: RightModule {
     public static func withheld(held: Set<DataCategory>, holds: [Hold], exempt: [(category: DataCategory, ground: DenialGround)]) -> [WithheldCategory] {
         var result: [WithheldCategory] = []
         for hold in holds {
-            guard let category = hold.category, held.contains(where: { $0.isWithin(category) }) else { continue }
-            result.append(WithheldCategory(category: category, ground: hold.ground, until: hold.expiresAt.map(Timestamp.string)))
+            guard let withheld = hold.withheld, held.contains(where: { $0.isWithin(withheld.category) }) else { continue }
+            result.append(withheld)
         }
         for (category, ground) in exempt where held.contains(where: { $0.isWithin(category) }) && !result.contains(where: { $0.category == category }) {
             result.append(WithheldCategory(category: category, ground: ground))

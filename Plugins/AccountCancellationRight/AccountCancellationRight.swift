@@ -53,7 +53,7 @@ public struct AccountCancellationRight: RightModule {
             let names = thirdParty.providers.joined(separator: ", ")
             return .denied(.thirdPartyAccount, message: "Your account logs in through \(names). Please apply to \(names) to cancel it there.")
         }
-        let scope = DataScope(excluding: context.categoryHolds.compactMap(\.category))
+        let scope = context.scopeOutsideHolds
         let report = try await context.step("cancellation.erase") {
             let report = try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
             try await context.services.audit.append(AuditEvent(actor: "module:account-cancellation", action: "account.cancelled", request: request.id, details: [

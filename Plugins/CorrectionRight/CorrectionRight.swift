@@ -41,7 +41,7 @@ public struct CorrectionRight: RightModule {
         }
         if let hold = context.hold(covering: DataCategory(field)) {
             return RightOutcome(status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
-                                withheld: [WithheldCategory(category: DataCategory(field), ground: hold.ground, until: hold.expiresAt.map(Timestamp.string))])
+                                withheld: [hold.withholding(DataCategory(field))])
         }
         let applied = try await context.step("correction.apply") {
             switch try await context.services.data.correct([subject], field: field, value: value) {

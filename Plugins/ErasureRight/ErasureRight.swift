@@ -40,7 +40,7 @@ public struct ErasureRight: RightModule {
         guard let subject = request.subject, let ground = request.parameters["ground"].flatMap(ErasureGround.init(rawValue:)) else {
             return .denied(.otherLaw, message: "The request no longer names its subject and ground.")
         }
-        let scope = DataScope(excluding: context.categoryHolds.compactMap(\.category))
+        let scope = context.scopeOutsideHolds
         let report = try await context.step("erasure.erase") {
             try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
         }

@@ -70,8 +70,8 @@ public struct PortabilityRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
-        let scope = DataScope(excluding: context.categoryHolds.compactMap(\.category))
-        let withheld = context.categoryHolds.compactMap { hold in hold.category.map { WithheldCategory(category: $0, ground: hold.ground, until: hold.expiresAt.map(Timestamp.string)) } }
+        let scope = context.scopeOutsideHolds
+        let withheld = context.withheldByHolds
         let copy = try await context.step("portability.copy") {
             let folder = try request.responseFolder(under: output)
             let staging = folder.appendingPathComponent("files")

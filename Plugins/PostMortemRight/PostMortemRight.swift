@@ -75,7 +75,7 @@ public struct PostMortemRight: RightModule {
         if arrangement.contains(action) {
             return .denied(.arrangementsForbid, message: "The deceased arranged in advance that close relatives may not \(action.rawValue) this information.")
         }
-        let scope = DataScope(excluding: context.categoryHolds.compactMap(\.category))
+        let scope = context.scopeOutsideHolds
         switch action {
         case .access, .copy:
             let file = try await context.step("post-mortem.export") {

@@ -49,10 +49,7 @@ public struct ProbeRight: RightModule {
         if outcome == .deny {
             return .denied(.impractical, message: "The probe was configured to deny.")
         }
-        let withheld = context.categoryHolds.compactMap { hold in
-            hold.category.map { WithheldCategory(category: $0, ground: hold.ground, until: hold.expiresAt.map(Timestamp.string)) }
-        }
-        return .done("The probe ran \(steps) step(s).", withheld: withheld, references: ["steps": "\(steps)"])
+        return .done("The probe ran \(steps) step(s).", withheld: context.withheldByHolds, references: ["steps": "\(steps)"])
     }
 
     static func append(_ text: String, to path: String) throws {

@@ -33,6 +33,15 @@ public struct Hold: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 
+    /// How the hold appears in a response that leaves `category` out: its ground, and its
+    /// expiry as the date the category may come back.
+    public func withholding(_ category: DataCategory) -> WithheldCategory {
+        WithheldCategory(category: category, ground: ground, until: expiresAt.map(Timestamp.string))
+    }
+
+    /// The category this hold withholds, as a response states it; nil for a hold on a subject.
+    public var withheld: WithheldCategory? { category.map(withholding) }
+
     /// Whether the hold still runs at `time`.
     public func isActive(at time: Date) -> Bool {
         expiresAt.map { time < $0 } ?? true

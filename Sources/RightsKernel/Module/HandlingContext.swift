@@ -35,6 +35,15 @@ public struct HandlingContext: Sendable {
         return result
     }
 
+    /// The categories under a hold, to leave out of what the module reads or changes.
+    public var heldCategories: [DataCategory] { categoryHolds.compactMap(\.category) }
+
+    /// Everything of the subject except the held categories.
+    public var scopeOutsideHolds: DataScope { DataScope(excluding: heldCategories) }
+
+    /// The held categories as the response states them, each with its ground.
+    public var withheldByHolds: [WithheldCategory] { categoryHolds.compactMap(\.withheld) }
+
     /// The hold that withholds `category` (or a parent category of it), if any.
     public func hold(covering category: DataCategory) -> Hold? {
         categoryHolds.first { hold in hold.category.map { category.isWithin($0) } ?? false }

@@ -5,11 +5,7 @@ extension RightOutcome {
         var withheld = report.restricted.map { restricted in
             WithheldCategory(category: restricted.category, ground: .retained(restricted.basis), until: restricted.until.map(Timestamp.string))
         }
-        for hold in holds {
-            if let category = hold.category {
-                withheld.append(WithheldCategory(category: category, ground: hold.ground, until: hold.expiresAt.map(Timestamp.string)))
-            }
-        }
+        withheld += holds.compactMap(\.withheld)
         let deleted = report.deletedRows.values.reduce(0, +)
         var message = "\(reason): \(report.erased.count) field(s) erased, \(deleted) row(s) deleted."
         if !report.restricted.isEmpty {
