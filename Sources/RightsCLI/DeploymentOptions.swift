@@ -14,16 +14,8 @@ struct DeploymentOptions: ParsableArguments {
 
     /// Loads the deployment against its real store; configuration mistakes exit with status 3.
     func open(_ registry: ModuleRegistry) throws -> OpenDeployment {
-        var store: SQLiteStore?
-        let deployment = try loading {
-            try Deployment.load(path: config, registry: registry) { settings in
-                let opened = try SQLiteStore(path: settings.store.path)
-                store = opened
-                return try opened.services(for: settings, logger: Logger(label: "rightskit"))
-            }
-        }
-        guard let store else { throw CommandFailure(.failure, "the store was not opened") }
-        return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
+        let loaded = try loading { try StoredDeployment(path: config, registry: registry, logger: Logger(label: "rightskit")) }
+        return OpenDeployment(pipeline: RequestPipeline(deployment: loaded.deployment), store: loaded.store)
     }
 
     /// Runs one pipeline operation on the request named `text` and shows the request as saved:

@@ -28,3 +28,23 @@ extension SQLiteStore {
         return services(identity: settings.identity, data: data, logger: logger)
     }
 }
+
+/// A deployment loaded over its own SQLite store, with the store kept for what only it offers
+/// (the outbox, checkpoints).
+public struct StoredDeployment: Sendable {
+    public let deployment: Deployment
+    public let store: SQLiteStore
+
+    /// Loads `path`, opening the store it names; configuration and schema mistakes throw
+    /// ``ConfigErrors`` with their locations.
+    public init(path: String, registry: ModuleRegistry, clock: any WallClock = SystemClock(), logger: Logger, statementLog: StatementLog? = nil) throws {
+        var opened: SQLiteStore?
+        deployment = try Deployment.load(path: path, registry: registry) { settings in
+            let store = try SQLiteStore(path: settings.store.path, clock: clock)
+            opened = store
+            return try store.services(for: settings, logger: logger, statementLog: statementLog)
+        }
+        guard let opened else { throw StoreError.notOpened(path) }
+        store = opened
+    }
+}

@@ -64,15 +64,9 @@ public struct RightsTestHarness: Sendable {
         self.clock = clock
         let file = directory.file("config.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        var store: SQLiteStore?
-        let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
-            let opened = try SQLiteStore(path: settings.store.path, clock: clock)
-            store = opened
-            return try opened.services(for: settings, logger: Logger(label: "rightskit.test"), statementLog: statementLog)
-        }
-        guard let store else { throw HarnessError.noStore }
-        self.store = store
-        self.pipeline = RequestPipeline(deployment: deployment)
+        let loaded = try StoredDeployment(path: file, registry: ModuleRegistry(modules), clock: clock, logger: Logger(label: "rightskit.test"), statementLog: statementLog)
+        self.store = loaded.store
+        self.pipeline = RequestPipeline(deployment: loaded.deployment)
     }
 
     /// A harness over a generated sample business database (``SampleBusinessDatabase``) of
@@ -131,6 +125,5 @@ public struct RightsTestHarness: Sendable {
 
 /// A harness that could not be built or driven.
 public enum HarnessError: Error {
-    case noStore
     case noCode(RequestID)
 }

@@ -65,10 +65,7 @@ struct BenchCommand: DeploymentCommand {
                 """
             let config = directory + "/bench.yaml"
             try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-            let deployment = try Deployment.load(path: config, registry: ModuleRegistry([access])) { settings in
-                try SQLiteStore(path: settings.store.path).services(for: settings, logger: Logger(label: "bench"))
-            }
-            let pipeline = RequestPipeline(deployment: deployment)
+            let pipeline = RequestPipeline(deployment: try StoredDeployment(path: config, registry: ModuleRegistry([access]), logger: Logger(label: "bench")).deployment)
             var subject = typical
             let request = try await medianAsync {
                 subject += 1
