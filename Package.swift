@@ -72,7 +72,7 @@ let package = Package(
         // can be driven end to end as a real subprocess without shipping those modules.
         .executableTarget(
             name: "rightskit-testbed",
-            dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")] + rightModules.map { Target.Dependency(stringLiteral: $0) },
             path: "Tests/Testbed"
         ),
         .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),

@@ -54,9 +54,9 @@ public struct AccountCancellationRight: RightModule {
             return .denied(.thirdPartyAccount, message: "Your account logs in through \(names). Please apply to \(names) to cancel it there.")
         }
         let scope = context.scopeOutsideHolds
-        let report = try await context.step("cancellation.erase") {
+        let report = try await context.step("cancellation.erase") { effects in
             let report = try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
-            try await context.services.audit.append(AuditEvent(actor: "module:account-cancellation", action: "account.cancelled", request: request.id, details: [
+            effects.record(AuditEvent(actor: "module:account-cancellation", action: "account.cancelled", request: request.id, details: [
                 "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
             ]))
             return report

@@ -5,7 +5,9 @@ import RightsKernel
 /// updated or filled in; a field that must be changed elsewhere (real-name authentication) is
 /// refused with where to go. The old and new values are audited by fingerprint only.
 ///
-/// Parameters: `field` (a category such as `user.contact.phone`, or `table.column`) and `value`.
+/// Parameters: `field` (exactly one field: a category such as `user.contact.phone` that maps to
+/// one column, or `table.column`) and `value`. A field under a category hold is refused with
+/// the hold's ground, whichever way it is named.
 /// Key: `max_length` (longest value accepted, default 500).
 public struct CorrectionRight: RightModule {
     public static let identifier = "correction"
@@ -33,21 +35,20 @@ public struct CorrectionRight: RightModule {
         var refusedField: String?
         var correctAt: String?
         var unknown: Bool
+        var candidates: [String] = []
+        var heldCategory: DataCategory?
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject, let field = request.parameters["field"], let value = request.parameters["value"] else {
             return .denied(.otherLaw, message: "The request no longer names its subject and field.")
         }
-        if let hold = context.hold(covering: DataCategory(field)) {
-            return RightOutcome(status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
-                                withheld: [hold.withholding(DataCategory(field))])
-        }
-        let applied = try await context.step("correction.apply") {
-            switch try await context.services.data.correct([subject], field: field, value: value) {
+        let scope = context.scopeOutsideHolds
+        let applied = try await context.step("correction.apply") { effects in
+            switch try await context.services.data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
             case .corrected(let changes):
                 for change in changes {
-                    try await context.services.audit.append(AuditEvent(actor: "module:correction", action: "data.corrected", request: request.id, details: [
+                    effects.record(AuditEvent(actor: "module:correction", action: "data.corrected", request: request.id, details: [
                         "field": "\(change.table).\(change.column)", "rows": "\(change.rows)",
                         "old": change.oldFingerprints.joined(separator: ","), "new": change.newFingerprint,
                     ]))
@@ -59,7 +60,18 @@ public struct CorrectionRight: RightModule {
                 return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: true)
             case .notHeld:
                 return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false)
+            case .ambiguous(let candidates):
+                return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, candidates: candidates)
+            case .outOfScope(let category):
+                return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, heldCategory: category)
             }
+        }
+        if let category = applied.heldCategory, let hold = context.hold(covering: category) {
+            return RightOutcome(status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
+                                withheld: [hold.withholding(category)])
+        }
+        if !applied.candidates.isEmpty {
+            return .denied(.ambiguousField, message: "'\(field)' names several fields; file the correction for one of: \(applied.candidates.joined(separator: "; ")).")
         }
         if applied.unknown {
             return .denied(.noSuchField, message: "There is no field '\(field)' that can be corrected.")
@@ -86,4 +98,6 @@ extension DenialGround {
     public static let correctElsewhere = DenialGround(code: "correct-elsewhere", explanation: "This information must be changed where it was originally provided")
     /// No mapped field of that name is held about the subject.
     public static let noSuchField = DenialGround(code: "no-such-field", explanation: "No correctable information of that kind is held")
+    /// The name given matches several fields; a correction changes exactly one.
+    public static let ambiguousField = DenialGround(code: "ambiguous-field", explanation: "The request must name exactly one field")
 }

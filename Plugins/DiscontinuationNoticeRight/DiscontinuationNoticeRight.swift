@@ -54,13 +54,13 @@ public struct DiscontinuationNoticeRight: RightModule {
         for identities in subjects {
             guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else { continue }
             let key = services.ledger.subjectKey(for: contact)
-            notified += try await context.step("discontinuation.notify.\(key.rawValue)") {
-                try await services.notifier.send(OutboundMessage(
+            notified += try await context.step("discontinuation.notify.\(key.rawValue)") { effects in
+                effects.send(OutboundMessage(
                     kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.string(ends).prefix(10))",
                     body: "\(product) will stop operating on \(Timestamp.string(ends).prefix(10)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
                     request: request.id
                 ))
-                try await services.audit.append(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
+                effects.record(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
                     "to": key.rawValue, "channel": contact.kind, "product": product,
                 ]))
                 return 1

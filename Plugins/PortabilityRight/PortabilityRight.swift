@@ -101,8 +101,8 @@ public struct PortabilityRight: RightModule {
         let payload = URL(fileURLWithPath: copy.archive).deletingLastPathComponent().appendingPathComponent("files/data.json")
         let delivery = RecipientDelivery(url: recipient.url, attempts: attempts)
         for round in 1...rounds {
-            let result = try await context.step("portability.transfer.\(round)") {
-                try await delivery.deliver(payload, request: request, recipient: name, context: context)
+            let result = try await context.step("portability.transfer.\(round)") { effects in
+                try await delivery.deliver(payload, request: request, recipient: name, context: context, effects: &effects)
             }
             if result.delivered {
                 return .done("Transferred \(copy.records) record(s) to \(recipient.organisation).", withheld: withheld, references: [

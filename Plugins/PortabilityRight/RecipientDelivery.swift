@@ -18,7 +18,8 @@ struct RecipientDelivery: Sendable {
         var attemptedAt: Date
     }
 
-    func deliver(_ file: URL, request: RightRequest, recipient: String, context: HandlingContext) async throws -> Result {
+    /// Each attempt's audit entry goes into `effects`, committed with the round's journal row.
+    func deliver(_ file: URL, request: RightRequest, recipient: String, context: HandlingContext, effects: inout StepEffects) async throws -> Result {
         let body = try Data(contentsOf: file)
         let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
         var status = 0
@@ -35,7 +36,7 @@ struct RecipientDelivery: Sendable {
                 status = 0
             }
             let delivered = (200..<300).contains(status)
-            try await context.services.audit.append(AuditEvent(actor: "module:portability", action: delivered ? "transfer.delivered" : "transfer.failed", request: request.id, details: [
+            effects.record(AuditEvent(actor: "module:portability", action: delivered ? "transfer.delivered" : "transfer.failed", request: request.id, details: [
                 "recipient": recipient, "attempt": "\(attempt)", "status": "\(status)", "sha256": digest,
             ]))
             if delivered { return Result(delivered: true, status: status, digest: digest, attemptedAt: context.services.clock.now) }

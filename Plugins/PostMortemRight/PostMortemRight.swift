@@ -92,7 +92,7 @@ public struct PostMortemRight: RightModule {
                 return .denied(.otherLaw, message: "A correction names the field and the value.")
             }
             let result = try await context.step("post-mortem.correct") {
-                if case .corrected(let changes) = try await context.services.data.correct([subject], field: field, value: value) {
+                if case .corrected(let changes) = try await context.services.data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
                     return changes.map { "\($0.table).\($0.column)" }
                 }
                 return []

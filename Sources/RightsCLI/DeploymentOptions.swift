@@ -62,6 +62,8 @@ func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
     } catch let error as PipelineError {
         switch error.code {
         case .requestNotFound: throw CommandFailure(.notFound, error.message)
+        case .conflict: throw CommandFailure(.conflict, error.message)
+        case .workFailed: throw CommandFailure(.workFailed, error.message)
         default: throw CommandFailure(.refused, error.message)
         }
     }

@@ -11,6 +11,10 @@ public enum ExitStatus: Int32, Sendable {
     case refused = 5
     /// The audit chain is broken.
     case auditBroken = 6
+    /// Another process changed or is working the request first; nothing was changed.
+    case conflict = 7
+    /// A request's work failed (it is recorded on the request, and retried or left for an operator).
+    case workFailed = 8
 }
 
 /// A failure with a message for the operator and an exit status.

@@ -28,7 +28,11 @@ enum Output {
             "  received:  \(Timestamp.string(request.receivedAt))",
             "  due:       \(Timestamp.string(request.dueAt))" + (request.extensionReason.map { " (extended: \($0))" } ?? ""),
         ]
-        if let fee = request.feeQuote { lines.append("  fee:       \(fee.amount) \(fee.currency)") }
+        if let level = request.verification { lines.append("  verified:  \(level.rawValue)") }
+        if let fee = request.feeQuote { lines.append("  fee:       \(fee.amount) \(fee.currency)" + (request.feeAccepted ? " (settled)" : "")) }
+        if let failure = request.lastFailure {
+            lines.append("  failed:    \(request.failures) time(s), last at \(failure.step ?? "the module"): \(failure.message)")
+        }
         if let outcome = request.outcome {
             lines.append("  outcome:   \(outcome.status.rawValue): \(outcome.message)")
             if let ground = outcome.ground { lines.append("  ground:    \(ground.code): \(ground.explanation)") }

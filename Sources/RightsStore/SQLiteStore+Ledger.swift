@@ -10,43 +10,90 @@ extension SQLiteStore: RequestLedger {
         return SubjectKey(rawValue: mac.map { String(format: "%02x", $0) }.joined())
     }
 
-    public func open(_ request: RightRequest, audit: AuditEvent) async throws {
+    public func commit(_ change: LedgerChange) async throws -> RightRequest {
+        let request = change.request
         let body = try CanonicalJSON.string(request)
         let time = clock.now
-        try await database.write { db in
-            try db.execute(
-                sql: "INSERT INTO requests (id, right, subject_key, state, received_at, due_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue,
-                            request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, body]
-            )
-            try Self.appendAudit(audit, at: time, in: db)
-        }
-    }
-
-    public func save(_ request: RightRequest, audit: AuditEvent) async throws {
-        let body = try CanonicalJSON.string(request)
-        let time = clock.now
-        try await database.write { db in
-            try db.execute(
-                sql: "UPDATE requests SET state = ?, due_at = ?, body = ? WHERE id = ?",
-                arguments: [request.state.rawValue, request.dueAt.timeIntervalSince1970, body, request.id.rawValue]
-            )
-            guard db.changesCount == 1 else { throw StoreError.missingRequest(request.id) }
+        return try await database.write { db in
+            let version: Int
+            if change.replacesStored {
+                // Conditional on the version it was made from, and on no other live claim.
+                var claimSQL = "claim_owner = claim_owner, claim_expires = claim_expires"
+                var claimArguments: StatementArguments = []
+                switch change.claim {
+                case .keep: break
+                case .take(let owner, let expires):
+                    claimSQL = "claim_owner = ?, claim_expires = ?"
+                    claimArguments = [owner.rawValue, expires.timeIntervalSince1970]
+                case .release:
+                    claimSQL = "claim_owner = NULL, claim_expires = NULL"
+                }
+                let owner = change.owner.rawValue
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET state = ?, due_at = ?, body = ?, version = version + 1, \(claimSQL)
+                        WHERE id = ? AND version = ? AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
+                        """,
+                    arguments: [request.state.rawValue, request.dueAt.timeIntervalSince1970, body] + claimArguments
+                        + [request.id.rawValue, request.version, time.timeIntervalSince1970, owner]
+                )
+                guard db.changesCount == 1 else { throw try Self.conflict(request.id, at: time, in: db) }
+                version = request.version + 1
+            } else {
+                var owner: String?, expires: Double?
+                if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.timeIntervalSince1970) }
+                try db.execute(
+                    sql: """
+                        INSERT INTO requests (id, right, subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                        """,
+                    arguments: [request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue,
+                                request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, body, owner, expires]
+                )
+                version = 0
+            }
+            if let code = change.code { try Self.replaceCode(code, in: db) }
             if request.state.isFinal {
                 // Keep only what proves the response: the journal and any code go.
                 try db.execute(sql: "DELETE FROM journal WHERE request_id = ?", arguments: [request.id.rawValue])
                 try db.execute(sql: "DELETE FROM verification_codes WHERE request_id = ?", arguments: [request.id.rawValue])
                 try db.execute(sql: "UPDATE outbox SET body = '[removed once the request was final]' WHERE request_id = ? AND kind = 'verification-code'", arguments: [request.id.rawValue])
             }
-            try Self.appendAudit(audit, at: time, in: db)
+            for message in change.messages { try Self.enqueue(message, at: time, in: db) }
+            for event in change.audit { try Self.appendAudit(event, at: time, in: db) }
+            return request.stored(at: version)
+        }
+    }
+
+    /// A live claim is respected unless its owner is a process on this host that no longer
+    /// exists (killed): its work can be taken over at once rather than after the lease.
+    public func claim(_ id: RequestID, in states: Set<RequestState>, as owner: ClaimOwner, until expires: Date) async throws -> RightRequest? {
+        let time = clock.now.timeIntervalSince1970
+        let stateList = states.map(\.rawValue).sorted()
+        return try await database.write { db in
+            if let holder = try String.fetchOne(db, sql: "SELECT claim_owner FROM requests WHERE id = ? AND claim_expires > ?", arguments: [id.rawValue, time]),
+               ClaimOwner(rawValue: holder).isGoneFromThisHost {
+                try db.execute(sql: "UPDATE requests SET claim_owner = NULL, claim_expires = NULL WHERE id = ? AND claim_owner = ?", arguments: [id.rawValue, holder])
+            }
+            let placeholders = stateList.map { _ in "?" }.joined(separator: ", ")
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    UPDATE requests SET claim_owner = ?, claim_expires = ?, version = version + 1
+                    WHERE id = ? AND state IN (\(placeholders)) AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
+                    RETURNING body, version
+                    """,
+                arguments: StatementArguments([owner.rawValue, expires.timeIntervalSince1970, id.rawValue] + stateList + [time, owner.rawValue] as [any DatabaseValueConvertible])
+            )
+            return try row.map { try Self.request(body: $0["body"], version: $0["version"]) }
         }
     }
 
     public func request(_ id: RequestID) async throws -> RightRequest? {
-        let body = try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT body FROM requests WHERE id = ?", arguments: [id.rawValue])
+        let stored = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT body, version FROM requests WHERE id = ?", arguments: [id.rawValue]).map { row -> (String, Int) in (row["body"], row["version"]) }
         }
-        return try body.map { try CanonicalJSON.decode(RightRequest.self, from: Data($0.utf8)) }
+        return try stored.map { try Self.request(body: $0.0, version: $0.1) }
     }
 
     public func requests(_ query: RequestQuery) async throws -> [RightRequest] {
@@ -69,18 +116,26 @@ extension SQLiteStore: RequestLedger {
             _ = arguments.append(contentsOf: [dueBefore.timeIntervalSince1970])
         }
         let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = "SELECT body FROM requests \(filter) ORDER BY received_at, id"
+        let sql = "SELECT body, version FROM requests \(filter) ORDER BY received_at, id"
         let bound = arguments
-        let bodies = try await database.read { db in try String.fetchAll(db, sql: sql, arguments: bound) }
-        return try bodies.map { try CanonicalJSON.decode(RightRequest.self, from: Data($0.utf8)) }
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: bound).map { row -> (String, Int) in (row["body"], row["version"]) }
+        }
+        return try rows.map { try Self.request(body: $0.0, version: $0.1) }
     }
 
+    /// Counts the requests received in the window before this one (in the order they were
+    /// recorded), so the decision is the same whenever it is evaluated again.
     public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
                 db,
-                sql: "SELECT COUNT(*) FROM requests WHERE subject_key = ? AND right = ? AND received_at >= ? AND id != ?",
-                arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue]
+                sql: """
+                    SELECT COUNT(*) FROM requests r
+                    WHERE r.subject_key = ? AND r.right = ? AND r.received_at >= ? AND r.id != ?
+                      AND r.rowid < coalesce((SELECT rowid FROM requests WHERE id = ?), 9223372036854775807)
+                    """,
+                arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue, excluding.rawValue]
             ) ?? 0
         }
     }
@@ -91,14 +146,37 @@ extension SQLiteStore: RequestLedger {
         }
     }
 
-    public func journal(step: String, request: RequestID, result: Data) async throws {
-        let time = clock.now.timeIntervalSince1970
+    public func record(_ step: StepRecord) async throws {
+        let time = clock.now
         try await database.write { db in
+            if let owner = step.owner {
+                try db.execute(
+                    sql: "UPDATE requests SET claim_expires = ? WHERE id = ? AND claim_owner = ?",
+                    arguments: [(step.renewUntil ?? time).timeIntervalSince1970, step.request.rawValue, owner.rawValue]
+                )
+                guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
+            }
             try db.execute(
-                sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?)",
-                arguments: [request.rawValue, step, result, time]
+                sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970]
             )
+            guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
+            for message in step.messages { try Self.enqueue(message, at: time, in: db) }
+            for event in step.audit { try Self.appendAudit(event, at: time, in: db) }
         }
+    }
+
+    static func request(body: String, version: Int) throws -> RightRequest {
+        try CanonicalJSON.decode(RightRequest.self, from: Data(body.utf8)).stored(at: version)
+    }
+
+    /// Why a conditional change did not apply: the request moved on, or a live claim holds it.
+    private static func conflict(_ id: RequestID, at time: Date, in db: Database) throws -> LedgerConflict {
+        let row = try Row.fetchOne(db, sql: "SELECT state, claim_owner, claim_expires FROM requests WHERE id = ?", arguments: [id.rawValue])
+        guard let row else { return LedgerConflict(request: id, current: nil, claimed: false) }
+        let expires: Double? = row["claim_expires"]
+        let claimed = (row["claim_owner"] as String?) != nil && (expires ?? 0) > time.timeIntervalSince1970
+        return LedgerConflict(request: id, current: RequestState(rawValue: row["state"]), claimed: claimed)
     }
 }
 

@@ -11,14 +11,18 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
 
 extension SQLiteStore: Notifier {
     /// Queues the message in the outbox table; a delivery worker (or `rightskit outbox`) reads it.
+    /// Messages of a state change or a step are queued in that change's own transaction instead.
     public func send(_ message: OutboundMessage) async throws {
-        let time = clock.now.timeIntervalSince1970
-        try await database.write { db in
-            try db.execute(
-                sql: "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [message.request?.rawValue, message.kind, message.recipient.kind, message.recipient.value, message.title, message.body, time]
-            )
-        }
+        let time = clock.now
+        try await database.write { db in try Self.enqueue(message, at: time, in: db) }
+    }
+
+    /// Queues inside the caller's transaction (the transactional outbox).
+    static func enqueue(_ message: OutboundMessage, at time: Date, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [message.request?.rawValue, message.kind, message.recipient.kind, message.recipient.value, message.title, message.body, time.timeIntervalSince1970]
+        )
     }
 
     /// The queued messages, oldest first, optionally only those of one request.

@@ -14,7 +14,7 @@ extension SQLiteStore {
             data: data,
             audit: self,
             exceptions: self,
-            identity: OneTimeCodeVerifier(settings: settings, codes: self, notifier: self, clock: clock),
+            identity: OneTimeCodeVerifier(settings: settings, codes: self, clock: clock),
             notifier: self,
             clock: clock,
             logger: logger

@@ -12,12 +12,16 @@ public final class SQLiteStore: Sendable {
     let clock: any WallClock
     let subjectSecret: Data
 
-    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it.
+    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it. Opening
+    /// and migrating happen under an exclusive lock on `<path>.lock`, so any number of
+    /// processes may start on an empty folder at once.
     public convenience init(path: String, clock: any WallClock = SystemClock()) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        let lock = try ExclusiveFileLock(path: path + ".lock")
+        defer { lock.release() }
         try self.init(database: DatabasePool(path: path, configuration: configuration), clock: clock)
     }
 
@@ -113,6 +117,16 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: """
                 CREATE TABLE audit_checkpoints (
                     seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)
+                """)
+        }
+        migrator.registerMigration("v3-claims") { db in
+            // A version per request makes every change conditional on the state it replaces;
+            // the claim is the lease of the process working the request.
+            try db.execute(sql: """
+                ALTER TABLE requests ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN claim_owner TEXT;
+                ALTER TABLE requests ADD COLUMN claim_expires REAL;
+                CREATE INDEX codes_consumed ON verification_codes (consumed) WHERE consumed = 1;
                 """)
         }
         return migrator

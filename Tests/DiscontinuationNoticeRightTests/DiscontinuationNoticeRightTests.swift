@@ -77,9 +77,9 @@ struct DiscontinuationNoticeRightTests {
         #expect(before ?? 0 > 0)
         // Too early: resuming does nothing yet.
         harness.clock.advance(days: 5)
-        #expect(try await harness.pipeline.resumeInterrupted().isEmpty)
+        #expect(try await harness.pipeline.resumeInterrupted().finished.isEmpty)
         harness.clock.set(try #require(Timestamp.date(Self.ends)).addingTimeInterval(3_600))
-        let finished = try await harness.pipeline.resumeInterrupted()
+        let finished = try await harness.pipeline.resumeInterrupted().finished
         #expect(finished.map(\.id) == [request.id])
         #expect([.completed, .partiallyCompleted].contains(finished.first?.state))
         let (services, others) = try await database.read { db in

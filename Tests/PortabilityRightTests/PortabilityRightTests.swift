@@ -78,7 +78,7 @@ struct PortabilityRightTests {
         #expect(waiting.state == .inProgress)
         #expect(waiting.resumeAt == harness.clock.now.addingTimeInterval(1_800))
         harness.clock.advance(by: 1_801)
-        let finished = try await harness.pipeline.resumeInterrupted()
+        let finished = try await harness.pipeline.resumeInterrupted().finished
         #expect(finished.first?.state == .denied)
         #expect(finished.first?.outcome?.ground == .transferFailed)
         #expect(server.attempts == 4, "two rounds of two attempts")

@@ -19,7 +19,8 @@ struct HoldTests {
         let notice = try #require(try await harness.outbox(for: request.id).last)
         #expect(notice.kind == "outcome")
         #expect(notice.body.contains("criminal-investigation"))
-        #expect(notice.body.contains("Case 2026-117"))
+        #expect(!notice.body.contains("Case 2026-117"), "the subject learns the ground, never the authority's reference")
+        #expect(!(try CanonicalJSON.string(request.outcome)).contains("Case 2026-117"))
         let denial = try #require(try await harness.store.entries(for: request.id).last)
         #expect(denial.event.details["ground"] == "criminal-investigation")
     }

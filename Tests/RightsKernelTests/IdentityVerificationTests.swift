@@ -88,7 +88,7 @@ struct IdentityVerificationTests {
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
         #expect(try await harness.services.identity.verify(request.id, response: code) == .verified)
-        #expect(try await harness.services.identity.verify(request.id, response: code) == .noChallenge)
+        #expect(try await harness.services.identity.verify(request.id, response: code) == .alreadyUsed)
     }
 
     @Test func verificationCanBeSwitchedOffForARight() async throws {

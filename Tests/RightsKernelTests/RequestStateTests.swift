@@ -10,8 +10,9 @@ struct RequestStateTests {
         "awaitingVerification>verified", "awaitingVerification>denied", "awaitingVerification>cancelled",
         "verified>awaitingFee", "verified>awaitingReview", "verified>inProgress", "verified>denied", "verified>cancelled",
         "awaitingFee>awaitingReview", "awaitingFee>inProgress", "awaitingFee>denied", "awaitingFee>cancelled",
-        "awaitingReview>inProgress", "awaitingReview>denied", "awaitingReview>cancelled",
-        "inProgress>completed", "inProgress>partiallyCompleted", "inProgress>denied",
+        "awaitingReview>awaitingFee", "awaitingReview>inProgress", "awaitingReview>denied", "awaitingReview>cancelled",
+        "inProgress>completed", "inProgress>partiallyCompleted", "inProgress>denied", "inProgress>needsAttention",
+        "needsAttention>inProgress", "needsAttention>denied",
     ]
 
     func request(in state: RequestState) -> RightRequest {

@@ -118,7 +118,7 @@ struct DataMapEraseCorrectTests {
 
     @Test func correctionUpdatesCorrectableFieldsAndProvesItByFingerprint() async throws {
         let sample = try SampleData()
-        let result = try await sample.service.correct(SampleData.identities(8), field: "user.contact.phone", value: "+8613912345678")
+        let result = try await sample.service.correct(SampleData.identities(8), field: "user.contact.phone", value: "+8613912345678", scope: .everything, request: RequestID())
         guard case .corrected(let changes) = result else { Issue.record("not corrected: \(result)"); return }
         #expect(changes.map { "\($0.table).\($0.column)" } == ["accounts.phone"])
         #expect(changes.first?.oldFingerprints == [sample.service.fingerprint(SampleBusinessDatabase.phone(8))])
@@ -132,7 +132,7 @@ struct DataMapEraseCorrectTests {
     @Test func supplementingAnEmptyFieldIsRecordedAsSuch() async throws {
         let sample = try SampleData()
         try await sample.raw.write { db in try db.execute(sql: "UPDATE accounts SET address = NULL WHERE id = 8") }
-        let result = try await sample.service.correct(SampleData.identities(8), field: "accounts.address", value: "No. 10 Xibeiwang East Road")
+        let result = try await sample.service.correct(SampleData.identities(8), field: "accounts.address", value: "No. 10 Xibeiwang East Road", scope: .everything, request: RequestID())
         guard case .corrected(let changes) = result else { Issue.record("not corrected"); return }
         #expect(changes.first?.supplemented == true)
         #expect(changes.first?.oldFingerprints == [])
@@ -140,11 +140,11 @@ struct DataMapEraseCorrectTests {
 
     @Test func aNonCorrectableFieldIsRefusedWithWhereToGo() async throws {
         let sample = try SampleData()
-        let result = try await sample.service.correct(SampleData.identities(8), field: "user.identity.real_name", value: "Wang Fang")
+        let result = try await sample.service.correct(SampleData.identities(8), field: "user.identity.real_name", value: "Wang Fang", scope: .everything, request: RequestID())
         #expect(result == .refused(field: "accounts.real_name", correctAt: "the website where the original account was registered"))
         let realName = try await sample.raw.read { db in try String.fetchOne(db, sql: "SELECT real_name FROM accounts WHERE id = 8") }
         #expect(realName != "Wang Fang")
-        #expect(try await sample.service.correct(SampleData.identities(8), field: "user.favourite_colour", value: "blue") == .unknownField("user.favourite_colour"))
+        #expect(try await sample.service.correct(SampleData.identities(8), field: "user.favourite_colour", value: "blue", scope: .everything, request: RequestID()) == .unknownField("user.favourite_colour"))
     }
 
     @Test func anEncryptedCorrectableFieldStaysEncrypted() async throws {
@@ -162,7 +162,7 @@ struct DataMapEraseCorrectTests {
               main: { path: db.sqlite, tables: { users: { key: id, identities: { email: email }, fields: { note: { category: user.note, correctable: true, erase: encrypt } } } } }
             """, file: "map.yaml"), baseDirectory: directory.path)
         let service = try SQLiteDataService(map: map)
-        _ = try await service.correct([SubjectIdentity(kind: "email", value: "a@example.cn")], field: "user.note", value: "new secret")
+        _ = try await service.correct([SubjectIdentity(kind: "email", value: "a@example.cn")], field: "user.note", value: "new secret", scope: .everything, request: RequestID())
         let stored = try #require(try await DatabaseQueue(path: database).read { db in try String.fetchOne(db, sql: "SELECT note FROM users") })
         #expect(stored != "new secret")
         #expect(try vault.decrypt(stored, subject: "users:1") == "new secret")

@@ -116,7 +116,7 @@ struct DataMapLocateExportTests {
         _ = try await sample.service.footprint(of: identities, scope: .everything)
         _ = try await sample.service.export(identities, scope: .everything, into: CollectingSink())
         _ = try await sample.service.export(identities, scope: DataScope(products: ["bcc"]), into: CollectingSink())
-        _ = try await sample.service.correct(identities, field: "user.contact.address", value: "No. 1 Shangdi Road")
+        _ = try await sample.service.correct(identities, field: "user.contact.address", value: "No. 1 Shangdi Road", scope: .everything, request: RequestID())
         _ = try await sample.service.erase(identities, scope: .everything, request: RequestID(), at: Date(timeIntervalSince1970: 1_796_029_200))
         let statements = sample.log.statements
         #expect(statements.count > 20)

@@ -73,17 +73,52 @@ struct CancelCommand: DeploymentCommand {
     }
 }
 
-/// `rightskit resume`: finishes requests a stopped process left verified or in progress.
+/// `rightskit retry`: works a request again after its failures made it wait for attention.
+struct RetryCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Retry a request whose work failed too often (state needsAttention).")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+    @Option(name: .customLong("operator"), help: "Who retries.") var operatorName: String = "operator"
+
+    func run(registry: ModuleRegistry) async throws {
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.retry(id, operator: operatorName) }
+    }
+}
+
+/// `rightskit resume`: finishes requests a stopped process left unfinished, and continues
+/// waiting ones whose date has come; a request that fails does not stop the others.
 struct ResumeCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Finish requests that an interrupted process left unfinished.")
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Finish requests that an interrupted process left unfinished.",
+        discussion: "Every due request is tried; each failure is reported and the command exits 8 if any failed."
+    )
 
     @OptionGroup var options: DeploymentOptions
 
+    struct Report: Encodable {
+        struct Failure: Encodable {
+            var id: String
+            var message: String
+        }
+
+        var resumed: [RightRequest]
+        var failed: [Failure]
+    }
+
     func run(registry: ModuleRegistry) async throws {
         let deployment = try options.open(registry)
-        let finished = try await deployment.pipeline.resumeInterrupted()
-        if options.json { return try Output.json(finished) }
-        Output.line("resumed \(finished.count) request(s)")
-        for request in finished { Output.line("\(request.id)  \(request.state.rawValue)") }
+        let report = try await deployment.pipeline.resumeInterrupted()
+        if options.json {
+            try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }))
+        } else {
+            Output.line("resumed \(report.finished.count) request(s)")
+            for request in report.finished { Output.line("\(request.id)  \(request.state.rawValue)") }
+            for failure in report.failures { Output.line("\(failure.request)  failed: \(failure.message)") }
+        }
+        if !report.failures.isEmpty {
+            throw CommandFailure(.workFailed, "\(report.failures.count) request(s) failed; see above")
+        }
     }
 }

@@ -9,6 +9,9 @@ import Foundation
 /// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`
 /// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
+/// - `services.processing`: `lease_seconds` (how long a process's claim on a request's work lasts
+///   without progress before another may take it over, default 300), `max_failures` (failed
+///   attempts at a request's work before it waits for an operator, default 3)
 /// - `services.notifier`: `driver` (`outbox`)
 /// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints)
 /// - `data_map`: the data map inline, or the name of its own file (see ``DataMap``)
@@ -17,6 +20,7 @@ public struct DeploymentSettings: Sendable, Equatable {
     public var policy: JurisdictionPolicy
     public var store: StoreSettings
     public var identity: OneTimeCodeVerifier.Settings
+    public var processing: ProcessingSettings
     public var notifierDriver: String
     /// The Ed25519 key that signs audit checkpoints (`services.audit.signing_key`), if any.
     public var auditSigningKey: String?
@@ -29,6 +33,19 @@ public struct DeploymentSettings: Sendable, Equatable {
         public var driver: Driver
         /// An absolute path, resolved against the deployment file's folder.
         public var path: String
+    }
+
+    /// How requests are worked when many processes share a deployment.
+    public struct ProcessingSettings: Sendable, Equatable {
+        /// How long a claim on a request's work lasts without progress (each step renews it).
+        public var lease: TimeInterval
+        /// Failed attempts at a request's work before it moves to `needsAttention`.
+        public var maxFailures: Int
+
+        public init(lease: TimeInterval = 300, maxFailures: Int = 3) {
+            self.lease = lease
+            self.maxFailures = maxFailures
+        }
     }
 
     /// Reads only the kernel's settings of a deployment file (no modules, no services), for
@@ -74,6 +91,16 @@ public struct DeploymentSettings: Sendable, Equatable {
             try identitySection.rejectUnknownKeys()
         }
         identity = OneTimeCodeVerifier.Settings(codeLifetime: TimeInterval(ttl), maxAttempts: attempts, digits: digits)
+
+        let processingSection = try services?.optionalSection("processing")
+        let lease = try processingSection?.int("lease_seconds", default: 300) ?? 300
+        let maxFailures = try processingSection?.int("max_failures", default: 3) ?? 3
+        if let processingSection {
+            guard (5...86_400).contains(lease) else { throw processingSection.invalid("lease_seconds", "expected 5 to 86400 seconds, found \(lease)") }
+            guard (1...100).contains(maxFailures) else { throw processingSection.invalid("max_failures", "expected 1 to 100, found \(maxFailures)") }
+            try processingSection.rejectUnknownKeys()
+        }
+        processing = ProcessingSettings(lease: TimeInterval(lease), maxFailures: maxFailures)
 
         let notifierSection = try services?.optionalSection("notifier")
         notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"

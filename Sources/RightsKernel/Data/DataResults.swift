@@ -69,6 +69,10 @@ public enum CorrectionResult: Sendable, Equatable {
     case unknownField(String)
     /// The subject has no row holding the field.
     case notHeld
+    /// The name matches several fields; the request must name one of these.
+    case ambiguous([String])
+    /// The field's category is outside the request's scope (under a hold).
+    case outOfScope(DataCategory)
 }
 
 /// One field changed by a correction, proven by fingerprints of the old and new values.
@@ -174,10 +178,10 @@ public struct NoPersonalData: PersonalDataService {
     public init() {}
     public func footprint(of identities: [SubjectIdentity], scope: DataScope) async throws -> SubjectFootprint { SubjectFootprint(tables: []) }
     public func export(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) async throws -> ExportSummary { ExportSummary() }
-    public func correct(_ identities: [SubjectIdentity], field: String, value: String) async throws -> CorrectionResult { .unknownField(field) }
+    public func correct(_ identities: [SubjectIdentity], field: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult { .unknownField(field) }
     public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport { ErasureReport() }
     public func fingerprint(_ value: String) -> String { "" }
-    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, at time: Date) async throws -> ConsentWithdrawal { ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: []) }
+    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws -> ConsentWithdrawal { ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: []) }
     public func subjects(withProduct product: String) async throws -> [[SubjectIdentity]] { [] }
     public func recordDiscontinuation(product: String, collectionStopsAt: Date, request: RequestID) async throws {}
 }

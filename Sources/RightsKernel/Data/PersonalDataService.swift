@@ -10,16 +10,18 @@ public protocol PersonalDataService: Sendable {
     /// Streams the subject's data to `sink`, grouped by category, then table; memory stays flat
     /// whatever the subject holds.
     func export(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) async throws -> ExportSummary
-    /// Corrects or supplements a field named by category or `table.column` (clause 5.2).
-    func correct(_ identities: [SubjectIdentity], field: String, value: String) async throws -> CorrectionResult
+    /// Corrects or supplements exactly one field named by category or `table.column` (clause
+    /// 5.2), only if `scope` covers its category; exactly once per request, even when retried.
+    func correct(_ identities: [SubjectIdentity], field: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult
     /// Erases the subject's data in scope by each field's strategy; data under a running
     /// retention period is restricted instead. Exactly once per request, even when retried.
     func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport
     /// A keyed hash of a value, for audit entries that must prove a change without holding it.
     func fingerprint(_ value: String) -> String
     /// Records in the consent registry that the subject withdrew consent for `purposes` (nil:
-    /// every purpose). Earlier processing is left as it was (clause 5.3, withdrawal).
-    func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, at time: Date) async throws -> ConsentWithdrawal
+    /// every purpose). Earlier processing is left as it was (clause 5.3, withdrawal). Exactly once
+    /// per request, even when retried.
+    func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws -> ConsentWithdrawal
     /// Every subject holding data of a product, each with the identities the map links it by.
     func subjects(withProduct product: String) async throws -> [[SubjectIdentity]]
     /// Records that collection for a product stops at a date, where host applications read it.

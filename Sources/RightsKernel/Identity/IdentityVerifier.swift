@@ -1,10 +1,26 @@
 /// Verifies that a requester controls the identity a request names.
 public protocol IdentityVerifier: Sendable {
-    /// Issues a challenge (a one-time code) for the request and delivers it, with `notice`
-    /// (what the requester must read before confirming) in the same message.
-    func challenge(_ request: RightRequest, notice: String?) async throws
-    /// Checks a response to the request's challenge.
+    /// Prepares a challenge for the request: the code to store and the message that delivers
+    /// it, with `notice` (what the requester must read before confirming). The pipeline commits
+    /// both with the request's state change, so a challenge is never sent for a state not saved.
+    func challenge(_ request: RightRequest, notice: String?) throws -> Challenge
+    /// Checks a response to the request's challenge; counting the attempt and consuming the
+    /// code happen in one atomic step, so of many concurrent right answers exactly one passes.
     func verify(_ request: RequestID, response: String) async throws -> VerificationResult
+    /// Requests whose challenge was passed; the pipeline finishes recording the verification of
+    /// any still awaiting it (a process that died between the two).
+    func passedChallenges() async throws -> [RequestID]
+}
+
+/// A challenge to commit with a request's state: the stored code and the message carrying it.
+public struct Challenge: Sendable {
+    public var code: StoredCode?
+    public var message: OutboundMessage?
+
+    public init(code: StoredCode?, message: OutboundMessage?) {
+        self.code = code
+        self.message = message
+    }
 }
 
 /// The result of checking a verification response.
@@ -17,4 +33,8 @@ public enum VerificationResult: Sendable, Equatable {
     case locked
     /// No challenge is outstanding for the request.
     case noChallenge
+    /// The code was already used: another response verified the request first.
+    case alreadyUsed
+    /// The response is not shaped like a code (wrong length, not digits); no attempt was spent.
+    case malformed
 }

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// Verification by one-time code: a random numeric code sent through the notifier, stored as a
-/// salted SHA-256 hash, valid for a limited time and a limited number of attempts, compared in
-/// constant time.
+/// salted SHA-256 hash, valid for a limited time and a limited number of attempts (one budget
+/// across resends); a response is counted and compared in one atomic step of the store.
 public struct OneTimeCodeVerifier: IdentityVerifier {
     /// Settings from `services.identity` in the deployment.
     public struct Settings: Sendable, Equatable {
@@ -19,22 +19,20 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
 
     let settings: Settings
     let codes: any VerificationCodeStore
-    let notifier: any Notifier
     let clock: any WallClock
 
-    public init(settings: Settings, codes: any VerificationCodeStore, notifier: any Notifier, clock: any WallClock) {
+    public init(settings: Settings, codes: any VerificationCodeStore, clock: any WallClock) {
         self.settings = settings
         self.codes = codes
-        self.notifier = notifier
         self.clock = clock
     }
 
-    public func challenge(_ request: RightRequest, notice: String?) async throws {
-        guard let recipient = request.contact ?? request.subject else { return }
+    public func challenge(_ request: RightRequest, notice: String?) throws -> Challenge {
+        guard let recipient = request.contact ?? request.subject else { return Challenge(code: nil, message: nil) }
         var generator = SystemRandomNumberGenerator()
         let code = (0..<settings.digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        try await codes.saveCode(StoredCode(
+        let stored = StoredCode(
             request: request.id,
             salt: salt,
             hash: Self.digest(code, salt: salt),
@@ -42,28 +40,33 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             attempts: 0,
             maxAttempts: settings.maxAttempts,
             consumed: false
-        ))
+        )
         let minutes = Int(settings.codeLifetime / 60)
-        try await notifier.send(OutboundMessage(
+        let message = OutboundMessage(
             kind: "verification-code",
             recipient: recipient,
             title: "Confirm your \(request.right) request",
             body: "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)." + (notice.map { "\n\n" + $0 } ?? ""),
             request: request.id
-        ))
+        )
+        return Challenge(code: stored, message: message)
     }
 
     public func verify(_ request: RequestID, response: String) async throws -> VerificationResult {
-        guard let stored = try await codes.code(for: request), !stored.consumed else { return .noChallenge }
-        if stored.attempts >= stored.maxAttempts { return .locked }
-        if clock.now >= stored.expiresAt { return .expired }
-        let candidate = Self.digest(response.trimmingCharacters(in: .whitespaces), salt: stored.salt)
-        if Self.constantTimeEqual(candidate, stored.hash) {
-            try await codes.consumeCode(for: request)
-            return .verified
+        let candidate = response.trimmingCharacters(in: .whitespaces)
+        guard candidate.count == settings.digits, candidate.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .malformed }
+        switch try await codes.attempt(request, at: clock.now, digest: { salt in Self.digest(candidate, salt: salt) }) {
+        case .matched: return .verified
+        case .mismatched(let attempts, let maxAttempts): return attempts >= maxAttempts ? .locked : .rejected(remaining: maxAttempts - attempts)
+        case .exhausted: return .locked
+        case .expired: return .expired
+        case .used: return .alreadyUsed
+        case .none: return .noChallenge
         }
-        let attempts = try await codes.recordFailedAttempt(for: request)
-        return attempts >= stored.maxAttempts ? .locked : .rejected(remaining: stored.maxAttempts - attempts)
+    }
+
+    public func passedChallenges() async throws -> [RequestID] {
+        try await codes.consumedCodes()
     }
 
     static func digest(_ code: String, salt: [UInt8]) -> [UInt8] {
@@ -73,11 +76,4 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         return Array(hasher.finalize())
     }
 
-    /// Compares without an early exit, so timing does not reveal how many bytes matched.
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
-    }
 }

@@ -2,13 +2,25 @@ import Foundation
 
 /// Storage for one-time codes: only a salted hash of each code is kept.
 public protocol VerificationCodeStore: Sendable {
-    /// Replaces any code of the request with a new one.
-    func saveCode(_ code: StoredCode) async throws
     func code(for request: RequestID) async throws -> StoredCode?
-    /// Records one failed attempt and returns the new count.
-    func recordFailedAttempt(for request: RequestID) async throws -> Int
-    /// Marks the code used so it cannot verify twice.
-    func consumeCode(for request: RequestID) async throws
+    /// Checks one response in a single atomic step: the attempt is counted and, when `digest`
+    /// of the stored salt equals the stored hash, the code is consumed. A code already consumed,
+    /// out of attempts or expired counts nothing.
+    func attempt(_ request: RequestID, at time: Date, digest: @Sendable ([UInt8]) -> [UInt8]) async throws -> CodeAttempt
+    /// Requests whose code was consumed.
+    func consumedCodes() async throws -> [RequestID]
+}
+
+/// What one checked response did to a stored code.
+public enum CodeAttempt: Sendable, Equatable {
+    case matched
+    /// Wrong; `attempts` of `maxAttempts` are now used.
+    case mismatched(attempts: Int, maxAttempts: Int)
+    case exhausted
+    case expired
+    /// Consumed by an earlier (or concurrent) right response.
+    case used
+    case none
 }
 
 /// A one-time code as stored: salted hash, expiry and attempts.

@@ -1,17 +1,21 @@
 import Foundation
 
-/// Requests, their state and their step journal.
+/// Requests, their state, their work claims and their step journal.
 ///
-/// Every state change is saved together with its audit entry in one transaction, so the ledger
-/// and the audit log never disagree.
+/// Every change commits as one transaction with its audit entries and the messages it sends,
+/// and only over the version it was made from (``LedgerChange``), so concurrent processes never
+/// both move a request.
 public protocol RequestLedger: Sendable {
     /// The salted key for an identity; stable for the life of the ledger.
     func subjectKey(for identity: SubjectIdentity) -> SubjectKey
-    /// Records a new request and its audit entry atomically.
-    func open(_ request: RightRequest, audit: AuditEvent) async throws
-    /// Saves a changed request and its audit entry atomically. When the request is final the
-    /// ledger also drops its journal, keeping only what proves the response.
-    func save(_ request: RightRequest, audit: AuditEvent) async throws
+    /// Commits one change atomically and returns the request as stored (its new version).
+    /// Throws ``LedgerConflict`` when the request moved on or another live claim holds it.
+    /// When the request becomes final the ledger also drops its journal and code, keeping only
+    /// what proves the response.
+    func commit(_ change: LedgerChange) async throws -> RightRequest
+    /// Takes the work claim on a request in one of `states` whose claim is free or expired;
+    /// nil when another live claim holds it or the request is in another state.
+    func claim(_ id: RequestID, in states: Set<RequestState>, as owner: ClaimOwner, until expires: Date) async throws -> RightRequest?
     func request(_ id: RequestID) async throws -> RightRequest?
     /// Requests matching a filter, oldest first.
     func requests(_ query: RequestQuery) async throws -> [RightRequest]
@@ -19,8 +23,9 @@ public protocol RequestLedger: Sendable {
     func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int
     /// The recorded result of a completed step, if the step ran.
     func journalledResult(of step: String, request: RequestID) async throws -> Data?
-    /// Records that a step completed with `result`.
-    func journal(step: String, request: RequestID, result: Data) async throws
+    /// Records that a step completed, with its messages and audit entries, in one transaction;
+    /// throws ``LedgerConflict`` when the claim it ran under was lost or the step was recorded.
+    func record(_ step: StepRecord) async throws
 }
 
 /// A filter over the ledger's requests.

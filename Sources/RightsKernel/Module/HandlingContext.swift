@@ -1,7 +1,9 @@
+import Foundation
 public import Logging
 
 /// What a module sees while it handles one request: the services, the category holds that
-/// narrow the request, and a journal that makes each step run exactly once.
+/// narrow the request, the verification level reached, and a journal that makes each step run
+/// exactly once.
 public struct HandlingContext: Sendable {
     public let services: Services
     /// Holds on data categories that apply to this subject; the module leaves those categories
@@ -9,16 +11,25 @@ public struct HandlingContext: Sendable {
     public let categoryHolds: [Hold]
     /// A logger carrying the request id as metadata.
     public let logger: Logger
-    /// The level to which the requester's identity was verified.
+    /// The level to which the requester's identity was actually verified.
     public let verification: VerificationLevel
     let requestID: RequestID
+    /// The claim the pipeline holds on the request's work; steps commit only while it holds.
+    let owner: ClaimOwner?
+    let lease: TimeInterval
 
     public init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel = .code, logger: Logger) {
+        self.init(requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil, lease: 0)
+    }
+
+    init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger, owner: ClaimOwner?, lease: TimeInterval) {
         self.requestID = requestID
         self.services = services
         self.categoryHolds = categoryHolds
         self.verification = verification
         self.logger = logger
+        self.owner = owner
+        self.lease = lease
     }
 
     /// Runs `body` once for this request; if the step already completed (the process was
@@ -27,11 +38,34 @@ public struct HandlingContext: Sendable {
         _ name: String,
         _ body: () async throws -> Result
     ) async throws -> Result {
+        try await step(name) { (_: inout StepEffects) in try await body() }
+    }
+
+    /// Runs `body` once for this request; the messages and audit entries it puts in `effects`
+    /// commit with the step's journal row, so they happen exactly once too.
+    public func step<Result: Codable & Sendable>(
+        _ name: String,
+        _ body: (inout StepEffects) async throws -> Result
+    ) async throws -> Result {
         if let recorded = try await services.ledger.journalledResult(of: name, request: requestID) {
             return try CanonicalJSON.decode(Result.self, from: recorded)
         }
-        let result = try await body()
-        try await services.ledger.journal(step: name, request: requestID, result: CanonicalJSON.encode(result))
+        var effects = StepEffects()
+        let result: Result
+        do {
+            result = try await body(&effects)
+        } catch let failure as StepFailure {
+            throw failure
+        } catch {
+            throw StepFailure(step: name, underlying: error)
+        }
+        CrashPoint.reach("\(name):effect")
+        try await services.ledger.record(StepRecord(
+            request: requestID, step: name, result: try CanonicalJSON.encode(result),
+            audit: effects.audit, messages: effects.messages,
+            owner: owner, renewUntil: owner == nil ? nil : services.clock.now.addingTimeInterval(lease)
+        ))
+        CrashPoint.reach("\(name):journal")
         return result
     }
 
@@ -48,4 +82,12 @@ public struct HandlingContext: Sendable {
     public func hold(covering category: DataCategory) -> Hold? {
         categoryHolds.first { hold in hold.category.map { category.isWithin($0) } ?? false }
     }
+}
+
+/// A journalled step that failed, naming the step so operators see where the work stopped.
+public struct StepFailure: Error, Sendable, CustomStringConvertible {
+    public let step: String
+    public let underlying: any Error
+
+    public var description: String { "step \(step) failed: \(underlying)" }
 }

@@ -8,6 +8,10 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
         case illegalTransition = "illegal-transition"
         case verificationFailed = "verification-failed"
         case extensionRefused = "extension-refused"
+        /// Another process changed or is working the request first; nothing was changed here.
+        case conflict = "conflict"
+        /// The module's work failed; the request records the step and will be retried.
+        case workFailed = "work-failed"
     }
 
     public let code: Code

@@ -1,8 +1,9 @@
 /// Where a request stands in its lifecycle.
 ///
 /// `received → awaitingVerification → verified → inProgress → completed | partiallyCompleted |
-/// denied | cancelled`, with `awaitingFee` and `awaitingReview` as detours. A deadline
-/// extension is recorded on the request, not as a state.
+/// denied | cancelled`, with `awaitingFee` and `awaitingReview` as detours, and
+/// `needsAttention` when the module's work failed too often and waits for an operator's retry.
+/// A deadline extension is recorded on the request, not as a state.
 public enum RequestState: String, Codable, Sendable, CaseIterable {
     case received
     case awaitingVerification
@@ -10,6 +11,8 @@ public enum RequestState: String, Codable, Sendable, CaseIterable {
     case awaitingFee
     case awaitingReview
     case inProgress
+    /// The module's work failed the configured number of times; an operator retries or denies.
+    case needsAttention
     case completed
     case partiallyCompleted
     case denied
@@ -22,8 +25,9 @@ public enum RequestState: String, Codable, Sendable, CaseIterable {
         case .awaitingVerification: [.verified, .denied, .cancelled]
         case .verified: [.awaitingFee, .awaitingReview, .inProgress, .denied, .cancelled]
         case .awaitingFee: [.awaitingReview, .inProgress, .denied, .cancelled]
-        case .awaitingReview: [.inProgress, .denied, .cancelled]
-        case .inProgress: [.completed, .partiallyCompleted, .denied]
+        case .awaitingReview: [.awaitingFee, .inProgress, .denied, .cancelled]
+        case .inProgress: [.completed, .partiallyCompleted, .denied, .needsAttention]
+        case .needsAttention: [.inProgress, .denied]
         case .completed, .partiallyCompleted, .denied, .cancelled: []
         }
     }

@@ -32,6 +32,26 @@ public struct RightRequest: Codable, Sendable, Equatable {
     /// When an in-progress request whose module is waiting should be continued.
     public var resumeAt: Date?
     public var updatedAt: Date
+    /// The level to which the subject's identity was actually verified (a code; a code and an
+    /// operator's check); nil until verification. Modules see this, not the configured level.
+    public var verification: VerificationLevel?
+    /// An operator recorded that the quoted fee was paid.
+    public var feeAccepted: Bool
+    /// An operator approved the request in review.
+    public var reviewApproved: Bool
+    /// Failed attempts at the module's work since it last succeeded or an operator retried it.
+    public var failures: Int
+    /// The last failure of the module's work: the step and what went wrong.
+    public var lastFailure: WorkFailure?
+    /// The ledger's version of this request: every committed change increments it, and a
+    /// change commits only over the version it was made from. Kept by the ledger, not encoded.
+    public internal(set) var version: Int = 0
+
+    enum CodingKeys: String, CodingKey {
+        case id, right, subject, subjectKey, contact, requester, requesterReference, parameters, state, receivedAt, dueAt
+        case extensionReason, reviewRequested, feeQuote, outcome, resumeAt, updatedAt
+        case verification, feeAccepted, reviewApproved, failures, lastFailure
+    }
 
     public init(
         id: RequestID = RequestID(),
@@ -62,6 +82,45 @@ public struct RightRequest: Codable, Sendable, Equatable {
         self.outcome = nil
         self.resumeAt = nil
         self.updatedAt = receivedAt
+        self.verification = nil
+        self.feeAccepted = false
+        self.reviewApproved = false
+        self.failures = 0
+        self.lastFailure = nil
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(RequestID.self, forKey: .id)
+        right = try container.decode(String.self, forKey: .right)
+        subject = try container.decodeIfPresent(SubjectIdentity.self, forKey: .subject)
+        subjectKey = try container.decode(SubjectKey.self, forKey: .subjectKey)
+        contact = try container.decodeIfPresent(SubjectIdentity.self, forKey: .contact)
+        requester = try container.decode(RequesterRole.self, forKey: .requester)
+        requesterReference = try container.decodeIfPresent(String.self, forKey: .requesterReference)
+        parameters = try container.decode([String: String].self, forKey: .parameters)
+        state = try container.decode(RequestState.self, forKey: .state)
+        receivedAt = try container.decode(Date.self, forKey: .receivedAt)
+        dueAt = try container.decode(Date.self, forKey: .dueAt)
+        extensionReason = try container.decodeIfPresent(String.self, forKey: .extensionReason)
+        reviewRequested = try container.decode(Bool.self, forKey: .reviewRequested)
+        feeQuote = try container.decodeIfPresent(FeeQuote.self, forKey: .feeQuote)
+        outcome = try container.decodeIfPresent(RightOutcome.self, forKey: .outcome)
+        resumeAt = try container.decodeIfPresent(Date.self, forKey: .resumeAt)
+        updatedAt = try container.decode(Date.self, forKey: .updatedAt)
+        // Fields added after the first ledgers were written default when absent.
+        verification = try container.decodeIfPresent(VerificationLevel.self, forKey: .verification)
+        feeAccepted = try container.decodeIfPresent(Bool.self, forKey: .feeAccepted) ?? false
+        reviewApproved = try container.decodeIfPresent(Bool.self, forKey: .reviewApproved) ?? false
+        failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
+        lastFailure = try container.decodeIfPresent(WorkFailure.self, forKey: .lastFailure)
+    }
+
+    /// The request as the ledger holds it at `version`; only ledgers set the version.
+    public func stored(at version: Int) -> RightRequest {
+        var copy = self
+        copy.version = version
+        return copy
     }
 
     /// Drops what identifies the subject, keeping what proves the response (clause 5.3 must not
@@ -99,5 +158,20 @@ public struct FeeQuote: Codable, Sendable, Equatable {
     public init(amount: Decimal, currency: String) {
         self.amount = amount
         self.currency = currency
+    }
+}
+
+/// Why the module's work on a request failed: the step it was in and what went wrong, without
+/// personal data (error descriptions name tables and constraints, never values).
+public struct WorkFailure: Codable, Sendable, Equatable {
+    /// The journalled step that failed, or nil when the failure was outside any step.
+    public var step: String?
+    public var message: String
+    public var at: Date
+
+    public init(step: String?, message: String, at: Date) {
+        self.step = step
+        self.message = message
+        self.at = at
     }
 }

@@ -3,8 +3,8 @@ import GRDB
 import RightsKernel
 
 extension SQLiteDataService {
-    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String) async throws -> CorrectionResult {
-        try correctNow(identities, field: selector, value: value)
+    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult {
+        try correctNow(identities, field: selector, value: value, scope: scope, request: request)
     }
 
     /// The mapped fields a selector names: `table.column`, or a category (exact matches first,
@@ -18,43 +18,51 @@ extension SQLiteDataService {
         return all.filter { $0.2.category.isWithin(DataCategory(selector)) }
     }
 
-    func correctNow(_ identities: [SubjectIdentity], field selector: String, value: String) throws -> CorrectionResult {
+    /// Corrects exactly one mapped field, in one transaction on its source that also journals
+    /// the result, so a retried request returns what it did the first time (the first run's
+    /// old value, not its own new one).
+    func correctNow(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) throws -> CorrectionResult {
         let targets = fields(named: selector)
-        guard !targets.isEmpty else { return .unknownField(selector) }
-        if let fixed = targets.first(where: { !$0.field.correctable }) {
-            return .refused(field: "\(fixed.table.name).\(fixed.field.column)", correctAt: fixed.field.correctAt)
+        guard let target = targets.first else { return .unknownField(selector) }
+        guard targets.count == 1 else {
+            return .ambiguous(targets.map { "\($0.table.name).\($0.field.column) (\($0.field.category.name))" }.sorted())
         }
-        var changes: [FieldChange] = []
-        for source in map.sources {
-            let inSource = targets.filter { $0.source.name == source.name }
-            guard !inSource.isEmpty else { continue }
-            changes += try database(source).write { db in
-                let keys = try rootKeys(identities, source: source, db: db)
-                var changes: [FieldChange] = []
-                for target in inSource {
-                    let query = TableQuery(source: source, table: target.table)
-                    var rows: [(key: DatabaseValue, reference: String, old: String?)] = []
-                    try forEachRow(query, columns: [target.field.column], rootKeys: keys, db: db) { row in
-                        let reference = query.subjectReference(rootKey: row["rk_root"])
-                        var old = text(row[target.field.column])
-                        if target.field.erasure == .encrypt, let sealed = old { old = try vault.decrypt(sealed, subject: reference) }
-                        rows.append((row["rk_row"], reference, old))
-                    }
-                    guard !rows.isEmpty else { continue }
-                    let sql = "UPDATE \(quoted(target.table.name)) SET \(quoted(target.field.column)) = ? WHERE \(quoted(target.table.key)) = ?"
-                    for row in rows {
-                        let stored = target.field.erasure == .encrypt ? try vault.encrypt(value, subject: row.reference) : value
-                        log?.record(source: source.name, sql: sql, argumentCount: 2)
-                        try db.execute(sql: sql, arguments: [stored, row.key])
-                    }
-                    let olds = rows.compactMap(\.old).filter { !$0.isEmpty }
-                    changes.append(FieldChange(
-                        source: source.name, table: target.table.name, column: target.field.column, category: target.field.category,
-                        rows: rows.count, oldFingerprints: olds.map(fingerprint), newFingerprint: fingerprint(value), supplemented: olds.isEmpty
-                    ))
-                }
-                return changes
+        guard scope.covers(target.field.category) else { return .outOfScope(target.field.category) }
+        guard target.field.correctable else {
+            return .refused(field: "\(target.table.name).\(target.field.column)", correctAt: target.field.correctAt)
+        }
+        let operation = "correct:\(target.table.name).\(target.field.column)"
+        let time = Date()
+        let changes: [FieldChange] = try database(target.source).write { db in
+            try Self.createHostTables(db)
+            if let done = try Self.journalled(request: request, operation: operation, db: db) {
+                return try CanonicalJSON.decode([FieldChange].self, from: Data(done.utf8))
             }
+            let keys = try rootKeys(identities, source: target.source, db: db)
+            let query = TableQuery(source: target.source, table: target.table)
+            var rows: [(key: DatabaseValue, reference: String, old: String?)] = []
+            try forEachRow(query, columns: [target.field.column], rootKeys: keys, db: db) { row in
+                let reference = query.subjectReference(rootKey: row["rk_root"])
+                var old = text(row[target.field.column])
+                if target.field.erasure == .encrypt, let sealed = old { old = try vault.decrypt(sealed, subject: reference) }
+                rows.append((row["rk_row"], reference, old))
+            }
+            var changes: [FieldChange] = []
+            if !rows.isEmpty {
+                let sql = "UPDATE \(quoted(target.table.name)) SET \(quoted(target.field.column)) = ? WHERE \(quoted(target.table.key)) = ?"
+                for row in rows {
+                    let stored = target.field.erasure == .encrypt ? try vault.encrypt(value, subject: row.reference) : value
+                    log?.record(source: target.source.name, sql: sql, argumentCount: 2)
+                    try db.execute(sql: sql, arguments: [stored, row.key])
+                }
+                let olds = rows.compactMap(\.old).filter { !$0.isEmpty }
+                changes.append(FieldChange(
+                    source: target.source.name, table: target.table.name, column: target.field.column, category: target.field.category,
+                    rows: rows.count, oldFingerprints: olds.map(fingerprint), newFingerprint: fingerprint(value), supplemented: olds.isEmpty
+                ))
+            }
+            try Self.journal(try CanonicalJSON.string(changes), request: request, operation: operation, at: time, db: db)
+            return changes
         }
         return changes.isEmpty ? .notHeld : .corrected(changes)
     }

@@ -12,52 +12,124 @@ extension SQLiteDataService {
         return report
     }
 
-    /// Erases in one transaction on the source; the source's own journal table records the
-    /// report in the same transaction, so a retried request returns it without erasing twice
-    /// (hashing a hash would change the bytes again).
+    /// Erases in bounded batches, each its own short transaction on the source, so the host
+    /// application's writes wait a fraction of a second at most. Each batch records its
+    /// progress in the source's own `rightskit_progress` table in the same transaction, so a
+    /// crash resumes after the last committed batch and no row is handled twice; the last batch
+    /// writes the report to `rightskit_journal`, so a retried request returns it without
+    /// erasing again (hashing a hash would change the bytes again).
     func eraseNow(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date) throws -> ErasureReport {
         // One journal entry per request and subject: a discontinuation erases many subjects
         // under one request.
         let operation = "erase:" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
-        return try database(source).write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS rightskit_journal (
-                    request_id TEXT NOT NULL, operation TEXT NOT NULL, report TEXT NOT NULL, done_at REAL NOT NULL,
-                    PRIMARY KEY (request_id, operation));
-                CREATE TABLE IF NOT EXISTS rightskit_restrictions (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, columns TEXT NOT NULL,
-                    basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
-                CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
-                """)
-            if let done = try String.fetchOne(db, sql: "SELECT report FROM rightskit_journal WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation]) {
-                return try CanonicalJSON.decode(ErasureReport.self, from: Data(done.utf8))
+        let database = try database(source)
+        let start = try database.write { db -> ErasureStart in
+            try Self.createHostTables(db)
+            if let done = try Self.journalled(request: request, operation: operation, db: db) {
+                return .done(try CanonicalJSON.decode(ErasureReport.self, from: Data(done.utf8)))
+            }
+            if let saved = try String.fetchOne(db, sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation]) {
+                return .resume(try CanonicalJSON.decode(ErasureProgress.self, from: Data(saved.utf8)))
             }
             let keys = try rootKeys(identities, source: source, db: db)
-            var tally = ErasureTally(source: source.name)
-            var shredded: Set<String> = [], keptKeys: Set<String> = []
-            // Children first: their rows are found through the parents they link to.
-            for query in queries(in: source) {
-                let fields = query.fields(in: scope)
-                guard !fields.isEmpty else { continue }
-                let retentionColumns = Array(Set(query.table.fields.compactMap { query.table.retention(for: $0)?.from })).sorted()
-                var plans: [RowErasure] = []
-                try forEachRow(query, columns: Array(Set(fields.map(\.column) + retentionColumns)).sorted(), rootKeys: keys, products: scope.products, db: db) { row in
-                    plans.append(RowErasure(row: row, table: query.table, fields: fields, at: time, reference: query.subjectReference(rootKey: row["rk_root"])))
+            return .resume(ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)))
+        }
+        var progress: ErasureProgress
+        switch start {
+        case .done(let report): return report
+        case .resume(let saved): progress = saved
+        }
+        let keys = progress.rootKeys.mapValues { $0.map(\.databaseValue) }
+        let queries = queries(in: source)
+        // Children first: their rows are found through the parents they link to.
+        while progress.table < queries.count {
+            let query = queries[progress.table]
+            let fields = query.fields(in: scope)
+            let retentionColumns = Array(Set(query.table.fields.compactMap { query.table.retention(for: $0)?.from })).sorted()
+            let columns = Array(Set(fields.map(\.column) + retentionColumns)).sorted()
+            // The subject's rows of this table, in key order, past the last batch committed.
+            var pendingKeys: [StoredKey] = []
+            if !fields.isEmpty {
+                try database.read { db in
+                    try forEachRow(query, columns: [], rootKeys: keys, products: scope.products, db: db) { row in
+                        let key = StoredKey(row["rk_row"])
+                        if progress.lastRow.map({ $0 < key }) ?? true { pendingKeys.append(key) }
+                    }
                 }
-                for plan in plans {
-                    try apply(plan, query: query, request: request, at: time, db: db, tally: &tally)
-                    if plan.encryptedErased { shredded.insert(plan.reference) }
-                    if plan.encryptedHeld { keptKeys.insert(plan.reference) }
-                }
+                pendingKeys = Array(Set(pendingKeys)).sorted()
             }
-            for reference in shredded.subtracting(keptKeys).sorted() { try vault.destroyKey(subject: reference) }
-            let report = tally.report
+            var offset = 0
+            repeat {
+                let started = Date()
+                try database.write { db in
+                    while offset < pendingKeys.count, Date().timeIntervalSince(started) < Self.batchBudget {
+                        let batch = Array(pendingKeys[offset..<min(offset + Self.batchRows, pendingKeys.count)])
+                        var plans: [RowErasure] = []
+                        try forEachRow(query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue), db: db) { row in
+                            plans.append(RowErasure(row: row, table: query.table, fields: fields, at: time, reference: query.subjectReference(rootKey: row["rk_root"])))
+                        }
+                        for plan in plans {
+                            try apply(plan, query: query, request: request, at: time, db: db, tally: &progress.tally)
+                            if plan.encryptedErased { progress.shredded.insert(plan.reference) }
+                            if plan.encryptedHeld { progress.keptKeys.insert(plan.reference) }
+                        }
+                        offset += batch.count
+                        progress.lastRow = batch.last
+                    }
+                    if offset >= pendingKeys.count {
+                        progress.table += 1
+                        progress.lastRow = nil
+                    }
+                    try progress.save(request: request, operation: operation, db: db)
+                }
+                CrashPoint.reach("erase:batch")
+                if offset < pendingKeys.count { Thread.sleep(forTimeInterval: Self.batchPause) }
+            } while offset < pendingKeys.count
+        }
+        for reference in progress.shredded.subtracting(progress.keptKeys).sorted() { try vault.destroyKey(subject: reference) }
+        let report = progress.tally.report
+        try database.write { db in
             try db.execute(
                 sql: "INSERT INTO rightskit_journal (request_id, operation, report, done_at) VALUES (?, ?, ?, ?)",
                 arguments: [request.rawValue, operation, try CanonicalJSON.string(report), time.timeIntervalSince1970]
             )
-            return report
+            try db.execute(sql: "DELETE FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
         }
+        return report
+    }
+
+    /// The longest a batch holds the source's write lock, and the pause after it in which the
+    /// host application's writers (polling every 100 ms at most) get their turn.
+    static let batchBudget: TimeInterval = 0.2
+    static let batchPause: TimeInterval = 0.11
+    static let batchRows = 500
+
+    /// The tables RightsKit keeps in the organisation's database for the host to read.
+    static func createHostTables(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS rightskit_journal (
+                request_id TEXT NOT NULL, operation TEXT NOT NULL, report TEXT NOT NULL, done_at REAL NOT NULL,
+                PRIMARY KEY (request_id, operation));
+            CREATE TABLE IF NOT EXISTS rightskit_progress (
+                request_id TEXT NOT NULL, operation TEXT NOT NULL, cursor TEXT NOT NULL, PRIMARY KEY (request_id, operation));
+            CREATE TABLE IF NOT EXISTS rightskit_restrictions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, columns TEXT NOT NULL,
+                basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
+            CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
+            """)
+    }
+
+    /// The recorded result of an operation done for a request on this source, if it was done.
+    static func journalled(request: RequestID, operation: String, db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT report FROM rightskit_journal WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
+    }
+
+    /// Records an operation's result in the caller's transaction on the source.
+    static func journal(_ result: String, request: RequestID, operation: String, at time: Date, db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO rightskit_journal (request_id, operation, report, done_at) VALUES (?, ?, ?, ?)",
+            arguments: [request.rawValue, operation, result, time.timeIntervalSince1970]
+        )
     }
 
     private func apply(_ plan: RowErasure, query: TableQuery, request: RequestID, at time: Date, db: Database, tally: inout ErasureTally) throws {
@@ -164,8 +236,57 @@ struct RowErasure {
     var encryptedHeld: Bool { holds.contains { $0.fields.contains { $0.erasure == .encrypt } } }
 }
 
+/// Where a batched erasure stands: the subject's root keys found at the start, the table being
+/// worked (children first), the last row key done in it, and the tally so far.
+struct ErasureProgress: Codable {
+    var rootKeys: [String: [StoredKey]]
+    var table = 0
+    var lastRow: StoredKey?
+    var tally: ErasureTally
+    var shredded: Set<String> = []
+    var keptKeys: Set<String> = []
+
+    init(rootKeys: [String: [StoredKey]], tally: ErasureTally) {
+        self.rootKeys = rootKeys
+        self.tally = tally
+    }
+
+    func save(request: RequestID, operation: String, db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO rightskit_progress (request_id, operation, cursor) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET cursor = excluded.cursor",
+            arguments: [request.rawValue, operation, try CanonicalJSON.string(self)]
+        )
+    }
+}
+
+enum ErasureStart {
+    case done(ErasureReport)
+    case resume(ErasureProgress)
+}
+
+/// A row key that survives a restart: integer or text, ordered integers first.
+struct StoredKey: Codable, Hashable, Comparable {
+    var integer: Int64?
+    var text: String?
+
+    init(_ value: DatabaseValue) {
+        if case .int64(let number) = value.storage { integer = number } else { text = RightsStore.text(value) ?? "" }
+    }
+
+    var databaseValue: DatabaseValue { integer.map { $0.databaseValue } ?? (text ?? "").databaseValue }
+
+    static func < (lhs: StoredKey, rhs: StoredKey) -> Bool {
+        switch (lhs.integer, rhs.integer) {
+        case (let left?, let right?): left < right
+        case (.some, nil): true
+        case (nil, .some): false
+        case (nil, nil): (lhs.text ?? "") < (rhs.text ?? "")
+        }
+    }
+}
+
 /// Counts for the erasure report, per table and field.
-struct ErasureTally {
+struct ErasureTally: Codable {
     let source: String
     private var erasedCounts: [String: (ErasureReport.Erased)] = [:]
     private var restrictedCounts: [String: ErasureReport.Restricted] = [:]

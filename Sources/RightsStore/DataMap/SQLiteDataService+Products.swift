@@ -3,8 +3,8 @@ import GRDB
 import RightsKernel
 
 extension SQLiteDataService {
-    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, at time: Date) async throws -> ConsentWithdrawal {
-        try withdrawConsentNow(identities, purposes: purposes, at: time)
+    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws -> ConsentWithdrawal {
+        try withdrawConsentNow(identities, purposes: purposes, request: request, at: time)
     }
 
     public func subjects(withProduct product: String) async throws -> [[SubjectIdentity]] {
@@ -15,12 +15,19 @@ extension SQLiteDataService {
         try recordDiscontinuationNow(product: product, collectionStopsAt: collectionStopsAt, request: request)
     }
 
-    func withdrawConsentNow(_ identities: [SubjectIdentity], purposes: [String]?, at time: Date) throws -> ConsentWithdrawal {
+    /// Withdraws in one transaction per source that also journals the result, so a retried
+    /// request reports what the first run found (not "already withdrawn" by itself).
+    func withdrawConsentNow(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) throws -> ConsentWithdrawal {
         var result = ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: [])
         for source in map.sources {
             guard let registry = source.consentRegistry, let table = source.table(registry.table) else { continue }
             let query = TableQuery(source: source, table: table)
+            let operation = "consent-withdrawal:" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
             let outcome = try database(source).write { db in
+                try Self.createHostTables(db)
+                if let done = try Self.journalled(request: request, operation: operation, db: db) {
+                    return try CanonicalJSON.decode(ConsentWithdrawal.self, from: Data(done.utf8))
+                }
                 let keys = try rootKeys(identities, source: source, db: db)
                 var rows: [(key: DatabaseValue, purpose: String, withdrawn: Bool)] = []
                 try forEachRow(query, columns: [registry.purposeColumn, registry.withdrawnColumn], rootKeys: keys, db: db) { row in
@@ -34,10 +41,12 @@ extension SQLiteDataService {
                     log?.record(source: source.name, sql: sql, argumentCount: 2)
                     try db.execute(sql: sql, arguments: [Timestamp.string(time), row.key])
                 }
-                return ConsentWithdrawal(
+                let outcome = ConsentWithdrawal(
                     withdrawn: Array(Set(rows.filter { !$0.withdrawn }.map(\.purpose))).sorted(),
                     alreadyWithdrawn: Array(Set(rows.filter(\.withdrawn).map(\.purpose))).sorted()
                 )
+                try Self.journal(try CanonicalJSON.string(outcome), request: request, operation: operation, at: time, db: db)
+                return outcome
             }
             result.withdrawn += outcome.withdrawn
             result.alreadyWithdrawn += outcome.alreadyWithdrawn

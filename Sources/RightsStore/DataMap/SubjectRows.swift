@@ -35,7 +35,7 @@ struct TableQuery {
 
     /// `SELECT <row key>, <root key>, <columns> FROM <table> JOIN … WHERE <root key> IN (…)`:
     /// the planner starts from the root's primary key and follows indexed links.
-    func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0) -> String {
+    func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0, rowKeyCount: Int = 0) -> String {
         let last = chain.count - 1
         var sql = "SELECT t0.\(quoted(table.key)) AS rk_row, t\(last).\(quoted(root.key)) AS rk_root"
         for column in columns { sql += ", t0.\(quoted(column))" }
@@ -47,6 +47,9 @@ struct TableQuery {
         sql += " WHERE t\(last).\(quoted(root.key)) IN (\(Array(repeating: "?", count: rootKeyCount).joined(separator: ", ")))"
         if productCount > 0, let product = productTable {
             sql += " AND t\(product.index).\(quoted(product.column)) IN (\(Array(repeating: "?", count: productCount).joined(separator: ", ")))"
+        }
+        if rowKeyCount > 0 {
+            sql += " AND t0.\(quoted(table.key)) IN (\(Array(repeating: "?", count: rowKeyCount).joined(separator: ", ")))"
         }
         return sql
     }
@@ -79,21 +82,24 @@ extension SQLiteDataService {
         return result
     }
 
-    /// Visits each of the subject's rows of a table with the requested columns, streaming.
+    /// Visits each of the subject's rows of a table with the requested columns, streaming;
+    /// `rows` narrows the visit to those row keys (a batch).
     func forEachRow(
         _ query: TableQuery,
         columns: [String],
         rootKeys: [String: [DatabaseValue]],
         products: [String]? = nil,
+        rows: [DatabaseValue] = [],
         db: Database,
         _ body: (Row) throws -> Void
     ) throws {
         guard let keys = rootKeys[query.root.name], !keys.isEmpty else { return }
         let products = query.productTable == nil ? [] : (products ?? [])
         for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
-            let sql = query.select(columns, rootKeyCount: chunk.count, productCount: products.count)
-            log?.record(source: query.source.name, sql: sql, argumentCount: chunk.count + products.count)
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(chunk.map { $0 as any DatabaseValueConvertible } + products.map { $0 as any DatabaseValueConvertible }))
+            let sql = query.select(columns, rootKeyCount: chunk.count, productCount: products.count, rowKeyCount: rows.count)
+            log?.record(source: query.source.name, sql: sql, argumentCount: chunk.count + products.count + rows.count)
+            let arguments = chunk.map { $0 as any DatabaseValueConvertible } + products.map { $0 as any DatabaseValueConvertible } + rows.map { $0 as any DatabaseValueConvertible }
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
             while let row = try cursor.next() { try body(row) }
         }
     }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A state change being assembled: the request's new state and everything that must commit
+/// with it (audit entries, messages, a code, the claim), committed by the pipeline in one go.
+struct PendingChange: Sendable {
+    var request: RightRequest
+    var replacesStored: Bool
+    var audit: [AuditEvent] = []
+    var messages: [OutboundMessage] = []
+    var code: StoredCode?
+    var claim: ClaimChange = .keep
+
+    init(_ request: RightRequest, replacesStored: Bool = true) {
+        self.request = request
+        self.replacesStored = replacesStored
+    }
+
+    mutating func record(_ event: AuditEvent) { audit.append(event) }
+
+    func ledgerChange(by owner: ClaimOwner) -> LedgerChange {
+        LedgerChange(request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
+    }
+}
+
+extension RequestPipeline {
+    /// Applies a transition and records its audit entry; a final state also minimises.
+    func move(_ pending: inout PendingChange, to next: RequestState, action: String, actor: String = "system", details: [String: String] = [:]) throws {
+        do {
+            try pending.request.transition(to: next, at: services.clock.now)
+        } catch {
+            throw PipelineError.from(error)
+        }
+        if next.isFinal {
+            pending.request.minimise()
+            pending.claim = .release
+        }
+        pending.record(event(pending.request, action, actor: actor, details: details.merging(["state": next.rawValue]) { $1 }))
+    }
+
+    /// Denies, citing the ground, and tells the requester in the same commit.
+    func deny(_ pending: inout PendingChange, ground: DenialGround, message: String, actor: String = "system", details: [String: String] = [:]) throws {
+        pending.request.outcome = .denied(ground, message: message)
+        if let contact = pending.request.contact {
+            pending.messages.append(OutboundMessage(
+                kind: "outcome", recipient: contact, title: "Your \(pending.request.right) request: denied",
+                body: "\(message)\nGround: \(ground.code): \(ground.explanation).\nYou may complain to the supervisory authority or seek a remedy in court.",
+                request: pending.request.id
+            ))
+        }
+        try move(&pending, to: .denied, action: "request.denied", actor: actor, details: details.merging(["ground": ground.code]) { $1 })
+    }
+
+    /// Commits the change; a lost race becomes a clear conflict, never a raw store error.
+    @discardableResult
+    func commit(_ pending: PendingChange) async throws -> RightRequest {
+        let stored: RightRequest
+        do {
+            stored = try await services.ledger.commit(pending.ledgerChange(by: owner))
+        } catch let conflict as LedgerConflict {
+            throw PipelineError(.conflict, conflict.description)
+        }
+        CrashPoint.reach("commit:\(pending.audit.last?.action ?? "change")")
+        return stored
+    }
+}

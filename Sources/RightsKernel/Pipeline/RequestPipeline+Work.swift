@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+
+extension RequestPipeline {
+    // MARK: Entering work
+
+    /// The checks made at every entry into work (after verification, approval, a settled fee,
+    /// a resume): subject holds deny; the repetition policy quotes a fee or refuses; a review
+    /// the right requires waits for an operator; otherwise the request goes in progress under
+    /// this pipeline's claim.
+    func enterWork(_ pending: inout PendingChange, right: Deployment.EnabledRight, holds: [Hold]) async throws {
+        if let hold = holds.first(where: { $0.category == nil }) {
+            try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)"])
+            return
+        }
+        if !pending.request.feeAccepted {
+            switch try await repetitionDecision(for: pending.request) {
+            case .free:
+                break
+            case .refuse:
+                try deny(&pending, ground: .gratuitousRepetition, message: "The free allowance of requests in the window is used up.")
+                return
+            case .fee(let quote):
+                pending.request.feeQuote = quote
+                try move(&pending, to: .awaitingFee, action: "repetition.fee-quoted", details: ["amount": "\(quote.amount)", "currency": quote.currency])
+                return
+            }
+        }
+        let request = pending.request
+        let needsReview = right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested || right.module.needsReview(request)
+        if needsReview, !request.reviewApproved {
+            try move(&pending, to: .awaitingReview, action: "review.required")
+            return
+        }
+        try move(&pending, to: .inProgress, action: "processing.started")
+        pending.claim = .take(owner, expires: services.clock.now.addingTimeInterval(processing.lease))
+    }
+
+    /// Runs the entry checks, commits, and carries the request out when it went in progress.
+    func enterWorkAndCarryOut(_ pending: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
+        var pending = pending
+        let holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
+        try await enterWork(&pending, right: right, holds: holds)
+        let stored = try await commit(pending)
+        guard stored.state == .inProgress else { return stored }
+        return try await carryOut(stored, right: right, holds: holds)
+    }
+
+    /// Continues a request this pipeline has claimed in progress: subject holds are read again
+    /// (one placed since the work began stops it), then the module runs.
+    func continueWork(_ request: RightRequest, right: Deployment.EnabledRight) async throws -> RightRequest {
+        let holds = try await services.exceptions.activeHolds(for: request.subjectKey, at: services.clock.now)
+        if let hold = holds.first(where: { $0.category == nil }) {
+            var pending = PendingChange(request)
+            try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)"])
+            return try await commit(pending)
+        }
+        return try await carryOut(request, right: right, holds: holds)
+    }
+
+    // MARK: Carrying out
+
+    /// Runs the module under this pipeline's claim and commits the outcome, its message and the
+    /// final state in one transaction. A failing module is recorded, not left hanging.
+    func carryOut(_ request: RightRequest, right: Deployment.EnabledRight, holds: [Hold]) async throws -> RightRequest {
+        let context = HandlingContext(
+            requestID: request.id,
+            services: services,
+            categoryHolds: holds.filter { $0.category != nil },
+            verification: request.verification ?? .none,
+            logger: logger(for: request.id),
+            owner: owner,
+            lease: processing.lease
+        )
+        let outcome: RightOutcome
+        do {
+            outcome = try await right.module.handle(request, context: context)
+        } catch let conflict as LedgerConflict {
+            throw PipelineError(.conflict, conflict.description)
+        } catch {
+            try await recordFailure(of: request, error)
+            throw PipelineError(.workFailed, "request \(request.id) failed\(((error as? StepFailure)?.step).map { " at step \($0)" } ?? ""); it is recorded and will be retried")
+        }
+        var pending = PendingChange(request)
+        pending.claim = .release
+        if outcome.status == .waiting {
+            // The module has work due later; it stays in progress until then.
+            let until = outcome.resumeAt ?? services.clock.now
+            pending.request.resumeAt = until
+            pending.request.outcome = outcome
+            pending.request.updatedAt = services.clock.now
+            pending.record(event(request, "processing.waiting", actor: "module:\(request.right)", details: ["until": Timestamp.string(until)]))
+            return try await commit(pending)
+        }
+        pending.request.resumeAt = nil
+        pending.request.failures = 0
+        pending.request.lastFailure = nil
+        pending.request.outcome = outcome
+        if let message = outcomeMessage(pending.request, outcome: outcome) { pending.messages.append(message) }
+        let final: RequestState = switch outcome.status {
+        case .completed, .waiting: .completed
+        case .partiallyCompleted: .partiallyCompleted
+        case .denied: .denied
+        }
+        var details = ["status": outcome.status.rawValue]
+        if let ground = outcome.ground { details["ground"] = ground.code }
+        if !outcome.withheld.isEmpty { details["withheld"] = outcome.withheld.map { "\($0.category.name)=\($0.ground.code)" }.joined(separator: ",") }
+        try move(&pending, to: final, action: "request.\(final.rawValue)", actor: "module:\(request.right)", details: details)
+        let stored = try await commit(pending)
+        logger(for: request.id).info("request finished", metadata: ["state": "\(final.rawValue)"])
+        return stored
+    }
+
+    private func outcomeMessage(_ request: RightRequest, outcome: RightOutcome) -> OutboundMessage? {
+        guard let contact = request.contact else { return nil }
+        var body = outcome.message
+        if let ground = outcome.ground { body += "\nGround: \(ground.code): \(ground.explanation)." }
+        for withheld in outcome.withheld {
+            body += "\nWithheld \(withheld.category.name): \(withheld.ground.explanation)" + (withheld.until.map { " (until \($0))" } ?? "") + "."
+        }
+        if outcome.status == .denied {
+            body += "\nYou may ask for this decision to be explained, complain to the supervisory authority or seek a remedy in court."
+        }
+        return OutboundMessage(kind: "outcome", recipient: contact, title: "Your \(request.right) request: \(outcome.status.rawValue)", body: body, request: request.id)
+    }
+
+    /// Records a failed attempt at the module's work and gives the claim up; after
+    /// `max_failures` the request waits for an operator in `needsAttention`.
+    func recordFailure(of request: RightRequest, _ error: any Error) async throws {
+        let step = (error as? StepFailure)?.step
+        let cause = (error as? StepFailure)?.underlying ?? error
+        var pending = PendingChange(request)
+        pending.claim = .release
+        pending.request.failures += 1
+        pending.request.lastFailure = WorkFailure(step: step, message: String(String(describing: cause).prefix(500)), at: services.clock.now)
+        pending.request.updatedAt = services.clock.now
+        var details = ["failures": "\(pending.request.failures)", "error": "\(type(of: cause))"]
+        if let step { details["step"] = step }
+        if pending.request.failures >= processing.maxFailures {
+            try move(&pending, to: .needsAttention, action: "processing.needs-attention", details: details)
+        } else {
+            pending.record(event(request, "processing.failed", actor: "system", details: details))
+        }
+        logger(for: request.id).error("request work failed", metadata: ["step": "\(step ?? "-")", "failures": "\(pending.request.failures)"])
+        try await commit(pending)
+    }
+
+    // MARK: Resuming
+
+    /// Finishes every request a stopped process left unfinished (a passed code not yet
+    /// recorded, verified, in progress without a live claim) and continues waiting requests
+    /// whose time has come. A request that fails is reported and the others still run.
+    public func resumeInterrupted() async throws -> ResumeReport {
+        var report = ResumeReport()
+        for id in try await services.identity.passedChallenges() {
+            guard let request = try await services.ledger.request(id), request.state == .awaitingVerification else { continue }
+            await report.run(id) { try await recordVerification(of: request, actor: "system") }
+        }
+        let now = services.clock.now
+        let pending = try await services.ledger.requests(RequestQuery(states: [.verified, .inProgress]))
+            .filter { $0.resumeAt.map { $0 <= now } ?? true }
+        for candidate in pending {
+            await report.run(candidate.id) {
+                let expires = services.clock.now.addingTimeInterval(processing.lease)
+                guard let request = try await services.ledger.claim(candidate.id, in: [.verified, .inProgress], as: owner, until: expires) else {
+                    return nil  // another live process works it
+                }
+                logger(for: request.id).notice("resuming interrupted request", metadata: ["state": "\(request.state.rawValue)"])
+                let right = try enabledRight(request.right)
+                if request.state == .verified { return try await enterWorkAndCarryOut(PendingChange(request), right: right) }
+                return try await continueWork(request, right: right)
+            }
+        }
+        return report
+    }
+}
+
+/// What `resume` did: the requests it moved on, and those that failed, each with why.
+public struct ResumeReport: Sendable {
+    public struct Failure: Sendable, Equatable {
+        public var request: RequestID
+        public var message: String
+    }
+
+    public var finished: [RightRequest] = []
+    public var failures: [Failure] = []
+
+    mutating func run(_ id: RequestID, _ body: () async throws -> RightRequest?) async {
+        do {
+            if let request = try await body() { finished.append(request) }
+        } catch let error as PipelineError {
+            failures.append(Failure(request: id, message: error.message))
+        } catch {
+            failures.append(Failure(request: id, message: String(String(describing: error).prefix(500))))
+        }
+    }
+}
