@@ -102,6 +102,9 @@ public struct RequestPipeline: Sendable {
         case .alreadyUsed:
             throw alreadyPastVerification(try await load(id))
         case .noChallenge:
+            // A concurrent response may have finished the request, dropping its code meanwhile.
+            let now = try await load(id)
+            guard now.state == .awaitingVerification else { throw alreadyPastVerification(now) }
             throw PipelineError(.verificationFailed, "no verification code is outstanding for request \(id)")
         }
     }
@@ -137,7 +140,7 @@ public struct RequestPipeline: Sendable {
         case .verified, .inProgress:
             PipelineError(.conflict, "request \(request.id) is already verified and in progress")
         default:
-            PipelineError(.conflict, "request \(request.id) is not awaiting verification (it is \(request.state.rawValue))")
+            PipelineError(.conflict, "request \(request.id) is already past verification (it is \(request.state.rawValue))")
         }
     }
 
