@@ -11,6 +11,7 @@ struct CommandLineRunner {
 
     let directory: TemporaryDirectory
     let executable: URL
+    static let launches = NSLock()
 
     /// A binary built next to the test bundle: `rightskit-testbed` (the CLI with the probe
     /// module) or `rightskit` (the shipped composition root).
@@ -52,7 +53,9 @@ struct CommandLineRunner {
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
+        // Foundation's Process.run is not safe to call from several threads at once (it crashed
+        // copying the environment when parallel tests launched together): one launch at a time.
+        try Self.launches.withLock { try process.run() }
         return (process, out, err)
     }
 
