@@ -7,6 +7,10 @@ import RightsKernel
 /// Keys: `steps` (1 or more, default 2), `trace` (a file each step execution appends a line to,
 /// so tests can count executions across processes), `outcome` (`complete` or `deny`).
 ///
+/// Parameter `fail_while=<file>`: step 2 fails while that file exists (a step that keeps
+/// failing until someone deals with the cause). The outcome's `verification` reference is the
+/// level the kernel reports as reached.
+///
 /// For crash tests only: with `RIGHTSKIT_PROBE_PAUSE_AFTER_STEP=N` in the environment, the
 /// module writes `RIGHTSKIT_PROBE_PAUSE_MARKER` after step N is journalled and then waits, so a
 /// test can kill the process between two steps.
@@ -38,6 +42,9 @@ public struct ProbeRight: RightModule {
         let environment = ProcessInfo.processInfo.environment
         for index in 1...steps {
             _ = try await context.step("probe.step\(index)") {
+                if index == 2, let blocker = request.parameters["fail_while"], FileManager.default.fileExists(atPath: blocker) {
+                    throw ProbeFailure()
+                }
                 if let trace { try Self.append("step\(index) \(request.id)\n", to: trace) }
                 return index
             }
@@ -49,7 +56,9 @@ public struct ProbeRight: RightModule {
         if outcome == .deny {
             return .denied(.impractical, message: "The probe was configured to deny.")
         }
-        return .done("The probe ran \(steps) step(s).", withheld: context.withheldByHolds, references: ["steps": "\(steps)"])
+        return .done("The probe ran \(steps) step(s).", withheld: context.withheldByHolds, references: [
+            "steps": "\(steps)", "verification": context.verification.rawValue,
+        ])
     }
 
     static func append(_ text: String, to path: String) throws {
@@ -61,4 +70,9 @@ public struct ProbeRight: RightModule {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))
     }
+}
+
+/// The failure the probe raises on purpose.
+struct ProbeFailure: Error, CustomStringConvertible {
+    var description: String { "the probe's step 2 is blocked" }
 }

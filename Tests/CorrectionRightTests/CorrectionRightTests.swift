@@ -91,4 +91,42 @@ struct CorrectionRightTests {
         #expect(request.outcome?.ground == .criminalInvestigation)
         #expect(try column(harness, "SELECT phone FROM accounts WHERE id = 11") == SampleBusinessDatabase.phone(11))
     }
+
+    /// A correction changes exactly one field: a name that covers several asks which.
+    @Test func aCategoryCoveringSeveralFieldsIsRefusedAskingForOne() async throws {
+        let harness = try harness()
+        let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
+        for field in ["user.contact", "user.contact.email"] {
+            let request = try await run(harness, ["field": field, "value": "+8613911112222"])
+            #expect(request.state == .denied)
+            #expect(request.outcome?.ground?.code == "ambiguous-field")
+            #expect(request.outcome?.message.contains("accounts.") == true, "the refusal lists the fields to choose from")
+        }
+        #expect(try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite")) == before)
+    }
+
+    /// A hold on a category protects its fields whichever way the request names them.
+    @Test func aFieldUnderACategoryHoldIsRefusedByCategoryOrColumn() async throws {
+        let harness = try harness()
+        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.contact.phone", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil, createdAt: harness.clock.now))
+        for field in ["user.contact.phone", "accounts.phone"] {
+            let request = try await run(harness, ["field": field, "value": "+8613911112222"])
+            #expect(request.state == .denied, "\(field)")
+            #expect(request.outcome?.ground == .criminalInvestigation, "\(field)")
+        }
+        #expect(try column(harness, "SELECT phone FROM accounts WHERE id = 11") == SampleBusinessDatabase.phone(11))
+    }
+
+    /// A retried correction reports the value it replaced the first time, not its own.
+    @Test func aRetriedCorrectionReportsTheFirstRunsOldValue() async throws {
+        let harness = try harness()
+        let submitted = try await harness.pipeline.submit(RequestIntake(right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)), parameters: ["field": "accounts.phone", "value": "+8613911112222"]))
+        let module = try #require(harness.pipeline.deployment.rights["correction"]).module
+        let first = try await harness.data?.correct([SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11))], field: "accounts.phone", value: "+8613911112222", scope: .everything, request: submitted.id)
+        let context = HandlingContext(requestID: submitted.id, services: harness.services, categoryHolds: [], logger: harness.services.logger)
+        let outcome = try await module.handle(submitted, context: context)
+        guard case .corrected(let changes) = first else { Issue.record("not corrected: \(String(describing: first))"); return }
+        #expect(outcome.references["old"] == changes.first?.oldFingerprints.joined(separator: ","))
+        #expect(outcome.references["old"] != harness.data?.fingerprint("+8613911112222"))
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RightsStore
 import RightsTesting
 import Testing
 
@@ -57,5 +58,32 @@ struct ResumeAfterKillTests {
         #expect(completions == 1)
         #expect(outcomes == 1)
         #expect(try await cli.run("audit", "verify").status == 0)
+    }
+
+    /// A hold placed after a process died holding a request in progress stops the request when
+    /// `resume` picks it up: denied with the hold's ground, and nothing changes on disk.
+    @Test func aHoldPlacedBetweenAKillAndResumeDenies() async throws {
+        let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig)
+        #expect(try await cli.run("demo", "seed", "--subjects", "30").status == 0)
+        let business = cli.directory.file("data/sample-business.sqlite")
+        let before = try SampleBusinessDatabase.dump(path: business)
+        let id = try await cli.submit(["--right", "erasure", "--subject", "email:user4@example.cn", "--param", "ground=consent-withdrawn"])
+        let code = try await cli.code(for: id)
+        let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "commit:processing.started"])
+        await CommandLineRunner.waitForExit(process)
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let held = try await cli.run("hold", "add", "--subject", "email:user4@example.cn", "--ground", "criminal-investigation", "--authority", "Case 2026-117")
+        #expect(held.status == 0, "\(held.errors)")
+        let resumed = try await cli.run("resume")
+        #expect(resumed.status == 0, "\(resumed.errors)")
+        let status = try #require(try cli.json(try await cli.run("status", id, "--json")) as? [String: Any])
+        #expect(status["state"] as? String == "denied")
+        #expect(((status["outcome"] as? [String: Any])?["ground"] as? [String: Any])?["code"] as? String == "criminal-investigation")
+        #expect(try SampleBusinessDatabase.dump(path: business) == before, "nothing changed on disk")
+        let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
+        let outcome = try #require(outbox.compactMap { $0["message"] as? [String: Any] }.first { $0["kind"] as? String == "outcome" })
+        #expect((outcome["body"] as? String)?.contains("criminal-investigation") == true)
+        #expect((outcome["body"] as? String)?.contains("Case 2026-117") == false, "the subject learns the ground only")
     }
 }

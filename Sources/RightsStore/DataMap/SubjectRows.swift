@@ -44,7 +44,10 @@ struct TableQuery {
             guard case .parent(let column, _, let referenced) = chain[index].link else { break }
             sql += " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
         }
-        sql += " WHERE t\(last).\(quoted(root.key)) IN (\(Array(repeating: "?", count: rootKeyCount).joined(separator: ", ")))"
+        // With a batch of row keys, those drive the plan and the root keys only filter (the
+        // unary + keeps SQLite from starting at the root and walking every linked row).
+        let rootTerm = rowKeyCount > 0 ? "+t\(last).\(quoted(root.key))" : "t\(last).\(quoted(root.key))"
+        sql += " WHERE \(rootTerm) IN (\(Array(repeating: "?", count: rootKeyCount).joined(separator: ", ")))"
         if productCount > 0, let product = productTable {
             sql += " AND t\(product.index).\(quoted(product.column)) IN (\(Array(repeating: "?", count: productCount).joined(separator: ", ")))"
         }

@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import RightsTesting
+import Testing
+
+/// A subject with 400,000 rows is erased while the host application keeps writing to the same
+/// database: the erasure commits in short batches, so every host write succeeds within its
+/// 5 s busy timeout; killed mid-way and resumed, every row is handled exactly once.
+@Suite("A 400,000-row erasure beside a busy host application, killed and resumed")
+struct LargeErasureTests {
+    /// The host application: a second process writing a ticket every 50 ms with a 5 s busy
+    /// timeout until told to stop; prints `ok failed worst-wait-seconds`.
+    static let hostWriter = """
+        import os, sqlite3, sys, time
+        db = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)
+        ok = failed = 0
+        worst = 0.0
+        while not os.path.exists(sys.argv[2]):
+            started = time.time()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("INSERT INTO support_tickets (contact_email, subject_line, body, created_at) VALUES ('host@example.cn', 'host', 'write', '2026-11-29')")
+                db.execute("COMMIT")
+                ok += 1
+            except sqlite3.OperationalError as error:
+                failed += 1
+                print(error, file=sys.stderr)
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.OperationalError:
+                    pass
+            worst = max(worst, time.time() - started)
+            time.sleep(0.05)
+        print(ok, failed, round(worst, 3))
+        """
+
+    @Test func theHostKeepsWritingAndEveryRowIsHandledOnce() async throws {
+        let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig)
+        let seeded = try await cli.run("demo", "seed", "--subjects", "5", "--heavy-rows", "200000")
+        #expect(seeded.status == 0, "\(seeded.errors)")
+        let business = cli.directory.file("data/sample-business.sqlite")
+        let heavy = try await DatabaseQueue(path: business).read { db in
+            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM orders WHERE account_id = 1) + (SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 1)") ?? 0
+        }
+        #expect(heavy >= 400_000)
+
+        let script = cli.directory.file("host-writer.py"), stop = cli.directory.file("stop")
+        try Self.hostWriter.write(toFile: script, atomically: true, encoding: .utf8)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        writer.arguments = ["python3", script, business, stop]
+        let writerOutput = Pipe()
+        writer.standardOutput = writerOutput
+        try CommandLineRunner.launches.withLock { try writer.run() }
+
+        let id = try await cli.submit(["--right", "erasure", "--subject", "email:user1@example.cn", "--param", "ground=consent-withdrawn"])
+        let code = try await cli.code(for: id)
+        // Killed after the 60th batch has committed, mid-way through the subject's rows.
+        let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "erase:batch#60"])
+        await CommandLineRunner.waitForExit(process)
+        #expect(process.terminationReason == .uncaughtSignal, "the erasure was killed mid-way")
+        let partial = try await DatabaseQueue(path: business).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions") ?? 0 }
+        #expect(partial > 0 && partial < heavy, "some rows were handled before the kill (\(partial))")
+
+        let resumed = try await cli.run("resume")
+        #expect(resumed.status == 0, "\(resumed.errors)")
+        try Data().write(to: URL(fileURLWithPath: stop))
+        await CommandLineRunner.waitForExit(writer)
+        let report = String(decoding: writerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").map(String.init)
+        #expect(report.count == 3)
+        let (written, failed, worst) = (Int(report.first ?? "") ?? 0, Int(report.dropFirst().first ?? "") ?? -1, Double(report.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99)
+        #expect(written > 20, "the host wrote throughout")
+        #expect(failed == 0, "no host write failed with 'database is locked'")
+        #expect(worst < 1.5, "the host waited at most about a second (\(worst) s)")
+
+        // Every row of the subject is restricted (retention runs) exactly once, none twice.
+        let (rows, duplicates, progress) = try await DatabaseQueue(path: business).read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name IN ('orders', 'transactions')") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1)") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_progress") ?? -1
+            )
+        }
+        #expect(rows == heavy)
+        #expect(duplicates == 0)
+        #expect(progress == 0, "the batch cursor is gone once the erasure finished")
+        let status = try #require(try cli.json(try await cli.run("status", id, "--json")) as? [String: Any])
+        let references = (status["outcome"] as? [String: Any])?["references"] as? [String: Any]
+        #expect(status["state"] as? String == "partiallyCompleted")
+        // The report counts each row once per field, across both processes.
+        #expect(references?["rows_restricted"] as? String == "1400000")
+        #expect(try await cli.run("audit", "verify").status == 0)
+    }
+}
