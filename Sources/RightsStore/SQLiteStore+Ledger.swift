@@ -53,10 +53,13 @@ extension SQLiteStore: RequestLedger {
                 version = 0
             }
             if let code = change.code { try Self.replaceCode(code, in: db) }
-            if request.state.isFinal {
-                // Keep only what proves the response: the journal and any code go.
-                try db.execute(sql: "DELETE FROM journal WHERE request_id = ?", arguments: [request.id.rawValue])
+            if request.state != .awaitingVerification, request.state != .received {
+                // A passed challenge's code has done its work.
                 try db.execute(sql: "DELETE FROM verification_codes WHERE request_id = ?", arguments: [request.id.rawValue])
+            }
+            if request.state.isFinal {
+                // Keep only what proves the response: the journal goes.
+                try db.execute(sql: "DELETE FROM journal WHERE request_id = ?", arguments: [request.id.rawValue])
                 try db.execute(sql: "UPDATE outbox SET body = '[removed once the request was final]' WHERE request_id = ? AND kind = 'verification-code'", arguments: [request.id.rawValue])
             }
             for message in change.messages { try Self.enqueue(message, at: time, in: db) }

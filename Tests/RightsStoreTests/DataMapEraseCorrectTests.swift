@@ -204,4 +204,37 @@ struct DataMapReferencedRowTests {
         #expect(users == 1, "the invoice still refers to the user row")
         #expect(try service.restrictions(source: "main", table: "users", rowKey: "1").first?.basis == "referenced by retained records")
     }
+
+    /// Two processes that ever work one erasure at once (a lease taken over while its first
+    /// worker still ran) never handle a row twice: each batch commits only over the cursor its
+    /// process last saw, so the second to commit stops, and a later call returns the report.
+    @Test func twoWorkersOnOneErasureNeverHandleARowTwice() async throws {
+        let first = try SampleData(subjects: 5, heavyRows: 5_000)
+        let second = try SampleData(directory: first.directory)
+        let request = RequestID(), time = Date()
+        async let one = Result(catching: { try await first.service.erase(SampleData.identities(1), scope: .everything, request: request, at: time) })
+        async let two = Result(catching: { try await second.service.erase(SampleData.identities(1), scope: .everything, request: request, at: time) })
+        let results = await [one, two]
+        let reports = results.compactMap { try? $0.get() }
+        #expect(!reports.isEmpty, "one worker finished")
+        for case .failure(let error) in results {
+            guard case DataServiceError.erasureWorkedElsewhere = error else { Issue.record("unexpected \(error)"); continue }
+        }
+        let (rows, duplicates) = try await first.raw.read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name = 'orders'") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1)") ?? -1
+            )
+        }
+        #expect(rows >= 5_000)
+        #expect(duplicates == 0)
+        let again = try await second.service.erase(SampleData.identities(1), scope: .everything, request: request, at: time)
+        #expect(again == reports.first)
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
 }

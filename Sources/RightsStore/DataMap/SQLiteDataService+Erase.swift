@@ -29,16 +29,20 @@ extension SQLiteDataService {
                 return .done(try CanonicalJSON.decode(ErasureReport.self, from: Data(done.utf8)))
             }
             if let saved = try String.fetchOne(db, sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation]) {
-                return .resume(try CanonicalJSON.decode(ErasureProgress.self, from: Data(saved.utf8)))
+                return .resume(try CanonicalJSON.decode(ErasureProgress.self, from: Data(saved.utf8)), savedCursor: saved)
             }
             let keys = try rootKeys(identities, source: source, db: db)
-            return .resume(ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)))
+            return .resume(ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)), savedCursor: nil)
         }
         var progress: ErasureProgress
         switch start {
         case .done(let report): return report
-        case .resume(let saved): progress = saved
+        case .resume(let saved, _): progress = saved
         }
+        // The cursor as this process last saw it; a batch commits only over it, so two
+        // processes that ever work the same erasure (a lease taken over while the first still
+        // ran) never handle a row twice: the second to commit stops.
+        var seenCursor = start.savedCursor
         let keys = progress.rootKeys.mapValues { $0.map(\.databaseValue) }
         let queries = queries(in: source)
         // Children first: their rows are found through the parents they link to.
@@ -62,6 +66,8 @@ extension SQLiteDataService {
             repeat {
                 let started = Date()
                 try database.write { db in
+                    let current = try String.fetchOne(db, sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
+                    guard current == seenCursor else { throw DataServiceError.erasureWorkedElsewhere(request) }
                     while offset < pendingKeys.count, Date().timeIntervalSince(started) < Self.batchBudget {
                         let batch = Array(pendingKeys[offset..<min(offset + Self.batchRows, pendingKeys.count)])
                         var plans: [RowErasure] = []
@@ -80,7 +86,7 @@ extension SQLiteDataService {
                         progress.table += 1
                         progress.lastRow = nil
                     }
-                    try progress.save(request: request, operation: operation, db: db)
+                    seenCursor = try progress.save(request: request, operation: operation, db: db)
                 }
                 CrashPoint.reach("erase:batch")
                 if offset < pendingKeys.count { Thread.sleep(forTimeInterval: Self.batchPause) }
@@ -251,17 +257,26 @@ struct ErasureProgress: Codable {
         self.tally = tally
     }
 
-    func save(request: RequestID, operation: String, db: Database) throws {
+    /// Saves the cursor in the caller's transaction and returns it as stored.
+    func save(request: RequestID, operation: String, db: Database) throws -> String {
+        let cursor = try CanonicalJSON.string(self)
         try db.execute(
             sql: "INSERT INTO rightskit_progress (request_id, operation, cursor) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET cursor = excluded.cursor",
-            arguments: [request.rawValue, operation, try CanonicalJSON.string(self)]
+            arguments: [request.rawValue, operation, cursor]
         )
+        return cursor
     }
 }
 
 enum ErasureStart {
     case done(ErasureReport)
-    case resume(ErasureProgress)
+    /// Fresh work (no saved cursor) or work resumed from the saved cursor.
+    case resume(ErasureProgress, savedCursor: String?)
+
+    var savedCursor: String? {
+        if case .resume(_, let cursor) = self { return cursor }
+        return nil
+    }
 }
 
 /// A row key that survives a restart: integer or text, ordered integers first.

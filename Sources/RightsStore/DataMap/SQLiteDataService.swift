@@ -56,10 +56,13 @@ public final class SQLiteDataService: PersonalDataService {
 /// A data service failure that is not the caller's input.
 public enum DataServiceError: Error, CustomStringConvertible {
     case unknownSource(String)
+    /// Another process advanced this request's erasure since this one last looked; it stops.
+    case erasureWorkedElsewhere(RequestID)
 
     public var description: String {
         switch self {
         case .unknownSource(let name): "no open database for source '\(name)'"
+        case .erasureWorkedElsewhere(let request): "the erasure of request \(request) is being worked by another process"
         }
     }
 }
