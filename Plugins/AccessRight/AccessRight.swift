@@ -52,8 +52,12 @@ public struct AccessRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
-        let held = try await context.services.data.categoriesHeld(for: [subject])
-        let withheld = Self.withheld(held: held, holds: context.categoryHolds, exempt: exempt)
+        // Only holds and exemptions withhold anything; without them the footprint is not needed.
+        var withheld: [WithheldCategory] = []
+        if !context.categoryHolds.isEmpty || !exempt.isEmpty {
+            let held = try await context.services.data.categoriesHeld(for: [subject])
+            withheld = Self.withheld(held: held, holds: context.categoryHolds, exempt: exempt)
+        }
         let export = try await context.step("access.export") {
             let folder = try request.responseFolder(under: output)
             let jsonPath = folder.appendingPathComponent("access.json").path
@@ -61,11 +65,8 @@ public struct AccessRight: RightModule {
             let json = try JSONExportWriter(path: jsonPath)
             let html = try ReadableAccessPage(path: htmlPath, headings: headings, withheld: withheld)
             // One pass per heading, in the configured order, so the page shows each heading once.
-            var records: [String: Int] = [:]
-            for scope in Self.passes(headings: headings, withheld: withheld.map(\.category)) {
-                let summary = try await context.services.data.export([subject], scope: scope, into: TeeExportSink([json, html]))
-                records.merge(summary.records, uniquingKeysWith: +)
-            }
+            let passes = Self.passes(headings: headings, withheld: withheld.map(\.category))
+            let records = try await context.services.data.export([subject], passes: passes, into: TeeExportSink([json, html])).records
             try json.finish()
             try html.finish()
             return Export(records: records.values.reduce(0, +), categories: records.count, json: jsonPath, html: htmlPath)

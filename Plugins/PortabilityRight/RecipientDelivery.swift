@@ -21,7 +21,7 @@ struct RecipientDelivery: Sendable {
     /// Each attempt's audit entry goes into `effects`, committed with the round's journal row.
     func deliver(_ file: URL, request: RightRequest, recipient: String, context: HandlingContext, effects: inout StepEffects) async throws -> Result {
         let body = try Data(contentsOf: file)
-        let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: body).hexString
         var status = 0
         for attempt in 1...attempts {
             var post = URLRequest(url: url, timeoutInterval: 30)

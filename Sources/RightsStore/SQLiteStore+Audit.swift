@@ -31,11 +31,10 @@ extension SQLiteStore: AuditLog {
         let time = clock.now
         let keyBytes = signingKey.rawRepresentation  // the key type is not Sendable; its bytes are
         return try await database.write { db in
-            guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") else { return nil }
+            guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")) else { return nil }
             let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
             let checkpoint = try AuditCheckpoint.sign(sequence: head["seq"], hash: head["hash"], at: time, with: key)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)").execute(
                 arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.signedAt, checkpoint.signature]
             )
             return checkpoint
@@ -50,7 +49,7 @@ extension SQLiteStore: AuditLog {
     private func chain() async throws -> (entries: [AuditEntry], head: AuditChain.Head?, checkpoints: [AuditCheckpoint]) {
         try await database.read { db in
             let entries = try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq").map(Self.entry)
-            let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1").map {
+            let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")).map {
                 AuditChain.Head(sequence: $0["seq"], hash: $0["hash"])
             }
             let checkpoints = try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq").map {
@@ -62,17 +61,15 @@ extension SQLiteStore: AuditLog {
 
     /// Appends inside the caller's transaction, so a state change and its entry commit together.
     static func appendAudit(_ event: AuditEvent, at time: Date, in db: Database) throws {
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
         let sequence: Int64 = (head?["seq"] ?? 0) + 1
         let previous: String = head?["hash"] ?? AuditEntry.genesisHash
         let entry = try AuditEntry.chained(sequence: sequence, time: Timestamp.string(time), event: event, previousHash: previous)
-        try db.execute(
-            sql: "INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [entry.sequence, entry.time, event.actor, event.action, event.request?.rawValue,
                         try CanonicalJSON.string(event.details), entry.previousHash, entry.hash]
         )
-        try db.execute(
-            sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        try db.cachedStatement(sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash").execute(
             arguments: [entry.sequence, entry.hash]
         )
     }

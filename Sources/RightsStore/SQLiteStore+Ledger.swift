@@ -7,7 +7,7 @@ extension SQLiteStore: RequestLedger {
     public func subjectKey(for identity: SubjectIdentity) -> SubjectKey {
         let message = Data("\(identity.kind):\(identity.normalisedValue)".utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: subjectSecret))
-        return SubjectKey(rawValue: mac.map { String(format: "%02x", $0) }.joined())
+        return SubjectKey(rawValue: mac.hexString)
     }
 
     public func commit(_ change: LedgerChange) async throws -> RightRequest {
@@ -29,11 +29,10 @@ extension SQLiteStore: RequestLedger {
                     claimSQL = "claim_owner = NULL, claim_expires = NULL"
                 }
                 let owner = change.owner.rawValue
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         UPDATE requests SET state = ?, due_at = ?, body = ?, version = version + 1, \(claimSQL)
                         WHERE id = ? AND version = ? AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
-                        """,
+                        """).execute(
                     arguments: [request.state.rawValue, request.dueAt.timeIntervalSince1970, body] + claimArguments
                         + [request.id.rawValue, request.version, time.timeIntervalSince1970, owner]
                 )
@@ -42,11 +41,10 @@ extension SQLiteStore: RequestLedger {
             } else {
                 var owner: String?, expires: Double?
                 if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.timeIntervalSince1970) }
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO requests (id, right, subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires)
                         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                        """,
+                        """).execute(
                     arguments: [request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue,
                                 request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, body, owner, expires]
                 )
@@ -55,12 +53,12 @@ extension SQLiteStore: RequestLedger {
             if let code = change.code { try Self.replaceCode(code, in: db) }
             if request.state != .awaitingVerification, request.state != .received {
                 // A passed challenge's code has done its work.
-                try db.execute(sql: "DELETE FROM verification_codes WHERE request_id = ?", arguments: [request.id.rawValue])
+                try db.cachedStatement(sql: "DELETE FROM verification_codes WHERE request_id = ?").execute(arguments: [request.id.rawValue])
             }
             if request.state.isFinal {
                 // Keep only what proves the response: the journal goes.
-                try db.execute(sql: "DELETE FROM journal WHERE request_id = ?", arguments: [request.id.rawValue])
-                try db.execute(sql: "UPDATE outbox SET body = '[removed once the request was final]' WHERE request_id = ? AND kind = 'verification-code'", arguments: [request.id.rawValue])
+                try db.cachedStatement(sql: "DELETE FROM journal WHERE request_id = ?").execute(arguments: [request.id.rawValue])
+                try db.cachedStatement(sql: "UPDATE outbox SET body = '[removed once the request was final]' WHERE request_id = ? AND kind = 'verification-code'").execute(arguments: [request.id.rawValue])
             }
             for message in change.messages { try Self.enqueue(message, at: time, in: db) }
             for event in change.audit { try Self.appendAudit(event, at: time, in: db) }
@@ -74,18 +72,17 @@ extension SQLiteStore: RequestLedger {
         let time = clock.now.timeIntervalSince1970
         let stateList = states.map(\.rawValue).sorted()
         return try await database.write { db in
-            if let holder = try String.fetchOne(db, sql: "SELECT claim_owner FROM requests WHERE id = ? AND claim_expires > ?", arguments: [id.rawValue, time]),
+            if let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT claim_owner FROM requests WHERE id = ? AND claim_expires > ?"), arguments: [id.rawValue, time]),
                ClaimOwner(rawValue: holder).isGoneFromThisHost {
-                try db.execute(sql: "UPDATE requests SET claim_owner = NULL, claim_expires = NULL WHERE id = ? AND claim_owner = ?", arguments: [id.rawValue, holder])
+                try db.cachedStatement(sql: "UPDATE requests SET claim_owner = NULL, claim_expires = NULL WHERE id = ? AND claim_owner = ?").execute(arguments: [id.rawValue, holder])
             }
             let placeholders = stateList.map { _ in "?" }.joined(separator: ", ")
             let row = try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     UPDATE requests SET claim_owner = ?, claim_expires = ?, version = version + 1
                     WHERE id = ? AND state IN (\(placeholders)) AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
                     RETURNING body, version
-                    """,
+                    """),
                 arguments: StatementArguments([owner.rawValue, expires.timeIntervalSince1970, id.rawValue] + stateList + [time, owner.rawValue] as [any DatabaseValueConvertible])
             )
             return try row.map { try Self.request(body: $0["body"], version: $0["version"]) }
@@ -94,7 +91,7 @@ extension SQLiteStore: RequestLedger {
 
     public func request(_ id: RequestID) async throws -> RightRequest? {
         let stored = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT body, version FROM requests WHERE id = ?", arguments: [id.rawValue]).map { row -> (String, Int) in (row["body"], row["version"]) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT body, version FROM requests WHERE id = ?"), arguments: [id.rawValue]).map { row -> (String, Int) in (row["body"], row["version"]) }
         }
         return try stored.map { try Self.request(body: $0.0, version: $0.1) }
     }
@@ -132,12 +129,11 @@ extension SQLiteStore: RequestLedger {
     public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT COUNT(*) FROM requests r
                     WHERE r.subject_key = ? AND r.right = ? AND r.received_at >= ? AND r.id != ?
                       AND r.rowid < coalesce((SELECT rowid FROM requests WHERE id = ?), 9223372036854775807)
-                    """,
+                    """),
                 arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue, excluding.rawValue]
             ) ?? 0
         }
@@ -145,7 +141,7 @@ extension SQLiteStore: RequestLedger {
 
     public func journalledResult(of step: String, request: RequestID) async throws -> Data? {
         try await database.read { db in
-            try Data.fetchOne(db, sql: "SELECT result FROM journal WHERE request_id = ? AND step = ?", arguments: [request.rawValue, step])
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT result FROM journal WHERE request_id = ? AND step = ?"), arguments: [request.rawValue, step])
         }
     }
 
@@ -153,14 +149,12 @@ extension SQLiteStore: RequestLedger {
         let time = clock.now
         try await database.write { db in
             if let owner = step.owner {
-                try db.execute(
-                    sql: "UPDATE requests SET claim_expires = ? WHERE id = ? AND claim_owner = ?",
+                try db.cachedStatement(sql: "UPDATE requests SET claim_expires = ? WHERE id = ? AND claim_owner = ?").execute(
                     arguments: [(step.renewUntil ?? time).timeIntervalSince1970, step.request.rawValue, owner.rawValue]
                 )
                 guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
             }
-            try db.execute(
-                sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            try db.cachedStatement(sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING").execute(
                 arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970]
             )
             guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
@@ -175,7 +169,7 @@ extension SQLiteStore: RequestLedger {
 
     /// Why a conditional change did not apply: the request moved on, or a live claim holds it.
     private static func conflict(_ id: RequestID, at time: Date, in db: Database) throws -> LedgerConflict {
-        let row = try Row.fetchOne(db, sql: "SELECT state, claim_owner, claim_expires FROM requests WHERE id = ?", arguments: [id.rawValue])
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, claim_owner, claim_expires FROM requests WHERE id = ?"), arguments: [id.rawValue])
         guard let row else { return LedgerConflict(request: id, current: nil, claimed: false) }
         let expires: Double? = row["claim_expires"]
         let claimed = (row["claim_owner"] as String?) != nil && (expires ?? 0) > time.timeIntervalSince1970

@@ -19,8 +19,7 @@ extension SQLiteStore: Notifier {
 
     /// Queues inside the caller's transaction (the transactional outbox).
     static func enqueue(_ message: OutboundMessage, at time: Date, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [message.request?.rawValue, message.kind, message.recipient.kind, message.recipient.value, message.title, message.body, time.timeIntervalSince1970]
         )
     }

@@ -9,53 +9,66 @@ import RightsStore
 /// `rightskit bench`: measures the data service and the pipeline against plain SQLite doing the
 /// same reads in the same run, and prints the ratios (and the process's peak memory).
 struct BenchCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Measure locate, export and a whole request against plain SQLite baselines.")
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure locate, export and a whole request against plain SQLite baselines.")
 
     @Option(help: "Subjects in the generated database.") var subjects: Int = 20_000
-    @Option(name: .customLong("heavy-rows"), help: "Extra orders (with transactions) for subject 1, the heavy export.") var heavyRows: Int = 100_000
+    @Option(name: .customLong("heavy-rows"), help: "Extra orders (with transactions) for subject 1, the heavy export.") var heavyRows: Int =
+        100_000
     @Option(help: "Runs of each measurement; the median is reported.") var runs: Int = 5
     @Option(help: "Where to generate the database (a temporary folder by default).") var folder: String?
+    @Option(help: "Only this measurement (locate, export or request), for profiling one of them.") var only: Measurement?
+
+    enum Measurement: String, ExpressibleByArgument { case locate, export, request }
 
     func validate() throws {
         guard subjects >= 2, runs >= 1, heavyRows >= 0 else { throw ValidationError("--subjects ≥ 2, --runs ≥ 1, --heavy-rows ≥ 0") }
     }
 
     func run(registry: ModuleRegistry) async throws {
-        let directory = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rightskit-bench-\(UUID().uuidString.prefix(8))").path
+        let directory =
+            folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rightskit-bench-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let database = directory + "/business.sqlite", vault = directory + "/vault.sqlite"
+        let database = directory + "/business.sqlite"
+        let vault = directory + "/vault.sqlite"
         if !FileManager.default.fileExists(atPath: database) {
             Output.line("generating \(subjects) subjects (+\(heavyRows) rows for subject 1) in \(directory) …")
             try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
         }
-        let map = try DataMap(section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "bench-map.yaml"), baseDirectory: directory)
+        let map = try DataMap(
+            section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "bench-map.yaml"),
+            baseDirectory: directory)
         let service = try SQLiteDataService(map: map)
         let raw = try DatabaseQueue(path: database)
         let typical = subjects / 2
         var rows: [(String, Double, Double)] = []
 
-        let baselineLocate = try median { try Self.plainLocate(raw, subject: typical) }
-        let locate = try await medianAsync { _ = try await service.footprint(of: [Self.email(typical)], scope: .everything) }
-        rows.append(("locate one subject (8 tables)", baselineLocate, locate))
+        if only == nil || only == .locate {
+            let baselineLocate = try median { try Self.plainLocate(raw, subject: typical) }
+            let locate = try await medianAsync { _ = try await service.footprint(of: [Self.email(typical)], scope: .everything) }
+            rows.append(("locate one subject (8 tables)", baselineLocate, locate))
+        }
 
         let out = directory + "/bench-export.json"
-        let baselineExport = try median { try Self.plainExport(raw, subject: 1, to: out) }
-        let export = try await medianAsync {
-            let writer = try JSONExportWriter(path: out)
-            _ = try await service.export([Self.email(1)], scope: .everything, into: writer)
-            try writer.finish()
-        }
-        rows.append(("export heavy subject (\(heavyRows * 2 + 10)+ rows)", baselineExport, export))
+        if only == nil || only == .export {
+            let baselineExport = try median { try Self.plainExport(raw, subject: 1, to: out) }
+            let export = try await medianAsync {
+                let writer = try JSONExportWriter(path: out)
+                _ = try await service.export([Self.email(1)], scope: .everything, into: writer)
+                try writer.finish()
+            }
+            rows.append(("export heavy subject (\(heavyRows * 2 + 10)+ rows)", baselineExport, export))
 
-        let baselineSmall = try median { try Self.plainExport(raw, subject: typical, to: out) }
-        let small = try await medianAsync {
-            let writer = try JSONExportWriter(path: out)
-            _ = try await service.export([Self.email(typical)], scope: .everything, into: writer)
-            try writer.finish()
+            let baselineSmall = try median { try Self.plainExport(raw, subject: typical, to: out) }
+            let small = try await medianAsync {
+                let writer = try JSONExportWriter(path: out)
+                _ = try await service.export([Self.email(typical)], scope: .everything, into: writer)
+                try writer.finish()
+            }
+            rows.append(("export typical subject", baselineSmall, small))
         }
-        rows.append(("export typical subject", baselineSmall, small))
 
-        if let access = registry.module("access") {
+        if only == nil || only == .request, let access = registry.module("access") {
             let yaml = """
                 deployment: { name: bench, jurisdiction: CN-PIPL }
                 policy: { deadline: { days: 15 } }
@@ -66,7 +79,9 @@ struct BenchCommand: DeploymentCommand {
                 """
             let config = directory + "/bench.yaml"
             try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-            let pipeline = RequestPipeline(deployment: try StoredDeployment(path: config, registry: ModuleRegistry([access]), logger: Logger(label: "bench")).deployment)
+            let pipeline = RequestPipeline(
+                deployment: try StoredDeployment(path: config, registry: ModuleRegistry([access]), logger: Logger(label: "bench"))
+                    .deployment)
             var subject = typical
             let request = try await medianAsync {
                 subject += 1
@@ -87,16 +102,18 @@ struct BenchCommand: DeploymentCommand {
         Output.line("")
         Output.line("measurement".padding(toLength: 48, withPad: " ", startingAt: 0) + "  by hand        RightsKit   ratio")
         for (name, baseline, measured) in rows {
-            Output.line(name.padding(toLength: 48, withPad: " ", startingAt: 0)
-                + String(format: "  %9.2f ms  %8.2f ms  %5.2fx", baseline * 1000, measured * 1000, measured / max(baseline, 1e-9)))
+            Output.line(
+                name.padding(toLength: 48, withPad: " ", startingAt: 0)
+                    + String(format: "  %9.2f ms  %8.2f ms  %5.2fx", baseline * 1000, measured * 1000, measured / max(baseline, 1e-9)))
         }
         var usage = rusage()
         #if os(Linux)
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
-        Output.line(String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", Double(usage.ru_maxrss) / 1024, runs))
+        Output.line(
+            String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", Double(usage.ru_maxrss) / 1024, runs))
     }
 
     /// A ledger as a hand-written program would keep one: WAL, synced commits, like the store.
@@ -104,10 +121,11 @@ struct BenchCommand: DeploymentCommand {
         try? FileManager.default.removeItem(atPath: path)
         let pool = try DatabasePool(path: path)
         try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE requests (id TEXT PRIMARY KEY, state TEXT NOT NULL, body TEXT NOT NULL);
-                CREATE TABLE audit (seq INTEGER PRIMARY KEY, request_id TEXT, action TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE requests (id TEXT PRIMARY KEY, state TEXT NOT NULL, body TEXT NOT NULL);
+                    CREATE TABLE audit (seq INTEGER PRIMARY KEY, request_id TEXT, action TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                    """)
         }
         return pool
     }
@@ -116,11 +134,14 @@ struct BenchCommand: DeploymentCommand {
     static func plainLedgerWrite(_ pool: DatabasePool, subject: Int) throws {
         let id = UUID().uuidString.lowercased()
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO requests (id, state, body) VALUES (?, 'completed', ?)", arguments: [id, "{\"subject\":\"\(subject)\"}"])
+            try db.execute(
+                sql: "INSERT INTO requests (id, state, body) VALUES (?, 'completed', ?)", arguments: [id, "{\"subject\":\"\(subject)\"}"])
             var previous = try String.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1") ?? ""
             for action in ["request.received", "identity.not-required", "processing.started", "step.access.export", "request.completed"] {
-                let hash = SHA256.hash(data: Data((previous + id + action).utf8)).map { String(format: "%02x", $0) }.joined()
-                try db.execute(sql: "INSERT INTO audit (request_id, action, prev_hash, hash) VALUES (?, ?, ?, ?)", arguments: [id, action, previous, hash])
+                let hash = SHA256.hash(data: Data((previous + id + action).utf8)).hexString
+                try db.execute(
+                    sql: "INSERT INTO audit (request_id, action, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                    arguments: [id, action, previous, hash])
                 previous = hash
             }
         }
@@ -169,7 +190,9 @@ struct BenchCommand: DeploymentCommand {
 
     static func plainLocate(_ queue: DatabaseQueue, subject: Int) throws {
         try queue.read { db in
-            let id = try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE email = ?", arguments: [SampleBusinessDatabase.email(subject)]) ?? -1
+            let id =
+                try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE email = ?", arguments: [SampleBusinessDatabase.email(subject)])
+                ?? -1
             for sql in plainQueries {
                 _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(sql))", arguments: plainArguments(sql, id: id, subject: subject))
             }
@@ -181,13 +204,18 @@ struct BenchCommand: DeploymentCommand {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         try queue.read { db in
-            let id = try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE email = ?", arguments: [SampleBusinessDatabase.email(subject)]) ?? -1
+            let id =
+                try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE email = ?", arguments: [SampleBusinessDatabase.email(subject)])
+                ?? -1
             var buffer = ""
             for sql in plainQueries {
                 let cursor = try Row.fetchCursor(db, sql: sql, arguments: plainArguments(sql, id: id, subject: subject))
                 while let row = try cursor.next() {
                     buffer += row.description + "\n"
-                    if buffer.utf8.count > 65_536 { try handle.write(contentsOf: Data(buffer.utf8)); buffer = "" }
+                    if buffer.utf8.count > 65_536 {
+                        try handle.write(contentsOf: Data(buffer.utf8))
+                        buffer = ""
+                    }
                 }
             }
             try handle.write(contentsOf: Data(buffer.utf8))

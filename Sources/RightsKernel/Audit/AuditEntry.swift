@@ -43,6 +43,6 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         var hasher = SHA256()
         hasher.update(data: Data(previousHash.utf8))
         hasher.update(data: try CanonicalJSON.encode(HashedContent(time: time, event: event)))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 }

@@ -29,6 +29,16 @@ public protocol PersonalDataService: Sendable {
 }
 
 extension PersonalDataService {
+    /// Streams several passes in order (one per heading of a readable page, say); a service may
+    /// read them all from one consistent snapshot. By default, one export per pass.
+    public func export(_ identities: [SubjectIdentity], passes: [DataScope], into sink: any ExportSink) async throws -> ExportSummary {
+        var summary = ExportSummary()
+        for scope in passes {
+            summary.records.merge(try await export(identities, scope: scope, into: sink).records, uniquingKeysWith: +)
+        }
+        return summary
+    }
+
     /// The data categories held about the subject.
     public func categoriesHeld(for identities: [SubjectIdentity]) async throws -> Set<DataCategory> {
         try await footprint(of: identities, scope: .everything).categories

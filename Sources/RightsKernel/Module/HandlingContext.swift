@@ -17,12 +17,16 @@ public struct HandlingContext: Sendable {
     /// The claim the pipeline holds on the request's work; steps commit only while it holds.
     let owner: ClaimOwner?
     let lease: TimeInterval
+    /// True when the work starts fresh (the request has just entered `inProgress` under this
+    /// claim): no step can have been journalled before, so steps need not look.
+    let fresh: Bool
 
     public init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel = .code, logger: Logger) {
-        self.init(requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil, lease: 0)
+        self.init(requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil, lease: 0, fresh: false)
     }
 
-    init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger, owner: ClaimOwner?, lease: TimeInterval) {
+    init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger, owner: ClaimOwner?, lease: TimeInterval, fresh: Bool) {
+        self.fresh = fresh
         self.requestID = requestID
         self.services = services
         self.categoryHolds = categoryHolds
@@ -47,7 +51,7 @@ public struct HandlingContext: Sendable {
         _ name: String,
         _ body: (inout StepEffects) async throws -> Result
     ) async throws -> Result {
-        if let recorded = try await services.ledger.journalledResult(of: name, request: requestID) {
+        if !fresh, let recorded = try await services.ledger.journalledResult(of: name, request: requestID) {
             return try CanonicalJSON.decode(Result.self, from: recorded)
         }
         var effects = StepEffects()

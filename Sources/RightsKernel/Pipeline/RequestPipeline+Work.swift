@@ -43,7 +43,9 @@ extension RequestPipeline {
         try await enterWork(&pending, right: right, holds: holds)
         let stored = try await commit(pending)
         guard stored.state == .inProgress else { return stored }
-        return try await carryOut(stored, right: right, holds: holds)
+        // Entered in progress just now from a state before work (enterWork never starts from
+        // inProgress): nothing is journalled yet.
+        return try await carryOut(stored, right: right, holds: holds, fresh: true)
     }
 
     /// Continues a request this pipeline has claimed in progress: subject holds are read again
@@ -62,7 +64,7 @@ extension RequestPipeline {
 
     /// Runs the module under this pipeline's claim and commits the outcome, its message and the
     /// final state in one transaction. A failing module is recorded, not left hanging.
-    func carryOut(_ request: RightRequest, right: Deployment.EnabledRight, holds: [Hold]) async throws -> RightRequest {
+    func carryOut(_ request: RightRequest, right: Deployment.EnabledRight, holds: [Hold], fresh: Bool = false) async throws -> RightRequest {
         let context = HandlingContext(
             requestID: request.id,
             services: services,
@@ -70,7 +72,8 @@ extension RequestPipeline {
             verification: request.verification ?? .none,
             logger: logger(for: request.id),
             owner: owner,
-            lease: processing.lease
+            lease: processing.lease,
+            fresh: fresh
         )
         let outcome: RightOutcome
         do {

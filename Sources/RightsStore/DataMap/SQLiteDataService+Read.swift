@@ -8,7 +8,11 @@ extension SQLiteDataService {
     }
 
     public func export(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) async throws -> ExportSummary {
-        try exportNow(identities, scope: scope, into: sink)
+        try exportNow(identities, passes: [scope], into: sink)
+    }
+
+    public func export(_ identities: [SubjectIdentity], passes: [DataScope], into sink: any ExportSink) async throws -> ExportSummary {
+        try exportNow(identities, passes: passes, into: sink)
     }
 
     // GRDB's synchronous reads stream through a cursor inside one call; these run them outside
@@ -20,53 +24,57 @@ extension SQLiteDataService {
             let database = try database(source)
             tables += try database.read { db in
                 let keys = try rootKeys(identities, source: source, db: db)
-                return try source.tables.map { table in
-                    let query = TableQuery(source: source, table: table)
+                return try queries(of: source).map { query in
                     var rows = 0
                     let fields = query.fields(in: scope)
                     if scope.products == nil || !fields.isEmpty {
                         try forEachRow(query, columns: [], rootKeys: keys, products: scope.products, db: db) { _ in rows += 1 }
                     }
                     let categories = fields.map(\.category)
-                    return SubjectFootprint.Table(source: source.name, table: table.name, rows: rows, categories: Array(Set(categories)).sorted())
+                    return SubjectFootprint.Table(source: source.name, table: query.table.name, rows: rows, categories: Array(Set(categories)).sorted())
                 }
             }
         }
         return SubjectFootprint(tables: tables)
     }
 
-    func exportNow(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) throws -> ExportSummary {
+    /// Streams each pass by category, then source and table, all inside one read transaction
+    /// per source: the root keys are found once, then one cursor per category and table.
+    func exportNow(_ identities: [SubjectIdentity], passes: [DataScope], into sink: any ExportSink) throws -> ExportSummary {
         var summary = ExportSummary()
-        let categories = map.categories.sorted()
-        // Root keys once per source; then one streaming query per category and table.
-        var keys: [String: [String: [DatabaseValue]]] = [:]
-        for source in map.sources {
-            keys[source.name] = try database(source).read { db in try rootKeys(identities, source: source, db: db) }
-        }
-        for category in categories {
-            for source in map.sources {
-                let tables = source.tables.compactMap { table -> (TableQuery, [MappedField])? in
-                    let query = TableQuery(source: source, table: table)
-                    let fields = query.fields(in: scope).filter { $0.category == category }
-                    return fields.isEmpty ? nil : (query, fields)
-                }
-                guard !tables.isEmpty else { continue }
-                let sourceKeys = keys[source.name] ?? [:]
-                // One read transaction per category and source: a consistent view, fewer round trips.
-                try database(source).read { db in
-                    for (query, fields) in tables {
-                        try forEachRow(query, columns: fields.map(\.column), rootKeys: sourceKeys, products: scope.products, db: db) { row in
-                            let reference = query.subjectReference(rootKey: row["rk_root"])
-                            var values: [(column: String, value: String?)] = []
-                            for field in fields {
-                                var value = text(row[field.column])
-                                if field.erasure == .encrypt, let sealed = value {
-                                    value = try vault.decrypt(sealed, subject: reference)
+        let sources = map.sources.filter { source in passes.contains { scope in queries(of: source).contains { !$0.fields(in: scope).isEmpty } } }
+        guard !sources.isEmpty else { return summary }
+        try reading(sources[...]) { databases in
+            var keys: [String: [String: [DatabaseValue]]] = [:]
+            for source in sources {
+                guard let db = databases[source.name] else { continue }
+                keys[source.name] = try rootKeys(identities, source: source, db: db)
+            }
+            for scope in passes {
+                // Each source's tables with the fields this pass covers.
+                let scoped = sources.map { source in (source, queries(of: source).map { ($0, $0.fields(in: scope)) }.filter { !$0.1.isEmpty }) }
+                let categories = Set(scoped.flatMap { $0.1.flatMap { $0.1.map(\.category) } }).sorted()
+                for category in categories {
+                    for (source, tables) in scoped {
+                        guard let db = databases[source.name] else { continue }
+                        let sourceKeys = keys[source.name] ?? [:]
+                        for (query, scopedFields) in tables {
+                            let fields = scopedFields.filter { $0.category == category }
+                            guard !fields.isEmpty else { continue }
+                            try forEachRow(query, columns: fields.map(\.column), rootKeys: sourceKeys, products: scope.products, db: db) { row in
+                                let reference = query.subjectReference(rootKey: row["rk_root"])
+                                var values: [(column: String, value: String?)] = []
+                                values.reserveCapacity(fields.count)
+                                for field in fields {
+                                    var value = text(row[field.column])
+                                    if field.erasure == .encrypt, let sealed = value {
+                                        value = try vault.decrypt(sealed, subject: reference)
+                                    }
+                                    values.append((field.column, value))
                                 }
-                                values.append((field.column, value))
+                                try sink.write(ExportRecord(category: category, source: source.name, table: query.table.name, rowKey: text(row["rk_row"]) ?? "", values: values))
+                                summary.records[category.name, default: 0] += 1
                             }
-                            try sink.write(ExportRecord(category: category, source: source.name, table: query.table.name, rowKey: text(row["rk_row"]) ?? "", values: values))
-                            summary.records[category.name, default: 0] += 1
                         }
                     }
                 }

@@ -14,6 +14,8 @@ public final class SQLiteDataService: PersonalDataService {
     let log: StatementLog?
     /// Mapped columns that have no index: lookups through them scan the whole table.
     public let warnings: [ConfigError]
+    /// Every mapped table's query (its join chain to the subject), built once per source.
+    let tableQueries: [String: [TableQuery]]
 
     public init(map: DataMap, statementLog: StatementLog? = nil) throws {
         self.map = map
@@ -37,6 +39,7 @@ public final class SQLiteDataService: PersonalDataService {
         guard errors.isEmpty else { throw ConfigErrors(errors) }
         self.databases = databases
         self.warnings = warnings
+        self.tableQueries = Dictionary(uniqueKeysWithValues: map.sources.map { source in (source.name, source.tables.map { TableQuery(source: source, table: $0) }) })
         self.vault = try SubjectKeyVault(path: map.vaultPath)
     }
 
@@ -50,6 +53,22 @@ public final class SQLiteDataService: PersonalDataService {
     func database(_ source: DataSourceMap) throws -> DatabaseQueue {
         guard let database = databases[source.name] else { throw DataServiceError.unknownSource(source.name) }
         return database
+    }
+
+    /// The queries of a source's tables, in the map's order.
+    func queries(of source: DataSourceMap) -> [TableQuery] {
+        tableQueries[source.name] ?? []
+    }
+
+    /// Runs `body` inside one read transaction on each of `sources`, so a whole export sees one
+    /// consistent snapshot of every database.
+    func reading<Result>(_ sources: ArraySlice<DataSourceMap>, _ open: [String: Database] = [:], _ body: ([String: Database]) throws -> Result) throws -> Result {
+        guard let first = sources.first else { return try body(open) }
+        return try database(first).read { db in
+            var open = open
+            open[first.name] = db
+            return try reading(sources.dropFirst(), open, body)
+        }
     }
 }
 

@@ -74,5 +74,5 @@ struct SchemaCheck {
 /// A configuration name quoted as an SQL identifier; names are validated at load, and any
 /// quote is doubled all the same.
 func quoted(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    name.contains("\"") ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + name + "\""
 }

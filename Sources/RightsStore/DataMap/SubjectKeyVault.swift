@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import RightsKernel
 
 /// Keys kept apart from the personal data they protect: the deployment's HMAC key and one
 /// AES-GCM key per subject. Destroying a subject's key erases every value encrypted with it,
@@ -33,7 +34,7 @@ public final class SubjectKeyVault: Sendable {
     /// HMAC-SHA256 of a value under the deployment key, as lowercase hex.
     public func hmac(_ value: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: SymmetricKey(data: hmacKey))
-        return code.map { String(format: "%02x", $0) }.joined()
+        return code.hexString
     }
 
     /// Encrypts a value with the subject's key, creating the key on first use; base64 of the

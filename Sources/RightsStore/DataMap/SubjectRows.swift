@@ -76,7 +76,7 @@ extension SQLiteDataService {
                 let values = Array(Set([identity.value, identity.normalisedValue])).sorted()
                 let sql = "SELECT \(quoted(table.key)) FROM \(quoted(table.name)) WHERE \(quoted(column)) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
                 log?.record(source: source.name, sql: sql, argumentCount: values.count)
-                for key in try DatabaseValue.fetchAll(db, sql: sql, arguments: StatementArguments(values)) where seen.insert(key).inserted {
+                for key in try DatabaseValue.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(values)) where seen.insert(key).inserted {
                     keys.append(key)
                 }
             }
@@ -102,7 +102,7 @@ extension SQLiteDataService {
             let sql = query.select(columns, rootKeyCount: chunk.count, productCount: products.count, rowKeyCount: rows.count)
             log?.record(source: query.source.name, sql: sql, argumentCount: chunk.count + products.count + rows.count)
             let arguments = chunk.map { $0 as any DatabaseValueConvertible } + products.map { $0 as any DatabaseValueConvertible } + rows.map { $0 as any DatabaseValueConvertible }
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+            let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             while let row = try cursor.next() { try body(row) }
         }
     }
@@ -110,7 +110,7 @@ extension SQLiteDataService {
     /// Every mapped table as a query, those farthest from the subject first (so children are
     /// erased before the rows they link through).
     func queries(in source: DataSourceMap) -> [TableQuery] {
-        source.tables.map { TableQuery(source: source, table: $0) }
+        queries(of: source)
             .enumerated()
             .sorted { ($0.element.chain.count, $1.offset) > ($1.element.chain.count, $0.offset) }
             .map(\.element)
