@@ -58,7 +58,7 @@ public struct AccessRight: RightModule {
             let held = try await context.services.data.categoriesHeld(for: [subject])
             withheld = Self.withheld(held: held, holds: context.categoryHolds, exempt: exempt)
         }
-        let export = try await context.step("access.export") {
+        let export = try await context.step("access.export", durability: .idempotent) {
             let folder = try request.responseFolder(under: output)
             let jsonPath = folder.appendingPathComponent("access.json").path
             let htmlPath = folder.appendingPathComponent("access.html").path

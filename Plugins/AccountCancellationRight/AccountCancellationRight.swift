@@ -44,7 +44,7 @@ public struct AccountCancellationRight: RightModule {
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
         // "When you log in … through a third-party account authorization, you need to apply to the third party."
-        let thirdParty = try await context.step("cancellation.third-party") {
+        let thirdParty = try await context.step("cancellation.third-party", durability: .idempotent) {
             let sink = ProviderNames()
             _ = try await context.services.data.export([subject], scope: DataScope(categories: [thirdPartyCategory]), into: sink)
             return ThirdParty(providers: sink.providers.sorted())
@@ -54,7 +54,7 @@ public struct AccountCancellationRight: RightModule {
             return .denied(.thirdPartyAccount, message: "Your account logs in through \(names). Please apply to \(names) to cancel it there.")
         }
         let scope = context.scopeOutsideHolds
-        let report = try await context.step("cancellation.erase") { effects in
+        let report = try await context.step("cancellation.erase", durability: .idempotent) { effects in
             let report = try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
             effects.record(AuditEvent(actor: "module:account-cancellation", action: "account.cancelled", request: request.id, details: [
                 "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",

@@ -39,7 +39,7 @@ public struct ConsentWithdrawalRight: RightModule {
             return .denied(.otherLaw, message: "The request no longer names its subject and purpose.")
         }
         let chosen = purpose == "all" ? purposes.keys.sorted() : [purpose]
-        let withdrawal = try await context.step("consent.withdraw") { effects in
+        let withdrawal = try await context.step("consent.withdraw", durability: .idempotent) { effects in
             let withdrawal = try await context.services.data.withdrawConsent([subject], purposes: chosen, request: request.id, at: context.services.clock.now)
             effects.record(AuditEvent(actor: "module:consent-withdrawal", action: "consent.withdrawn", request: request.id, details: [
                 "purposes": withdrawal.withdrawn.joined(separator: ","), "already": withdrawal.alreadyWithdrawn.joined(separator: ","),

@@ -44,7 +44,7 @@ public struct CorrectionRight: RightModule {
             return .denied(.otherLaw, message: "The request no longer names its subject and field.")
         }
         let scope = context.scopeOutsideHolds
-        let applied = try await context.step("correction.apply") { effects in
+        let applied = try await context.step("correction.apply", durability: .idempotent) { effects in
             switch try await context.services.data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
             case .corrected(let changes):
                 for change in changes {

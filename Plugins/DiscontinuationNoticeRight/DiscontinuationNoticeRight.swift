@@ -43,7 +43,7 @@ public struct DiscontinuationNoticeRight: RightModule {
             return .denied(.otherLaw, message: "The request no longer names its product and end date.")
         }
         let services = context.services
-        _ = try await context.step("discontinuation.record") {
+        _ = try await context.step("discontinuation.record", durability: .idempotent) {
             try await services.data.recordDiscontinuation(product: product, collectionStopsAt: ends, request: request.id)
             return true
         }
@@ -54,7 +54,7 @@ public struct DiscontinuationNoticeRight: RightModule {
         for identities in subjects {
             guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else { continue }
             let key = services.ledger.subjectKey(for: contact)
-            notified += try await context.step("discontinuation.notify.\(key.rawValue)") { effects in
+            notified += try await context.step("discontinuation.notify.\(key.rawValue)", durability: .idempotent) { effects in
                 effects.send(OutboundMessage(
                     kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.string(ends).prefix(10))",
                     body: "\(product) will stop operating on \(Timestamp.string(ends).prefix(10)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
@@ -70,7 +70,7 @@ public struct DiscontinuationNoticeRight: RightModule {
         if services.clock.now < eraseAt {
             return .waiting(until: eraseAt, "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.string(ends).prefix(10)); its data is erased after.", references: ["notified": "\(notified)"])
         }
-        let report = try await context.step("discontinuation.erase") {
+        let report = try await context.step("discontinuation.erase", durability: .idempotent) {
             var report = ErasureReport()
             for identities in subjects {
                 report.merge(try await services.data.erase(identities, scope: DataScope(products: [product]), request: request.id, at: services.clock.now))

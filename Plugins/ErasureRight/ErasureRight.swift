@@ -41,7 +41,7 @@ public struct ErasureRight: RightModule {
             return .denied(.otherLaw, message: "The request no longer names its subject and ground.")
         }
         let scope = context.scopeOutsideHolds
-        let report = try await context.step("erasure.erase") {
+        let report = try await context.step("erasure.erase", durability: .idempotent) {
             try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
         }
         return .erasure(report, reason: "Erased because \(ground.description)", holds: context.categoryHolds)

@@ -58,7 +58,7 @@ public struct ExplanationRight: RightModule {
             narrowed.categories = categories
             return narrowed
         }
-        let written = try await context.step("explanation.write") {
+        let written = try await context.step("explanation.write", durability: .idempotent) {
             let folder = try request.responseFolder(under: output)
             let json = folder.appendingPathComponent("explanation.json").path
             let text = folder.appendingPathComponent("explanation.txt").path

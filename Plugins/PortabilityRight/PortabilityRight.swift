@@ -72,7 +72,7 @@ public struct PortabilityRight: RightModule {
         guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
         let scope = context.scopeOutsideHolds
         let withheld = context.withheldByHolds
-        let copy = try await context.step("portability.copy") {
+        let copy = try await context.step("portability.copy", durability: .idempotent) {
             let folder = try request.responseFolder(under: output)
             let staging = folder.appendingPathComponent("files")
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)

@@ -78,7 +78,7 @@ public struct PostMortemRight: RightModule {
         let scope = context.scopeOutsideHolds
         switch action {
         case .access, .copy:
-            let file = try await context.step("post-mortem.export") {
+            let file = try await context.step("post-mortem.export", durability: .idempotent) {
                 let folder = try request.responseFolder(under: output)
                 let path = folder.appendingPathComponent("deceased-\(action.rawValue).json").path
                 let writer = try JSONExportWriter(path: path)
@@ -91,7 +91,7 @@ public struct PostMortemRight: RightModule {
             guard let field = request.parameters["field"], let value = request.parameters["value"] else {
                 return .denied(.otherLaw, message: "A correction names the field and the value.")
             }
-            let result = try await context.step("post-mortem.correct") {
+            let result = try await context.step("post-mortem.correct", durability: .idempotent) {
                 if case .corrected(let changes) = try await context.services.data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
                     return changes.map { "\($0.table).\($0.column)" }
                 }
@@ -101,7 +101,7 @@ public struct PostMortemRight: RightModule {
                 ? .denied(.notCorrectable, message: "\(field) cannot be corrected here.")
                 : .done("Corrected \(result.joined(separator: ", ")).", references: ["fields": result.joined(separator: ",")])
         case .delete:
-            let report = try await context.step("post-mortem.delete") {
+            let report = try await context.step("post-mortem.delete", durability: .idempotent) {
                 try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
             }
             return .erasure(report, reason: "Deleted at a close relative's request", holds: context.categoryHolds)

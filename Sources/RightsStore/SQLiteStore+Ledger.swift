@@ -60,6 +60,14 @@ extension SQLiteStore: RequestLedger {
                 try db.cachedStatement(sql: "DELETE FROM journal WHERE request_id = ?").execute(arguments: [request.id.rawValue])
                 try db.cachedStatement(sql: "UPDATE outbox SET body = '[removed once the request was final]' WHERE request_id = ? AND kind = 'verification-code'").execute(arguments: [request.id.rawValue])
             }
+            for step in change.steps {
+                if !request.state.isFinal {
+                    try db.cachedStatement(sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                        .execute(arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970])
+                }
+                for message in step.messages { try Self.enqueue(message, at: time, in: db) }
+                for event in step.audit { try Self.appendAudit(event, at: time, in: db) }
+            }
             for message in change.messages { try Self.enqueue(message, at: time, in: db) }
             for event in change.audit { try Self.appendAudit(event, at: time, in: db) }
             return request.stored(at: version)

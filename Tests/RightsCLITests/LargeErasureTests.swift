@@ -9,13 +9,14 @@ import Testing
 @Suite("A 400,000-row erasure beside a busy host application, killed and resumed")
 struct LargeErasureTests {
     /// The host application: a second process writing a ticket every 50 ms with a 5 s busy
-    /// timeout until told to stop; prints `ok failed worst-wait-seconds`.
+    /// timeout until told to stop (or 10 minutes pass); prints `ok failed worst-wait-seconds`.
     static let hostWriter = """
         import os, sqlite3, sys, time
         db = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)
         ok = failed = 0
         worst = 0.0
-        while not os.path.exists(sys.argv[2]):
+        give_up = time.time() + 600
+        while not os.path.exists(sys.argv[2]) and time.time() < give_up:
             started = time.time()
             try:
                 db.execute("BEGIN IMMEDIATE")
@@ -34,12 +35,19 @@ struct LargeErasureTests {
         print(ok, failed, round(worst, 3))
         """
 
+    /// The test's own reads wait for the host's writes, as any reader of a busy database must.
+    static func open(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
     @Test func theHostKeepsWritingAndEveryRowIsHandledOnce() async throws {
         let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig)
         let seeded = try await cli.run("demo", "seed", "--subjects", "5", "--heavy-rows", "200000")
         #expect(seeded.status == 0, "\(seeded.errors)")
         let business = cli.directory.file("data/sample-business.sqlite")
-        let heavy = try await DatabaseQueue(path: business).read { db in
+        let heavy = try await Self.open(business).read { db in
             try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM orders WHERE account_id = 1) + (SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 1)") ?? 0
         }
         #expect(heavy >= 400_000)
@@ -51,7 +59,13 @@ struct LargeErasureTests {
         writer.arguments = ["python3", script, business, stop]
         let writerOutput = Pipe()
         writer.standardOutput = writerOutput
+        writer.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: cli.directory.file("host-writer.log")).creatingFile())
         try CommandLineRunner.launches.withLock { try writer.run() }
+        // Whatever happens below, the host writer stops with the test.
+        defer {
+            try? Data().write(to: URL(fileURLWithPath: stop))
+            if writer.isRunning { writer.terminate() }
+        }
 
         let id = try await cli.submit(["--right", "erasure", "--subject", "email:user1@example.cn", "--param", "ground=consent-withdrawn"])
         let code = try await cli.code(for: id)
@@ -59,7 +73,7 @@ struct LargeErasureTests {
         let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "erase:batch#60"])
         await CommandLineRunner.waitForExit(process)
         #expect(process.terminationReason == .uncaughtSignal, "the erasure was killed mid-way")
-        let partial = try await DatabaseQueue(path: business).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions") ?? 0 }
+        let partial = try await Self.open(business).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions") ?? 0 }
         #expect(partial > 0 && partial < heavy, "some rows were handled before the kill (\(partial))")
 
         let resumed = try await cli.run("resume")
@@ -74,7 +88,7 @@ struct LargeErasureTests {
         #expect(worst < 1.5, "the host waited at most about a second (\(worst) s)")
 
         // Every row of the subject is restricted (retention runs) exactly once, none twice.
-        let (rows, duplicates, progress) = try await DatabaseQueue(path: business).read { db in
+        let (rows, duplicates, progress) = try await Self.open(business).read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name IN ('orders', 'transactions')") ?? 0,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1)") ?? -1,
@@ -90,5 +104,13 @@ struct LargeErasureTests {
         // The report counts each row once per field, across both processes.
         #expect(references?["rows_restricted"] as? String == "1400000")
         #expect(try await cli.run("audit", "verify").status == 0)
+    }
+}
+
+extension URL {
+    /// The URL, after creating an empty file there.
+    func creatingFile() -> URL {
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        return self
     }
 }

@@ -17,6 +17,9 @@ public struct LedgerChange: Sendable {
     public var claim: ClaimChange
     /// Who makes the change: it commits while the claim is free, expired or this owner's.
     public var owner: ClaimOwner
+    /// Steps completed since the last commit whose records ride on this one: their journal rows
+    /// (unless the request becomes final), messages and audit entries, before the change's own.
+    public var steps: [StepRecord] = []
 
     public init(request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [], code: StoredCode? = nil, claim: ClaimChange = .keep, owner: ClaimOwner) {
         self.owner = owner

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import Logging
 
 /// What a module sees while it handles one request: the services, the category holds that
@@ -17,16 +18,19 @@ public struct HandlingContext: Sendable {
     /// The claim the pipeline holds on the request's work; steps commit only while it holds.
     let owner: ClaimOwner?
     let lease: TimeInterval
+    /// Records of idempotent steps waiting for the request's next commit.
+    let deferred: DeferredSteps?
     /// True when the work starts fresh (the request has just entered `inProgress` under this
     /// claim): no step can have been journalled before, so steps need not look.
     let fresh: Bool
 
     public init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel = .code, logger: Logger) {
-        self.init(requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil, lease: 0, fresh: false)
+        self.init(requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil, lease: 0, fresh: false, deferred: nil)
     }
 
-    init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger, owner: ClaimOwner?, lease: TimeInterval, fresh: Bool) {
+    init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger, owner: ClaimOwner?, lease: TimeInterval, fresh: Bool, deferred: DeferredSteps?) {
         self.fresh = fresh
+        self.deferred = deferred
         self.requestID = requestID
         self.services = services
         self.categoryHolds = categoryHolds
@@ -40,17 +44,21 @@ public struct HandlingContext: Sendable {
     /// interrupted after it), returns the journalled result without running it again.
     public func step<Result: Codable & Sendable>(
         _ name: String,
+        durability: StepDurability = .recordedAtOnce,
         _ body: () async throws -> Result
     ) async throws -> Result {
-        try await step(name) { (_: inout StepEffects) in try await body() }
+        try await step(name, durability: durability) { (_: inout StepEffects) in try await body() }
     }
 
     /// Runs `body` once for this request; the messages and audit entries it puts in `effects`
     /// commit with the step's journal row, so they happen exactly once too.
     public func step<Result: Codable & Sendable>(
         _ name: String,
+        durability: StepDurability = .recordedAtOnce,
         _ body: (inout StepEffects) async throws -> Result
     ) async throws -> Result {
+        // Earlier idempotent steps are recorded before another effect happens.
+        for record in deferred?.take() ?? [] { try await services.ledger.record(record) }
         if !fresh, let recorded = try await services.ledger.journalledResult(of: name, request: requestID) {
             return try CanonicalJSON.decode(Result.self, from: recorded)
         }
@@ -64,11 +72,16 @@ public struct HandlingContext: Sendable {
             throw StepFailure(step: name, underlying: error)
         }
         CrashPoint.reach("\(name):effect")
-        try await services.ledger.record(StepRecord(
+        let record = StepRecord(
             request: requestID, step: name, result: try CanonicalJSON.encode(result),
             audit: effects.audit, messages: effects.messages,
             owner: owner, renewUntil: owner == nil ? nil : services.clock.now.addingTimeInterval(lease)
-        ))
+        )
+        if durability == .idempotent, let deferred {
+            deferred.append(record)
+            return result
+        }
+        try await services.ledger.record(record)
         CrashPoint.reach("\(name):journal")
         return result
     }
@@ -94,4 +107,25 @@ public struct StepFailure: Error, Sendable, CustomStringConvertible {
     public let underlying: any Error
 
     public var description: String { "step \(step) failed: \(underlying)" }
+}
+
+/// How soon a step's journal row is committed.
+public enum StepDurability: Sendable, Equatable {
+    /// Before anything else happens: the step never runs twice. The default, and the only
+    /// choice for an effect that cannot be repeated (a delivery to another organisation).
+    case recordedAtOnce
+    /// The effect can be repeated harmlessly (a file written again, a change the organisation's
+    /// database journals itself), so its record rides on the request's next commit, one synced
+    /// write fewer; a crash before that commit runs the step again. Its messages and audit
+    /// entries still commit exactly once, with the record.
+    case idempotent
+}
+
+/// The records of idempotent steps not yet committed, taken by the pipeline's next commit.
+final class DeferredSteps: Sendable {
+    private let records = Mutex<[StepRecord]>([])
+
+    func append(_ record: StepRecord) { records.withLock { $0.append(record) } }
+
+    func take() -> [StepRecord] { records.withLock { records in defer { records = [] }; return records } }
 }

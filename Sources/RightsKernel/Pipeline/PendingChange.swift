@@ -9,6 +9,7 @@ struct PendingChange: Sendable {
     var messages: [OutboundMessage] = []
     var code: StoredCode?
     var claim: ClaimChange = .keep
+    var steps: [StepRecord] = []
 
     init(_ request: RightRequest, replacesStored: Bool = true) {
         self.request = request
@@ -18,7 +19,9 @@ struct PendingChange: Sendable {
     mutating func record(_ event: AuditEvent) { audit.append(event) }
 
     func ledgerChange(by owner: ClaimOwner) -> LedgerChange {
-        LedgerChange(request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
+        var change = LedgerChange(request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
+        change.steps = steps
+        return change
     }
 }
 

@@ -73,7 +73,8 @@ extension RequestPipeline {
             logger: logger(for: request.id),
             owner: owner,
             lease: processing.lease,
-            fresh: fresh
+            fresh: fresh,
+            deferred: DeferredSteps()
         )
         let outcome: RightOutcome
         do {
@@ -81,11 +82,12 @@ extension RequestPipeline {
         } catch let conflict as LedgerConflict {
             throw PipelineError(.conflict, conflict.description)
         } catch {
-            try await recordFailure(of: request, error)
+            try await recordFailure(of: request, error, steps: context.deferred?.take() ?? [])
             throw PipelineError(.workFailed, "request \(request.id) failed\(((error as? StepFailure)?.step).map { " at step \($0)" } ?? ""); it is recorded and will be retried")
         }
         var pending = PendingChange(request)
         pending.claim = .release
+        pending.steps = context.deferred?.take() ?? []
         if outcome.status == .waiting {
             // The module has work due later; it stays in progress until then.
             let until = outcome.resumeAt ?? services.clock.now
@@ -129,11 +131,12 @@ extension RequestPipeline {
 
     /// Records a failed attempt at the module's work and gives the claim up; after
     /// `max_failures` the request waits for an operator in `needsAttention`.
-    func recordFailure(of request: RightRequest, _ error: any Error) async throws {
+    func recordFailure(of request: RightRequest, _ error: any Error, steps: [StepRecord] = []) async throws {
         let step = (error as? StepFailure)?.step
         let cause = (error as? StepFailure)?.underlying ?? error
         var pending = PendingChange(request)
         pending.claim = .release
+        pending.steps = steps
         pending.request.failures += 1
         pending.request.lastFailure = WorkFailure(step: step, message: String(String(describing: cause).prefix(500)), at: services.clock.now)
         pending.request.updatedAt = services.clock.now

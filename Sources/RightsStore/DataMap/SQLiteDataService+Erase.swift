@@ -54,7 +54,7 @@ extension SQLiteDataService {
             // The subject's rows of this table, in key order, past the last batch committed.
             var pendingKeys: [StoredKey] = []
             if !fields.isEmpty {
-                try database.read { db in
+                try snapshot(database) { db in
                     try forEachRow(query, columns: [], rootKeys: keys, products: scope.products, db: db) { row in
                         let key = StoredKey(row["rk_row"])
                         if progress.lastRow.map({ $0 < key }) ?? true { pendingKeys.append(key) }

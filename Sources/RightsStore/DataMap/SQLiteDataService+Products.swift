@@ -72,7 +72,7 @@ extension SQLiteDataService {
                 }
                 sql += " WHERE t0.\(quoted(productColumn)) = ?"
                 let finalSQL = sql
-                try database(source).read { db in
+                try snapshot(database(source)) { db in
                     let cursor = try Row.fetchCursor(db, sql: finalSQL, arguments: [product])
                     while let row = try cursor.next() {
                         guard let key = text(row["rk_root"]), seen.insert("\(query.root.name):\(key)").inserted else { continue }

@@ -22,7 +22,7 @@ extension SQLiteDataService {
         var tables: [SubjectFootprint.Table] = []
         for source in map.sources {
             let database = try database(source)
-            tables += try database.read { db in
+            tables += try snapshot(database) { db in
                 let keys = try rootKeys(identities, source: source, db: db)
                 return try queries(of: source).map { query in
                     var rows = 0

@@ -64,10 +64,25 @@ public final class SQLiteDataService: PersonalDataService {
     /// consistent snapshot of every database.
     func reading<Result>(_ sources: ArraySlice<DataSourceMap>, _ open: [String: Database] = [:], _ body: ([String: Database]) throws -> Result) throws -> Result {
         guard let first = sources.first else { return try body(open) }
-        return try database(first).read { db in
+        return try snapshot(database(first)) { db in
             var open = open
             open[first.name] = db
             return try reading(sources.dropFirst(), open, body)
+        }
+    }
+
+    /// A deferred read transaction on an organisation's database. GRDB's `read` toggles
+    /// `PRAGMA query_only` around it, which empties the connection's statement cache every
+    /// time; this keeps prepared statements across requests. The body only reads.
+    func snapshot<Result>(_ database: DatabaseQueue, _ body: (Database) throws -> Result) throws -> Result {
+        try database.inDatabase { db in
+            var result: Result?
+            try db.inTransaction(.deferred) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { throw DataServiceError.unknownSource("(no result)") }
+            return result
         }
     }
 }
