@@ -37,6 +37,14 @@ struct ConcurrentProcessTests {
         return (outcomes, finals, trace.split(separator: "\n").filter { $0.hasSuffix(id) }.count)
     }
 
+    /// The module's three steps ran once each, one outcome message went out, one final entry.
+    static func expectWorkedOnce(_ cli: CommandLineRunner, request id: String) throws {
+        let counts = try counts(cli, request: id)
+        #expect(counts.steps == 3, "the module's three steps ran once each")
+        #expect(counts.outcomes == 1, "one outcome message")
+        #expect(counts.finals == 1, "one final audit entry")
+    }
+
     static func assertCleanLosers(_ results: [CommandLineRunner.Result]) {
         for result in results where result.status != 0 {
             #expect(result.status == 7, "a loser exits with the conflict status: \(result.status) \(result.errors)")
@@ -53,10 +61,7 @@ struct ConcurrentProcessTests {
             let results = try await Self.together(cli, Array(repeating: ["verify", id, "--code", code], count: 12))
             #expect(results.filter { $0.status == 0 }.count == 1, "exactly one verification proceeds")
             Self.assertCleanLosers(results)
-            let counts = try Self.counts(cli, request: id)
-            #expect(counts.steps == 3, "the module's three steps ran once each")
-            #expect(counts.outcomes == 1)
-            #expect(counts.finals == 1)
+            try Self.expectWorkedOnce(cli, request: id)
         }
         #expect(try await cli.run("audit", "verify").status == 0)
     }
@@ -73,10 +78,7 @@ struct ConcurrentProcessTests {
                 #expect([5, 7].contains(result.status), "a second approve is refused cleanly: \(result.errors)")
                 #expect(!result.errors.contains("SQLite"))
             }
-            let counts = try Self.counts(cli, request: id)
-            #expect(counts.steps == 3)
-            #expect(counts.outcomes == 1)
-            #expect(counts.finals == 1)
+            try Self.expectWorkedOnce(cli, request: id)
         }
         #expect(try await cli.run("audit", "verify").status == 0)
     }
@@ -88,10 +90,7 @@ struct ConcurrentProcessTests {
             let code = try await cli.code(for: id)
             let results = try await Self.together(cli, [["verify", id, "--code", code], ["resume"], ["verify", id, "--code", code], ["resume"], ["resume"]])
             Self.assertCleanLosers(results.filter { !$0.output.contains("resumed") })
-            let counts = try Self.counts(cli, request: id)
-            #expect(counts.steps == 3)
-            #expect(counts.outcomes == 1)
-            #expect(counts.finals == 1)
+            try Self.expectWorkedOnce(cli, request: id)
         }
         #expect(try await cli.run("audit", "verify").status == 0)
     }
