@@ -58,7 +58,10 @@ public struct HandlingContext: Sendable {
         _ body: (inout StepEffects) async throws -> Result
     ) async throws -> Result {
         // Earlier idempotent steps are recorded before another effect happens.
-        for record in deferred?.take() ?? [] { try await services.ledger.record(record) }
+        for record in deferred?.take() ?? [] {
+            try await services.ledger.record(record)
+            CrashPoint.reach("\(record.step):journal")
+        }
         if !fresh, let recorded = try await services.ledger.journalledResult(of: name, request: requestID) {
             return try CanonicalJSON.decode(Result.self, from: recorded)
         }

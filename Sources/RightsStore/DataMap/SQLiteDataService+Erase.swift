@@ -44,32 +44,39 @@ extension SQLiteDataService {
         // ran) never handle a row twice: the second to commit stops.
         var seenCursor = start.savedCursor
         let keys = progress.rootKeys.mapValues { $0.map(\.databaseValue) }
-        let queries = queries(in: source)
         // Children first: their rows are found through the parents they link to.
-        while progress.table < queries.count {
-            let query = queries[progress.table]
+        let work = queries(in: source).map { query in
             let fields = query.fields(in: scope)
             let retentionColumns = Array(Set(query.table.fields.compactMap { query.table.retention(for: $0)?.from })).sorted()
-            let columns = Array(Set(fields.map(\.column) + retentionColumns)).sorted()
-            // The subject's rows of this table, in key order, past the last batch committed.
-            var pendingKeys: [StoredKey] = []
-            if !fields.isEmpty {
-                try snapshot(database) { db in
-                    try forEachRow(query, columns: [], rootKeys: keys, products: scope.products, db: db) { row in
-                        let key = StoredKey(row["rk_row"])
-                        if progress.lastRow.map({ $0 < key }) ?? true { pendingKeys.append(key) }
-                    }
+            return (query: query, fields: fields, columns: Array(Set(fields.map(\.column) + retentionColumns)).sorted())
+        }
+        // The subject's rows of every table still to do, in key order (past the last batch
+        // committed in the current table), read before any write lock is taken, one short read
+        // per table (in rollback-journal mode a long read would hold the host's commits back).
+        var pendingKeys: [Int: [StoredKey]] = [:]
+        for index in progress.table..<work.count where !work[index].fields.isEmpty {
+            var found: Set<StoredKey> = []
+            try snapshot(database) { db in
+                try forEachRow(work[index].query, columns: [], rootKeys: keys, products: scope.products, db: db) { row in
+                    let key = StoredKey(row["rk_row"])
+                    if index != progress.table || (progress.lastRow.map { $0 < key } ?? true) { found.insert(key) }
                 }
-                pendingKeys = Array(Set(pendingKeys)).sorted()
             }
-            var offset = 0
-            repeat {
-                let started = Date()
-                try database.write { db in
-                    let current = try String.fetchOne(db, sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
-                    guard current == seenCursor else { throw DataServiceError.erasureWorkedElsewhere(request) }
-                    while offset < pendingKeys.count, Date().timeIntervalSince(started) < Self.batchBudget {
-                        let batch = Array(pendingKeys[offset..<min(offset + Self.batchRows, pendingKeys.count)])
+            pendingKeys[index] = found.sorted()
+        }
+        var offset = 0
+        var report: ErasureReport?
+        while report == nil {
+            let started = Date()
+            try database.write { db in
+                let current = try String.fetchOne(db.cachedStatement(sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?"), arguments: [request.rawValue, operation])
+                guard current == seenCursor else { throw DataServiceError.erasureWorkedElsewhere(request) }
+                // As many rows, across as many tables, as fit in one batch's time.
+                while progress.table < work.count, Date().timeIntervalSince(started) < Self.batchBudget {
+                    let (query, fields, columns) = work[progress.table]
+                    let tableKeys = pendingKeys[progress.table] ?? []
+                    while offset < tableKeys.count, Date().timeIntervalSince(started) < Self.batchBudget {
+                        let batch = Array(tableKeys[offset..<min(offset + Self.batchRows, tableKeys.count)])
                         var plans: [RowErasure] = []
                         try forEachRow(query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue), db: db) { row in
                             plans.append(RowErasure(row: row, table: query.table, fields: fields, at: time, reference: query.subjectReference(rootKey: row["rk_root"])))
@@ -82,26 +89,27 @@ extension SQLiteDataService {
                         offset += batch.count
                         progress.lastRow = batch.last
                     }
-                    if offset >= pendingKeys.count {
-                        progress.table += 1
-                        progress.lastRow = nil
-                    }
-                    seenCursor = try progress.save(request: request, operation: operation, db: db)
+                    guard offset >= tableKeys.count else { break }
+                    progress.table += 1
+                    progress.lastRow = nil
+                    offset = 0
                 }
-                CrashPoint.reach("erase:batch")
-                if offset < pendingKeys.count { Thread.sleep(forTimeInterval: Self.batchPause) }
-            } while offset < pendingKeys.count
+                guard progress.table >= work.count else {
+                    seenCursor = try progress.save(request: request, operation: operation, db: db)
+                    return
+                }
+                // The last batch: keys of fully erased encrypted fields go, the report is
+                // journalled and the cursor dropped, all with the batch's own changes.
+                for reference in progress.shredded.subtracting(progress.keptKeys).sorted() { try vault.destroyKey(subject: reference) }
+                let done = progress.tally.report
+                try Self.journal(try CanonicalJSON.string(done), request: request, operation: operation, at: time, db: db)
+                try db.execute(sql: "DELETE FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
+                report = done
+            }
+            CrashPoint.reach("erase:batch")
+            if report == nil { Thread.sleep(forTimeInterval: Self.batchPause) }
         }
-        for reference in progress.shredded.subtracting(progress.keptKeys).sorted() { try vault.destroyKey(subject: reference) }
-        let report = progress.tally.report
-        try database.write { db in
-            try db.execute(
-                sql: "INSERT INTO rightskit_journal (request_id, operation, report, done_at) VALUES (?, ?, ?, ?)",
-                arguments: [request.rawValue, operation, try CanonicalJSON.string(report), time.timeIntervalSince1970]
-            )
-            try db.execute(sql: "DELETE FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
-        }
-        return report
+        return report ?? progress.tally.report
     }
 
     /// The longest a batch holds the source's write lock, and the pause after it in which the
