@@ -90,6 +90,9 @@ struct ConcurrentProcessTests {
             let code = try await cli.code(for: id)
             let results = try await Self.together(cli, [["verify", id, "--code", code], ["resume"], ["verify", id, "--code", code], ["resume"], ["resume"]])
             Self.assertCleanLosers(results.filter { !$0.output.contains("resumed") })
+            for result in results where result.output.contains("resumed") {
+                #expect(result.status == 0, "resume leaves a request another process moved first: \(result.errors)")
+            }
             try Self.expectWorkedOnce(cli, request: id)
         }
         #expect(try await cli.run("audit", "verify").status == 0)

@@ -194,6 +194,9 @@ public struct ResumeReport: Sendable {
     mutating func run(_ id: RequestID, _ body: () async throws -> RightRequest?) async {
         do {
             if let request = try await body() { finished.append(request) }
+        } catch let error as PipelineError where error.code == .conflict {
+            // Another live process moved it first: its work, not a failure.
+            return
         } catch let error as PipelineError {
             failures.append(Failure(request: id, message: error.message))
         } catch {
