@@ -53,15 +53,17 @@ extension SQLiteDataService {
         // The subject's rows of every table still to do, in key order (past the last batch
         // committed in the current table), read before any write lock is taken, one short read
         // per table (in rollback-journal mode a long read would hold the host's commits back).
+        // Inside the read only the raw keys are copied out; sorting and filtering come after.
         var pendingKeys: [Int: [StoredKey]] = [:]
         for index in progress.table..<work.count where !work[index].fields.isEmpty {
-            var found: Set<StoredKey> = []
+            var raw: [DatabaseValue] = []
             try snapshot(database) { db in
                 try forEachRow(work[index].query, columns: [], rootKeys: keys, products: scope.products, db: db) { row in
-                    let key = StoredKey(row["rk_row"])
-                    if index != progress.table || (progress.lastRow.map { $0 < key } ?? true) { found.insert(key) }
+                    raw.append(row[0])  // rk_row
                 }
             }
+            var found = Set(raw.map(StoredKey.init))
+            if index == progress.table, let last = progress.lastRow { found = found.filter { last < $0 } }
             pendingKeys[index] = found.sorted()
         }
         var offset = 0
@@ -116,7 +118,7 @@ extension SQLiteDataService {
     /// host application's writers (polling every 100 ms at most) get their turn.
     static let batchBudget: TimeInterval = 0.2
     static let batchPause: TimeInterval = 0.11
-    static let batchRows = 500
+    static let batchRows = 200
 
     /// The tables RightsKit keeps in the organisation's database for the host to read.
     static func createHostTables(_ db: Database) throws {
