@@ -97,6 +97,14 @@ extension SQLiteStore: RequestLedger {
         }
     }
 
+    public func renewClaim(_ id: RequestID, as owner: ClaimOwner, until expires: Date) async throws -> Bool {
+        try await database.write { db in
+            try db.cachedStatement(sql: "UPDATE requests SET claim_expires = ? WHERE id = ? AND claim_owner = ?")
+                .execute(arguments: [expires.timeIntervalSince1970, id.rawValue, owner.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
     public func request(_ id: RequestID) async throws -> RightRequest? {
         let stored = try await database.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT body, version FROM requests WHERE id = ?"), arguments: [id.rawValue]).map { row -> (String, Int) in (row["body"], row["version"]) }

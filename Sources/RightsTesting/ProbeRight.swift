@@ -7,7 +7,8 @@ import RightsKernel
 /// Keys: `steps` (1 or more, default 2), `trace` (a file each step execution appends a line to,
 /// so tests can count executions across processes), `outcome` (`complete` or `deny`).
 ///
-/// Parameter `fail_while=<file>`: step 2 fails while that file exists (a step that keeps
+/// Parameter `sleep=<seconds>`: step 1 takes that long (a long step). Parameter
+/// `fail_while=<file>`: step 2 fails while that file exists (a step that keeps
 /// failing until someone deals with the cause). The outcome's `verification` reference is the
 /// level the kernel reports as reached.
 ///
@@ -44,6 +45,9 @@ public struct ProbeRight: RightModule {
             _ = try await context.step("probe.step\(index)") {
                 if index == 2, let blocker = request.parameters["fail_while"], FileManager.default.fileExists(atPath: blocker) {
                     throw ProbeFailure()
+                }
+                if index == 1, let seconds = request.parameters["sleep"].flatMap(Double.init) {
+                    try await Task.sleep(for: .seconds(seconds))
                 }
                 if let trace { try Self.append("step\(index) \(request.id)\n", to: trace) }
                 return index

@@ -106,4 +106,31 @@ struct WorkEntryTests {
         #expect(retried.state == .completed)
         #expect(try await harness.store.verify().isIntact)
     }
+
+    /// A step that runs longer than the lease keeps its claim: a heartbeat renews it, so another
+    /// process's `resume` leaves the request alone instead of working it a second time.
+    @Test func aLongStepKeepsItsClaimPastTheLease() async throws {
+        let clock = SettableClock()
+        let directory = try TemporaryDirectory()
+        let harness = try RightsTestHarness(yaml: """
+            deployment: { name: test, jurisdiction: CN-PIPL, timezone: Asia/Shanghai }
+            policy: { deadline: { days: 15 } }
+            services:
+              store: { driver: sqlite, path: ledger.sqlite }
+              processing: { lease_seconds: 5, max_failures: 3 }
+            rights:
+              probe: { steps: 2, trace: \(directory.file("trace.log")), verification: none }
+            """, modules: [ProbeRight.self], directory: directory, clock: clock)
+        let other = RequestPipeline(deployment: harness.pipeline.deployment)
+        let long = Task { try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["sleep": "6"])) }
+        try await Task.sleep(for: .seconds(1))
+        clock.advance(by: 6)  // past the lease of the claim taken at submission
+        try await Task.sleep(for: .seconds(3.5))  // the heartbeat renews at 1.7 s and 3.3 s
+        let report = try await other.resumeInterrupted()
+        #expect(report.finished.isEmpty, "the claim was renewed, so the other process left the request alone")
+        let finished = try await long.value
+        #expect(finished.state == .completed)
+        let trace = try String(contentsOfFile: directory.file("trace.log"), encoding: .utf8)
+        #expect(trace.split(separator: "\n").count == 2, "each step ran once")
+    }
 }

@@ -10,7 +10,7 @@ import Foundation
 /// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
 /// - `services.processing`: `lease_seconds` (how long a process's claim on a request's work lasts
-///   without progress before another may take it over, default 300), `max_failures` (failed
+///   without a heartbeat before another may take it over, default 300), `max_failures` (failed
 ///   attempts at a request's work before it waits for an operator, default 3)
 /// - `services.notifier`: `driver` (`outbox`)
 /// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints)
@@ -37,7 +37,7 @@ public struct DeploymentSettings: Sendable, Equatable {
 
     /// How requests are worked when many processes share a deployment.
     public struct ProcessingSettings: Sendable, Equatable {
-        /// How long a claim on a request's work lasts without progress (each step renews it).
+        /// How long a claim on a request's work lasts without a heartbeat (renewed every third).
         public var lease: TimeInterval
         /// Failed attempts at a request's work before it moves to `needsAttention`.
         public var maxFailures: Int

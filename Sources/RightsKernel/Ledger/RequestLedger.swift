@@ -16,6 +16,8 @@ public protocol RequestLedger: Sendable {
     /// Takes the work claim on a request in one of `states` whose claim is free or expired;
     /// nil when another live claim holds it or the request is in another state.
     func claim(_ id: RequestID, in states: Set<RequestState>, as owner: ClaimOwner, until expires: Date) async throws -> RightRequest?
+    /// Extends a claim `owner` still holds; false when the claim was lost.
+    func renewClaim(_ id: RequestID, as owner: ClaimOwner, until expires: Date) async throws -> Bool
     func request(_ id: RequestID) async throws -> RightRequest?
     /// Requests matching a filter, oldest first.
     func requests(_ query: RequestQuery) async throws -> [RightRequest]

@@ -78,7 +78,7 @@ extension RequestPipeline {
         )
         let outcome: RightOutcome
         do {
-            outcome = try await right.module.handle(request, context: context)
+            outcome = try await withClaimRenewed(request.id) { try await right.module.handle(request, context: context) }
         } catch let conflict as LedgerConflict {
             throw PipelineError(.conflict, conflict.description)
         } catch {
@@ -114,6 +114,28 @@ extension RequestPipeline {
         let stored = try await commit(pending)
         logger(for: request.id).info("request finished", metadata: ["state": "\(final.rawValue)"])
         return stored
+    }
+
+    /// Runs `work` while a heartbeat renews this pipeline's claim every third of the lease, so
+    /// one long step (an erasure of millions of rows) is not taken over while it still runs.
+    func withClaimRenewed<Result: Sendable>(_ id: RequestID, _ work: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        let services = services, owner = owner, lease = processing.lease
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(lease / 3))
+                    if Task.isCancelled { break }
+                    _ = try? await services.ledger.renewClaim(id, as: owner, until: services.clock.now.addingTimeInterval(lease))
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let finished = try await group.next() {
+                if let result = finished { return result }
+            }
+            throw CancellationError()
+        }
     }
 
     private func outcomeMessage(_ request: RightRequest, outcome: RightOutcome) -> OutboundMessage? {
