@@ -122,10 +122,10 @@ struct WorkEntryTests {
               probe: { steps: 2, trace: \(directory.file("trace.log")), verification: none }
             """, modules: [ProbeRight.self], directory: directory, clock: clock)
         let other = RequestPipeline(deployment: harness.pipeline.deployment)
-        let long = Task { try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["sleep": "6"])) }
-        try await Task.sleep(for: .seconds(1))
+        let long = Task { try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["sleep": "8"])) }
+        try await Task.sleep(for: .seconds(0.5))
         clock.advance(by: 6)  // past the lease of the claim taken at submission
-        try await Task.sleep(for: .seconds(3.5))  // the heartbeat renews at 1.7 s and 3.3 s
+        try await Task.sleep(for: .seconds(5.5))  // the heartbeat renews at 1.7, 3.3 and 5 s; one is enough
         let report = try await other.resumeInterrupted()
         #expect(report.finished.isEmpty, "the claim was renewed, so the other process left the request alone")
         let finished = try await long.value
