@@ -9,10 +9,7 @@ extension RequestPipeline {
     /// the right requires waits for an operator; otherwise the request goes in progress under
     /// this pipeline's claim.
     func enterWork(_ pending: inout PendingChange, right: Deployment.EnabledRight, holds: [Hold]) async throws {
-        if let hold = holds.first(where: { $0.category == nil }) {
-            try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)"])
-            return
-        }
+        if try denyUnderSubjectHold(&pending, holds: holds) { return }
         if !pending.request.feeAccepted {
             switch try await repetitionDecision(for: pending.request) {
             case .free:
@@ -52,12 +49,17 @@ extension RequestPipeline {
     /// (one placed since the work began stops it), then the module runs.
     func continueWork(_ request: RightRequest, right: Deployment.EnabledRight) async throws -> RightRequest {
         let holds = try await services.exceptions.activeHolds(for: request.subjectKey, at: services.clock.now)
-        if let hold = holds.first(where: { $0.category == nil }) {
-            var pending = PendingChange(request)
-            try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)"])
-            return try await commit(pending)
-        }
+        var pending = PendingChange(request)
+        if try denyUnderSubjectHold(&pending, holds: holds) { return try await commit(pending) }
         return try await carryOut(request, right: right, holds: holds)
+    }
+
+    /// Denies when a hold covers the whole subject, citing its ground only (the authority stays
+    /// in the audit log); true when it did.
+    func denyUnderSubjectHold(_ pending: inout PendingChange, holds: [Hold]) throws -> Bool {
+        guard let hold = holds.first(where: { $0.category == nil }) else { return false }
+        try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)"])
+        return true
     }
 
     // MARK: Carrying out
