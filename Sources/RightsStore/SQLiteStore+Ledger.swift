@@ -15,6 +15,17 @@ extension SQLiteStore: RequestLedger {
         let body = try CanonicalJSON.string(request)
         let time = clock.now
         return try await database.write { db in
+            if let subject = change.requiresNoHoldOn {
+                // Inside the write transaction no hold can be added until this commits.
+                let held = try Bool.fetchOne(
+                    db.cachedStatement(sql: """
+                        SELECT EXISTS (SELECT 1 FROM holds WHERE (subject_key = ? OR subject_key IS NULL) AND category IS NULL
+                                       AND (expires_at IS NULL OR expires_at > ?))
+                        """),
+                    arguments: [subject.rawValue, time.timeIntervalSince1970]
+                ) ?? false
+                if held { throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true) }
+            }
             let version: Int
             if change.replacesStored {
                 // Conditional on the version it was made from, and on no other live claim.

@@ -133,4 +133,21 @@ struct WorkEntryTests {
         let trace = try String(contentsOfFile: directory.file("trace.log"), encoding: .utf8)
         #expect(trace.split(separator: "\n").count == 2, "each step ran once")
     }
+
+    /// The move into work is conditional on no hold covering the subject: a hold placed after
+    /// the pipeline read the holds (here, just before the commit) makes the commit fail.
+    @Test func theMoveIntoWorkFailsWhenAHoldAppearedAfterTheRead() async throws {
+        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+        let submitted = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
+        var moving = submitted
+        try moving.transition(to: .verified, at: harness.clock.now)
+        try moving.transition(to: .inProgress, at: harness.clock.now)
+        try await hold(harness)  // placed after the (simulated) read of the holds
+        var change = LedgerChange(request: moving, claim: .take(harness.pipeline.owner, expires: harness.clock.now.addingTimeInterval(300)), owner: harness.pipeline.owner)
+        change.requiresNoHoldOn = submitted.subjectKey
+        await #expect(throws: LedgerConflict(request: submitted.id, current: nil, claimed: false, holdAppeared: true)) {
+            try await harness.store.commit(change)
+        }
+        #expect(try await harness.store.request(submitted.id)?.state == .awaitingVerification, "nothing changed")
+    }
 }

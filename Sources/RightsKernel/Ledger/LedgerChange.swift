@@ -20,6 +20,9 @@ public struct LedgerChange: Sendable {
     /// Steps completed since the last commit whose records ride on this one: their journal rows
     /// (unless the request becomes final), messages and audit entries, before the change's own.
     public var steps: [StepRecord] = []
+    /// Set on the move into work: the change commits only while no active hold covers this
+    /// whole subject, so a hold placed after the pipeline read the holds still stops it.
+    public var requiresNoHoldOn: SubjectKey?
 
     public init(request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [], code: StoredCode? = nil, claim: ClaimChange = .keep, owner: ClaimOwner) {
         self.owner = owner
@@ -97,14 +100,18 @@ public struct LedgerConflict: Error, Sendable, Equatable, CustomStringConvertibl
     public let current: RequestState?
     /// True when the request is claimed by another live worker.
     public let claimed: Bool
+    /// True when a hold on the whole subject appeared after the holds were read.
+    public let holdAppeared: Bool
 
-    public init(request: RequestID, current: RequestState?, claimed: Bool) {
+    public init(request: RequestID, current: RequestState?, claimed: Bool, holdAppeared: Bool = false) {
         self.request = request
         self.current = current
         self.claimed = claimed
+        self.holdAppeared = holdAppeared
     }
 
     public var description: String {
+        if holdAppeared { return "a legal hold was placed on the subject of request \(request) meanwhile; nothing was changed" }
         if claimed { return "request \(request) is being worked by another process; nothing was changed" }
         return "request \(request) was changed by another process (it is now \(current?.rawValue ?? "gone")); nothing was changed"
     }

@@ -10,6 +10,7 @@ struct PendingChange: Sendable {
     var code: StoredCode?
     var claim: ClaimChange = .keep
     var steps: [StepRecord] = []
+    var requiresNoHoldOn: SubjectKey?
 
     init(_ request: RightRequest, replacesStored: Bool = true) {
         self.request = request
@@ -21,6 +22,7 @@ struct PendingChange: Sendable {
     func ledgerChange(by owner: ClaimOwner) -> LedgerChange {
         var change = LedgerChange(request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
         change.steps = steps
+        change.requiresNoHoldOn = requiresNoHoldOn
         return change
     }
 }
@@ -59,6 +61,8 @@ extension RequestPipeline {
         let stored: RightRequest
         do {
             stored = try await services.ledger.commit(pending.ledgerChange(by: owner))
+        } catch let conflict as LedgerConflict where conflict.holdAppeared {
+            throw conflict  // the entry checks run again
         } catch let conflict as LedgerConflict {
             throw PipelineError(.conflict, conflict.description)
         }

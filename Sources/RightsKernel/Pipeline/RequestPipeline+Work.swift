@@ -31,14 +31,29 @@ extension RequestPipeline {
         }
         try move(&pending, to: .inProgress, action: "processing.started")
         pending.claim = .take(owner, expires: services.clock.now.addingTimeInterval(processing.lease))
+        pending.requiresNoHoldOn = request.subjectKey
     }
 
-    /// Runs the entry checks, commits, and carries the request out when it went in progress.
-    func enterWorkAndCarryOut(_ pending: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
-        var pending = pending
-        let holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
+    /// Runs the entry checks, commits, and carries the request out when it went in progress. A
+    /// hold placed between reading the holds and committing makes the commit fail; the checks
+    /// then run once more and see it.
+    func enterWorkAndCarryOut(_ start: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
+        var pending = start
+        var holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
         try await enterWork(&pending, right: right, holds: holds)
-        let stored = try await commit(pending)
+        let stored: RightRequest
+        do {
+            stored = try await commit(pending)
+        } catch let conflict as LedgerConflict where conflict.holdAppeared {
+            pending = start
+            holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
+            try await enterWork(&pending, right: right, holds: holds)
+            do {
+                stored = try await commit(pending)
+            } catch let again as LedgerConflict {
+                throw PipelineError(.conflict, again.description)
+            }
+        }
         guard stored.state == .inProgress else { return stored }
         // Entered in progress just now from a state before work (enterWork never starts from
         // inProgress): nothing is journalled yet.
