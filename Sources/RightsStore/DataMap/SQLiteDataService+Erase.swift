@@ -21,7 +21,7 @@ extension SQLiteDataService {
     func eraseNow(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date) throws -> ErasureReport {
         // One journal entry per request and subject: a discontinuation erases many subjects
         // under one request.
-        let operation = "erase:" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
+        let operation = journalOperation("erase", for: identities)
         let database = try database(source)
         let start = try database.write { db -> ErasureStart in
             try Self.createHostTables(db)
@@ -133,6 +133,12 @@ extension SQLiteDataService {
                 basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
             CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
             """)
+    }
+
+    /// The journal's name for an operation on one subject (a keyed hash of the identities, never
+    /// the identities): a request that acts on many subjects journals each apart.
+    func journalOperation(_ kind: String, for identities: [SubjectIdentity]) -> String {
+        kind + ":" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
     }
 
     /// The recorded result of an operation done for a request on this source, if it was done.

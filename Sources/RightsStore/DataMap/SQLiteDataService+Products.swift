@@ -19,10 +19,10 @@ extension SQLiteDataService {
     /// request reports what the first run found (not "already withdrawn" by itself).
     func withdrawConsentNow(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) throws -> ConsentWithdrawal {
         var result = ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: [])
+        let operation = journalOperation("consent-withdrawal", for: identities)
         for source in map.sources {
             guard let registry = source.consentRegistry, let table = source.table(registry.table) else { continue }
             let query = TableQuery(source: source, table: table)
-            let operation = "consent-withdrawal:" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
             let outcome = try database(source).write { db in
                 try Self.createHostTables(db)
                 if let done = try Self.journalled(request: request, operation: operation, db: db) {
