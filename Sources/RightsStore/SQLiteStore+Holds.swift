@@ -3,11 +3,15 @@ import GRDB
 import RightsKernel
 
 extension SQLiteStore: ExceptionChecks {
+    /// The holds in force for a subject at a time (arguments: subject key, time): its own and
+    /// every subject-less one, not yet expired.
+    static let holdsInForce = "(subject_key = ? OR subject_key IS NULL) AND (expires_at IS NULL OR expires_at > ?)"
+
     public func activeHolds(for subject: SubjectKey, at time: Date) async throws -> [Hold] {
         try await database.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM holds WHERE (subject_key = ? OR subject_key IS NULL) AND (expires_at IS NULL OR expires_at > ?) ORDER BY id",
+                sql: "SELECT * FROM holds WHERE \(Self.holdsInForce) ORDER BY id",
                 arguments: [subject.rawValue, time.timeIntervalSince1970]
             ).map(Self.hold)
         }

@@ -19,8 +19,7 @@ extension SQLiteStore: RequestLedger {
                 // Inside the write transaction no hold can be added until this commits.
                 let held = try Bool.fetchOne(
                     db.cachedStatement(sql: """
-                        SELECT EXISTS (SELECT 1 FROM holds WHERE (subject_key = ? OR subject_key IS NULL) AND category IS NULL
-                                       AND (expires_at IS NULL OR expires_at > ?))
+                        SELECT EXISTS (SELECT 1 FROM holds WHERE \(Self.holdsInForce) AND category IS NULL)
                         """),
                     arguments: [subject.rawValue, time.timeIntervalSince1970]
                 ) ?? false
