@@ -11,6 +11,7 @@ import RightsKernel
 public struct AccountCancellationRight: RightModule {
     public static let identifier = "account-cancellation"
     public static let summary = "5.5 Account cancellation: confirmed, irreversible, retained data restricted"
+    public static let parameters = [RequestParameter("confirm", "`irreversible`: the subject read the backup warning and confirms")]
     public static let acceptedRequesters: Set<RequesterRole> = [.subject, .guardian]
 
     public static let defaultWarning = """

@@ -11,6 +11,7 @@ import RightsKernel
 public struct ConsentWithdrawalRight: RightModule {
     public static let identifier = "consent-withdrawal"
     public static let summary = "5.3 Withdrawal of consent for one purpose or all; lists what stops"
+    public static let parameters = [RequestParameter("purpose", "the purpose whose consent is withdrawn, or `all`")]
 
     let purposes: [String: [String]]
 

@@ -12,6 +12,10 @@ import RightsKernel
 public struct CorrectionRight: RightModule {
     public static let identifier = "correction"
     public static let summary = "5.2 Correction and supplement of correctable fields"
+    public static let parameters = [
+        RequestParameter("field", "the field to correct: a category (user.contact.phone) or table.column"),
+        RequestParameter("value", "the correct or supplementary value", freeText: true),
+    ]
 
     let maxLength: Int
 
@@ -23,6 +27,10 @@ public struct CorrectionRight: RightModule {
     public func validate(_ request: RightRequest) throws(IntakeError) {
         guard let field = request.parameters["field"], !field.isEmpty else {
             throw IntakeError(field: "field", "name the field to correct, such as user.contact.phone")
+        }
+        let parts = field.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }) else {
+            throw IntakeError(field: "field", "expected a category such as user.contact.phone or a table.column")
         }
         guard let value = request.parameters["value"], !value.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw IntakeError(field: "value", "give the corrected value")

@@ -12,6 +12,8 @@ import RightsKernel
 public struct DiscontinuationNoticeRight: RightModule {
     public static let identifier = "discontinuation-notice"
     public static let summary = "5.7 Notice before a product is discontinued; collection stops; data erased after"
+    public static let parameters = [RequestParameter("ends", "the date collection for the product stops (yyyy-MM-dd)")]
+    public static let subjectKinds: Set<String>? = ["product"]
     public static let defaultVerification = VerificationLevel.none
     public static let acceptedRequesters: Set<RequesterRole> = [.operator]
 

@@ -10,6 +10,7 @@ import RightsKernel
 public struct ErasureRight: RightModule {
     public static let identifier = "erasure"
     public static let summary = "5.3 Erasure on one of five grounds; retained data restricted instead"
+    public static let parameters = [RequestParameter("ground", "why the data must be erased: one of the deployment's erasure grounds")]
 
     let grounds: [ErasureGround]
 

@@ -12,6 +12,10 @@ import RightsKernel
 public struct PortabilityRight: RightModule {
     public static let identifier = "portability"
     public static let summary = "5.6 Copy (JSON + CSV, zipped) and transfer to an allowed recipient"
+    public static let parameters = [
+        RequestParameter("mode", "copy (a zip for the subject) or transfer (to a listed recipient)"),
+        RequestParameter("recipient", "with mode=transfer: the name of a recipient the deployment lists"),
+    ]
     public static let defaultVerification = VerificationLevel.strong
 
     struct Recipient: Sendable {

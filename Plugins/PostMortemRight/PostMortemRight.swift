@@ -13,6 +13,15 @@ import RightsKernel
 public struct PostMortemRight: RightModule {
     public static let identifier = "post-mortem"
     public static let summary = "5.9 Arrangements after death; close relatives' access, copy, correction, deletion"
+    public static let parameters = [
+        RequestParameter("deny", "from the subject: the actions relatives may not take (all, none, or access,copy,correct,delete)"),
+        RequestParameter("action", "from a close relative: access, copy, correct or delete"),
+        RequestParameter("death_proof", "a reference to the proof of death", freeText: true),
+        RequestParameter("relationship_proof", "a reference to the proof of the relationship", freeText: true),
+        RequestParameter("interest", "the relative's lawful interest", freeText: true),
+        RequestParameter("field", "the field to correct (with action=correct)"),
+        RequestParameter("value", "the corrected value (with action=correct)", freeText: true),
+    ]
     public static let acceptedRequesters: Set<RequesterRole> = [.subject, .closeRelative]
 
     let output: String

@@ -64,6 +64,7 @@ func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
         case .requestNotFound: throw CommandFailure(.notFound, error.message)
         case .conflict: throw CommandFailure(.conflict, error.message)
         case .workFailed: throw CommandFailure(.workFailed, error.message)
+        case .rateLimited: throw CommandFailure(.rateLimited, error.message)
         default: throw CommandFailure(.refused, error.message)
         }
     }

@@ -15,6 +15,8 @@ public enum ExitStatus: Int32, Sendable {
     case conflict = 7
     /// A request's work failed (it is recorded on the request, and retried or left for an operator).
     case workFailed = 8
+    /// Too many filings or codes for one person in a short time; the message says when to retry.
+    case rateLimited = 9
 }
 
 /// A failure with a message for the operator and an exit status.

@@ -25,6 +25,7 @@ extension SQLiteStore: RequestLedger {
                 ) ?? false
                 if held { throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true) }
             }
+            for quota in change.quotas { try Self.count(quota, at: time, in: db) }
             let version: Int
             if change.replacesStored {
                 // Conditional on the version it was made from, and on no other live claim.
@@ -151,7 +152,8 @@ extension SQLiteStore: RequestLedger {
     }
 
     /// Counts the requests received in the window before this one (in the order they were
-    /// recorded), so the decision is the same whenever it is evaluated again.
+    /// recorded), so the decision is the same whenever it is evaluated again. Only requests whose
+    /// subject was verified count: unverified filings by someone else use up nothing.
     public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
@@ -159,6 +161,7 @@ extension SQLiteStore: RequestLedger {
                     SELECT COUNT(*) FROM requests r
                     WHERE r.subject_key = ? AND r.right = ? AND r.received_at >= ? AND r.id != ?
                       AND r.rowid < coalesce((SELECT rowid FROM requests WHERE id = ?), 9223372036854775807)
+                      AND json_extract(r.body, '$.verification') IS NOT NULL
                     """),
                 arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue, excluding.rawValue]
             ) ?? 0

@@ -129,6 +129,13 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX codes_consumed ON verification_codes (consumed) WHERE consumed = 1;
                 """)
         }
+        migrator.registerMigration("v4-intake-quotas") { db in
+            // Filings and codes per salted key, counted by the commit that does them.
+            try db.execute(sql: """
+                CREATE TABLE intake_events (key TEXT NOT NULL, action TEXT NOT NULL, at REAL NOT NULL);
+                CREATE INDEX intake_events_by_key ON intake_events (key, action, at);
+                """)
+        }
         return migrator
     }
 }

@@ -18,6 +18,11 @@ import RightsKernel
 public struct ProbeRight: RightModule {
     public static let identifier = "probe"
     public static let summary = "Test double: journalled steps, hold narrowing, configurable outcome"
+    public static let parameters = [
+        RequestParameter("note", "a note up to 200 characters", freeText: true),
+        RequestParameter("fail_while", "a file: the second step fails while it exists", freeText: true),
+        RequestParameter("sleep", "seconds the first step takes"),
+    ]
     public static let acceptedRequesters: Set<RequesterRole> = [.subject, .agent, .guardian, .closeRelative]
 
     enum Outcome: String, CaseIterable { case complete, deny }

@@ -85,7 +85,7 @@ struct CommandLineRunner {
 }
 
 /// The deployment the CLI tests run: the probe module behind one-time codes.
-func probeDeployment(probe: String = "{ steps: 2 }") -> String {
+func probeDeployment(probe: String = "{ steps: 2 }", intake: String = "{ filings: 1000 }") -> String {
     """
     deployment: { name: cli-test, jurisdiction: CN-PIPL, timezone: Asia/Shanghai }
     policy:
@@ -94,6 +94,7 @@ func probeDeployment(probe: String = "{ steps: 2 }") -> String {
     services:
       store: { driver: sqlite, path: data/ledger.sqlite }
       identity: { code_ttl_seconds: 600, max_attempts: 3 }
+      intake: \(intake)
     rights:
       probe: \(probe)
     """

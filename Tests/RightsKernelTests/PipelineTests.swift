@@ -30,8 +30,10 @@ struct PipelineTests {
             try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent))
         }
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent, contact: SubjectIdentity(kind: "email", value: "agent@privacy-agent.example"), requesterReference: "agent-42"))
-        // The code goes to the agent's contact, not the subject.
-        #expect(try await harness.outbox(for: request.id).first?.recipient.value == "agent@privacy-agent.example")
+        // The code goes to the subject, never to the agent's contact: the subject confirms.
+        let sent = try await harness.outbox(for: request.id)
+        #expect(sent.map(\.recipient) == [subject])
+        #expect(sent.first?.body.contains("acting as your agent") == true)
     }
 
     @Test func moduleIntakeValidationRejectsBeforeAnythingIsRecorded() async throws {

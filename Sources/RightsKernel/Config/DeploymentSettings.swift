@@ -12,6 +12,10 @@ import Foundation
 /// - `services.processing`: `lease_seconds` (how long a process's claim on a request's work lasts
 ///   without a heartbeat before another may take it over, default 300), `max_failures` (failed
 ///   attempts at a request's work before it waits for an operator, default 3)
+/// - `services.intake`: `window_minutes` (default 60), `filings` (requests one subject, or one
+///   requester's contact, may file in the window; default 20), `resends` (new codes per subject
+///   in the window; default 5), `resend_cooldown_seconds` (least time between two codes to one
+///   subject; default 60)
 /// - `services.notifier`: `driver` (`outbox`)
 /// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints)
 /// - `data_map`: the data map inline, or the name of its own file (see ``DataMap``)
@@ -21,6 +25,7 @@ public struct DeploymentSettings: Sendable, Equatable {
     public var store: StoreSettings
     public var identity: OneTimeCodeVerifier.Settings
     public var processing: ProcessingSettings
+    public var intake: IntakeLimits
     public var notifierDriver: String
     /// The Ed25519 key that signs audit checkpoints (`services.audit.signing_key`), if any.
     public var auditSigningKey: String?
@@ -45,6 +50,22 @@ public struct DeploymentSettings: Sendable, Equatable {
         public init(lease: TimeInterval = 300, maxFailures: Int = 3) {
             self.lease = lease
             self.maxFailures = maxFailures
+        }
+    }
+
+    /// Caps on filings and codes per person, so nobody can flood a subject with codes or use up
+    /// their allowance.
+    public struct IntakeLimits: Sendable, Equatable {
+        public var window: TimeInterval
+        public var filings: Int
+        public var resends: Int
+        public var resendCooldown: TimeInterval
+
+        public init(window: TimeInterval = 3_600, filings: Int = 20, resends: Int = 5, resendCooldown: TimeInterval = 60) {
+            self.window = window
+            self.filings = filings
+            self.resends = resends
+            self.resendCooldown = resendCooldown
         }
     }
 
@@ -86,7 +107,7 @@ public struct DeploymentSettings: Sendable, Equatable {
         let digits = try identitySection?.int("code_digits", default: defaults.digits) ?? defaults.digits
         if let identitySection {
             guard ttl >= 30 else { throw identitySection.invalid("code_ttl_seconds", "expected at least 30 seconds, found \(ttl)") }
-            guard attempts >= 1 else { throw identitySection.invalid("max_attempts", "expected at least 1, found \(attempts)") }
+            guard (1...20).contains(attempts) else { throw identitySection.invalid("max_attempts", "expected 1 to 20, found \(attempts)") }
             guard (4...10).contains(digits) else { throw identitySection.invalid("code_digits", "expected 4 to 10 digits, found \(digits)") }
             try identitySection.rejectUnknownKeys()
         }
@@ -101,6 +122,21 @@ public struct DeploymentSettings: Sendable, Equatable {
             try processingSection.rejectUnknownKeys()
         }
         processing = ProcessingSettings(lease: TimeInterval(lease), maxFailures: maxFailures)
+
+        let intakeSection = try services?.optionalSection("intake")
+        let limits = IntakeLimits()
+        let windowMinutes = try intakeSection?.int("window_minutes", default: 60) ?? 60
+        let filings = try intakeSection?.int("filings", default: limits.filings) ?? limits.filings
+        let resends = try intakeSection?.int("resends", default: limits.resends) ?? limits.resends
+        let cooldown = try intakeSection?.int("resend_cooldown_seconds", default: 60) ?? 60
+        if let intakeSection {
+            guard (1...10_080).contains(windowMinutes) else { throw intakeSection.invalid("window_minutes", "expected 1 to 10080 minutes, found \(windowMinutes)") }
+            guard (1...10_000).contains(filings) else { throw intakeSection.invalid("filings", "expected 1 to 10000, found \(filings)") }
+            guard (0...1_000).contains(resends) else { throw intakeSection.invalid("resends", "expected 0 to 1000, found \(resends)") }
+            guard (0...86_400).contains(cooldown) else { throw intakeSection.invalid("resend_cooldown_seconds", "expected 0 to 86400 seconds, found \(cooldown)") }
+            try intakeSection.rejectUnknownKeys()
+        }
+        intake = IntakeLimits(window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown))
 
         let notifierSection = try services?.optionalSection("notifier")
         notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"

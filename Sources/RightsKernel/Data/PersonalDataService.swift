@@ -16,6 +16,9 @@ public protocol PersonalDataService: Sendable {
     /// Erases the subject's data in scope by each field's strategy; data under a running
     /// retention period is restricted instead. Exactly once per request, even when retried.
     func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport
+    /// The contacts (emails, phone numbers) the map holds for the subject in tables that link
+    /// rows by identity, so a code reaches the subject where they already are.
+    func contacts(of identities: [SubjectIdentity]) async throws -> [SubjectIdentity]
     /// A keyed hash of a value, for audit entries that must prove a change without holding it.
     func fingerprint(_ value: String) -> String
     /// Records in the consent registry that the subject withdrew consent for `purposes` (nil:
@@ -29,6 +32,9 @@ public protocol PersonalDataService: Sendable {
 }
 
 extension PersonalDataService {
+    /// No contacts on file, for a service that keeps none.
+    public func contacts(of identities: [SubjectIdentity]) async throws -> [SubjectIdentity] { [] }
+
     /// Streams several passes in order (one per heading of a readable page, say); a service may
     /// read them all from one consistent snapshot. By default, one export per pass.
     public func export(_ identities: [SubjectIdentity], passes: [DataScope], into sink: any ExportSink) async throws -> ExportSummary {

@@ -27,8 +27,7 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         self.clock = clock
     }
 
-    public func challenge(_ request: RightRequest, notice: String?) throws -> Challenge {
-        guard let recipient = request.contact ?? request.subject else { return Challenge(code: nil, message: nil) }
+    public func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?) throws -> Challenge {
         var generator = SystemRandomNumberGenerator()
         let code = (0..<settings.digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
@@ -42,13 +41,18 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             consumed: false
         )
         let minutes = Int(settings.codeLifetime / 60)
-        let message = OutboundMessage(
-            kind: "verification-code",
-            recipient: recipient,
-            title: "Confirm your \(request.right) request",
-            body: "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)." + (notice.map { "\n\n" + $0 } ?? ""),
-            request: request.id
-        )
+        let filedBy = request.requester == .subject
+            ? ""
+            : "Someone acting as your \(request.requester.rawValue) asked to exercise this right for you. If you authorised them, give them this code; if not, ignore this message and nothing will happen.\n\n"
+        let message = recipient.map { recipient in
+            OutboundMessage(
+                kind: "verification-code",
+                recipient: recipient,
+                title: "Confirm the \(request.right) request",
+                body: filedBy + "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)." + (notice.map { "\n\n" + $0 } ?? ""),
+                request: request.id
+            )
+        }
         return Challenge(code: stored, message: message)
     }
 

@@ -23,6 +23,9 @@ public struct LedgerChange: Sendable {
     /// Set on the move into work: the change commits only while no active hold covers this
     /// whole subject, so a hold placed after the pipeline read the holds still stops it.
     public var requiresNoHoldOn: SubjectKey?
+    /// Caps this change counts against; when one is used up the change is refused with
+    /// ``IntakeQuotaExceeded`` and nothing commits.
+    public var quotas: [IntakeQuota] = []
 
     public init(request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [], code: StoredCode? = nil, claim: ClaimChange = .keep, owner: ClaimOwner) {
         self.owner = owner

@@ -21,6 +21,11 @@ public protocol RightModule: Sendable {
     static var defaultVerification: VerificationLevel { get }
     /// Who may file this right. Close relatives file only rights that accept them (clause 5.9).
     static var acceptedRequesters: Set<RequesterRole> { get }
+    /// The parameters a request may carry; intake refuses any other, naming these.
+    static var parameters: [RequestParameter] { get }
+    /// The identity kinds a request's subject may be named by; nil for the kinds the data map
+    /// declares (a discontinuation names a `product` instead).
+    static var subjectKinds: Set<String>? { get }
 
     /// Builds the module from its own section of the deployment; configuration mistakes throw
     /// ``ConfigError`` here, at load time, never at the first request.
@@ -44,6 +49,8 @@ public protocol RightModule: Sendable {
 extension RightModule {
     public static var defaultVerification: VerificationLevel { .code }
     public static var acceptedRequesters: Set<RequesterRole> { [.subject, .agent, .guardian] }
+    public static var parameters: [RequestParameter] { [] }
+    public static var subjectKinds: Set<String>? { nil }
     public func validate(_ request: RightRequest) throws(IntakeError) {}
     public func verificationNotice(for request: RightRequest) -> String? { nil }
     public func needsReview(_ request: RightRequest) -> Bool { false }

@@ -11,6 +11,7 @@ struct PendingChange: Sendable {
     var claim: ClaimChange = .keep
     var steps: [StepRecord] = []
     var requiresNoHoldOn: SubjectKey?
+    var quotas: [IntakeQuota] = []
 
     init(_ request: RightRequest, replacesStored: Bool = true) {
         self.request = request
@@ -23,6 +24,7 @@ struct PendingChange: Sendable {
         var change = LedgerChange(request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
         change.steps = steps
         change.requiresNoHoldOn = requiresNoHoldOn
+        change.quotas = quotas
         return change
     }
 }
@@ -65,6 +67,8 @@ extension RequestPipeline {
             throw conflict  // the entry checks run again
         } catch let conflict as LedgerConflict {
             throw PipelineError(.conflict, conflict.description)
+        } catch let exceeded as IntakeQuotaExceeded {
+            throw PipelineError(.rateLimited, exceeded.description, retryAfter: exceeded.retryAfter)
         }
         CrashPoint.reach("commit:\(pending.audit.last?.action ?? "change")")
         return stored

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why the pipeline refused an operation; says what and never echoes personal data.
 public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
@@ -12,14 +14,19 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
         case conflict = "conflict"
         /// The module's work failed; the request records the step and will be retried.
         case workFailed = "work-failed"
+        /// Too many filings or codes for one person in the window; `retryAfter` says when.
+        case rateLimited = "rate-limited"
     }
 
     public let code: Code
     public let message: String
+    /// When a rate-limited operation will be accepted again.
+    public let retryAfter: Date?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfter: Date? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { message }

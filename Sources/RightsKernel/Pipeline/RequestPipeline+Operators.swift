@@ -14,8 +14,9 @@ extension RequestPipeline {
             pending.record(event(request, "fee.settled", actor: "operator:\(name)"))
         case .awaitingReview:
             pending.request.reviewApproved = true
-            if right.settings.verification == .strong {
-                // The reviewer's check of identity documents is the second factor of `strong`.
+            if right.settings.verification == .strong || request.requester.speaksForAbsentSubject {
+                // The reviewer's check of identity documents (or, for a subject who cannot answer,
+                // of the requester's proofs) is the second factor of `strong`.
                 pending.request.verification = .strong
             }
             pending.record(event(request, "review.approved", actor: "operator:\(name)", details: ["level": (pending.request.verification ?? .none).rawValue]))

@@ -24,7 +24,8 @@ extension RequestPipeline {
             }
         }
         let request = pending.request
-        let needsReview = right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested || right.module.needsReview(request)
+        let needsReview = right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested
+            || request.requester.speaksForAbsentSubject || right.module.needsReview(request)
         if needsReview, !request.reviewApproved {
             try move(&pending, to: .awaitingReview, action: "review.required")
             return

@@ -26,17 +26,23 @@ public struct RequestPipeline: Sendable {
 
     /// Accepts a new request: validates it, sets its deadline and issues the identity challenge,
     /// all in one commit.
-    public func submit(_ intake: RequestIntake) async throws -> RightRequest {
-        guard let right = deployment.rights[intake.right] else {
+    public func submit(_ filed: RequestIntake) async throws -> RightRequest {
+        guard let right = deployment.rights[filed.right] else {
             let enabled = deployment.rights.keys.sorted().joined(separator: ", ")
-            throw PipelineError(.rightNotEnabled, "the right '\(intake.right)' is not enabled in this deployment; enabled: \(enabled)")
+            throw PipelineError(.rightNotEnabled, "the right '\(filed.right)' is not enabled in this deployment; enabled: \(enabled)")
         }
         let moduleType = type(of: right.module)
-        guard moduleType.acceptedRequesters.contains(intake.requester) else {
-            throw PipelineError(.requesterNotAccepted, "a \(intake.requester.rawValue) cannot file '\(intake.right)' requests")
+        guard moduleType.acceptedRequesters.contains(filed.requester) else {
+            throw PipelineError(.requesterNotAccepted, "'\(filed.right)' requests cannot be filed by the requester role \(filed.requester.rawValue); accepted: \(moduleType.acceptedRequesters.map(\.rawValue).sorted().joined(separator: ", "))")
         }
-        if intake.requester != .subject, (intake.requesterReference ?? "").isEmpty {
-            throw PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role \(intake.requester.rawValue) need a reference to their authority")
+        if filed.requester != .subject, (filed.requesterReference ?? "").isEmpty {
+            throw PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role \(filed.requester.rawValue) need a reference to their authority")
+        }
+        let intake: RequestIntake
+        do {
+            intake = try checked(filed, module: moduleType)
+        } catch {
+            throw PipelineError(.invalidRequest, error.description)
         }
         let now = services.clock.now
         let request = RightRequest(
@@ -56,6 +62,7 @@ public struct RequestPipeline: Sendable {
             throw PipelineError(.invalidRequest, error.description)
         }
         var pending = PendingChange(request, replacesStored: false)
+        pending.quotas = filingQuotas(request)
         pending.record(event(request, "request.received", actor: requesterActor(request), details: [
             "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(request.dueAt),
         ]))
@@ -66,11 +73,40 @@ public struct RequestPipeline: Sendable {
             try move(&pending, to: .verified, action: "identity.not-required")
             return try await enterWorkAndCarryOut(pending, right: right)
         }
-        let challenge = try services.identity.challenge(request, notice: right.module.verificationNotice(for: request))
+        if request.requester.speaksForAbsentSubject {
+            // The subject cannot answer a code (a minor, the deceased): an operator reviews the
+            // requester's proofs before anything is done.
+            try move(&pending, to: .verified, action: "identity.by-review", details: ["requester": request.requester.rawValue])
+            return try await enterWorkAndCarryOut(pending, right: right)
+        }
+        let recipient = try await verificationRecipient(for: request)
+        if request.requester == .subject, let recipient { pending.request.contact = recipient }
+        let challenge = try services.identity.challenge(pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
         pending.code = challenge.code
         if let message = challenge.message { pending.messages.append(message) }
         try move(&pending, to: .awaitingVerification, action: "identity.challenged", details: ["level": right.settings.verification.rawValue])
         return try await commit(pending)
+    }
+
+    /// Where the subject's code goes: the subject's own identity when it is a contact (the
+    /// address the request names; answering proves control of it), else a contact the data map
+    /// holds for the subject; never an address the requester supplies. Nil when the subject has
+    /// no contact on file: a code is still issued, so nothing reveals whether they are a customer.
+    func verificationRecipient(for request: RightRequest) async throws -> SubjectIdentity? {
+        guard let subject = request.subject else { return nil }
+        if subject.isContact { return subject }
+        return try await services.data.contacts(of: [subject]).first
+    }
+
+    /// A filing counts against the subject's allowance and, when someone else files, against
+    /// the requester's contact too.
+    func filingQuotas(_ request: RightRequest) -> [IntakeQuota] {
+        let limits = deployment.settings.intake
+        var quotas = [IntakeQuota(key: request.subjectKey, action: .filing, limit: limits.filings, window: limits.window)]
+        if request.requester != .subject, let contact = request.contact {
+            quotas.append(IntakeQuota(key: services.ledger.subjectKey(for: contact), action: .filing, limit: limits.filings, window: limits.window))
+        }
+        return quotas
     }
 
     // MARK: Verification
@@ -114,8 +150,14 @@ public struct RequestPipeline: Sendable {
     public func resendChallenge(_ id: RequestID) async throws {
         let request = try await load(id)
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
-        let challenge = try services.identity.challenge(request, notice: try enabledRight(request.right).module.verificationNotice(for: request))
+        guard !request.requester.speaksForAbsentSubject else {
+            throw PipelineError(.illegalTransition, "request \(id) waits for an operator's review, not a code")
+        }
+        let recipient = try await verificationRecipient(for: request)
+        let challenge = try services.identity.challenge(request, to: recipient, notice: try enabledRight(request.right).module.verificationNotice(for: request))
         var pending = PendingChange(request)
+        let limits = deployment.settings.intake
+        pending.quotas = [IntakeQuota(key: request.subjectKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)]
         pending.code = challenge.code
         if let message = challenge.message { pending.messages.append(message) }
         pending.record(event(request, "identity.challenged-again", actor: requesterActor(request)))
