@@ -12,8 +12,7 @@ final class ReadableAccessPage: ExportSink {
     private var buffer = ""
 
     init(path: String, headings: [(prefix: DataCategory, heading: String)], withheld: [WithheldCategory]) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle = try PrivateFiles.handle(forNewFileAt: path)
         self.headings = headings
         buffer = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your personal information</title>"
             + "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #bbb;padding:.2em .5em;text-align:left}</style>"

@@ -62,8 +62,8 @@ public struct ExplanationRight: RightModule {
             let folder = try request.responseFolder(under: output)
             let json = folder.appendingPathComponent("explanation.json").path
             let text = folder.appendingPathComponent("explanation.txt").path
-            try CanonicalJSON.encode(applicable).write(to: URL(fileURLWithPath: json))
-            try Self.render(applicable).write(toFile: text, atomically: true, encoding: .utf8)
+            try PrivateFiles.write(CanonicalJSON.encode(applicable), to: json)
+            try PrivateFiles.write(Data(Self.render(applicable).utf8), to: text)
             return Written(activities: applicable.count, json: json, text: text)
         }
         let message = applicable.isEmpty

@@ -7,8 +7,9 @@ import RightsKernel
 /// recipient that is not listed.
 ///
 /// Parameters: `mode` (`copy` or `transfer`), `recipient` (for a transfer). Keys: `output`,
-/// `recipients` (name → `url`, `organisation`), `attempts` (per round, default 3),
-/// `retry_after_minutes` (between rounds, default 60), `rounds` (default 3).
+/// `recipients` (name → `url`, `organisation`; `https` only), `attempts` (per round, default 3),
+/// `retry_after_minutes` (between rounds, default 60), `rounds` (default 3),
+/// `allow_loopback_http` (tests only: lets a recipient be `http://127.0.0.1:…`).
 public struct PortabilityRight: RightModule {
     public static let identifier = "portability"
     public static let summary = "5.6 Copy (JSON + CSV, zipped) and transfer to an allowed recipient"
@@ -31,12 +32,17 @@ public struct PortabilityRight: RightModule {
 
     public init(configuration: ConfigSection, services: Services) throws {
         output = try configuration.path("output", default: "data/exports")
+        let loopbackHTTP = try configuration.bool("allow_loopback_http", default: false)
         var recipients: [String: Recipient] = [:]
         if let section = try configuration.optionalSection("recipients") {
             for (name, entry) in try section.sections() {
                 let text = try entry.string("url")
-                guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                    throw entry.invalid("url", "expected an http or https URL, found '\(text)'")
+                guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
+                    throw entry.invalid("url", "expected an https URL, found '\(text)'")
+                }
+                let isLoopback = ["127.0.0.1", "::1", "localhost"].contains(host)
+                guard url.scheme == "https" || (url.scheme == "http" && isLoopback && loopbackHTTP) else {
+                    throw entry.invalid("url", "a transfer carries personal data, so only https is allowed (plain http only to a loopback address, with allow_loopback_http: true in a test deployment)")
                 }
                 recipients[name] = Recipient(url: url, organisation: try entry.string("organisation"))
                 try entry.rejectUnknownKeys()
@@ -66,6 +72,9 @@ public struct PortabilityRight: RightModule {
         }
     }
 
+    /// The JSON a transfer sends, kept beside the zip until the transfer is decided.
+    package static func payload(in folder: URL) -> URL { folder.appendingPathComponent("transfer-payload.json") }
+
     struct Copy: Codable, Sendable {
         var archive: String
         var records: Int
@@ -76,10 +85,22 @@ public struct PortabilityRight: RightModule {
         guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
         let scope = context.scopeOutsideHolds
         let withheld = context.withheldByHolds
+        let isTransfer = request.parameters["mode"] == "transfer"
+        var transferTo: (name: String, recipient: Recipient)?
+        if isTransfer {
+            // Checked before anything is written: a refused transfer leaves no copy on disk.
+            guard context.verification == .strong else {
+                return .denied(.identityNotVerified, message: "A transfer to another organisation requires strong identity verification.")
+            }
+            guard let name = request.parameters["recipient"], let recipient = recipients[name] else {
+                return .denied(.recipientNotAllowed, message: "The recipient is not one this deployment may transfer to.")
+            }
+            transferTo = (name, recipient)
+        }
         let copy = try await context.step("portability.copy", durability: .idempotent) {
             let folder = try request.responseFolder(under: output)
             let staging = folder.appendingPathComponent("files")
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            try PrivateFiles.createFolder(staging)
             let jsonPath = staging.appendingPathComponent("data.json").path
             let json = try JSONExportWriter(path: jsonPath)
             let csv = try CSVExportWriter(folder: staging.path)
@@ -89,21 +110,25 @@ public struct PortabilityRight: RightModule {
             let archive = folder.appendingPathComponent("personal-information.zip").path
             let files = [jsonPath] + csv.files
             try ZipArchive.write(files, to: archive)
+            if isTransfer {
+                let payload = Self.payload(in: folder)
+                try? FileManager.default.removeItem(at: payload)
+                try FileManager.default.moveItem(atPath: jsonPath, toPath: payload.path)
+            }
+            // The zip holds the files; the loose copies go.
+            try FileManager.default.removeItem(at: staging)
             return Copy(archive: archive, records: summary.total, files: files.map { URL(fileURLWithPath: $0).lastPathComponent })
         }
-        guard request.parameters["mode"] == "transfer" else {
+        guard let (name, recipient) = transferTo else {
             return .done("Your copy is ready to download: \(copy.records) record(s) as JSON and CSV in one ZIP file.", withheld: withheld, references: [
                 "archive": copy.archive, "records": "\(copy.records)", "files": copy.files.joined(separator: ","),
             ])
         }
-        guard context.verification == .strong else {
-            return .denied(.identityNotVerified, message: "A transfer to another organisation requires strong identity verification.")
-        }
-        guard let name = request.parameters["recipient"], let recipient = recipients[name] else {
-            return .denied(.recipientNotAllowed, message: "The recipient is not one this deployment may transfer to.")
-        }
-        let payload = URL(fileURLWithPath: copy.archive).deletingLastPathComponent().appendingPathComponent("files/data.json")
+        let payload = Self.payload(in: URL(fileURLWithPath: copy.archive).deletingLastPathComponent())
         let delivery = RecipientDelivery(url: recipient.url, attempts: attempts)
+        // The payload is kept only while a later round may still need it.
+        var keepPayload = false
+        defer { if !keepPayload { try? FileManager.default.removeItem(at: payload) } }
         for round in 1...rounds {
             let result = try await context.step("portability.transfer.\(round)") { effects in
                 try await delivery.deliver(payload, request: request, recipient: name, context: context, effects: &effects)
@@ -115,6 +140,7 @@ public struct PortabilityRight: RightModule {
             }
             let next = result.attemptedAt.addingTimeInterval(retryAfter)
             if round < rounds, context.services.clock.now < next {
+                keepPayload = true
                 return .waiting(until: next, "The recipient could not be reached; we will try again.")
             }
         }

@@ -11,6 +11,10 @@ struct RecipientDelivery: Sendable {
     let url: URL
     let attempts: Int
 
+    /// A session that never follows a redirect: a 3xx is an answer from the listed recipient,
+    /// not an instruction to carry the subject's data somewhere else.
+    static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
+
     struct Result: Codable, Sendable {
         var delivered: Bool
         var status: Int
@@ -30,7 +34,7 @@ struct RecipientDelivery: Sendable {
             post.setValue(request.id.rawValue, forHTTPHeaderField: "X-RightsKit-Request")
             post.setValue(digest, forHTTPHeaderField: "X-RightsKit-SHA256")
             do {
-                let (_, response) = try await URLSession.shared.upload(for: post, from: body)
+                let (_, response) = try await Self.session.upload(for: post, from: body)
                 status = (response as? HTTPURLResponse)?.statusCode ?? 0
             } catch {
                 status = 0
@@ -43,5 +47,13 @@ struct RecipientDelivery: Sendable {
             if attempt < attempts { try await Task.sleep(for: .milliseconds(200 * attempt)) }
         }
         return Result(delivered: false, status: status, digest: digest, attemptedAt: context.services.clock.now)
+    }
+}
+
+/// Answers every redirect with "do not follow".
+final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

@@ -14,35 +14,57 @@ public final class SQLiteStore: Sendable {
 
     /// Opens (creating if needed) the database at `path` in WAL mode and migrates it. Opening
     /// and migrating happen under an exclusive lock on `<path>.lock`, so any number of
-    /// processes may start on an empty folder at once.
-    public convenience init(path: String, clock: any WallClock = SystemClock()) throws {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    /// processes may start on an empty folder at once. The secret that salts subject keys lives
+    /// in `secretPath` (default `keys/subject-key.secret` beside the ledger), never in the
+    /// ledger it protects; a ledger that still holds one has it moved out.
+    public convenience init(path: String, secretPath: String? = nil, clock: any WallClock = SystemClock()) throws {
+        try PrivateFiles.createFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // Minimised identities, codes and message bodies are overwritten, not left in free pages.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         let lock = try ExclusiveFileLock(path: path + ".lock")
         defer { lock.release() }
-        try self.init(database: DatabasePool(path: path, configuration: configuration), clock: clock)
+        try PrivateFiles.prepareDatabase(atPath: path)
+        let database = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(database)
+        let secretFile = secretPath ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys/subject-key.secret").path
+        try self.init(database: database, clock: clock, secret: Self.loadOrCreateSecret(file: secretFile, movingOutOf: database))
     }
 
     /// An in-memory store, for validating a deployment without touching its files.
     public static func inMemory(clock: any WallClock = SystemClock()) throws -> SQLiteStore {
-        try SQLiteStore(database: DatabaseQueue(), clock: clock)
+        let database = try DatabaseQueue()
+        try migrator.migrate(database)
+        return SQLiteStore(database: database, clock: clock, secret: randomSecret())
     }
 
-    init(database: any DatabaseWriter, clock: any WallClock) throws {
+    init(database: any DatabaseWriter, clock: any WallClock, secret: Data) {
         self.database = database
         self.clock = clock
-        try Self.migrator.migrate(database)
-        subjectSecret = try database.write { db in try Self.loadOrCreateSecret(db) }
+        subjectSecret = secret
     }
 
-    private static func loadOrCreateSecret(_ db: Database) throws -> Data {
-        if let secret = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'subject_secret'") { return secret }
-        var generator = SystemRandomNumberGenerator()
-        let secret = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('subject_secret', ?)", arguments: [secret])
+    /// Reads the subject-key secret from its own file (0600), creating it on first use; a secret
+    /// an older ledger kept in its `meta` table is moved to the file and deleted from the ledger.
+    private static func loadOrCreateSecret(file: String, movingOutOf database: any DatabaseWriter) throws -> Data {
+        let legacy = try database.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'subject_secret'") }
+        let secret: Data
+        if let stored = FileManager.default.contents(atPath: file), stored.count == 32 {
+            secret = stored
+        } else {
+            secret = legacy ?? randomSecret()
+            try PrivateFiles.write(secret, to: file)
+        }
+        if legacy != nil {
+            try database.write { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'subject_secret'") }
+        }
         return secret
+    }
+
+    private static func randomSecret() -> Data {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     static var migrator: DatabaseMigrator {

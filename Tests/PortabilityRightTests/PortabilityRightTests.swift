@@ -14,6 +14,7 @@ struct PortabilityRightTests {
           attempts: \(attempts)
           retry_after_minutes: 30
           rounds: 2
+          allow_loopback_http: true
           recipients:
             other-cloud: { url: "http://127.0.0.1:\(port)/import", organisation: Other Cloud Ltd }
         """
@@ -49,8 +50,10 @@ struct PortabilityRightTests {
         #expect(listing.contains("data.json"))
         #expect(listing.contains("business.accounts.csv"))
         #expect(listing.contains("business.consents.csv"))
-        let csv = try String(contentsOfFile: URL(fileURLWithPath: archive).deletingLastPathComponent().appendingPathComponent("files/business.accounts.csv").path, encoding: .utf8)
+        let csv = try unzipRead(archive, "business.accounts.csv")
         #expect(csv.hasPrefix("row,category,column,value\r\n"))
+        let folder = URL(fileURLWithPath: archive).deletingLastPathComponent()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["personal-information.zip"], "the staging files are gone once zipped")
         #expect(csv.contains("user.contact.email,email,\(SampleBusinessDatabase.email(10))"))
         #expect(!csv.contains(SampleBusinessDatabase.email(11)))
     }
@@ -97,6 +100,49 @@ struct PortabilityRightTests {
         #expect(request.state == .denied)
         #expect(request.outcome?.ground == .identityNotVerified)
         #expect(server.attempts == 0)
+        let folder = URL(fileURLWithPath: harness.directory.file("exports")).appendingPathComponent(request.id.rawValue)
+        #expect(!FileManager.default.fileExists(atPath: folder.path), "nothing is written before the level is checked")
+    }
+
+    /// A listed recipient that answers 307 elsewhere: the data reaches the listed address only.
+    @Test func aRedirectIsNeverFollowed() async throws {
+        let elsewhere = try RecipientServer(failures: 0)
+        let listed = try RecipientServer(failures: 0, redirectTo: elsewhere.port)
+        let harness = try harness(rights(port: listed.port, attempts: 1).replacingOccurrences(of: "rounds: 2", with: "rounds: 1"))
+        let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
+        #expect(listed.attempts == 1)
+        #expect(elsewhere.attempts == 0, "the other address received nothing")
+        #expect(request.state == .denied)
+        #expect(request.outcome?.ground == .transferFailed)
+        let statuses = try await harness.store.entries(for: request.id).filter { $0.event.action == "transfer.failed" }.map { $0.event.details["status"] }
+        #expect(statuses == ["307"])
+        let folder = URL(fileURLWithPath: request.outcome?.references["archive"] ?? harness.directory.file("exports/\(request.id.rawValue)/x")).deletingLastPathComponent()
+        #expect(!FileManager.default.fileExists(atPath: PortabilityRight.payload(in: folder).path), "the payload is removed once the transfer is decided")
+    }
+
+    @Test func aPlainHTTPRecipientIsRefusedAtLoad() async throws {
+        let plain = rights().replacingOccurrences(of: "http://127.0.0.1:9/import", with: "http://import.other-cloud.example/v1")
+        #expect(throws: ConfigErrors.self) { try harness(plain) }
+        let loopbackWithoutFlag = rights().replacingOccurrences(of: "allow_loopback_http: true", with: "")
+        do {
+            _ = try harness(loopbackWithoutFlag)
+            Issue.record("loopback http without the test flag was accepted")
+        } catch let errors as ConfigErrors {
+            #expect("\(errors)".contains("only https is allowed"))
+        }
+    }
+
+    /// Reads one file of a ZIP archive with Python's zipfile.
+    func unzipRead(_ archive: String, _ name: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())", archive, name]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Lists the names in a ZIP archive with Python's zipfile, an independent reader.

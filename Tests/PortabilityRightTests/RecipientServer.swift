@@ -7,19 +7,22 @@ final class RecipientServer {
     let process: Process
     let port: Int
 
-    init(failures: Int) throws {
+    /// `redirectTo`: answer every POST with a 307 to that port on loopback instead.
+    init(failures: Int, redirectTo: Int? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("recipient-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let script = folder.appendingPathComponent("server.py")
         try """
             import http.server, os, sys
-            folder, failures = sys.argv[1], int(sys.argv[2])
+            folder, failures, redirect = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
             count = {"n": 0}
             class Handler(http.server.BaseHTTPRequestHandler):
                 def do_POST(self):
                     body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                     count["n"] += 1
                     with open(os.path.join(folder, "attempts"), "a") as f: f.write("x")
+                    if redirect:
+                        self.send_response(307); self.send_header("Location", "http://127.0.0.1:%d/import" % redirect); self.end_headers(); return
                     if count["n"] <= failures:
                         self.send_response(503); self.end_headers(); return
                     with open(os.path.join(folder, "received-%d.json" % count["n"]), "wb") as f: f.write(body)
@@ -35,7 +38,7 @@ final class RecipientServer {
         // The system interpreter when there is one: a version manager's shim may not pass signals on.
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/env"
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script.path, folder.path, "\(failures)"]
+        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script.path, folder.path, "\(failures)", "\(redirectTo ?? 0)"]
         try process.run()
         let portFile = folder.appendingPathComponent("port")
         let deadline = Date().addingTimeInterval(20)

@@ -69,7 +69,7 @@ struct EndToEndTests {
         let fixed = try CommandLineRunner(config: probeDeployment(probe: "{ stpes: 2 }"))
         let second = try await fixed.run("check-config")
         #expect(second.status == 3)
-        #expect(second.errors.contains("config.yaml:9:12: rights.probe.stpes: unknown key (did you mean 'steps'?)"))
+        #expect(second.errors.contains("config.yaml:10:12: rights.probe.stpes: unknown key (did you mean 'steps'?)"))
         let missing = try await fixed.run("check-config", "--config", "nowhere.yaml")
         #expect(missing.status == 3)
     }

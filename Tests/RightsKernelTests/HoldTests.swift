@@ -23,6 +23,7 @@ struct HoldTests {
         #expect(!(try CanonicalJSON.string(request.outcome)).contains("Case 2026-117"))
         let denial = try #require(try await harness.store.entries(for: request.id).last)
         #expect(denial.event.details["ground"] == "criminal-investigation")
+        #expect(denial.event.details["authority"] == "Case 2026-117", "the operator's view keeps the authority")
     }
 
     @Test func aHoldStopsApplyingWhenItExpires() async throws {

@@ -27,9 +27,10 @@ struct DataMapEraseCorrectTests {
         #expect((after["address"] as String?) == nil)
         // fixed
         #expect(after["display_name"] as String == "Deleted user")
-        // hash: plain SHA-256 of the old value.
+        // The real name is keyed too: hashing the known name does not find it.
         let realName: String = original["real_name"]
-        #expect(after["real_name"] as String == SHA256.hash(data: Data(realName.utf8)).map { String(format: "%02x", $0) }.joined())
+        #expect(after["real_name"] as String != SHA256.hash(data: Data(realName.utf8)).map { String(format: "%02x", $0) }.joined())
+        #expect(after["real_name"] as String == sample.service.keyVault.hmac(realName))
         // encrypt: the ciphertext stays, the key is gone, so it can no longer be read.
         #expect(after["id_number"] as String == original["id_number"] as String)
         #expect(try !sample.service.keyVault.hasKey(subject: "accounts:12"))

@@ -101,7 +101,15 @@ struct DataMapSchemaTests {
         let error = try #require(try errors(replacing: "erase: hmac", with: "erase: shred").first)
         #expect(error.keyPath == "sources.shop.tables.users.fields.email.erase")
         #expect(error.line == 11)
-        #expect(error.message.contains("expected one of delete-row, null, fixed, hash, hmac, encrypt, restrict, found 'shred'"))
+        #expect(error.message.contains("expected one of delete-row, null, fixed, hmac, encrypt, restrict, found 'shred'"))
+    }
+
+    /// Plain SHA-256 is reversible by hashing a guess, so it is refused with what to use instead.
+    @Test func anUnkeyedHashIsRefusedSuggestingHMAC() throws {
+        let error = try #require(try errors(replacing: "erase: hmac", with: "erase: hash").first)
+        #expect(error.keyPath == "sources.shop.tables.users.fields.email.erase")
+        #expect(error.message.contains("an unkeyed hash is not erasure"))
+        #expect(error.message.contains("use `hmac`"))
     }
 
     @Test func anUnknownCategoryShape() throws {

@@ -46,8 +46,7 @@ public enum AuditSigningKey {
             return try Curve25519.Signing.PrivateKey(rawRepresentation: Data(contentsOf: URL(fileURLWithPath: path)))
         }
         let key = Curve25519.Signing.PrivateKey()
-        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: path, contents: key.rawRepresentation, attributes: [.posixPermissions: 0o600])
+        try PrivateFiles.write(key.rawRepresentation, to: path)
         return key
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 /// - `tables.<name>`: `key` (row id column, default `rowid`), either `identities` (identity kind →
 ///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`, `fields`
 /// - `fields.<column>`: `category`, `correctable`, `correct_at`, `erase` (`delete-row`, `null`,
-///   `{ fixed: text }`, `hash`, `hmac`, `encrypt`, `restrict`), `retention`
+///   `{ fixed: text }`, `hmac`, `encrypt`, `restrict`), `retention`
 /// - `retention`: `basis`, `days` (or `years`), `from` (a date column)
 ///
 /// Names come from configuration and reach SQL, so each must be a plain identifier; a name that
@@ -135,7 +135,8 @@ public struct DataMap: Sendable, Equatable {
             switch name {
             case "delete-row": erasure = .deleteRow
             case "null": erasure = .null
-            case "hash": erasure = .hash
+            case "hash", "sha256":
+                throw section.invalid("erase", "an unkeyed hash is not erasure: anyone can hash a guessed value (a name, a phone number) and find it; use `hmac`, keyed with the vault's deployment key")
             case "hmac": erasure = .hmac
             case "encrypt": erasure = .encrypt
             case "restrict": erasure = .restrict

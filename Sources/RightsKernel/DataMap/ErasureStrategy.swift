@@ -6,8 +6,6 @@ public enum ErasureStrategy: Sendable, Equatable {
     case null
     /// The value is replaced by a fixed text (`"deleted user"`).
     case fixed(String)
-    /// The value is replaced by its SHA-256 (pseudonymous; joins on it still work).
-    case hash
     /// The value is replaced by an HMAC-SHA256 with the deployment's key (not reversible by
     /// guessing without the key).
     case hmac
@@ -18,14 +16,13 @@ public enum ErasureStrategy: Sendable, Equatable {
     case restrict
 
     /// The names used in the data map.
-    public static let names = ["delete-row", "null", "fixed", "hash", "hmac", "encrypt", "restrict"]
+    public static let names = ["delete-row", "null", "fixed", "hmac", "encrypt", "restrict"]
 
     public var name: String {
         switch self {
         case .deleteRow: "delete-row"
         case .null: "null"
         case .fixed: "fixed"
-        case .hash: "hash"
         case .hmac: "hmac"
         case .encrypt: "encrypt"
         case .restrict: "restrict"

@@ -12,15 +12,14 @@ public final class CSVExportWriter: ExportSink {
 
     public init(folder: String) throws {
         self.folder = folder
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PrivateFiles.createFolder(URL(fileURLWithPath: folder))
     }
 
     public func write(_ record: ExportRecord) throws {
         let name = "\(record.source).\(record.table).csv"
         if handles[name] == nil {
             let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            handles[name] = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            handles[name] = try PrivateFiles.handle(forNewFileAt: path)
             buffers[name] = Data("row,category,column,value\r\n".utf8)
             files.append(path)
         }

@@ -17,8 +17,7 @@ public final class JSONExportWriter: ExportSink {
 
     /// Creates (or truncates) the file at `path`.
     public init(path: String) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle = try PrivateFiles.handle(forNewFileAt: path)
         append("{\"categories\":[")
     }
 

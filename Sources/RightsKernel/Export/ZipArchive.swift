@@ -6,8 +6,7 @@ import Foundation
 public enum ZipArchive {
     /// Archives `files` (absolute paths) under their last path component into `path`.
     public static func write(_ files: [String], to path: String) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let output = try PrivateFiles.handle(forNewFileAt: path)
         defer { try? output.close() }
         var central = Data()
         var offset: UInt32 = 0

@@ -74,7 +74,7 @@ extension RequestPipeline {
     /// in the audit log); true when it did.
     func denyUnderSubjectHold(_ pending: inout PendingChange, holds: [Hold]) throws -> Bool {
         guard let hold = holds.first(where: { $0.category == nil }) else { return false }
-        try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)"])
+        try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)", "authority": hold.authority])
         return true
     }
 

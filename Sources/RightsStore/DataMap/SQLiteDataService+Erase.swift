@@ -196,7 +196,6 @@ extension SQLiteDataService {
             switch field.erasure {
             case .null, .deleteRow: values.append(nil)
             case .fixed(let replacement): values.append(replacement)
-            case .hash: values.append(current.map { SHA256.hash(data: Data($0.utf8)).hexString })
             case .hmac: values.append(current.map(vault.hmac))
             case .encrypt, .restrict: continue
             }

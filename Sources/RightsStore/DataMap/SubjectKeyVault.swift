@@ -15,9 +15,12 @@ public final class SubjectKeyVault: Sendable {
     let hmacKey: Data
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        try PrivateFiles.prepareDatabase(atPath: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // A destroyed key is overwritten with zeros, not left in a free page (rollback journal,
+        // so no WAL keeps an old copy either).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA journal_mode = DELETE") }
         database = try DatabaseQueue(path: path, configuration: configuration)
         hmacKey = try database.write { db in
             try db.execute(sql: """

@@ -19,7 +19,7 @@ extension SampleBusinessDatabase {
                     phone: { category: user.contact.phone, correctable: true, erase: null }
                     display_name: { category: user.account.nickname, correctable: true, erase: { fixed: Deleted user } }
                     address: { category: user.contact.address, correctable: true, erase: null }
-                    real_name: { category: user.identity.real_name, correct_at: the website where the original account was registered, erase: hash }
+                    real_name: { category: user.identity.real_name, correct_at: the website where the original account was registered, erase: hmac }
                     id_number: { category: user.identity.government_id, correct_at: the website where the original account was registered, erase: encrypt }
                 third_party_logins:
                   link: { column: account_id, references: accounts.id }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RightsKernel
 
 /// A cloud provider's business database, generated deterministically: accounts (with real-name
 /// authentication fields that can only be changed where the account was registered), third-party
@@ -31,10 +32,11 @@ public struct SampleBusinessDatabase: Sendable {
     /// Writes the database at `path` (replacing it) and each subject's encryption key to `vault`.
     public func write(to path: String, vault: SubjectKeyVault) throws {
         let fileManager = FileManager.default
-        try fileManager.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        try PrivateFiles.createFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         for suffix in ["", "-wal", "-shm"] where fileManager.fileExists(atPath: path + suffix) {
             try fileManager.removeItem(atPath: path + suffix)
         }
+        try PrivateFiles.prepareDatabase(atPath: path)
         let database = try DatabaseQueue(path: path)
         try database.write { db in try db.execute(sql: Self.schema) }
         var random = SeededGenerator(seed: seed)
