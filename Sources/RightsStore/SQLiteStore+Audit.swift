@@ -20,10 +20,11 @@ extension SQLiteStore: AuditLog {
         return try AuditChain.verify(entries, head: head)
     }
 
-    /// Verifies the chain and every signed checkpoint against the deployment's public key.
-    public func verify(publicKey: Curve25519.Signing.PublicKey) async throws -> AuditVerification {
+    /// Verifies the chain and every signed checkpoint, stored and `published`, against the
+    /// deployment's public key.
+    public func verify(publicKey: Curve25519.Signing.PublicKey, published: [AuditCheckpoint] = []) async throws -> AuditVerification {
         let (entries, head, checkpoints) = try await chain()
-        return try AuditChain.verify(entries, head: head, checkpoints: checkpoints, publicKey: publicKey)
+        return try AuditChain.verify(entries, head: head, checkpoints: checkpoints, published: published, publicKey: publicKey)
     }
 
     /// Signs the current chain head and stores the checkpoint; nil when the log is empty.

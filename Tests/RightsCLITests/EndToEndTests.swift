@@ -123,7 +123,7 @@ struct EndToEndTests {
         let signed = try await cli.run("audit", "checkpoint")
         #expect(signed.status == 0, "\(signed.errors)")
         #expect(signed.output.contains("signed checkpoint at entry 2"))
-        #expect(try await cli.run("audit", "verify").output.contains("1 signed checkpoint(s) match"))
+        #expect(try await cli.run("audit", "verify").output.contains("2 signed checkpoint(s) match (stored and published)"))
         // Rewrite entry 1 and recompute every hash after it, and the head.
         let raw = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))
         try await raw.write { db in
@@ -140,5 +140,48 @@ struct EndToEndTests {
         let verify = try await cli.run("audit", "verify")
         #expect(verify.status == 6)
         #expect(verify.output.contains("the chain was rewritten: entry 2 differs from its signed checkpoint"))
+    }
+
+    /// The cut of issue 8: tail entries deleted, the head fixed to the new last entry, the
+    /// database's checkpoints deleted. The checkpoint published outside the database catches it,
+    /// and verifying needs only the public key.
+    @Test func aCutTailWithItsCheckpointsDeletedIsCaughtFromThePublishedCheckpoints() async throws {
+        let config = probeDeployment().replacingOccurrences(of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }", with: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key, published_checkpoints: published }")
+        let cli = try CommandLineRunner(config: config)
+        for index in 1...3 { _ = try await cli.run("submit", "--right", "probe", "--subject", "email:subject\(index)@example.cn") }
+        #expect(try await cli.run("audit", "checkpoint").status == 0)
+        let published = try String(contentsOfFile: cli.directory.file("published/audit-checkpoints.jsonl"), encoding: .utf8)
+        #expect(published.split(separator: "\n").count == 1)
+
+        // Verify with the public key alone: the private key is moved away and never recreated.
+        try FileManager.default.moveItem(atPath: cli.directory.file("keys/audit.key"), toPath: cli.directory.file("offline-audit.key"))
+        let intact = try await cli.run("audit", "verify")
+        #expect(intact.status == 0, "\(intact.errors)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.file("keys/audit.key")), "verify never writes a key")
+
+        // Only the database's checkpoints deleted: the published one is missing there.
+        let raw = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))
+        try await raw.write { db in try db.execute(sql: "DELETE FROM audit_checkpoints") }
+        let missing = try await cli.run("audit", "verify")
+        #expect(missing.status == 6)
+        #expect(missing.output.contains("the checkpoint published at entry 6 is missing from the database"), "\(missing.output)")
+
+        // The tail cut, the head fixed to the new last entry.
+        try await raw.write { db in
+            try db.execute(sql: "DELETE FROM audit_entries WHERE seq > 3")
+            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
+            try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = ?", arguments: [last?["seq"] as Int64?, last?["hash"] as String?])
+        }
+        let cut = try await cli.run("audit", "verify", "--json")
+        #expect(cut.status == 6)
+        #expect(cut.output.contains("log cut off after entry 3 (chain head records 6)"), "\(cut.output)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.file("keys/audit.key")))
+
+        // Without the public key, verify says what is missing rather than inventing a key.
+        try FileManager.default.removeItem(atPath: cli.directory.file("keys/audit.key.pub"))
+        let noKey = try await cli.run("audit", "verify")
+        #expect(noKey.status == 3)
+        #expect(noKey.errors.contains("no public key at"))
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.file("keys/audit.key")))
     }
 }

@@ -98,7 +98,7 @@ struct AuditCheckpointTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.file("ledger.sqlite"))
         for index in 1...5 { try await store.append(AuditEvent(actor: "system", action: "test.event", details: ["index": "\(index)"])) }
-        let key = try AuditSigningKey.load(path: directory.file("keys/audit.key"))
+        let key = try AuditSigningKey.loadOrCreate(path: directory.file("keys/audit.key"), publicKeyPath: directory.file("keys/audit.key.pub"))
         let checkpoint = try #require(try await store.checkpoint(signingKey: key))
         #expect(checkpoint.sequence == 5)
         try await store.append(AuditEvent(actor: "system", action: "test.after-checkpoint"))
@@ -113,15 +113,15 @@ struct AuditCheckpointTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.file("ledger.sqlite"))
         try await store.append(AuditEvent(actor: "system", action: "test.event"))
-        let key = try AuditSigningKey.load(path: directory.file("audit.key"))
+        let key = try AuditSigningKey.loadOrCreate(path: directory.file("audit.key"), publicKeyPath: directory.file("audit.key.pub"))
         _ = try await store.checkpoint(signingKey: Curve25519.Signing.PrivateKey())
         #expect(try await store.verify(publicKey: key.publicKey) == .forgedCheckpoint(sequence: 1))
     }
 
     @Test func theSigningKeyIsKeptAcrossRuns() throws {
         let directory = try TemporaryDirectory()
-        let first = try AuditSigningKey.load(path: directory.file("audit.key"))
-        let second = try AuditSigningKey.load(path: directory.file("audit.key"))
+        let first = try AuditSigningKey.loadOrCreate(path: directory.file("audit.key"), publicKeyPath: directory.file("audit.key.pub"))
+        let second = try AuditSigningKey.loadOrCreate(path: directory.file("audit.key"), publicKeyPath: directory.file("audit.key.pub"))
         #expect(first.publicKey.rawRepresentation == second.publicKey.rawRepresentation)
         let permissions = try FileManager.default.attributesOfItem(atPath: directory.file("audit.key"))[.posixPermissions] as? Int
         #expect(permissions == 0o600)

@@ -15,18 +15,24 @@ struct AuditCommand: ParsableCommand {
 
         func run(registry: ModuleRegistry) async throws {
             let deployment = try options.open(registry)
+            let settings = deployment.pipeline.deployment.settings
             let result: AuditVerification
             var checked = 0
-            if let path = deployment.pipeline.deployment.settings.auditSigningKey {
-                result = try await deployment.store.verify(publicKey: AuditSigningKey.load(path: path).publicKey)
-                checked = try await deployment.store.checkpoints().count
+            if let path = settings.auditPublicKey {
+                // The public key alone: verifying never reads or creates the private key.
+                guard let publicKey = try AuditSigningKey.publicKey(path: path) else {
+                    throw CommandFailure(.invalidConfiguration, "no public key at \(path): copy the deployment's public key there (`rightskit audit checkpoint` writes it beside the signing key)")
+                }
+                let published = try settings.publishedCheckpoints.map { try PublishedCheckpoints(folder: $0).read() } ?? []
+                result = try await deployment.store.verify(publicKey: publicKey, published: published)
+                checked = try await deployment.store.checkpoints().count + published.count
             } else {
                 result = try await deployment.store.verify()
             }
             if options.json {
                 try Output.json(["intact": result.isIntact ? "true" : "false", "result": result.description, "checkpoints": "\(checked)"])
             } else {
-                Output.line(result.description + (checked > 0 ? "; \(checked) signed checkpoint(s) match" : ""))
+                Output.line(result.description + (checked > 0 ? "; \(checked) signed checkpoint(s) match (stored and published)" : ""))
             }
             if !result.isIntact { throw CommandFailure(.auditBroken, "audit chain broken: \(result.description)") }
         }
@@ -41,9 +47,12 @@ struct AuditCommand: ParsableCommand {
             guard let path = deployment.pipeline.deployment.settings.auditSigningKey else {
                 throw CommandFailure(.refused, "no signing key: set services.audit.signing_key in \(options.config)")
             }
-            guard let checkpoint = try await deployment.store.checkpoint(signingKey: AuditSigningKey.load(path: path)) else {
+            let settings = deployment.pipeline.deployment.settings
+            let key = try AuditSigningKey.loadOrCreate(path: path, publicKeyPath: settings.auditPublicKey ?? path + ".pub")
+            guard let checkpoint = try await deployment.store.checkpoint(signingKey: key) else {
                 return Output.line("the audit log is empty; nothing to sign")
             }
+            if let folder = settings.publishedCheckpoints { try PublishedCheckpoints(folder: folder).append(checkpoint) }
             if options.json { return try Output.json(checkpoint) }
             Output.line("signed checkpoint at entry \(checkpoint.sequence): \(checkpoint.hash)")
         }

@@ -15,15 +15,28 @@ public struct AuditChain: Sendable {
         }
     }
 
-    /// Checks the chain, then each signed checkpoint against it: a checkpoint must carry a valid
-    /// signature and the hash the chain has at its entry.
-    public static func verify(_ entries: [AuditEntry], head: Head?, checkpoints: [AuditCheckpoint], publicKey: Curve25519.Signing.PublicKey) throws -> AuditVerification {
+    /// Checks the chain, then each signed checkpoint against it, those stored in the database and
+    /// those `published` outside it: a checkpoint must carry a valid signature and the hash the
+    /// chain has at its entry; an entry a checkpoint covers that is gone means the log was cut;
+    /// and the newest published checkpoint must be in the database too.
+    public static func verify(
+        _ entries: [AuditEntry],
+        head: Head?,
+        checkpoints: [AuditCheckpoint],
+        published: [AuditCheckpoint] = [],
+        publicKey: Curve25519.Signing.PublicKey
+    ) throws -> AuditVerification {
         let chain = try verify(entries, head: head)
         guard chain.isIntact else { return chain }
         let hashes = Dictionary(uniqueKeysWithValues: entries.map { ($0.sequence, $0.hash) })
-        for checkpoint in checkpoints.sorted(by: { $0.sequence < $1.sequence }) {
+        let last = entries.last?.sequence ?? 0
+        for checkpoint in (checkpoints + published).sorted(by: { $0.sequence < $1.sequence }) {
             guard checkpoint.isSigned(by: publicKey) else { return .forgedCheckpoint(sequence: checkpoint.sequence) }
-            guard hashes[checkpoint.sequence] == checkpoint.hash else { return .rewritten(sequence: checkpoint.sequence) }
+            guard let hash = hashes[checkpoint.sequence] else { return .cutOff(lastPresent: last, expected: checkpoint.sequence) }
+            guard hash == checkpoint.hash else { return .rewritten(sequence: checkpoint.sequence) }
+        }
+        if let newest = published.max(by: { $0.sequence < $1.sequence }), !checkpoints.contains(where: { $0.sequence == newest.sequence && $0.hash == newest.hash }) {
+            return .checkpointMissing(sequence: newest.sequence)
         }
         return chain
     }

@@ -39,14 +39,69 @@ public struct AuditCheckpoint: Codable, Sendable, Equatable {
 }
 
 /// The deployment's checkpoint signing key: 32 raw bytes in a file only the operator can read,
-/// created on first use.
+/// created on first use by `audit checkpoint`, with its public half beside it for whoever
+/// verifies (verifying never needs, reads or creates the private key).
 public enum AuditSigningKey {
-    public static func load(path: String) throws -> Curve25519.Signing.PrivateKey {
+    /// Loads the private key, creating it (and its public key file) when missing; writes the
+    /// public key file when only that is missing.
+    public static func loadOrCreate(path: String, publicKeyPath: String) throws -> Curve25519.Signing.PrivateKey {
+        let key: Curve25519.Signing.PrivateKey
         if FileManager.default.fileExists(atPath: path) {
-            return try Curve25519.Signing.PrivateKey(rawRepresentation: Data(contentsOf: URL(fileURLWithPath: path)))
+            key = try Curve25519.Signing.PrivateKey(rawRepresentation: Data(contentsOf: URL(fileURLWithPath: path)))
+        } else {
+            key = Curve25519.Signing.PrivateKey()
+            try PrivateFiles.write(key.rawRepresentation, to: path)
         }
-        let key = Curve25519.Signing.PrivateKey()
-        try PrivateFiles.write(key.rawRepresentation, to: path)
+        if !FileManager.default.fileExists(atPath: publicKeyPath) {
+            try PrivateFiles.write(Data(key.publicKey.rawRepresentation.base64EncodedString().utf8), to: publicKeyPath)
+        }
         return key
+    }
+
+    /// Reads a public key file (base64 of the 32 raw bytes); nil when there is none.
+    public static func publicKey(path: String) throws -> Curve25519.Signing.PublicKey? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let raw = Data(base64Encoded: text) else { throw AuditKeyError.unreadablePublicKey(path) }
+        return try Curve25519.Signing.PublicKey(rawRepresentation: raw)
+    }
+}
+
+/// A key file that cannot be used.
+public enum AuditKeyError: Error, CustomStringConvertible {
+    case unreadablePublicKey(String)
+
+    public var description: String {
+        switch self {
+        case .unreadablePublicKey(let path): "\(path) is not a public key (base64 of 32 bytes)"
+        }
+    }
+}
+
+/// Checkpoints published outside the database: an append-only file of one JSON object per line
+/// in a folder the deployment names, so deleting checkpoints from the database (to hide a cut
+/// tail) is caught by the copy kept elsewhere.
+public struct PublishedCheckpoints: Sendable {
+    public let file: String
+
+    public init(folder: String) {
+        file = URL(fileURLWithPath: folder).appendingPathComponent("audit-checkpoints.jsonl").path
+    }
+
+    /// Appends one checkpoint and flushes it to disk.
+    public func append(_ checkpoint: AuditCheckpoint) throws {
+        try PrivateFiles.createFolder(URL(fileURLWithPath: file).deletingLastPathComponent())
+        let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file]) }
+        defer { close(descriptor) }
+        let line = Array((try CanonicalJSON.string(checkpoint) + "\n").utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(descriptor) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file]) }
+    }
+
+    /// Every published checkpoint, in the order written; none when nothing was published.
+    public func read() throws -> [AuditCheckpoint] {
+        guard let data = FileManager.default.contents(atPath: file) else { return [] }
+        return try data.split(separator: UInt8(ascii: "\n")).map { try CanonicalJSON.decode(AuditCheckpoint.self, from: Data($0)) }
     }
 }

@@ -15,6 +15,9 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     case rewritten(sequence: Int64)
     /// A checkpoint's signature does not verify under the deployment's key.
     case forgedCheckpoint(sequence: Int64)
+    /// The newest checkpoint published outside the database is not in the database (its
+    /// checkpoints were deleted or replaced).
+    case checkpointMissing(sequence: Int64)
 
     public var isIntact: Bool {
         if case .intact = self { return true }
@@ -30,6 +33,7 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
         case .cutOff(let last, let expected): "log cut off after entry \(last) (chain head records \(expected))"
         case .rewritten(let sequence): "the chain was rewritten: entry \(sequence) differs from its signed checkpoint"
         case .forgedCheckpoint(let sequence): "the checkpoint at entry \(sequence) is not signed by this deployment's key"
+        case .checkpointMissing(let sequence): "the checkpoint published at entry \(sequence) is missing from the database, or differs there"
         }
     }
 }

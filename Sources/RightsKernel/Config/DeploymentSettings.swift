@@ -17,7 +17,10 @@ import Foundation
 ///   in the window; default 5), `resend_cooldown_seconds` (least time between two codes to one
 ///   subject; default 60)
 /// - `services.notifier`: `driver` (`outbox`)
-/// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints)
+/// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints),
+///   `public_key` (its public half, all that `audit verify` needs; default `<signing_key>.pub`),
+///   `published_checkpoints` (a folder, ideally on other storage, where each checkpoint is also
+///   appended; default `data/audit-checkpoints`)
 /// - `data_map`: the data map inline, or the name of its own file (see ``DataMap``)
 public struct DeploymentSettings: Sendable, Equatable {
     public var name: String
@@ -29,6 +32,10 @@ public struct DeploymentSettings: Sendable, Equatable {
     public var notifierDriver: String
     /// The Ed25519 key that signs audit checkpoints (`services.audit.signing_key`), if any.
     public var auditSigningKey: String?
+    /// The public key that verifies checkpoints; nil when checkpoints are not configured.
+    public var auditPublicKey: String?
+    /// The folder where checkpoints are published outside the database.
+    public var publishedCheckpoints: String?
     /// Where personal data lives; nil for a deployment without a data map.
     public var dataMap: DataMap?
 
@@ -143,6 +150,8 @@ public struct DeploymentSettings: Sendable, Equatable {
         try notifierSection?.rejectUnknownKeys()
         let auditSection = try services?.optionalSection("audit")
         auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }
+        auditPublicKey = try auditSection?.optionalString("public_key").map { DataMap.resolve($0, against: baseDirectory) } ?? auditSigningKey.map { $0 + ".pub" }
+        publishedCheckpoints = auditPublicKey == nil ? nil : DataMap.resolve(try auditSection?.string("published_checkpoints", default: "data/audit-checkpoints") ?? "data/audit-checkpoints", against: baseDirectory)
         try auditSection?.rejectUnknownKeys()
         try services?.rejectUnknownKeys()
 
