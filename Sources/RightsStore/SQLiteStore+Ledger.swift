@@ -63,13 +63,13 @@ extension SQLiteStore: RequestLedger {
             }
             if let code = change.code { try Self.replaceCode(code, in: db) }
             if request.state != .awaitingVerification, request.state != .received {
-                // A passed challenge's code has done its work.
+                // A passed challenge's code has done its work, and so have the messages carrying it.
                 try db.cachedStatement(sql: "DELETE FROM verification_codes WHERE request_id = ?").execute(arguments: [request.id.rawValue])
+                try self.minimiseMessages(of: request.id, onlyCodes: true, in: db)
             }
             if request.state.isFinal {
                 // Keep only what proves the response: the journal goes.
                 try db.cachedStatement(sql: "DELETE FROM journal WHERE request_id = ?").execute(arguments: [request.id.rawValue])
-                try db.cachedStatement(sql: "UPDATE outbox SET body = '[removed once the request was final]' WHERE request_id = ? AND kind = 'verification-code'").execute(arguments: [request.id.rawValue])
             }
             for step in change.steps {
                 if !request.state.isFinal {

@@ -2,10 +2,14 @@ import Foundation
 import GRDB
 import RightsKernel
 
-/// A message as the outbox holds it.
+/// A message as the outbox holds it. Once delivered (or, for a code, once its request moved on)
+/// only its kind, time and a salted hash of the recipient remain: `minimised` is then true and
+/// the recipient's value is that hash.
 public struct OutboxMessage: Sendable, Equatable, Codable {
     public var id: Int64
     public var createdAt: Date
+    public var deliveredAt: Date?
+    public var minimised: Bool
     public var message: OutboundMessage
 }
 
@@ -34,9 +38,12 @@ extension SQLiteStore: Notifier {
             }
             return rows.map { row in
                 let requestID: String? = row["request_id"]
+                let delivered: Double? = row["delivered_at"]
                 return OutboxMessage(
                     id: row["id"],
                     createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                    deliveredAt: delivered.map(Date.init(timeIntervalSince1970:)),
+                    minimised: row["minimised"],
                     message: OutboundMessage(
                         kind: row["kind"],
                         recipient: SubjectIdentity(kind: row["recipient_kind"], value: row["recipient_value"]),
@@ -47,5 +54,45 @@ extension SQLiteStore: Notifier {
                 )
             }
         }
+    }
+
+    /// Hands every undelivered message to `delivery`, oldest first, and minimises each once it
+    /// is delivered; returns how many were delivered. Delivery is at least once: a crash between
+    /// delivering and recording delivers that message again, with the same reference.
+    public func deliverPending(via delivery: any MessageDelivery) async throws -> Int {
+        let pending = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL AND minimised = 0 ORDER BY id").map { row -> (Int64, OutboundMessage) in
+                let requestID: String? = row["request_id"]
+                return (row["id"], OutboundMessage(
+                    kind: row["kind"],
+                    recipient: SubjectIdentity(kind: row["recipient_kind"], value: row["recipient_value"]),
+                    title: row["title"], body: row["body"], request: requestID.flatMap(RequestID.init)
+                ))
+            }
+        }
+        for (id, message) in pending {
+            try await delivery.deliver(message, reference: id)
+            let time = clock.now.timeIntervalSince1970
+            try await database.write { db in
+                try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ? WHERE id = ?").execute(arguments: [time, id])
+                try self.minimise(row: id, recipient: message.recipient, in: db)
+            }
+        }
+        return pending.count
+    }
+
+    /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it.
+    func minimiseMessages(of request: RequestID, onlyCodes: Bool, in db: Database) throws {
+        let filter = onlyCodes ? "kind = 'verification-code'" : "delivered_at IS NOT NULL"
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, recipient_kind, recipient_value FROM outbox WHERE request_id = ? AND minimised = 0 AND \(filter)"), arguments: [request.rawValue])
+        for row in rows {
+            try minimise(row: row["id"], recipient: SubjectIdentity(kind: row["recipient_kind"], value: row["recipient_value"]), in: db)
+        }
+    }
+
+    /// Keeps kind, time and a salted hash of the recipient; title and body go.
+    private func minimise(row id: Int64, recipient: SubjectIdentity, in db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE outbox SET recipient_value = ?, title = '', body = '', minimised = 1 WHERE id = ?")
+            .execute(arguments: [subjectKey(for: recipient).rawValue, id])
     }
 }

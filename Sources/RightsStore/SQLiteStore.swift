@@ -158,6 +158,14 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX intake_events_by_key ON intake_events (key, action, at);
                 """)
         }
+        migrator.registerMigration("v5-outbox-delivery") { db in
+            // Delivered rows keep kind, time and a salted recipient hash only.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN delivered_at REAL;
+                ALTER TABLE outbox ADD COLUMN minimised INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND minimised = 0;
+                """)
+        }
         return migrator
     }
 }

@@ -20,6 +20,22 @@ struct AccessRightTests {
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// Exports are removed once the request has been final for the retention (30 days by default).
+    @Test func theExportIsRemovedAfterItsRetention() async throws {
+        let harness = try harness()
+        let request = try await run(harness)
+        let folder = URL(fileURLWithPath: try #require(request.outcome?.references["json"])).deletingLastPathComponent().path
+        let other = try await run(harness, subject: 16)
+        harness.clock.advance(days: 29)
+        #expect(try await harness.pipeline.resumeInterrupted().responsesRemoved == 0)
+        #expect(FileManager.default.fileExists(atPath: folder))
+        harness.clock.advance(days: 2)
+        #expect(try await harness.pipeline.resumeInterrupted().responsesRemoved == 2)
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: try #require(other.outcome?.references["html"])).deletingLastPathComponent().path))
+        #expect(FileManager.default.fileExists(atPath: harness.directory.file("exports")), "only the requests' own folders go")
+    }
+
     /// "You have the right to access your personal information … Account Information … Transaction information"
     @Test func theSubjectReceivesTheirDataGroupedByCategory() async throws {
         let harness = try harness()

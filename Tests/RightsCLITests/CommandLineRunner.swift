@@ -11,6 +11,8 @@ struct CommandLineRunner {
 
     let directory: TemporaryDirectory
     let executable: URL
+    /// Runs each command under this umask (through `/bin/sh`), as a user's shell would.
+    var umask: String?
     static let launches = NSLock()
 
     /// A binary built next to the test bundle: `rightskit-testbed` (the CLI with the probe
@@ -43,8 +45,13 @@ struct CommandLineRunner {
     /// Starts the command and returns the running process, its output going to files.
     func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, URL, URL) {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask) && exec \"$0\" \"$@\"", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let id = UUID().uuidString

@@ -18,14 +18,13 @@ struct AuditCommand: ParsableCommand {
             let settings = deployment.pipeline.deployment.settings
             let result: AuditVerification
             var checked = 0
-            if let path = settings.auditPublicKey {
+            let published = try settings.publishedCheckpoints.map { try PublishedCheckpoints(folder: $0).read() } ?? []
+            if let path = settings.auditPublicKey, let publicKey = try AuditSigningKey.publicKey(path: path) {
                 // The public key alone: verifying never reads or creates the private key.
-                guard let publicKey = try AuditSigningKey.publicKey(path: path) else {
-                    throw CommandFailure(.invalidConfiguration, "no public key at \(path): copy the deployment's public key there (`rightskit audit checkpoint` writes it beside the signing key)")
-                }
-                let published = try settings.publishedCheckpoints.map { try PublishedCheckpoints(folder: $0).read() } ?? []
                 result = try await deployment.store.verify(publicKey: publicKey, published: published)
                 checked = try await deployment.store.checkpoints().count + published.count
+            } else if let path = settings.auditPublicKey, try await !deployment.store.checkpoints().isEmpty || !published.isEmpty {
+                throw CommandFailure(.invalidConfiguration, "no public key at \(path) to check the signed checkpoints: copy the deployment's public key there (`rightskit audit checkpoint` writes it beside the signing key)")
             } else {
                 result = try await deployment.store.verify()
             }

@@ -105,17 +105,19 @@ struct ResumeCommand: DeploymentCommand {
 
         var resumed: [RightRequest]
         var failed: [Failure]
+        var responsesRemoved: Int
     }
 
     func run(registry: ModuleRegistry) async throws {
         let deployment = try options.open(registry)
         let report = try await deployment.pipeline.resumeInterrupted()
         if options.json {
-            try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }))
+            try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }, responsesRemoved: report.responsesRemoved))
         } else {
             Output.line("resumed \(report.finished.count) request(s)")
             for request in report.finished { Output.line("\(request.id)  \(request.state.rawValue)") }
             for failure in report.failures { Output.line("\(failure.request)  failed: \(failure.message)") }
+            if report.responsesRemoved > 0 { Output.line("removed the files of \(report.responsesRemoved) response(s) past their retention") }
         }
         if !report.failures.isEmpty {
             throw CommandFailure(.workFailed, "\(report.failures.count) request(s) failed; see above")

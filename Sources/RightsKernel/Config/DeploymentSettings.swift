@@ -16,7 +16,10 @@ import Foundation
 ///   requester's contact, may file in the window; default 20), `resends` (new codes per subject
 ///   in the window; default 5), `resend_cooldown_seconds` (least time between two codes to one
 ///   subject; default 60)
-/// - `services.notifier`: `driver` (`outbox`)
+/// - `services.exports`: `retention_days` (how long a finished request's files are kept before
+///   `resume` removes them; default 30)
+/// - `services.notifier`: `driver` (`outbox`), `mail_drop` (a folder where `rightskit outbox
+///   deliver` writes each message as a file, for development)
 /// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints),
 ///   `public_key` (its public half, all that `audit verify` needs; default `<signing_key>.pub`),
 ///   `published_checkpoints` (a folder, ideally on other storage, where each checkpoint is also
@@ -30,6 +33,10 @@ public struct DeploymentSettings: Sendable, Equatable {
     public var processing: ProcessingSettings
     public var intake: IntakeLimits
     public var notifierDriver: String
+    /// How long a finished request's response files are kept.
+    public var exportRetention: TimeInterval
+    /// The development transport's folder (`services.notifier.mail_drop`), if any.
+    public var mailDrop: String?
     /// The Ed25519 key that signs audit checkpoints (`services.audit.signing_key`), if any.
     public var auditSigningKey: String?
     /// The public key that verifies checkpoints; nil when checkpoints are not configured.
@@ -145,8 +152,17 @@ public struct DeploymentSettings: Sendable, Equatable {
         }
         intake = IntakeLimits(window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown))
 
+        let exportsSection = try services?.optionalSection("exports")
+        let retentionDays = try exportsSection?.int("retention_days", default: 30) ?? 30
+        if let exportsSection {
+            guard (1...3_650).contains(retentionDays) else { throw exportsSection.invalid("retention_days", "expected 1 to 3650 days, found \(retentionDays)") }
+            try exportsSection.rejectUnknownKeys()
+        }
+        exportRetention = TimeInterval(retentionDays) * 86_400
+
         let notifierSection = try services?.optionalSection("notifier")
         notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"
+        mailDrop = try notifierSection?.optionalString("mail_drop").map { DataMap.resolve($0, against: baseDirectory) }
         try notifierSection?.rejectUnknownKeys()
         let auditSection = try services?.optionalSection("audit")
         auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }

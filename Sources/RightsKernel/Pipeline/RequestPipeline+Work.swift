@@ -217,6 +217,7 @@ extension RequestPipeline {
                 return try await continueWork(request, right: right)
             }
         }
+        report.responsesRemoved = try await removeExpiredResponses()
         return report
     }
 }
@@ -230,6 +231,8 @@ public struct ResumeReport: Sendable {
 
     public var finished: [RightRequest] = []
     public var failures: [Failure] = []
+    /// Response folders removed because their retention ran out.
+    public var responsesRemoved = 0
 
     mutating func run(_ id: RequestID, _ body: () async throws -> RightRequest?) async {
         do {
