@@ -104,6 +104,13 @@ struct DataMapSchemaTests {
         #expect(error.message.contains("expected one of delete-row, null, fixed, hmac, encrypt, restrict, found 'shred'"))
     }
 
+    /// The vault's keys must live apart from the data they protect.
+    @Test func aVaultInTheBusinessDatabaseIsRefused() throws {
+        let error = try #require(try errors(replacing: "vault: vault.sqlite", with: "vault: db.sqlite").first)
+        #expect(error.keyPath == "vault")
+        #expect(error.message.contains("the key vault needs its own file"))
+    }
+
     /// Plain SHA-256 is reversible by hashing a guess, so it is refused with what to use instead.
     @Test func anUnkeyedHashIsRefusedSuggestingHMAC() throws {
         let error = try #require(try errors(replacing: "erase: hmac", with: "erase: hash").first)

@@ -180,6 +180,9 @@ public struct DeploymentSettings: Sendable, Equatable {
         } else {
             dataMap = nil
         }
+        if let dataMap, dataMap.vaultPath == store.path {
+            throw dataMap.location.error("vault: the key vault needs its own file, apart from the ledger (services.store.path)")
+        }
     }
 
     private enum NotifierDriver: String, CaseIterable { case outbox }

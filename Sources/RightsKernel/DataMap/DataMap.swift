@@ -63,6 +63,10 @@ public struct DataMap: Sendable, Equatable {
             sources.append(DataSourceMap(name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location))
         }
         guard !sources.isEmpty else { throw section.invalid("sources", "expected at least one data source") }
+        let vault = vaultPath
+        if let shared = sources.first(where: { $0.path == vault }) {
+            throw section.invalid("vault", "the key vault needs its own file; it names the database of source '\(shared.name)', where destroying a key would not shred it")
+        }
         try section.rejectUnknownKeys()
         self.sources = sources
         try checkLinks()
