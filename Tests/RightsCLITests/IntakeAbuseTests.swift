@@ -11,7 +11,9 @@ struct IntakeAbuseTests {
     static func config(intake: String? = nil, repeatPolicy: String? = nil) throws -> String {
         var config = try CommandLineRunner.repositoryConfig
         if let intake {
-            config = config.replacingOccurrences(of: "  notifier: { driver: outbox }", with: "  intake: \(intake)\n  notifier: { driver: outbox }")
+            let line = "  intake: { window_minutes: 60, filings: 20, resends: 5, resend_cooldown_seconds: 60 }"
+            #expect(config.contains(line), "the repository's config.yaml sets the intake limits on one line")
+            config = config.replacingOccurrences(of: line, with: "  intake: \(intake)")
         }
         if let repeatPolicy {
             config = config.replacingOccurrences(of: "  repeat: { window_days: 365, free: 4, beyond: fee, fee: { amount: 30, currency: CNY } }", with: "  repeat: \(repeatPolicy)")
@@ -40,7 +42,8 @@ struct IntakeAbuseTests {
 
     @Test func fiftyGuessesAcrossResendsCheckAtMostMaxAttempts() async throws {
         let cli = try await seeded(try Self.config(intake: "{ resends: 100, resend_cooldown_seconds: 0 }"))
-        let (_, filed) = try await submit(cli, "--right", "access", "--subject", "email:user1@example.cn")
+        let (first, filed) = try await submit(cli, "--right", "access", "--subject", "email:user1@example.cn")
+        #expect(first.status == 0, "\(first.errors)")
         let id = try #require(filed)
         let real = try await code(cli, id)
         let wrong = real == "000000" ? "111111" : "000000"
