@@ -20,6 +20,7 @@ public struct DiscontinuationNoticeRight: RightModule {
     let noticeDays: Int
     let eraseAfterDays: Int
     let clock: any WallClock
+    let timeZone: TimeZone
 
     public init(configuration: ConfigSection, services: Services) throws {
         noticeDays = try configuration.int("notice_days", default: 15)
@@ -27,21 +28,38 @@ public struct DiscontinuationNoticeRight: RightModule {
         eraseAfterDays = try configuration.int("erase_after_days", default: 0)
         guard eraseAfterDays >= 0 else { throw configuration.invalid("erase_after_days", "expected zero or more days, found \(eraseAfterDays)") }
         clock = services.clock
+        timeZone = services.timeZone
+    }
+
+    /// The product's end date, a local date of the deployment.
+    func endDate(_ request: RightRequest) -> Date? {
+        request.parameters["ends"].flatMap { Timestamp.date($0, localTo: timeZone) }
+    }
+
+    /// When the product's data is erased: the end date, plus `erase_after_days`.
+    func erasureDate(after ends: Date) -> Date {
+        CalendarPeriod.days(eraseAfterDays).added(to: ends, in: timeZone)
+    }
+
+    /// The response is due when the erasure is, not a policy deadline that falls before it.
+    public func dueDate(for request: RightRequest, policyDue: Date) -> Date {
+        guard let ends = endDate(request) else { return policyDue }
+        return max(policyDue, erasureDate(after: ends).addingTimeInterval(86_399))
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
         guard request.subject?.kind == "product" else { throw IntakeError(field: "subject", "name the product as product:<name>") }
-        guard let text = request.parameters["ends"], let ends = Timestamp.date(text) else {
+        guard let ends = endDate(request) else {
             throw IntakeError(field: "ends", "give the date the product ends as yyyy-MM-dd")
         }
-        let earliest = clock.now.addingTimeInterval(Double(noticeDays) * 86_400)
+        let earliest = CalendarPeriod.days(noticeDays).added(to: clock.now, in: timeZone)
         guard ends >= earliest else {
-            throw IntakeError(field: "ends", "subjects must be notified at least \(noticeDays) days before; the earliest end date is \(Timestamp.string(earliest).prefix(10))")
+            throw IntakeError(field: "ends", "subjects must be notified at least \(noticeDays) days before; the earliest end date is \(Timestamp.day(earliest, in: timeZone))")
         }
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
-        guard let product = request.subject?.value, let ends = request.parameters["ends"].flatMap(Timestamp.date) else {
+        guard let product = request.subject?.value, let ends = endDate(request) else {
             return .denied(.otherLaw, message: "The request no longer names its product and end date.")
         }
         let services = context.services
@@ -58,8 +76,8 @@ public struct DiscontinuationNoticeRight: RightModule {
             let key = services.ledger.subjectKey(for: contact)
             notified += try await context.step("discontinuation.notify.\(key.rawValue)", durability: .idempotent) { effects in
                 effects.send(OutboundMessage(
-                    kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.string(ends).prefix(10))",
-                    body: "\(product) will stop operating on \(Timestamp.string(ends).prefix(10)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
+                    kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.day(ends, in: timeZone))",
+                    body: "\(product) will stop operating on \(Timestamp.day(ends, in: timeZone)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
                     request: request.id
                 ))
                 effects.record(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
@@ -68,9 +86,9 @@ public struct DiscontinuationNoticeRight: RightModule {
                 return 1
             }
         }
-        let eraseAt = ends.addingTimeInterval(Double(eraseAfterDays) * 86_400)
+        let eraseAt = erasureDate(after: ends)
         if services.clock.now < eraseAt {
-            return .waiting(until: eraseAt, "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.string(ends).prefix(10)); its data is erased after.", references: ["notified": "\(notified)"])
+            return .waiting(until: eraseAt, "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.day(ends, in: timeZone)); its data is erased after.", references: ["notified": "\(notified)"])
         }
         let report = try await context.step("discontinuation.erase", durability: .idempotent) {
             var report = ErasureReport()
@@ -79,7 +97,7 @@ public struct DiscontinuationNoticeRight: RightModule {
             }
             return report
         }
-        var outcome = RightOutcome.erasure(report, reason: "\(product) was discontinued on \(Timestamp.string(ends).prefix(10))", holds: [])
+        var outcome = RightOutcome.erasure(report, reason: "\(product) was discontinued on \(Timestamp.day(ends, in: timeZone))", holds: [])
         outcome.references["notified"] = "\(notified)"
         outcome.references["subjects"] = "\(subjects.count)"
         return outcome

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RightsKernel
 
@@ -7,6 +8,7 @@ extension SQLiteStore {
     public func services(
         identity settings: OneTimeCodeVerifier.Settings,
         data: any PersonalDataService = NoPersonalData(),
+        timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) -> Services {
         Services(
@@ -17,6 +19,7 @@ extension SQLiteStore {
             identity: OneTimeCodeVerifier(settings: settings, codes: self, clock: clock),
             notifier: self,
             clock: clock,
+            timeZone: timeZone,
             logger: logger
         )
     }
@@ -25,7 +28,7 @@ extension SQLiteStore {
     /// so a mismatch is a load error) over this store.
     public func services(for settings: DeploymentSettings, logger: Logger, statementLog: StatementLog? = nil) throws -> Services {
         let data: any PersonalDataService = try settings.dataMap.map { try SQLiteDataService(map: $0, statementLog: statementLog) } ?? NoPersonalData()
-        return services(identity: settings.identity, data: data, logger: logger)
+        return services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
     }
 }
 

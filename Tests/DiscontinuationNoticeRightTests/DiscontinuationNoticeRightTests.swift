@@ -8,6 +8,8 @@ import Testing
 
 @Suite("5.7 Notice before a product or service is discontinued")
 struct DiscontinuationNoticeRightTests {
+    /// The harness deployment's timezone: the end date is a local date there.
+    static let shanghai = TimeZone(identifier: "Asia/Shanghai")!
     /// The harness clock starts on 2026-11-30; the product ends twenty days later.
     static let ends = "2026-12-20"
 
@@ -38,8 +40,12 @@ struct DiscontinuationNoticeRightTests {
         let harness = try harness()
         let request = try await announce(harness)
         #expect(request.state == .inProgress)
-        #expect(request.resumeAt == Timestamp.date(Self.ends))
+        #expect(request.resumeAt == Timestamp.date(Self.ends, localTo: Self.shanghai))
+        // Due when the erasure is (the end of the end date), so never overdue while it waits.
+        #expect(Timestamp.day(request.dueAt, in: Self.shanghai) == Self.ends)
+        #expect(request.dueAt > (request.resumeAt ?? .distantFuture))
         let notices = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }
+        #expect(request.outcome?.references["notified"] == "\(notices.count)", "the filing reports how many were told")
         let expected = try subjectsWith("bos", harness)
         #expect(Set(notices.map(\.recipient.value)) == expected)
         #expect(notices.count == expected.count, "one notice per subject")
@@ -64,7 +70,7 @@ struct DiscontinuationNoticeRightTests {
         let row = try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM rightskit_discontinued_products WHERE product = 'bos'")
         }
-        #expect(row?["collection_stops_at"] as Double? == Timestamp.date(Self.ends)?.timeIntervalSince1970)
+        #expect(row?["collection_stops_at"] as Double? == Timestamp.date(Self.ends, localTo: Self.shanghai)?.timeIntervalSince1970)
         #expect(row?["request_id"] as String? == request.id.rawValue)
     }
 
@@ -78,7 +84,7 @@ struct DiscontinuationNoticeRightTests {
         // Too early: resuming does nothing yet.
         harness.clock.advance(days: 5)
         #expect(try await harness.pipeline.resumeInterrupted().finished.isEmpty)
-        harness.clock.set(try #require(Timestamp.date(Self.ends)).addingTimeInterval(3_600))
+        harness.clock.set(try #require(Timestamp.date(Self.ends, localTo: Self.shanghai)).addingTimeInterval(3_600))
         let finished = try await harness.pipeline.resumeInterrupted().finished
         #expect(finished.map(\.id) == [request.id])
         #expect([.completed, .partiallyCompleted].contains(finished.first?.state))

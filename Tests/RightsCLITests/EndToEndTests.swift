@@ -64,7 +64,7 @@ struct EndToEndTests {
         let cli = try CommandLineRunner(config: probeDeployment(probe: "{ stpes: 2 }").replacingOccurrences(of: "days: 15, business", with: "days: -1, business"))
         let result = try await cli.run("check-config")
         #expect(result.status == 3)
-        #expect(result.errors.contains("config.yaml:3:21: policy.deadline.days: expected a positive number of days, found -1"))
+        #expect(result.errors.contains("config.yaml:3:21: policy.deadline.days: expected a positive number of days up to 3650, found -1"))
         // The module section is checked once the kernel settings are valid.
         let fixed = try CommandLineRunner(config: probeDeployment(probe: "{ stpes: 2 }"))
         let second = try await fixed.run("check-config")

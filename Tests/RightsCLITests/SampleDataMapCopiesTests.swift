@@ -15,12 +15,12 @@ struct SampleDataMapCopiesTests {
         map.sources.map { source in
             let registry = source.consentRegistry.map { "\($0.table).\($0.purposeColumn).\($0.withdrawnColumn)" } ?? "-"
             return "\(source.name) \(registry)\n" + source.tables.map { table in
-                let fields = table.fields.map { "\($0.column):\($0.category):\($0.correctable):\($0.correctAt ?? "-"):\($0.erasure):\($0.retention.map { "\($0.basis)/\($0.days)/\($0.from)" } ?? "-")" }
+                let fields = table.fields.map { "\($0.column):\($0.category):\($0.correctable):\($0.correctAt ?? "-"):\($0.erasure):\($0.retention.map { "\($0.basis)/\(String(describing: $0.period))/\($0.from)" } ?? "-")" }
                 let link = switch table.link {
                 case .identities(let columns): columns.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                 case .parent(let column, let parent, let referenced): "\(column)->\(parent).\(referenced)"
                 }
-                return "\(table.name) key=\(table.key) link=\(link) product=\(table.productColumn ?? "-") retention=\(table.retention.map { "\($0.basis)/\($0.days)/\($0.from)" } ?? "-") \(fields)"
+                return "\(table.name) key=\(table.key) link=\(link) product=\(table.productColumn ?? "-") retention=\(table.retention.map { "\($0.basis)/\(String(describing: $0.period))/\($0.from)" } ?? "-") \(fields)"
             }.joined(separator: "\n")
         }.joined(separator: "\n")
     }

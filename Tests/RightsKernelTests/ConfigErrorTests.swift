@@ -85,7 +85,7 @@ struct ConfigErrorTests {
     @Test func negativeDeadlineIsImpossible() {
         let yaml = validDeployment.replacingOccurrences(of: "deadline: { days: 15,", with: "deadline: { days: -3,")
         let error = configErrors(yaml).first
-        #expect(error?.description == "deploy.yaml:3:21: policy.deadline.days: expected a positive number of days, found -3")
+        #expect(error?.description == "deploy.yaml:3:21: policy.deadline.days: expected a positive number of days up to 3650, found -3")
     }
 
     @Test(arguments: [

@@ -67,7 +67,8 @@ struct DataMapEraseCorrectTests {
             let record = try #require(records.first)
             #expect(record.basis == "E-Commerce Law Art. 31")
             let start = try #require(Timestamp.date(order["created_at"]))
-            #expect(record.liftsAt == start.addingTimeInterval(3 * 365 * 86_400))
+            // Three calendar years (the sample map has no deployment, so UTC), not 3 × 365 days.
+            #expect(record.liftsAt == CalendarPeriod.years(3).added(to: start, in: TimeZone(identifier: "UTC")!))
             #expect(record.request == request.rawValue)
             #expect(record.columns == ["order_no", "product", "amount_cents"])
         }

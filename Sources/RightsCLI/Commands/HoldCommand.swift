@@ -38,7 +38,7 @@ struct HoldCommand: ParsableCommand {
                 category: category.map { DataCategory($0) },
                 ground: DenialGround.kernel(ground) ?? .otherLaw,
                 authority: authority,
-                expiresAt: expires.flatMap(Timestamp.date),
+                expiresAt: expires.flatMap { Timestamp.date($0, localTo: services.timeZone) },
                 createdAt: services.clock.now
             ))
             if options.json { return try Output.json(hold) }

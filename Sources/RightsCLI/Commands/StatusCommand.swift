@@ -37,12 +37,14 @@ struct RequestsCommand: DeploymentCommand {
             }
             states.insert(parsed)
         }
+        let deployment = try options.open(registry)
         var due: Date?
         if let dueBefore {
-            guard let parsed = Timestamp.date(dueBefore) else { throw ValidationError("--due-before expects yyyy-MM-dd or an RFC 3339 time") }
+            guard let parsed = Timestamp.date(dueBefore, localTo: deployment.pipeline.deployment.services.timeZone) else {
+                throw ValidationError("--due-before expects yyyy-MM-dd (a local date) or an RFC 3339 time")
+            }
             due = parsed
         }
-        let deployment = try options.open(registry)
         let requests = try await deployment.store.requests(RequestQuery(states: states, right: right, dueBefore: due))
         if options.json { return try Output.json(requests) }
         for request in requests {

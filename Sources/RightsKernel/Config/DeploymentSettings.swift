@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Keys, each reported with its location when wrong:
 /// - `deployment`: `name`, `jurisdiction`, `timezone` (IANA name, default `UTC`)
-/// - `policy.deadline`: `days` (required), `business_days`, `holidays` (list of `yyyy-MM-dd`)
-/// - `policy.extension`: `days`, `business_days`: the one extension a request may get
+/// - `policy.deadline`: `days` (1–3650) or `months` (1–120, calendar months), `business_days`,
+///   `holidays` (list of `yyyy-MM-dd`)
+/// - `policy.extension`: `days` or `months`, `business_days`: the one extension a request may get
 /// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`
 /// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
@@ -88,6 +89,11 @@ public struct DeploymentSettings: Sendable, Equatable {
     public static func load(path: String) throws(ConfigError) -> DeploymentSettings {
         let root = try ConfigSection.load(path: path)
         return try DeploymentSettings(root: root, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// Reads the kernel's settings from YAML text (`file` names it in errors).
+    public static func load(yaml: String, file: String = "config.yaml", baseDirectory: String = "/") throws(ConfigError) -> DeploymentSettings {
+        try DeploymentSettings(root: ConfigSection.parse(yaml: yaml, file: file), baseDirectory: baseDirectory)
     }
 
     init(root: ConfigSection, baseDirectory: String) throws(ConfigError) {
@@ -173,10 +179,12 @@ public struct DeploymentSettings: Sendable, Equatable {
 
         if root.isMapping("data_map") {
             dataMap = try DataMap(section: root.section("data_map"), baseDirectory: baseDirectory)
+            dataMap?.timeZone = timeZone
         } else if let file = try root.optionalString("data_map") {
             let path = DataMap.resolve(file, against: baseDirectory)
             let mapRoot = try ConfigSection.load(path: path)
             dataMap = try DataMap(section: mapRoot, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            dataMap?.timeZone = timeZone
         } else {
             dataMap = nil
         }
@@ -189,23 +197,42 @@ public struct DeploymentSettings: Sendable, Equatable {
 
     private static func deadline(_ policy: ConfigSection, timeZone: TimeZone) throws(ConfigError) -> DeadlinePolicy {
         let section = try policy.section("deadline")
-        let days = try section.int("days")
-        guard days > 0 else { throw section.invalid("days", "expected a positive number of days, found \(days)") }
+        let (days, months) = try deadlinePeriod(section)
         let business = try section.bool("business_days", default: false)
+        if business, months > 0 { throw section.invalid("business_days", "business days count days, not months") }
         let holidays = try section.strings("holidays")
         for holiday in holidays where Timestamp.date(holiday) == nil || holiday.count != 10 {
             throw section.invalid("holidays", "expected dates as yyyy-MM-dd, found '\(holiday)'")
         }
         try section.rejectUnknownKeys()
         var extensionDays = 0
+        var extensionMonths = 0
         var extensionBusiness = business
         if let extensionSection = try policy.optionalSection("extension") {
-            extensionDays = try extensionSection.int("days")
-            guard extensionDays > 0 else { throw extensionSection.invalid("days", "expected a positive number of days, found \(extensionDays)") }
-            extensionBusiness = try extensionSection.bool("business_days", default: business)
+            (extensionDays, extensionMonths) = try deadlinePeriod(extensionSection)
+            extensionBusiness = try extensionSection.bool("business_days", default: business && extensionMonths == 0)
             try extensionSection.rejectUnknownKeys()
         }
-        return DeadlinePolicy(days: days, businessDays: business, extensionDays: extensionDays, extensionBusinessDays: extensionBusiness, holidays: Set(holidays), timeZone: timeZone)
+        var deadline = DeadlinePolicy(days: days, businessDays: business, extensionDays: extensionDays, extensionBusinessDays: extensionBusiness, holidays: Set(holidays), timeZone: timeZone)
+        deadline.months = months
+        deadline.extensionMonths = extensionMonths
+        return deadline
+    }
+
+    /// `days` (1 to 3650) or `months` (1 to 120), exactly one.
+    private static func deadlinePeriod(_ section: ConfigSection) throws(ConfigError) -> (days: Int, months: Int) {
+        switch (section.contains("days"), section.contains("months")) {
+        case (true, false):
+            let days = try section.int("days")
+            guard (1...3_650).contains(days) else { throw section.invalid("days", "expected a positive number of days up to 3650, found \(days)") }
+            return (days, 0)
+        case (false, true):
+            let months = try section.int("months")
+            guard (1...120).contains(months) else { throw section.invalid("months", "expected 1 to 120 months, found \(months)") }
+            return (0, months)
+        default:
+            throw section.invalid("days", "expected exactly one of days or months")
+        }
     }
 
     private static func repetition(_ section: ConfigSection) throws(ConfigError) -> RepetitionPolicy {

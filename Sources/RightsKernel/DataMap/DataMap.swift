@@ -11,7 +11,8 @@ import Foundation
 ///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`, `fields`
 /// - `fields.<column>`: `category`, `correctable`, `correct_at`, `erase` (`delete-row`, `null`,
 ///   `{ fixed: text }`, `hmac`, `encrypt`, `restrict`), `retention`
-/// - `retention`: `basis`, `days` (or `years`), `from` (a date column)
+/// - `retention`: `basis`, one of `days`, `months` or `years` (calendar units in the deployment's
+///   timezone), `from` (a date column; a bare date is a local date)
 ///
 /// Names come from configuration and reach SQL, so each must be a plain identifier; a name that
 /// is not (an injection attempt, a typo with a quote) is a load error.
@@ -19,6 +20,9 @@ public struct DataMap: Sendable, Equatable {
     public var sources: [DataSourceMap]
     /// An absolute path to the key vault.
     public var vaultPath: String
+    /// The deployment's timezone: bare dates in the organisation's data are local dates there,
+    /// and retention periods are counted by its calendar.
+    public var timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current
     public var location: ConfigLocation
 
     public init(sources: [DataSourceMap], vaultPath: String, location: ConfigLocation) {
@@ -157,17 +161,11 @@ public struct DataMap: Sendable, Equatable {
 
     private static func retentionRule(_ section: ConfigSection) throws(ConfigError) -> RetentionRule {
         let basis = try section.string("basis")
-        let days: Int
-        if section.contains("years") {
-            days = try section.int("years") * 365
-        } else {
-            days = try section.int("days")
-        }
-        guard days > 0 else { throw section.invalid(section.contains("years") ? "years" : "days", "expected a positive period") }
+        let period = try section.calendarPeriod()
         let from = try section.string("from")
         try checkIdentifier(from, at: section.location(of: "from"))
         try section.rejectUnknownKeys()
-        return RetentionRule(basis: basis, days: days, from: from, location: section.location(of: "from"))
+        return RetentionRule(basis: basis, period: period, from: from, location: section.location(of: "from"))
     }
 
     /// Every link must reach a mapped table of the same source, without a cycle.

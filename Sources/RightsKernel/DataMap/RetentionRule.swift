@@ -4,20 +4,22 @@ import Foundation
 public struct RetentionRule: Sendable, Equatable {
     /// The law or obligation (`Electronic Commerce Law Art. 31`).
     public var basis: String
-    public var days: Int
+    /// How long: "not less than three years" is `.years(3)`, counted by the calendar.
+    public var period: CalendarPeriod
     /// The date column the period runs from.
     public var from: String
     public var location: ConfigLocation
 
-    public init(basis: String, days: Int, from: String, location: ConfigLocation) {
+    public init(basis: String, period: CalendarPeriod, from: String, location: ConfigLocation) {
         self.basis = basis
-        self.days = days
+        self.period = period
         self.from = from
         self.location = location
     }
 
-    /// When the period ends for a row whose `from` column holds `start`.
-    public func lifts(after start: Date) -> Date {
-        start.addingTimeInterval(Double(days) * 86_400)
+    /// When the period ends for a row whose `from` column holds `start`, in `timeZone` (a
+    /// three-year period from 2026-03-17 lifts on 2029-03-17).
+    public func lifts(after start: Date, in timeZone: TimeZone) -> Date {
+        period.added(to: start, in: timeZone)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one protocol every right module conforms to.
 ///
 /// A module holds only what is particular to its right. The kernel runs the common pipeline
@@ -38,6 +40,11 @@ public protocol RightModule: Sendable {
     /// (the backup warning of account cancellation, clause 5.5).
     func verificationNotice(for request: RightRequest) -> String?
 
+    /// The date the response is due, given the one the jurisdiction's policy sets: a right whose
+    /// work waits for a date (a discontinuation erases on the product's end date) is not overdue
+    /// before that date.
+    func dueDate(for request: RightRequest, policyDue: Date) -> Date
+
     /// Whether this request needs an operator's review before it is carried out (a relative's
     /// proof of death and relationship, clause 5.9).
     func needsReview(_ request: RightRequest) -> Bool
@@ -54,4 +61,5 @@ extension RightModule {
     public func validate(_ request: RightRequest) throws(IntakeError) {}
     public func verificationNotice(for request: RightRequest) -> String? { nil }
     public func needsReview(_ request: RightRequest) -> Bool { false }
+    public func dueDate(for request: RightRequest, policyDue: Date) -> Date { policyDue }
 }

@@ -1,3 +1,4 @@
+public import Foundation
 public import Logging
 
 /// The shared services a module receives at construction; tests swap any of them.
@@ -16,6 +17,9 @@ public struct Services: Sendable {
     public var notifier: any Notifier
     /// The time, settable in tests.
     public var clock: any WallClock
+    /// The deployment's timezone: bare dates are local dates here, and calendar periods count
+    /// by its calendar.
+    public var timeZone: TimeZone
     public var logger: Logger
 
     public init(
@@ -26,6 +30,7 @@ public struct Services: Sendable {
         identity: any IdentityVerifier,
         notifier: any Notifier,
         clock: any WallClock,
+        timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) {
         self.ledger = ledger
@@ -35,6 +40,7 @@ public struct Services: Sendable {
         self.identity = identity
         self.notifier = notifier
         self.clock = clock
+        self.timeZone = timeZone
         self.logger = logger
     }
 }

@@ -56,7 +56,7 @@ extension RequestPipeline {
         let request = try await load(id)
         guard !request.state.isFinal else { throw PipelineError(.extensionRefused, "request \(id) is already \(request.state.rawValue)") }
         guard request.extensionReason == nil else { throw PipelineError(.extensionRefused, "request \(id) was already extended once") }
-        guard policy.deadline.extensionDays > 0 else { throw PipelineError(.extensionRefused, "this deployment's policy allows no extension") }
+        guard policy.deadline.allowsExtension else { throw PipelineError(.extensionRefused, "this deployment's policy allows no extension") }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw PipelineError(.extensionRefused, "an extension needs a reason") }
         var pending = PendingChange(request)
         pending.request.extensionReason = reason

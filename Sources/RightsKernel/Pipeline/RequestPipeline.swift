@@ -62,6 +62,7 @@ public struct RequestPipeline: Sendable {
             throw PipelineError(.invalidRequest, error.description)
         }
         var pending = PendingChange(request, replacesStored: false)
+        pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
         pending.quotas = filingQuotas(request)
         pending.record(event(request, "request.received", actor: requesterActor(request), details: [
             "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(request.dueAt),

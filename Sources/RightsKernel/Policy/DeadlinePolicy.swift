@@ -3,10 +3,16 @@ import Foundation
 /// How long the organisation has to respond, counted in the deployment's timezone.
 ///
 /// The day of receipt is day 0; the response is due by the end of the last counted day. In
-/// business days, Saturdays, Sundays and the listed holidays are not counted.
+/// business days, Saturdays, Sundays and the listed holidays are not counted. A period in
+/// months (GDPR's "one month") ends on the same day of the month, or on the month's last day
+/// when it has no such day (31 January + 1 month = 28 or 29 February).
 public struct DeadlinePolicy: Sendable, Equatable {
     public var days: Int
     public var businessDays: Bool
+    /// When set, the deadline is this many calendar months instead of `days`.
+    public var months: Int = 0
+    /// When set, the extension is this many calendar months instead of `extensionDays`.
+    public var extensionMonths: Int = 0
     /// Days added once, with a recorded reason (GDPR Art. 12(3), CCPA §1798.130).
     public var extensionDays: Int
     public var extensionBusinessDays: Bool
@@ -32,12 +38,27 @@ public struct DeadlinePolicy: Sendable, Equatable {
 
     /// The instant a request received at `received` falls due: the last moment of the final day.
     public func due(receivedAt received: Date) -> Date {
-        endOfDay(adding: days, businessDays: businessDays, toDayOf: received)
+        months > 0 ? endOfDay(addingMonths: months, toDayOf: received) : endOfDay(adding: days, businessDays: businessDays, toDayOf: received)
     }
 
     /// The deadline after the one extension, counted from the current due date.
     public func extended(_ due: Date) -> Date {
-        endOfDay(adding: extensionDays, businessDays: extensionBusinessDays, toDayOf: due)
+        extensionMonths > 0
+            ? endOfDay(addingMonths: extensionMonths, toDayOf: due)
+            : endOfDay(adding: extensionDays, businessDays: extensionBusinessDays, toDayOf: due)
+    }
+
+    /// Whether the policy allows an extension at all.
+    public var allowsExtension: Bool { extensionDays > 0 || extensionMonths > 0 }
+
+    /// The last moment of the local day `instant` falls on.
+    public func endOfDay(_ instant: Date) -> Date {
+        endOfDay(adding: 0, businessDays: false, toDayOf: instant)
+    }
+
+    private func endOfDay(addingMonths count: Int, toDayOf instant: Date) -> Date {
+        let start = calendar.startOfDay(for: instant)
+        return endOfDay(adding: 0, businessDays: false, toDayOf: CalendarPeriod.months(count).added(to: start, in: timeZone))
     }
 
     private var calendar: Calendar {

@@ -81,7 +81,7 @@ extension SQLiteDataService {
                         let batch = Array(tableKeys[offset..<min(offset + Self.batchRows, tableKeys.count)])
                         var plans: [RowErasure] = []
                         try forEachRow(query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue), db: db) { row in
-                            plans.append(RowErasure(row: row, table: query.table, fields: fields, at: time, reference: query.subjectReference(rootKey: row["rk_root"])))
+                            plans.append(RowErasure(row: row, table: query.table, fields: fields, at: time, timeZone: map.timeZone, reference: query.subjectReference(rootKey: row["rk_root"])))
                         }
                         for plan in plans {
                             try apply(plan, query: query, request: request, at: time, db: db, tally: &progress.tally)
@@ -225,7 +225,7 @@ struct RowErasure {
     var holds: [Hold] = []
     var deletesRow = false
 
-    init(row: Row, table: MappedTable, fields: [MappedField], at time: Date, reference: String) {
+    init(row: Row, table: MappedTable, fields: [MappedField], at time: Date, timeZone: TimeZone, reference: String) {
         self.row = row.copy()  // a cursor reuses its row
         self.key = row["rk_row"]
         self.reference = reference
@@ -237,7 +237,7 @@ struct RowErasure {
             }
             if let rule = table.retention(for: field) {
                 // An unreadable start date cannot prove the period is over: keep holding.
-                let until = date(row[rule.from]).map(rule.lifts(after:))
+                let until = date(row[rule.from], in: timeZone).map { rule.lifts(after: $0, in: timeZone) }
                 if until.map({ $0 > time }) ?? true {
                     held[rule.basis, default: Hold(basis: rule.basis, until: until, fields: [])].fields.append(field)
                     continue

@@ -128,12 +128,13 @@ func text(_ value: DatabaseValue) -> String? {
     }
 }
 
-/// A date column's value: RFC 3339 or `yyyy-MM-dd` text, or seconds since 1970.
-func date(_ value: DatabaseValue) -> Date? {
+/// A date column's value: RFC 3339 text, or `yyyy-MM-dd` (with a time, without a zone) as a
+/// local date in `timeZone`, or seconds since 1970.
+func date(_ value: DatabaseValue, in timeZone: TimeZone) -> Date? {
     switch value.storage {
     case .int64(let seconds): Date(timeIntervalSince1970: TimeInterval(seconds))
     case .double(let seconds): Date(timeIntervalSince1970: seconds)
-    case .string(let string): Timestamp.date(string) ?? Timestamp.date(string.replacingOccurrences(of: " ", with: "T") + "Z")
+    case .string(let string): Timestamp.date(string, localTo: timeZone)
     default: nil
     }
 }
