@@ -12,10 +12,27 @@ struct DeploymentOptions: ParsableArguments {
     @Flag(name: .long, help: "Print machine-readable JSON.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Rehearse at this time: yyyy-MM-dd[THH:mm] (local to the deployment) or RFC 3339.",
+        discussion: "The clock starts there and runs on. Every audit entry written is marked clock: simulated, and `audit verify` counts them."
+    ))
+    var at: String?
+
     /// Loads the deployment against its real store; configuration mistakes exit with status 3.
     func open(_ registry: ModuleRegistry) throws -> OpenDeployment {
-        let loaded = try loading { try StoredDeployment(path: config, registry: registry, logger: Logger(label: "rightskit")) }
+        let clock = try self.clock()
+        let loaded = try loading { try StoredDeployment(path: config, registry: registry, clock: clock, logger: Logger(label: "rightskit")) }
         return OpenDeployment(pipeline: RequestPipeline(deployment: loaded.deployment), store: loaded.store)
+    }
+
+    /// The system clock, or a simulated one starting at `--at`.
+    func clock() throws -> any WallClock {
+        guard let at else { return SystemClock() }
+        let settings = try loading { try DeploymentSettings.load(path: config) }
+        guard let start = Timestamp.date(at, localTo: settings.policy.deadline.timeZone) else {
+            throw ValidationError("--at expects yyyy-MM-dd, yyyy-MM-ddTHH:mm (local to the deployment) or an RFC 3339 time")
+        }
+        return SimulatedClock(startingAt: start)
     }
 
     /// Runs one pipeline operation on the request named `text` and shows the request as saved:

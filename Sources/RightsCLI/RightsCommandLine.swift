@@ -49,7 +49,7 @@ struct RightsCommand: ParsableCommand {
             CheckConfigCommand.self, ModulesCommand.self,
             SubmitCommand.self, VerifyCommand.self, ResendCommand.self, StatusCommand.self, RequestsCommand.self,
             ApproveCommand.self, DenyCommand.self, ExtendCommand.self, ReviewCommand.self, CancelCommand.self, RetryCommand.self,
-            ResumeCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self, BenchCommand.self,
+            FeeCommand.self, SweepCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -6,7 +6,7 @@ import RightsKernel
 extension SQLiteStore: AuditLog {
     public func append(_ event: AuditEvent) async throws {
         let time = clock.now
-        try await database.write { db in try Self.appendAudit(event, at: time, in: db) }
+        try await database.write { db in try self.appendAudit(event, at: time, in: db) }
     }
 
     public func entries(for request: RequestID) async throws -> [AuditEntry] {
@@ -60,8 +60,19 @@ extension SQLiteStore: AuditLog {
         }
     }
 
+    /// How many entries were written under a simulated clock (a rehearsal).
+    public func simulatedEntries() async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE json_extract(details, '$.clock') = 'simulated'") ?? 0
+        }
+    }
+
     /// Appends inside the caller's transaction, so a state change and its entry commit together.
-    static func appendAudit(_ event: AuditEvent, at time: Date, in db: Database) throws {
+    /// Under a simulated clock the entry says so (`clock: simulated`), and the mark is hashed
+    /// with it, so a rehearsal can never pass for production.
+    func appendAudit(_ event: AuditEvent, at time: Date, in db: Database) throws {
+        var event = event
+        if clock.isSimulated { event.details["clock"] = "simulated" }
         let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1"))
         let sequence: Int64 = (head?["seq"] ?? 0) + 1
         let previous: String = head?["hash"] ?? AuditEntry.genesisHash

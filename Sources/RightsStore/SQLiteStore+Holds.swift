@@ -31,7 +31,7 @@ extension SQLiteStore: ExceptionChecks {
             if let subject = hold.subject { details["subject"] = subject.rawValue }
             if let category = hold.category { details["category"] = category.name }
             if let expiry = hold.expiresAt { details["expires"] = Timestamp.string(expiry) }
-            try Self.appendAudit(AuditEvent(actor: "operator", action: "hold.added", details: details), at: time, in: db)
+            try self.appendAudit(AuditEvent(actor: "operator", action: "hold.added", details: details), at: time, in: db)
             return saved
         }
     }
@@ -44,7 +44,7 @@ extension SQLiteStore: ExceptionChecks {
                 arguments: [time.timeIntervalSince1970, id, time.timeIntervalSince1970]
             )
             guard db.changesCount == 1 else { return false }
-            try Self.appendAudit(AuditEvent(actor: "operator", action: "hold.lifted", details: ["hold": "\(id)"]), at: time, in: db)
+            try self.appendAudit(AuditEvent(actor: "operator", action: "hold.lifted", details: ["hold": "\(id)"]), at: time, in: db)
             return true
         }
     }

@@ -77,10 +77,10 @@ extension SQLiteStore: RequestLedger {
                         .execute(arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970])
                 }
                 for message in step.messages { try Self.enqueue(message, at: time, in: db) }
-                for event in step.audit { try Self.appendAudit(event, at: time, in: db) }
+                for event in step.audit { try self.appendAudit(event, at: time, in: db) }
             }
             for message in change.messages { try Self.enqueue(message, at: time, in: db) }
-            for event in change.audit { try Self.appendAudit(event, at: time, in: db) }
+            for event in change.audit { try self.appendAudit(event, at: time, in: db) }
             return request.stored(at: version)
         }
     }
@@ -188,7 +188,7 @@ extension SQLiteStore: RequestLedger {
             )
             guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
             for message in step.messages { try Self.enqueue(message, at: time, in: db) }
-            for event in step.audit { try Self.appendAudit(event, at: time, in: db) }
+            for event in step.audit { try self.appendAudit(event, at: time, in: db) }
         }
     }
 

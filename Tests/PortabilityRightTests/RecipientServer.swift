@@ -13,7 +13,13 @@ final class RecipientServer {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let script = folder.appendingPathComponent("server.py")
         try """
-            import http.server, os, sys
+            import http.server, os, sys, threading, time
+            parent = os.getppid()
+            def orphaned():
+                # Ends with the test process, whatever happens to it.
+                while os.getppid() == parent: time.sleep(0.5)
+                os._exit(0)
+            threading.Thread(target=orphaned, daemon=True).start()
             folder, failures, redirect = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
             count = {"n": 0}
             class Handler(http.server.BaseHTTPRequestHandler):
@@ -39,6 +45,10 @@ final class RecipientServer {
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/env"
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + [script.path, folder.path, "\(failures)", "\(redirectTo ?? 0)"]
+        // Never the test runner's own output: a child holding it open keeps `swift test` waiting.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let portFile = folder.appendingPathComponent("port")
         let deadline = Date().addingTimeInterval(20)

@@ -28,13 +28,24 @@ struct AuditCommand: ParsableCommand {
             } else {
                 result = try await deployment.store.verify()
             }
+            let simulated = try await deployment.store.simulatedEntries()
             if options.json {
-                try Output.json(["intact": result.isIntact ? "true" : "false", "result": result.description, "checkpoints": "\(checked)"])
+                try Output.json(VerifyReport(intact: result.isIntact, result: result.description, checkpoints: checked, simulated: simulated))
             } else {
                 Output.line(result.description + (checked > 0 ? "; \(checked) signed checkpoint(s) match (stored and published)" : ""))
+                if simulated > 0 { Output.line("\(simulated) entries were written under a simulated clock (rehearsals with --at)") }
             }
             if !result.isIntact { throw CommandFailure(.auditBroken, "audit chain broken: \(result.description)") }
         }
+    }
+
+    /// What `audit verify --json` prints.
+    struct VerifyReport: Encodable {
+        var intact: Bool
+        var result: String
+        var checkpoints: Int
+        /// Entries written under a simulated clock.
+        var simulated: Int
     }
 
     struct Checkpoint: DeploymentCommand {

@@ -86,13 +86,16 @@ struct RetryCommand: DeploymentCommand {
     }
 }
 
-/// `rightskit resume`: finishes requests a stopped process left unfinished, and continues
-/// waiting ones whose date has come; a request that fails does not stop the others.
-struct ResumeCommand: DeploymentCommand {
+/// `rightskit sweep` (also `resume`): the background work, run on a schedule: finishes requests a
+/// stopped process left unfinished, continues waiting ones whose date has come, cancels lapsed
+/// fee quotes, erases rows whose retention restriction lifted, and removes response files past
+/// their retention. A request that fails does not stop the others.
+struct SweepCommand: DeploymentCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resume",
-        abstract: "Finish requests that an interrupted process left unfinished.",
-        discussion: "Every due request is tried; each failure is reported and the command exits 8 if any failed."
+        commandName: "sweep",
+        abstract: "Do what is due: finish interrupted requests, continue waiting ones, cancel lapsed fees, erase lifted restrictions.",
+        discussion: "Every due request is tried; each failure is reported and the command exits 8 if any failed. Run it on a schedule (cron, a systemd timer); `resume` is the same command.",
+        aliases: ["resume"]
     )
 
     @OptionGroup var options: DeploymentOptions
@@ -106,17 +109,22 @@ struct ResumeCommand: DeploymentCommand {
         var resumed: [RightRequest]
         var failed: [Failure]
         var responsesRemoved: Int
+        /// Rows erased per table because their restriction lifted.
+        var restrictionsLifted: [String: Int]
     }
 
     func run(registry: ModuleRegistry) async throws {
         let deployment = try options.open(registry)
         let report = try await deployment.pipeline.resumeInterrupted()
         if options.json {
-            try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }, responsesRemoved: report.responsesRemoved))
+            try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }, responsesRemoved: report.responsesRemoved, restrictionsLifted: report.restrictionsLifted))
         } else {
             Output.line("resumed \(report.finished.count) request(s)")
             for request in report.finished { Output.line("\(request.id)  \(request.state.rawValue)") }
             for failure in report.failures { Output.line("\(failure.request)  failed: \(failure.message)") }
+            for (table, rows) in report.restrictionsLifted.sorted(by: { $0.key < $1.key }) {
+                Output.line("erased \(rows) row(s) of \(table) whose restriction lifted")
+            }
             if report.responsesRemoved > 0 { Output.line("removed the files of \(report.responsesRemoved) response(s) past their retention") }
         }
         if !report.failures.isEmpty {

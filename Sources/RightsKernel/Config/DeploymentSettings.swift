@@ -7,7 +7,8 @@ import Foundation
 /// - `policy.deadline`: `days` (1–3650) or `months` (1–120, calendar months), `business_days`,
 ///   `holidays` (list of `yyyy-MM-dd`)
 /// - `policy.extension`: `days` or `months`, `business_days`: the one extension a request may get
-/// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`
+/// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`,
+///   `fee.valid_days` (how long the requester has to accept a quote; default 14)
 /// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
 /// - `services.processing`: `lease_seconds` (how long a process's claim on a request's work lasts
@@ -242,10 +243,13 @@ public struct DeploymentSettings: Sendable, Equatable {
         guard free >= 0 else { throw section.invalid("free", "expected zero or more free requests, found \(free)") }
         let beyond = try section.choice("beyond", default: RepetitionPolicy.Beyond.refuse)
         var fee: FeeQuote?
+        var feeValidDays = 14
         if beyond == .fee {
             let feeSection = try section.section("fee")
             let amount = try feeSection.decimal("amount")
             guard amount > 0 else { throw feeSection.invalid("amount", "expected a positive amount, found \(amount)") }
+            feeValidDays = try feeSection.int("valid_days", default: 14)
+            guard (1...365).contains(feeValidDays) else { throw feeSection.invalid("valid_days", "expected 1 to 365 days, found \(feeValidDays)") }
             let currency = try feeSection.string("currency")
             guard currency.count == 3, currency.allSatisfy(\.isUppercase) else {
                 throw feeSection.invalid("currency", "expected an ISO 4217 code such as CNY, found '\(currency)'")
@@ -254,6 +258,6 @@ public struct DeploymentSettings: Sendable, Equatable {
             fee = FeeQuote(amount: amount, currency: currency)
         }
         try section.rejectUnknownKeys()
-        return RepetitionPolicy(windowDays: window, free: free, beyond: beyond, fee: fee)
+        return RepetitionPolicy(windowDays: window, free: free, beyond: beyond, fee: fee, feeValidDays: feeValidDays)
     }
 }

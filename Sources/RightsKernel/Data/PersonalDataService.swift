@@ -29,9 +29,16 @@ public protocol PersonalDataService: Sendable {
     func subjects(withProduct product: String) async throws -> [[SubjectIdentity]]
     /// Records that collection for a product stops at a date, where host applications read it.
     func recordDiscontinuation(product: String, collectionStopsAt: Date, request: RequestID) async throws
+    /// Erases, by each field's strategy, the rows whose retention restriction has lifted by
+    /// `time` (and rows kept only because retained rows referred to them, once those are gone),
+    /// removing their restrictions; how many rows of each table were erased.
+    func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int]
 }
 
 extension PersonalDataService {
+    /// Nothing restricted, for a service that keeps no restrictions.
+    public func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int] { [:] }
+
     /// No contacts on file, for a service that keeps none.
     public func contacts(of identities: [SubjectIdentity]) async throws -> [SubjectIdentity] { [] }
 

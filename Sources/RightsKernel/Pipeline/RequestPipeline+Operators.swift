@@ -11,6 +11,7 @@ extension RequestPipeline {
         switch request.state {
         case .awaitingFee:
             pending.request.feeAccepted = true
+            pending.request.resumeAt = nil
             pending.record(event(request, "fee.settled", actor: "operator:\(name)"))
         case .awaitingReview:
             pending.request.reviewApproved = true

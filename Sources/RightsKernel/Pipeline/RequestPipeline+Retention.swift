@@ -18,6 +18,18 @@ extension RequestPipeline {
         return removed
     }
 
+    /// Erases the organisation's rows whose retention restriction has lifted, by their
+    /// strategies, and records it in the audit log (counts per table, never values).
+    func eraseLiftedRestrictions() async throws -> [String: Int] {
+        let erased = try await services.data.eraseLiftedRestrictions(at: services.clock.now)
+        if !erased.isEmpty {
+            var details = erased.mapValues(String.init)
+            details["rows"] = "\(erased.values.reduce(0, +))"
+            try await services.audit.append(AuditEvent(actor: "system", action: "retention.lifted", details: details))
+        }
+        return erased
+    }
+
     /// The folder of a reference that is a file inside the request's own response folder.
     static func responseFolder(of reference: String, request: RequestID) -> String? {
         guard reference.hasPrefix("/") else { return nil }

@@ -18,8 +18,10 @@ extension RequestPipeline {
                 try deny(&pending, ground: .gratuitousRepetition, message: "The free allowance of requests in the window is used up.")
                 return
             case .fee(let quote):
-                pending.request.feeQuote = quote
-                try move(&pending, to: .awaitingFee, action: "repetition.fee-quoted", details: ["amount": "\(quote.amount)", "currency": quote.currency])
+                quoteFee(&pending, quote)
+                try move(&pending, to: .awaitingFee, action: "repetition.fee-quoted", details: [
+                    "amount": "\(quote.amount)", "currency": quote.currency, "until": Timestamp.string(pending.request.resumeAt ?? services.clock.now),
+                ])
                 return
             }
         }
@@ -217,6 +219,8 @@ extension RequestPipeline {
                 return try await continueWork(request, right: right)
             }
         }
+        report.finished += try await cancelLapsedQuotes()
+        report.restrictionsLifted = try await eraseLiftedRestrictions()
         report.responsesRemoved = try await removeExpiredResponses()
         return report
     }
@@ -233,6 +237,8 @@ public struct ResumeReport: Sendable {
     public var failures: [Failure] = []
     /// Response folders removed because their retention ran out.
     public var responsesRemoved = 0
+    /// Rows erased per table because their retention restriction lifted.
+    public var restrictionsLifted: [String: Int] = [:]
 
     mutating func run(_ id: RequestID, _ body: () async throws -> RightRequest?) async {
         do {

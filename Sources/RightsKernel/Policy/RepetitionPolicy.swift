@@ -12,12 +12,15 @@ public struct RepetitionPolicy: Sendable, Equatable {
     public var free: Int
     public var beyond: Beyond
     public var fee: FeeQuote?
+    /// How long a requester has to accept a quoted fee before the request lapses.
+    public var feeValidDays: Int
 
-    public init(windowDays: Int, free: Int, beyond: Beyond, fee: FeeQuote? = nil) {
+    public init(windowDays: Int, free: Int, beyond: Beyond, fee: FeeQuote? = nil, feeValidDays: Int = 14) {
         self.windowDays = windowDays
         self.free = free
         self.beyond = beyond
         self.fee = fee
+        self.feeValidDays = feeValidDays
     }
 
     /// The decision for a request when `earlier` requests of the same subject and right were

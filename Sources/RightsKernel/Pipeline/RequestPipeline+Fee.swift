@@ -1,0 +1,76 @@
+import Foundation
+
+extension RequestPipeline {
+    /// Clause 5.10: beyond the free allowance a cost fee is quoted. The requester is told the
+    /// amount, how to accept or decline, and until when; the quote lapses after
+    /// `policy.repeat.fee.valid_days` and the request is then cancelled.
+    func quoteFee(_ pending: inout PendingChange, _ quote: FeeQuote) {
+        let days = policy.repetition?.feeValidDays ?? 14
+        let until = policy.deadline.endOfDay(CalendarPeriod.days(days).added(to: services.clock.now, in: policy.deadline.timeZone))
+        pending.request.feeQuote = quote
+        pending.request.resumeAt = until
+        guard let contact = pending.request.contact else { return }
+        let id = pending.request.id
+        pending.messages.append(OutboundMessage(
+            kind: "fee-quote", recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
+            body: """
+                You have used the free requests of this kind for the period, so a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
+                To go ahead, accept the fee (rightskit fee accept \(id)); to withdraw, decline it (rightskit fee decline \(id)).
+                The quote is valid until \(Timestamp.day(until, in: policy.deadline.timeZone)); after that the request is cancelled and nothing is charged.
+                """,
+            request: id
+        ))
+    }
+
+    /// The requester accepts the quoted fee: the request continues through the entry checks
+    /// (a review the right requires still comes first).
+    public func acceptFee(_ id: RequestID, actor: String) async throws -> RightRequest {
+        let request = try await load(id)
+        guard request.state == .awaitingFee else {
+            throw PipelineError(.illegalTransition, "request \(id) has no fee to accept (it is \(request.state.rawValue))")
+        }
+        let right = try enabledRight(request.right)
+        var pending = PendingChange(request)
+        pending.request.feeAccepted = true
+        pending.request.resumeAt = nil
+        pending.record(event(request, "fee.accepted", actor: actor, details: ["amount": "\(request.feeQuote?.amount ?? 0)", "currency": request.feeQuote?.currency ?? ""]))
+        return try await enterWorkAndCarryOut(pending, right: right)
+    }
+
+    /// The requester declines the quoted fee: the request is cancelled.
+    public func declineFee(_ id: RequestID, actor: String) async throws -> RightRequest {
+        let request = try await load(id)
+        guard request.state == .awaitingFee else {
+            throw PipelineError(.illegalTransition, "request \(id) has no fee to decline (it is \(request.state.rawValue))")
+        }
+        var pending = PendingChange(request)
+        pending.request.resumeAt = nil
+        try move(&pending, to: .cancelled, action: "fee.declined", actor: actor)
+        return try await commit(pending)
+    }
+
+    /// Cancels requests whose fee quote was neither accepted nor declined in time, telling the
+    /// requester.
+    func cancelLapsedQuotes() async throws -> [RightRequest] {
+        let now = services.clock.now
+        var cancelled: [RightRequest] = []
+        for request in try await services.ledger.requests(RequestQuery(states: [.awaitingFee])) where (request.resumeAt ?? .distantFuture) <= now {
+            var pending = PendingChange(request)
+            pending.request.resumeAt = nil
+            if let contact = request.contact {
+                pending.messages.append(OutboundMessage(
+                    kind: "outcome", recipient: contact, title: "Your \(request.right) request was cancelled",
+                    body: "The fee quoted for this request was not accepted in time, so the request is cancelled and nothing is charged. You may file a new request.",
+                    request: request.id
+                ))
+            }
+            try move(&pending, to: .cancelled, action: "fee.lapsed")
+            do {
+                cancelled.append(try await commit(pending))
+            } catch let error as PipelineError where error.code == .conflict {
+                continue  // accepted or declined meanwhile
+            }
+        }
+        return cancelled
+    }
+}

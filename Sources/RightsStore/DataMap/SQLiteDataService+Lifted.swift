@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import RightsKernel
+
+extension SQLiteDataService {
+    /// Erases the rows whose restriction lifted by `time`, by each restricted field's strategy,
+    /// children before the rows they link to, one transaction per source; a row still referred
+    /// to is left restricted for a later sweep. Fields stored encrypted keep their key (other
+    /// rows of the subject may still need it).
+    public func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int] {
+        var erased: [String: Int] = [:]
+        for source in map.sources {
+            let database = try database(source)
+            let depth = Dictionary(uniqueKeysWithValues: queries(of: source).map { ($0.table.name, $0.chain.count) })
+            // Most sweeps find nothing: look first, without taking the host's write lock.
+            let due = try snapshot(database) { db in
+                try db.tableExists("rightskit_restrictions") && (try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM rightskit_restrictions
+                                   WHERE (lifts_at IS NOT NULL AND lifts_at <= ?) OR basis = 'referenced by retained records')
+                    """, arguments: [time.timeIntervalSince1970]) ?? false)
+            }
+            guard due else { continue }
+            let erasedHere = try await database.write { db -> [String: Int] in
+                var erased: [String: Int] = [:]
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT id, table_name, row_key, columns FROM rightskit_restrictions
+                    WHERE (lifts_at IS NOT NULL AND lifts_at <= ?) OR basis = 'referenced by retained records'
+                    """, arguments: [time.timeIntervalSince1970])
+                let ordered = rows.sorted { (depth[$0["table_name"]] ?? 0, $1["id"] as Int64) > (depth[$1["table_name"]] ?? 0, $0["id"] as Int64) }
+                for row in ordered {
+                    let tableName: String = row["table_name"], rowKey: String = row["row_key"], id: Int64 = row["id"]
+                    guard let table = source.table(tableName) else { continue }
+                    let columns = Set((row["columns"] as String).split(separator: ",").map(String.init))
+                    let fields = table.fields.filter { columns.contains($0.column) }
+                    // Another restriction on the same row that has not lifted keeps it.
+                    let stillHeld = try Bool.fetchOne(db, sql: """
+                        SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE table_name = ? AND row_key = ? AND id != ?
+                                         AND (lifts_at IS NULL OR lifts_at > ?) AND basis != 'referenced by retained records')
+                        """, arguments: [tableName, rowKey, id, time.timeIntervalSince1970]) ?? false
+                    if stillHeld { continue }
+                    guard try eraseLifted(fields, of: table, rowKey: rowKey, source: source, db: db) else { continue }
+                    try db.execute(sql: "DELETE FROM rightskit_restrictions WHERE id = ?", arguments: [id])
+                    erased[tableName, default: 0] += 1
+                }
+                return erased
+            }
+            erased.merge(erasedHere, uniquingKeysWith: +)
+        }
+        return erased
+    }
+
+    /// Applies the strategies to one row; false when the row is still referred to and stays.
+    private func eraseLifted(_ fields: [MappedField], of table: MappedTable, rowKey: String, source: DataSourceMap, db: Database) throws -> Bool {
+        if fields.contains(where: { $0.erasure == .deleteRow }) {
+            let sql = "DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?"
+            log?.record(source: source.name, sql: sql, argumentCount: 1)
+            do {
+                try db.inSavepoint {
+                    try db.execute(sql: sql, arguments: [rowKey])
+                    return .commit
+                }
+                return true
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                return false
+            }
+        }
+        let current = try Row.fetchOne(db, sql: "SELECT * FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?", arguments: [rowKey])
+        guard let current else { return true }  // gone already
+        var assignments: [String] = []
+        var values: [(any DatabaseValueConvertible)?] = []
+        for field in fields {
+            switch field.erasure {
+            case .null, .deleteRow: values.append(nil)
+            case .fixed(let replacement): values.append(replacement)
+            case .hmac: values.append(text(current[field.column]).map(vault.hmac))
+            case .encrypt, .restrict: continue
+            }
+            assignments.append("\(quoted(field.column)) = ?")
+        }
+        guard !assignments.isEmpty else { return true }
+        let sql = "UPDATE \(quoted(table.name)) SET \(assignments.joined(separator: ", ")) WHERE \(quoted(table.key)) = ?"
+        log?.record(source: source.name, sql: sql, argumentCount: values.count + 1)
+        try db.execute(sql: sql, arguments: StatementArguments(values + [rowKey]))
+        return true
+    }
+}
