@@ -56,7 +56,7 @@ public struct AccountCancellationRight: RightModule {
         }
         let scope = context.scopeOutsideHolds
         let report = try await context.step("cancellation.erase", durability: .idempotent) { effects in
-            let report = try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
+            let report = try await context.services.data.cancelAccount([subject], scope: scope, request: request.id, at: context.services.clock.now)
             effects.record(AuditEvent(actor: "module:account-cancellation", action: "account.cancelled", request: request.id, details: [
                 "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
             ]))

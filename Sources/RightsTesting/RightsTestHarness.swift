@@ -71,6 +71,7 @@ public struct RightsTestHarness: Sendable {
 
     /// A harness over a generated sample business database (``SampleBusinessDatabase``) of
     /// `subjects` subjects, with its data map.
+    /// `edit` changes the sample's data map before it loads (a test of another mapping).
     public static func sample(
         subjects: Int = 50,
         heavyRows: Int = 0,
@@ -78,14 +79,15 @@ public struct RightsTestHarness: Sendable {
         rights: String,
         policy: String = RightsTestHarness.defaultPolicy,
         clock: SettableClock = SettableClock(),
-        statementLog: StatementLog? = nil
+        statementLog: StatementLog? = nil,
+        editingMap edit: (String) -> String = { $0 }
     ) throws -> RightsTestHarness {
         let directory = try TemporaryDirectory()
         let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
         try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
         return try RightsTestHarness(
             modules: modules, rights: rights, policy: policy, clock: clock,
-            dataMap: SampleBusinessDatabase.dataMap(database: database, vault: vault),
+            dataMap: edit(SampleBusinessDatabase.dataMap(database: database, vault: vault)),
             directory: directory, statementLog: statementLog
         )
     }

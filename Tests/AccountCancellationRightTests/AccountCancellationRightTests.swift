@@ -53,6 +53,10 @@ struct AccountCancellationRightTests {
         #expect(account["email"] as String != SampleBusinessDatabase.email(subject))
         #expect(account["phone"] as String? == nil)
         #expect(account["display_name"] as String == "Deleted user")
+        // The host application reads the account as the data map declares a cancelled one.
+        #expect(account["status"] as String == "cancelled")
+        let neighbour = try await database(harness).read { db in try String.fetchOne(db, sql: "SELECT status FROM accounts WHERE id = ?", arguments: [subject + 1]) }
+        #expect(neighbour == "active")
         let left = try await database(harness).read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_devices WHERE account_id = ?", arguments: [subject]) ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consents WHERE account_id = ?", arguments: [subject]) ?? -1,
@@ -63,6 +67,20 @@ struct AccountCancellationRightTests {
         #expect(left.2 > 0, "orders within the retention period are kept, restricted")
         #expect(request.outcome?.message.contains("cannot be restored") == true)
         #expect(request.outcome?.message.contains("Responsibilities") == true)
+    }
+
+    /// A map that deletes the row instead: the row is gone once nothing retained refers to it.
+    @Test func aMapThatDeletesCancelledAccountsDeletesTheRow() async throws {
+        let harness = try RightsTestHarness.sample(subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}", editingMap: { map in
+            map.replacingOccurrences(of: "cancelled: { column: status, value: cancelled }", with: "cancelled: delete-row")
+        })
+        let subject = try await #require(try database(harness).read { db in
+            try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE id % 3 != 0 AND id NOT IN (SELECT account_id FROM orders) LIMIT 1")
+        })
+        let request = try await harness.run(intake(subject))
+        #expect(request.state == .completed)
+        let rows = try await database(harness).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts WHERE id = ?", arguments: [subject]) }
+        #expect(rows == 0)
     }
 
     /// "When you log in … through a third-party account authorization, you need to apply to the third party"

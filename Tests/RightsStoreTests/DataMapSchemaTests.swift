@@ -169,3 +169,41 @@ struct DataMapSchemaTests {
         #expect(service.warnings.first?.line == 14)
     }
 }
+
+@Suite("An erase strategy the column cannot take is a load error")
+struct ErasureStrategyFitTests {
+    static let schema = """
+        CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, age INTEGER, nickname TEXT);
+        CREATE INDEX users_email ON users (email);
+        """
+
+    func errors(_ fields: String) throws -> [ConfigError] {
+        try dataMapErrors(schema: Self.schema, map: """
+            vault: vault.sqlite
+            sources:
+              shop:
+                path: DATABASE
+                tables:
+                  users:
+                    key: id
+                    identities: { email: email }
+                    fields:
+            \(fields)
+            """)
+    }
+
+    @Test func nullOnANotNullColumnNamesTheColumnAndWhatFits() throws {
+        let error = try #require(try errors("          email: { category: user.contact.email, erase: null }").first)
+        #expect(error.keyPath == "sources.shop.tables.users.fields.email")
+        #expect(error.line == 10)
+        #expect(error.message.contains("'users.email' is NOT NULL"))
+        #expect(error.message.contains("`hmac` or `delete-row`"))
+    }
+
+    @Test func aFixedTextForAnIntegerColumn() throws {
+        let error = try #require(try errors("          age: { category: user.age, erase: { fixed: unknown } }").first)
+        #expect(error.message.contains("holds integers"))
+        #expect(try errors("          age: { category: user.age, erase: { fixed: \"0\" } }").isEmpty)
+        #expect(try errors("          nickname: { category: user.name, erase: null }").isEmpty)
+    }
+}

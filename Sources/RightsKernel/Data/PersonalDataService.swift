@@ -33,9 +33,17 @@ public protocol PersonalDataService: Sendable {
     /// `time` (and rows kept only because retained rows referred to them, once those are gone),
     /// removing their restrictions; how many rows of each table were erased.
     func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int]
+    /// Erases as ``erase(_:scope:request:at:)`` does and marks the account cancelled where the
+    /// data map declares how, in the same transaction (clause 5.5).
+    func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport
 }
 
 extension PersonalDataService {
+    /// Erasure alone, for a service that keeps no account state.
+    public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
+        try await erase(identities, scope: scope, request: request, at: time)
+    }
+
     /// Nothing restricted, for a service that keeps no restrictions.
     public func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int] { [:] }
 

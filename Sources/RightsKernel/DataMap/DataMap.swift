@@ -8,7 +8,8 @@ import Foundation
 /// - `sources.<name>`: `driver` (`sqlite`), `path`, `tables`, `consent_registry` (`table`,
 ///   `purpose_column`, `withdrawn_column`)
 /// - `tables.<name>`: `key` (row id column, default `rowid`), either `identities` (identity kind →
-///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`, `fields`
+///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`,
+///   `cancelled` (how a cancelled account is marked: `{ column, value }` or `delete-row`), `fields`
 /// - `fields.<column>`: `category`, `correctable`, `correct_at`, `erase` (`delete-row`, `null`,
 ///   `{ fixed: text }`, `hmac`, `encrypt`, `restrict`), `retention`
 /// - `retention`: `basis`, one of `days`, `months` or `years` (calendar units in the deployment's
@@ -111,12 +112,30 @@ public struct DataMap: Sendable, Equatable {
         let retention = try section.optionalSection("retention").map(retentionRule)
         let productColumn = try section.optionalString("product_column")
         if let productColumn { try checkIdentifier(productColumn, at: section.location(of: "product_column")) }
+        var cancellation: AccountCancellationMark?
+        if section.isMapping("cancelled") {
+            let mark = try section.section("cancelled")
+            let column = try mark.string("column")
+            try checkIdentifier(column, at: mark.location(of: "column"))
+            cancellation = .status(column: column, value: try mark.string("value"))
+            try mark.rejectUnknownKeys()
+        } else if let text = try section.optionalString("cancelled") {
+            guard text == "delete-row" else {
+                throw section.invalid("cancelled", "expected `{ column: status, value: cancelled }` or `delete-row`, found '\(text)'")
+            }
+            cancellation = .deleteRow
+        }
+        if cancellation != nil, case .parent = link {
+            throw section.invalid("cancelled", "only a table that links rows by identity holds the account itself")
+        }
         var fields: [MappedField] = []
         for (column, field) in try section.section("fields").sections() {
             fields.append(try self.field(column, field))
         }
         try section.rejectUnknownKeys()
-        return MappedTable(name: name, key: key, link: link, fields: fields, retention: retention, productColumn: productColumn, location: section.location, linkLocation: linkLocation)
+        var table = MappedTable(name: name, key: key, link: link, fields: fields, retention: retention, productColumn: productColumn, location: section.location, linkLocation: linkLocation)
+        table.cancellation = cancellation
+        return table
     }
 
     private static func field(_ column: String, _ section: ConfigSection) throws(ConfigError) -> MappedField {

@@ -17,6 +17,9 @@ public struct MappedTable: Sendable, Equatable {
     public var retention: RetentionRule?
     /// A column naming the product or service each row belongs to (for discontinuation, 5.7).
     public var productColumn: String?
+    /// How a cancelled account is marked in this table (clause 5.5), so the host application
+    /// stops serving it: a status column set to a value, or the row deleted.
+    public var cancellation: AccountCancellationMark?
     public var location: ConfigLocation
     public var linkLocation: ConfigLocation
 
@@ -35,4 +38,12 @@ public struct MappedTable: Sendable, Equatable {
     public func retention(for field: MappedField) -> RetentionRule? {
         field.retention ?? retention
     }
+}
+
+/// How the host application learns that an account was cancelled.
+public enum AccountCancellationMark: Sendable, Equatable {
+    /// `column` is set to `value` (`status` → `cancelled`).
+    case status(column: String, value: String)
+    /// The account's row is deleted (kept, restricted, while retained rows still refer to it).
+    case deleteRow
 }

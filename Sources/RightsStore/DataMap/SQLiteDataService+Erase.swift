@@ -12,16 +12,26 @@ extension SQLiteDataService {
         return report
     }
 
+    /// Erases as ``erase(_:scope:request:at:)`` does and, in the last batch's transaction, marks
+    /// the account cancelled where the map says how (`cancelled:` on the account's table).
+    public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
+        var report = ErasureReport()
+        for source in map.sources {
+            report.merge(try eraseNow(identities, scope: scope, source: source, request: request, at: time, cancelling: true))
+        }
+        return report
+    }
+
     /// Erases in bounded batches, each its own short transaction on the source, so the host
     /// application's writes wait a fraction of a second at most. Each batch records its
     /// progress in the source's own `rightskit_progress` table in the same transaction, so a
     /// crash resumes after the last committed batch and no row is handled twice; the last batch
     /// writes the report to `rightskit_journal`, so a retried request returns it without
     /// erasing again (hashing a hash would change the bytes again).
-    func eraseNow(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date) throws -> ErasureReport {
+    func eraseNow(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date, cancelling: Bool = false) throws -> ErasureReport {
         // One journal entry per request and subject: a discontinuation erases many subjects
         // under one request.
-        let operation = journalOperation("erase", for: identities)
+        let operation = journalOperation(cancelling ? "cancel" : "erase", for: identities)
         let database = try database(source)
         let start = try database.write { db -> ErasureStart in
             try Self.createHostTables(db)
@@ -103,6 +113,7 @@ extension SQLiteDataService {
                 // The last batch: keys of fully erased encrypted fields go, the report is
                 // journalled and the cursor dropped, all with the batch's own changes.
                 for reference in progress.shredded.subtracting(progress.keptKeys).sorted() { try vault.destroyKey(subject: reference) }
+                if cancelling { try markCancelled(progress.rootKeys, source: source, request: request, at: time, db: db) }
                 let done = progress.tally.report
                 try Self.journal(try CanonicalJSON.string(done), request: request, operation: operation, at: time, db: db)
                 try db.execute(sql: "DELETE FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
@@ -112,6 +123,33 @@ extension SQLiteDataService {
             if report == nil { Thread.sleep(forTimeInterval: Self.batchPause) }
         }
         return report ?? progress.tally.report
+    }
+
+    /// Marks the subject's account rows cancelled as the map declares, so the host application
+    /// stops serving them; a row to delete that retained rows still refer to is restricted and
+    /// left for the sweep.
+    private func markCancelled(_ rootKeys: [String: [StoredKey]], source: DataSourceMap, request: RequestID, at time: Date, db: Database) throws {
+        for table in source.tables {
+            guard let mark = table.cancellation, let keys = rootKeys[table.name], !keys.isEmpty else { continue }
+            for key in keys {
+                switch mark {
+                case .status(let column, let value):
+                    try db.execute(sql: "UPDATE \(quoted(table.name)) SET \(quoted(column)) = ? WHERE \(quoted(table.key)) = ?", arguments: [value, key.databaseValue])
+                case .deleteRow:
+                    do {
+                        try db.inSavepoint {
+                            try db.execute(sql: "DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?", arguments: [key.databaseValue])
+                            return .commit
+                        }
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                        try db.execute(
+                            sql: "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, 'referenced by retained records', NULL, ?, ?)",
+                            arguments: [table.name, text(key.databaseValue) ?? "", table.fields.map(\.column).joined(separator: ","), request.rawValue, time.timeIntervalSince1970]
+                        )
+                    }
+                }
+            }
+        }
     }
 
     /// The longest a batch holds the source's write lock, and the pause after it in which the

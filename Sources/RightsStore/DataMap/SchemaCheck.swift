@@ -55,6 +55,24 @@ struct SchemaCheck {
             }
             if let retention = table.retention { require(retention.from, at: retention.location, role: "retention date") }
             if let productColumn = table.productColumn { require(productColumn, at: table.location, role: "product") }
+            if case .status(let column, _) = table.cancellation { require(column, at: table.location, role: "cancellation status") }
+            // A strategy the column cannot take fails at the first erasure: refuse it here.
+            let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table.name)))")
+            for field in table.fields {
+                guard let column = info.first(where: { ($0["name"] as String) == field.column }) else { continue }
+                let notNull = (column["notnull"] as Int) == 1 || (column["pk"] as Int) > 0
+                let type = ((column["type"] as String?) ?? "").uppercased()
+                switch field.erasure {
+                case .null where notNull:
+                    errors.append(field.location.error("erase: column '\(table.name).\(field.column)' is NOT NULL, so `null` would fail at the first erasure; use `{ fixed: … }`, `hmac` or `delete-row`"))
+                case .fixed(let value) where type.contains("INT") && Int(value) == nil:
+                    errors.append(field.location.error("erase: column '\(table.name).\(field.column)' holds integers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"))
+                case .fixed(let value) where (type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB")) && Double(value) == nil:
+                    errors.append(field.location.error("erase: column '\(table.name).\(field.column)' holds numbers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"))
+                default:
+                    break
+                }
+            }
         }
     }
 

@@ -13,6 +13,7 @@ extension SampleBusinessDatabase {
                 accounts:
                   key: id
                   identities: { user_id: user_id, email: email, phone: phone }
+                  cancelled: { column: status, value: cancelled }   # how the host application sees a cancelled account
                   fields:
                     user_id: { category: user.account.id, erase: hmac }
                     email: { category: user.contact.email, correctable: true, erase: hmac }
