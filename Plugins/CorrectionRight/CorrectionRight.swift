@@ -20,8 +20,7 @@ public struct CorrectionRight: RightModule {
     let maxLength: Int
 
     public init(configuration: ConfigSection, services: Services) throws {
-        maxLength = try configuration.int("max_length", default: 500)
-        guard maxLength > 0 else { throw configuration.invalid("max_length", "expected a positive length, found \(maxLength)") }
+        maxLength = try configuration.int("max_length", default: 500, in: 1...2_000)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {

@@ -23,10 +23,8 @@ public struct DiscontinuationNoticeRight: RightModule {
     let timeZone: TimeZone
 
     public init(configuration: ConfigSection, services: Services) throws {
-        noticeDays = try configuration.int("notice_days", default: 15)
-        guard noticeDays >= 0 else { throw configuration.invalid("notice_days", "expected zero or more days, found \(noticeDays)") }
-        eraseAfterDays = try configuration.int("erase_after_days", default: 0)
-        guard eraseAfterDays >= 0 else { throw configuration.invalid("erase_after_days", "expected zero or more days, found \(eraseAfterDays)") }
+        noticeDays = try configuration.int("notice_days", default: 15, in: 0...3_650)
+        eraseAfterDays = try configuration.int("erase_after_days", default: 0, in: 0...3_650)
         clock = services.clock
         timeZone = services.timeZone
     }

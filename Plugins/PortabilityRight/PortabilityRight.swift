@@ -49,13 +49,9 @@ public struct PortabilityRight: RightModule {
             }
         }
         self.recipients = recipients
-        attempts = try configuration.int("attempts", default: 3)
-        guard attempts >= 1 else { throw configuration.invalid("attempts", "expected at least 1 attempt") }
-        let minutes = try configuration.int("retry_after_minutes", default: 60)
-        guard minutes >= 0 else { throw configuration.invalid("retry_after_minutes", "expected zero or more minutes") }
-        retryAfter = TimeInterval(minutes * 60)
-        rounds = try configuration.int("rounds", default: 3)
-        guard rounds >= 1 else { throw configuration.invalid("rounds", "expected at least 1 round") }
+        attempts = try configuration.int("attempts", default: 3, in: 1...10)
+        retryAfter = TimeInterval(try configuration.int("retry_after_minutes", default: 60, in: 0...10_080) * 60)
+        rounds = try configuration.int("rounds", default: 3, in: 1...20)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {

@@ -49,7 +49,7 @@ struct DeploymentOptions: ParsableArguments {
     func inspect(_ registry: ModuleRegistry) throws -> Deployment {
         try loading {
             try Deployment.load(path: config, registry: registry) { settings in
-                try SQLiteStore.inMemory().services(for: settings, logger: Logger(label: "rightskit.inspect"))
+                try SQLiteStore.inMemory().services(for: settings, logger: Logger(label: "rightskit.inspect"), readOnly: true)
             }
         }
     }

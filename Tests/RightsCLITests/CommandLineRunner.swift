@@ -28,6 +28,12 @@ struct CommandLineRunner {
         return testBinary.deletingLastPathComponent().appendingPathComponent(name)
     }
 
+    /// A runner in an existing folder (its `config.yaml` written by the caller).
+    init(directory: TemporaryDirectory, executable: String = "rightskit-testbed") throws {
+        self.directory = directory
+        self.executable = Self.binary(executable)
+    }
+
     init(config: String, executable: String = "rightskit-testbed") throws {
         directory = try TemporaryDirectory(prefix: "rightskit-cli")
         self.executable = Self.binary(executable)

@@ -24,7 +24,7 @@ public final class ConfigSection {
             var pairs: [(String, Node, Node)] = []
             for (key, value) in mapping {
                 guard let name = key.scalar?.string else {
-                    throw ConfigError(file: file, line: key.mark?.line ?? 0, column: key.mark?.column ?? 0, keyPath: keyPath, message: "expected a plain key")
+                    throw ConfigError(file: file, line: key.mark?.line ?? 1, column: key.mark?.column ?? 1, keyPath: keyPath, message: "expected a plain key")
                 }
                 pairs.append((name, key, value))
             }
@@ -32,7 +32,7 @@ public final class ConfigSection {
         case .scalar(let scalar) where scalar.tag == Tag(.null) || scalar.string.isEmpty:
             self.pairs = []
         default:
-            throw ConfigError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, keyPath: keyPath, message: "expected a mapping of keys to values, found \(Self.kind(of: node))")
+            throw ConfigError(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, keyPath: keyPath, message: "expected a mapping of keys to values, found \(Self.kind(of: node))")
         }
     }
 
@@ -49,13 +49,39 @@ public final class ConfigSection {
         return try ConfigSection(node: root ?? Node(""), file: file, keyPath: "")
     }
 
-    /// Reads and parses a deployment file.
+    /// The largest deployment file read: a real one is a few kilobytes.
+    public static let maximumFileSize = 1 << 20
+
+    /// Reads and parses a deployment file: UTF-8, at most ``maximumFileSize`` bytes; a file
+    /// that cannot be read is reported at its first line, an encoding error at the line it is on.
     public static func load(path: String) throws(ConfigError) -> ConfigSection {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            guard size <= maximumFileSize else {
+                throw ConfigError(file: path, line: 1, column: 1, keyPath: "", message: "the file is \(size) bytes; a deployment file is at most \(maximumFileSize) bytes")
+            }
+            guard attributes[.type] as? FileAttributeType != .typeDirectory else {
+                throw ConfigError(file: path, line: 1, column: 1, keyPath: "", message: "is a folder, not a deployment file")
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as ConfigError {
+            throw error
         } catch {
-            throw ConfigError(file: path, line: 0, column: 0, keyPath: "", message: "cannot read the file: \(error.localizedDescription)")
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file (check its permissions)" : "no such file"
+            throw ConfigError(file: path, line: 1, column: 1, keyPath: "", message: reason)
+        }
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            throw ConfigError(file: path, line: 1, column: 1, keyPath: "", message: "the file is UTF-16; save it as UTF-8")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            var line = 1
+            for bytes in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                if String(data: Data(bytes), encoding: .utf8) == nil { break }
+                line += 1
+            }
+            throw ConfigError(file: path, line: line, column: 1, keyPath: "", message: "this line is not valid UTF-8; save the file as UTF-8")
         }
         return try parse(yaml: text, file: path)
     }
@@ -94,6 +120,14 @@ public final class ConfigSection {
 
     public func int(_ key: String, default fallback: Int) throws(ConfigError) -> Int {
         try optionalInt(key) ?? fallback
+    }
+
+    /// An integer within `range`, the bound named in the error: every number a deployment sets
+    /// is bounded, so no setting can overflow arithmetic or make a loop run for ever.
+    public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        let value = try int(key, default: fallback)
+        guard range.contains(value) else { throw invalid(key, "expected \(range.lowerBound) to \(range.upperBound), found \(value)") }
+        return value
     }
 
     public func optionalInt(_ key: String) throws(ConfigError) -> Int? {

@@ -127,7 +127,7 @@ public struct DeploymentSettings: Sendable, Equatable {
         let attempts = try identitySection?.int("max_attempts", default: defaults.maxAttempts) ?? defaults.maxAttempts
         let digits = try identitySection?.int("code_digits", default: defaults.digits) ?? defaults.digits
         if let identitySection {
-            guard ttl >= 30 else { throw identitySection.invalid("code_ttl_seconds", "expected at least 30 seconds, found \(ttl)") }
+            guard (30...86_400).contains(ttl) else { throw identitySection.invalid("code_ttl_seconds", "expected 30 to 86400 seconds, found \(ttl)") }
             guard (1...20).contains(attempts) else { throw identitySection.invalid("max_attempts", "expected 1 to 20, found \(attempts)") }
             guard (4...10).contains(digits) else { throw identitySection.invalid("code_digits", "expected 4 to 10 digits, found \(digits)") }
             try identitySection.rejectUnknownKeys()
@@ -183,7 +183,12 @@ public struct DeploymentSettings: Sendable, Equatable {
             dataMap?.timeZone = timeZone
         } else if let file = try root.optionalString("data_map") {
             let path = DataMap.resolve(file, against: baseDirectory)
-            let mapRoot = try ConfigSection.load(path: path)
+            let mapRoot: ConfigSection
+            do {
+                mapRoot = try ConfigSection.load(path: path)
+            } catch where error.line <= 1 && error.keyPath.isEmpty && !FileManager.default.isReadableFile(atPath: path) {
+                throw root.invalid("data_map", "the data map file \(path): \(error.message)")
+            }
             dataMap = try DataMap(section: mapRoot, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
             dataMap?.timeZone = timeZone
         } else {
@@ -238,9 +243,9 @@ public struct DeploymentSettings: Sendable, Equatable {
 
     private static func repetition(_ section: ConfigSection) throws(ConfigError) -> RepetitionPolicy {
         let window = try section.int("window_days")
-        guard window > 0 else { throw section.invalid("window_days", "expected a positive number of days, found \(window)") }
+        guard (1...3_650).contains(window) else { throw section.invalid("window_days", "expected a positive number of days up to 3650, found \(window)") }
         let free = try section.int("free")
-        guard free >= 0 else { throw section.invalid("free", "expected zero or more free requests, found \(free)") }
+        guard (0...10_000).contains(free) else { throw section.invalid("free", "expected 0 to 10000 free requests, found \(free)") }
         let beyond = try section.choice("beyond", default: RepetitionPolicy.Beyond.refuse)
         var fee: FeeQuote?
         var feeValidDays = 14

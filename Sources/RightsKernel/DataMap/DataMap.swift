@@ -21,6 +21,8 @@ public struct DataMap: Sendable, Equatable {
     public var sources: [DataSourceMap]
     /// An absolute path to the key vault.
     public var vaultPath: String
+    /// Where the vault is named, for errors about it.
+    public var vaultLocation: ConfigLocation?
     /// The deployment's timezone: bare dates in the organisation's data are local dates there,
     /// and retention periods are counted by its calendar.
     public var timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current
@@ -40,12 +42,13 @@ public struct DataMap: Sendable, Equatable {
     /// Parses the `data_map` section; paths resolve against `baseDirectory`.
     public init(section: ConfigSection, baseDirectory: String) throws(ConfigError) {
         location = section.location
-        vaultPath = Self.resolve(try section.string("vault", default: "data/vault.sqlite"), against: baseDirectory)
+        vaultPath = Self.resolve(try Self.plainPath(section, "vault", default: "data/vault.sqlite"), against: baseDirectory)
+        vaultLocation = section.location(of: "vault")
         var sources: [DataSourceMap] = []
         for (name, source) in try section.section("sources").sections() {
             try Self.checkIdentifier(name, at: source.location)
             let driver = try source.choice("driver", default: DataSourceMap.Driver.sqlite)
-            let path = Self.resolve(try source.string("path"), against: baseDirectory)
+            let path = Self.resolve(try Self.plainPath(source, "path"), against: baseDirectory)
             var tables: [MappedTable] = []
             for (tableName, table) in try source.section("tables").sections() {
                 tables.append(try Self.table(tableName, table))
@@ -206,6 +209,21 @@ public struct DataMap: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// A file path without control characters (a NUL or a newline in a path is a typo that would
+    /// name another file, or none).
+    static func plainPath(_ section: ConfigSection, _ key: String, default fallback: String? = nil) throws(ConfigError) -> String {
+        let path: String
+        if let fallback {
+            path = try section.string(key, default: fallback)
+        } else {
+            path = try section.string(key)
+        }
+        guard !path.isEmpty, path.count <= 4_096, !path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw section.invalid(key, "expected a file path without control characters")
+        }
+        return path
     }
 
     /// Names reach SQL, so only plain identifiers are accepted.

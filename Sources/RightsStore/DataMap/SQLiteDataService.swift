@@ -17,7 +17,10 @@ public final class SQLiteDataService: PersonalDataService {
     /// Every mapped table's query (its join chain to the subject), built once per source.
     let tableQueries: [String: [TableQuery]]
 
-    public init(map: DataMap, statementLog: StatementLog? = nil) throws {
+    /// Opens each source and checks the map against its schema. `readOnly` (for `check-config`)
+    /// opens everything read-only and creates nothing: a missing vault is then checked as empty.
+    /// A file that is not an SQLite database is a load error at the key naming it.
+    public init(map: DataMap, statementLog: StatementLog? = nil, readOnly: Bool = false) throws {
         self.map = map
         self.log = statementLog
         var databases: [String: DatabaseQueue] = [:]
@@ -30,17 +33,39 @@ public final class SQLiteDataService: PersonalDataService {
             }
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
-            let database = try DatabaseQueue(path: source.path, configuration: configuration)
-            let check = try database.read { db in try SchemaCheck(source: source, db: db) }
-            errors += check.errors
-            warnings += check.warnings
-            databases[source.name] = database
+            configuration.readonly = readOnly
+            do {
+                let database = try DatabaseQueue(path: source.path, configuration: configuration)
+                let check = try database.read { db in try SchemaCheck(source: source, db: db) }
+                errors += check.errors
+                warnings += check.warnings
+                databases[source.name] = database
+            } catch let error as DatabaseError {
+                errors.append(source.location.error("\(source.path) cannot be opened as an SQLite database (\(Self.reason(error)))"))
+            }
         }
         guard errors.isEmpty else { throw ConfigErrors(errors) }
         self.databases = databases
         self.warnings = warnings
         self.tableQueries = Dictionary(uniqueKeysWithValues: map.sources.map { source in (source.name, source.tables.map { TableQuery(source: source, table: $0) }) })
-        self.vault = try SubjectKeyVault(path: map.vaultPath)
+        do {
+            self.vault = try readOnly ? SubjectKeyVault(checking: map.vaultPath) : SubjectKeyVault(path: map.vaultPath)
+        } catch let error as DatabaseError {
+            let location = map.vaultLocation ?? map.location
+            throw ConfigErrors([location.error("vault: \(map.vaultPath) cannot be opened as the key vault (\(Self.reason(error)))")])
+        }
+    }
+
+    /// SQLite's reason without its SQL or values.
+    static func reason(_ error: DatabaseError) -> String {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: "the file is not a database"
+        case .SQLITE_CANTOPEN: "it cannot be opened"
+        case .SQLITE_CORRUPT: "the database is corrupt"
+        case .SQLITE_READONLY: "it is read-only"
+        case .SQLITE_PERM, .SQLITE_AUTH: "permission denied"
+        default: "SQLite error \(error.resultCode.rawValue)"
+        }
     }
 
     public func fingerprint(_ value: String) -> String {

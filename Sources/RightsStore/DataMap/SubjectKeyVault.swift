@@ -14,6 +14,23 @@ public final class SubjectKeyVault: Sendable {
     let database: DatabaseQueue
     let hmacKey: Data
 
+    /// Opens an existing vault read-only to check a deployment, creating nothing; a vault not
+    /// yet created is checked as an empty one in memory.
+    public init(checking path: String) throws {
+        if FileManager.default.fileExists(atPath: path) {
+            var configuration = Configuration()
+            configuration.readonly = true
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            hmacKey = try database.read { db in
+                guard try db.tableExists("deployment_keys") else { return Data(count: 32) }
+                return try Data.fetchOne(db, sql: "SELECT key FROM deployment_keys WHERE name = 'hmac'") ?? Data(count: 32)
+            }
+        } else {
+            database = try DatabaseQueue()
+            hmacKey = Data(count: 32)
+        }
+    }
+
     public init(path: String) throws {
         try PrivateFiles.prepareDatabase(atPath: path)
         var configuration = Configuration()
