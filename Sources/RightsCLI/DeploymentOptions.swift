@@ -45,11 +45,14 @@ struct DeploymentOptions: ParsableArguments {
     }
 
     /// Loads the deployment against an in-memory ledger, to validate or describe it without
-    /// touching its store.
-    func inspect(_ registry: ModuleRegistry) throws -> Deployment {
+    /// touching its store; `withData: false` skips opening the organisation's databases (to list
+    /// modules before the sample exists).
+    func inspect(_ registry: ModuleRegistry, withData: Bool = true) throws -> Deployment {
         try loading {
             try Deployment.load(path: config, registry: registry) { settings in
-                try SQLiteStore.inMemory().services(for: settings, logger: Logger(label: "rightskit.inspect"), readOnly: true)
+                let store = try SQLiteStore.inMemory()
+                guard withData else { return store.services(identity: settings.identity, timeZone: settings.policy.deadline.timeZone, logger: Logger(label: "rightskit.inspect")) }
+                return try store.services(for: settings, logger: Logger(label: "rightskit.inspect"), readOnly: true)
             }
         }
     }
@@ -82,7 +85,9 @@ func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
         case .conflict: throw CommandFailure(.conflict, error.message)
         case .workFailed: throw CommandFailure(.workFailed, error.message)
         case .rateLimited: throw CommandFailure(.rateLimited, error.message)
-        default: throw CommandFailure(.refused, error.message)
+        case .invalidRequest: throw CommandFailure(.badInput, error.message)
+        case .verificationFailed: throw CommandFailure(.verificationFailed, error.message)
+        case .rightNotEnabled, .requesterNotAccepted, .illegalTransition, .extensionRefused: throw CommandFailure(.refused, error.message)
         }
     }
 }

@@ -6,6 +6,7 @@ import RightsKernel
 /// it ships; the commands receive that registry instead of reaching for a global.
 public enum RightsCommandLine {
     public static func main(registry: ModuleRegistry, arguments: [String]? = nil) async -> Never {
+        let json = (arguments ?? Array(CommandLine.arguments.dropFirst())).contains("--json")
         do {
             var command = try RightsCommand.parseAsRoot(arguments)
             if let deploymentCommand = command as? any DeploymentCommand {
@@ -17,15 +18,32 @@ public enum RightsCommandLine {
             }
             RightsCommand.exit()
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
-            RightsCommand.exit(withError: ExitCode(failure.status.rawValue))
+            fail(failure.status, failure.message, json: json, text: failure.message)
         } catch let error as ValidationError {
             // Raised while running, after parsing: the message alone says what to fix.
-            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
-            RightsCommand.exit(withError: ExitCode.validationFailure)
+            fail(.badInput, error.message, json: json, text: "Error: \(error.message)")
         } catch {
-            RightsCommand.exit(withError: error)
+            let code = RightsCommand.exitCode(for: error)
+            guard json, code != .success else { RightsCommand.exit(withError: error) }
+            // A parse error (unknown option, missing argument) is bad input; anything else is
+            // unexpected. Either is said in JSON.
+            let status: ExitStatus = code == .validationFailure ? .badInput : .failure
+            fail(status, status == .badInput ? RightsCommand.message(for: error) : "unexpected failure: \(error)", json: true, text: "")
         }
+    }
+
+    /// Reports a failure on stderr, as one JSON object under `--json`, and exits with `status`.
+    static func fail(_ status: ExitStatus, _ message: String, json: Bool, text: String) -> Never {
+        if json {
+            struct Body: Encodable { var code: String; var exit: Int32; var message: String }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(["error": Body(code: status.name, exit: status.rawValue, message: message)])) ?? Data()
+            FileHandle.standardError.write(data + Data("\n".utf8))
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+        RightsCommand.exit(withError: ExitCode(status.rawValue))
     }
 }
 
@@ -45,6 +63,7 @@ struct RightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rightskit",
         abstract: "Honour the rights people hold over their personal information.",
+        discussion: ExitStatus.summary,
         subcommands: [
             CheckConfigCommand.self, ModulesCommand.self,
             SubmitCommand.self, VerifyCommand.self, ResendCommand.self, StatusCommand.self, RequestsCommand.self,

@@ -22,7 +22,7 @@ struct EndToEndTests {
         let code = try #require(RightsTestHarness.code(in: body))
 
         let wrong = try await cli.run("verify", id, "--code", code == "000000" ? "111111" : "000000")
-        #expect(wrong.status == 5)
+        #expect(wrong.status == 10, "verification failed")
         #expect(wrong.errors.contains("wrong code; 2 attempt(s) left"))
 
         let verified = try await cli.run("verify", id, "--code", code)

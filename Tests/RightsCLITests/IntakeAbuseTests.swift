@@ -67,7 +67,7 @@ struct IntakeAbuseTests {
         let otherID = try #require(other)
         for junk in ["12ab56", "1234567", "", "12 34 5"] {
             let answer = try await cli.run("verify", otherID, "--code", junk)
-            #expect(answer.status == 5 && answer.errors.contains("nothing was counted"), "\(junk): \(answer.errors)")
+            #expect(answer.status == 64 && answer.errors.contains("nothing was counted"), "\(junk): \(answer.errors)")
         }
         #expect(try await cli.run("verify", otherID, "--code", try await code(cli, otherID)).status == 0)
     }
@@ -122,7 +122,7 @@ struct IntakeAbuseTests {
         ]
         for (arguments, error) in cases {
             let result = try await cli.run(["submit"] + arguments)
-            #expect(result.status == 5, "\(arguments.prefix(4)): \(result.errors)")
+            #expect(result.status == 64, "bad input: \(arguments.prefix(4)): \(result.errors)")
             #expect(result.errors.contains(error), "\(arguments.prefix(4)): \(result.errors)")
             #expect(!result.errors.contains("user1"), "the error does not echo the identity")
         }

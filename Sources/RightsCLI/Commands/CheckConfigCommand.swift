@@ -17,7 +17,9 @@ struct CheckConfigCommand: DeploymentCommand {
         }
         let rights = deployment.rights.keys.sorted()
         if options.json {
-            try Output.json(["file": options.config, "deployment": deployment.settings.name, "jurisdiction": deployment.settings.policy.jurisdiction, "rights": rights.joined(separator: ",")])
+            struct Checked: Encodable { var file: String; var deployment: String; var jurisdiction: String; var rights: [String]; var warnings: [String] }
+            let warnings = ((deployment.services.data as? SQLiteDataService)?.warnings ?? []).map(\.description)
+            try Output.json(Checked(file: options.config, deployment: deployment.settings.name, jurisdiction: deployment.settings.policy.jurisdiction, rights: rights, warnings: warnings))
         } else {
             Output.line("\(options.config): OK: \(deployment.settings.name) (\(deployment.settings.policy.jurisdiction)), rights: \(rights.joined(separator: ", "))")
         }

@@ -37,6 +37,10 @@ struct DataCommand: ParsableCommand {
             let writer = try JSONExportWriter(path: out)
             let summary = try await deployment.services.data.export(identities, scope: .everything, into: writer)
             try writer.finish()
+            if options.json {
+                struct Exported: Encodable { var records: Int; var categories: Int; var file: String }
+                return try Output.json(Exported(records: summary.total, categories: summary.records.count, file: out))
+            }
             Output.line("exported \(summary.total) record(s) in \(summary.records.count) categories to \(out)")
         }
     }

@@ -11,9 +11,11 @@ struct DemoCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate the sample database (replacing it) and its subjects' keys.")
 
         @Option(help: "How many subjects.") var subjects: Int = 1_000
-        @Option(help: "The database file to write.") var out: String = "data/sample-business.sqlite"
-        @Option(help: "The key vault (per-subject encryption keys, deployment HMAC key).") var vault: String = "data/vault.sqlite"
+        @Option(help: "The deployment whose data map names the database and vault to write (when --out and --vault are not given).") var config: String = "config.yaml"
+        @Option(help: "The database file to write (default: the first source of the deployment's data map).") var out: String?
+        @Option(help: "The key vault (default: the data map's vault).") var vault: String?
         @Option(name: .customLong("heavy-rows"), help: "Extra orders for subject 1, to export a very large subject.") var heavyRows: Int = 0
+        @Flag(name: .long, help: "Print machine-readable JSON.") var json = false
 
         func validate() throws {
             guard subjects >= 1 else { throw ValidationError("--subjects must be at least 1") }
@@ -22,7 +24,22 @@ struct DemoCommand: ParsableCommand {
 
         func run() throws {
             let started = Date()
+            // The deployment's own paths, so `--config` seeds what that deployment maps.
+            var map: DataMap?
+            if out == nil || vault == nil, FileManager.default.fileExists(atPath: config) {
+                do {
+                    map = try DeploymentSettings.load(path: config).dataMap
+                } catch {
+                    throw CommandFailure(.invalidConfiguration, error.description)
+                }
+            }
+            let out = out ?? map?.sources.first?.path ?? "data/sample-business.sqlite"
+            let vault = vault ?? map?.vaultPath ?? "data/vault.sqlite"
             try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: out, vault: SubjectKeyVault(path: vault))
+            if json {
+                struct Seeded: Encodable { var subjects: Int; var database: String; var vault: String; var seconds: Double }
+                return try Output.json(Seeded(subjects: subjects, database: out, vault: vault, seconds: Date().timeIntervalSince(started)))
+            }
             Output.line("wrote \(subjects) subjects to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (keys in \(vault))")
             Output.line("subject n: email user<n>@example.cn, phone \(SampleBusinessDatabase.phone(1)) for n = 1, user id \(SampleBusinessDatabase.userID(1)) for n = 1")
         }

@@ -17,23 +17,28 @@ struct DemoRunCommand: DeploymentCommand {
         let settings = try options.loading { try DeploymentSettings.load(path: options.config) }
         if let map = settings.dataMap, let source = map.sources.first, !FileManager.default.fileExists(atPath: source.path) {
             try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vault: SubjectKeyVault(path: map.vaultPath))
-            Output.line("seeded the sample database with 1000 subjects: \(source.path)")
+            if !options.json { Output.line("seeded the sample database with 1000 subjects: \(source.path)") }
         }
         let deployment = try options.open(registry)
         let identity = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))
         let submitted = try await mapped { try await deployment.pipeline.submit(RequestIntake(right: right, subject: identity)) }
-        Output.line("1. \(identity.value) filed a request (\(right)): \(submitted.id) (due \(Timestamp.string(submitted.dueAt)))")
+        if !options.json { Output.line("1. \(identity.value) filed a request (\(right)): \(submitted.id) (due \(Timestamp.string(submitted.dueAt)))") }
         var request = submitted
         if submitted.state == .awaitingVerification {
             let message = try await deployment.store.outbox(request: submitted.id).last { $0.message.kind == "verification-code" }
             guard let code = message?.message.body.split(whereSeparator: { !$0.isNumber }).first(where: { $0.count >= 4 }).map(String.init) else {
                 throw CommandFailure(.failure, "no verification code in the outbox")
             }
-            Output.line("2. the code \(code) arrived in the outbox (rightskit outbox --request \(submitted.id))")
+            if !options.json { Output.line("2. the code \(code) arrived in the outbox (rightskit outbox --request \(submitted.id))") }
             request = try await mapped { try await deployment.pipeline.verify(submitted.id, code: code) }
-            Output.line("3. verified; the request was carried out:")
+            if !options.json { Output.line("3. verified; the request was carried out:") }
+        }
+        let audit = try await deployment.store.verify()
+        if options.json {
+            struct Demo: Encodable { var request: RightRequest; var auditIntact: Bool }
+            return try Output.json(Demo(request: request, auditIntact: audit.isIntact))
         }
         Output.line(Output.describe(request))
-        Output.line("4. \(try await deployment.store.verify().description)")
+        Output.line("4. \(audit.description)")
     }
 }

@@ -76,6 +76,7 @@ struct HoldCommand: ParsableCommand {
             guard try await services.exceptions.removeHold(id: id, at: services.clock.now) else {
                 throw CommandFailure(.notFound, "no active hold \(id)")
             }
+            if options.json { return try Output.json(["lifted": id]) }
             Output.line("hold \(id) lifted")
         }
     }

@@ -27,6 +27,7 @@ struct ResendCommand: DeploymentCommand {
         let id = try requestID(id)
         let deployment = try options.open(registry)
         try await mapped { try await deployment.pipeline.resendChallenge(id) }
+        if options.json { return try Output.json(["resent": id.rawValue]) }
         Output.line("a new code was sent for request \(id)")
     }
 }
