@@ -97,6 +97,11 @@ struct CommandLineContractTests {
         #expect((try await object(cli, ["outbox", "deliver"])["delivered"] as? Int ?? 0) > 0)
         #expect(try #require(try await json(cli, ["outbox"]) as? [[String: Any]]).allSatisfy { $0["minimised"] as? Bool == true && $0["id"] is Int })
 
+        let bench = try await object(cli, ["bench", "--subjects", "40", "--heavy-rows", "200", "--runs", "1", "--folder", cli.directory.file("bench")])
+        let rows = try #require(bench["rows"] as? [[String: Any]])
+        #expect(rows.count == 4 && rows.allSatisfy { $0["measurement"] is String && $0["byHand"] is Double && $0["ratio"] is Double })
+        #expect(bench["peakResidentMiB"] is Double)
+
         let demo = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig, executable: "rightskit")
         let ran = try await object(demo, ["demo", "run"])
         #expect(ran["auditIntact"] as? Bool == true && (ran["request"] as? [String: Any])?["state"] as? String == "completed")

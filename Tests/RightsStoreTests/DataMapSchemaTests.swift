@@ -206,4 +206,23 @@ struct ErasureStrategyFitTests {
         #expect(try errors("          age: { category: user.age, erase: { fixed: \"0\" } }").isEmpty)
         #expect(try errors("          nickname: { category: user.name, erase: null }").isEmpty)
     }
+
+    @Test func deleteRowWhereAnUnmappedTableRefersToTheRow() throws {
+        let schema = Self.schema + "\nCREATE TABLE audit_trail (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));"
+        let errors = try dataMapErrors(schema: schema, map: """
+            vault: vault.sqlite
+            sources:
+              shop:
+                path: DATABASE
+                tables:
+                  users:
+                    key: id
+                    identities: { email: email }
+                    fields:
+                      nickname: { category: user.name, erase: delete-row }
+            """)
+        let error = try #require(errors.first)
+        #expect(error.message.contains("referred to by audit_trail.user_id"))
+        #expect(error.message.contains("references: users.id"))
+    }
 }

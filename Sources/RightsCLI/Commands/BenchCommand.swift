@@ -18,6 +18,22 @@ struct BenchCommand: DeploymentCommand {
     @Option(help: "Runs of each measurement; the median is reported.") var runs: Int = 5
     @Option(help: "Where to generate the database (a temporary folder by default).") var folder: String?
     @Option(help: "Only this measurement (locate, export or request), for profiling one of them.") var only: Measurement?
+    @Flag(name: .long, help: "Print machine-readable JSON.") var json = false
+
+    /// One measurement as `--json` prints it (seconds, medians of `runs`).
+    struct MeasuredRow: Encodable {
+        var measurement: String
+        var byHand: Double
+        var rightsKit: Double
+        var ratio: Double
+    }
+
+    /// What `bench --json` prints.
+    struct Report: Encodable {
+        var rows: [MeasuredRow]
+        var runs: Int
+        var peakResidentMiB: Double
+    }
 
     enum Measurement: String, ExpressibleByArgument { case locate, export, request }
 
@@ -32,7 +48,7 @@ struct BenchCommand: DeploymentCommand {
         let database = directory + "/business.sqlite"
         let vault = directory + "/vault.sqlite"
         if !FileManager.default.fileExists(atPath: database) {
-            Output.line("generating \(subjects) subjects (+\(heavyRows) rows for subject 1) in \(directory) …")
+            if !json { Output.line("generating \(subjects) subjects (+\(heavyRows) rows for subject 1) in \(directory) …") }
             try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
         }
         let map = try DataMap(
@@ -99,6 +115,16 @@ struct BenchCommand: DeploymentCommand {
             rows.append(("whole access request (ledger, audit, export)", byHand, request))
         }
 
+        var usage = rusage()
+        #if os(Linux)
+            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        #else
+            getrusage(RUSAGE_SELF, &usage)
+        #endif
+        if json {
+            let table = rows.map { MeasuredRow(measurement: $0.0, byHand: $0.1, rightsKit: $0.2, ratio: $0.2 / max($0.1, 1e-9)) }
+            return try Output.json(Report(rows: table, runs: runs, peakResidentMiB: Double(usage.ru_maxrss) / 1024))
+        }
         Output.line("")
         Output.line("measurement".padding(toLength: 48, withPad: " ", startingAt: 0) + "  by hand        RightsKit   ratio")
         for (name, baseline, measured) in rows {
@@ -106,12 +132,6 @@ struct BenchCommand: DeploymentCommand {
                 name.padding(toLength: 48, withPad: " ", startingAt: 0)
                     + String(format: "  %9.2f ms  %8.2f ms  %5.2fx", baseline * 1000, measured * 1000, measured / max(baseline, 1e-9)))
         }
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
         Output.line(
             String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", Double(usage.ru_maxrss) / 1024, runs))
     }

@@ -56,6 +56,12 @@ struct SchemaCheck {
             if let retention = table.retention { require(retention.from, at: retention.location, role: "retention date") }
             if let productColumn = table.productColumn { require(productColumn, at: table.location, role: "product") }
             if case .status(let column, _) = table.cancellation { require(column, at: table.location, role: "cancellation status") }
+            if let deleting = table.fields.first(where: { $0.erasure == .deleteRow }) {
+                let references = try Self.unmappedReferences(to: table, in: source, tableNames: tableNames, db: db)
+                if !references.isEmpty {
+                    errors.append(deleting.location.error("erase: rows of '\(table.name)' are referred to by \(references.joined(separator: ", ")), which the data map does not link to it, so deleting them would fail; map that table with `link: { column: …, references: \(table.name).\(table.key) }`, or erase these fields in place (`null`, `hmac`, `{ fixed: … }`)"))
+                }
+            }
             // A strategy the column cannot take fails at the first erasure: refuse it here.
             let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table.name)))")
             for field in table.fields {
@@ -74,6 +80,23 @@ struct SchemaCheck {
                 }
             }
         }
+    }
+
+    /// Rows of a table the map does not link (or links by another column) that refer to a mapped
+    /// table by a foreign key: deleting the referenced rows would fail at the first erasure.
+    static func unmappedReferences(to table: MappedTable, in source: DataSourceMap, tableNames: [String], db: Database) throws -> [String] {
+        var found: [String] = []
+        for other in tableNames where !other.hasPrefix("sqlite_") && !other.hasPrefix("rightskit_") {
+            for key in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(other)))") where (key["table"] as String) == table.name {
+                let column: String = key["from"]
+                let mapped = source.table(other).map { mapped -> Bool in
+                    if case .parent(let linkColumn, let parent, _) = mapped.link { return linkColumn == column && parent == table.name }
+                    return false
+                } ?? false
+                if !mapped { found.append("\(other).\(column)") }
+            }
+        }
+        return found
     }
 
     private func isIndexed(_ column: String, table: String, db: Database) throws -> Bool {
