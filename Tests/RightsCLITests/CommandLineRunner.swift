@@ -64,11 +64,15 @@ struct CommandLineRunner {
         let out = URL(fileURLWithPath: directory.file("out-\(id)")), err = URL(fileURLWithPath: directory.file("err-\(id)"))
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        // Foundation's Process.run is not safe to call from several threads at once (it crashed
-        // copying the environment when parallel tests launched together): one launch at a time.
+        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        // One launch at a time, and the parent's copies of the output files closed as soon as
+        // the child has its own: Foundation's Process.run lists the parent's open descriptors
+        // into a fixed buffer and crashed once leaked handles passed about 1,300.
         try Self.launches.withLock { try process.run() }
+        try? outHandle.close()
+        try? errHandle.close()
         return (process, out, err)
     }
 

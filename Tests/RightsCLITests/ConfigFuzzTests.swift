@@ -1,4 +1,5 @@
 import Foundation
+import RightsStore
 import RightsTesting
 import Testing
 
@@ -6,17 +7,8 @@ import Testing
 /// real subprocess: no crash, no hang, every error located, nothing written.
 @Suite("A config that cannot crash: check-config fuzzed")
 struct ConfigFuzzTests {
-    /// A small deterministic generator (SplitMix64), so a failing mutation can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The sample's deterministic generator (SplitMix64), so a failing mutation can be replayed.
+    typealias Generator = SeededGenerator
 
     static let values: [String] = [
         "9223372036854775807", "-9223372036854775808", "25269512429739112", "-1", "0", "null", "[]", "{}", "~", "\"\\u0000\"",
@@ -86,7 +78,7 @@ struct ConfigFuzzTests {
                     var findings: [Finding] = []
                     let runner = try CommandLineRunner(directory: folder, executable: "rightskit")
                     for mutation in stride(from: worker, to: mutations, by: workers) {
-                        var random = Generator(state: UInt64(mutation) &* 7_919)
+                        var random = Generator(seed: UInt64(mutation) &* 7_919)
                         var text = original
                         for _ in 0..<Int.random(in: 1...3, using: &random) { text = Self.mutate(text, &random) }
                         try Data(text).write(to: URL(fileURLWithPath: folder.file("config.yaml")))
