@@ -142,6 +142,19 @@ struct CommandLineContractTests {
         #expect(try await cli.run("submit", "--help").output.contains("operator"))
     }
 
+    /// `demo seed --config` writes the database and vault that deployment maps.
+    @Test func demoSeedHonoursTheConfigItIsGiven() async throws {
+        let cli = try CommandLineRunner(config: "unused: true", executable: "rightskit")
+        let other = try CommandLineRunner.repositoryConfig
+            .replacingOccurrences(of: "path: data/sample-business.sqlite", with: "path: elsewhere/shop.sqlite")
+            .replacingOccurrences(of: "vault: data/vault.sqlite", with: "vault: elsewhere/keys.sqlite")
+        try other.write(toFile: cli.directory.file("other.yaml"), atomically: true, encoding: .utf8)
+        let seeded = try await object(cli, ["demo", "seed", "--subjects", "5", "--config", "other.yaml"])
+        #expect(seeded["database"] as? String == cli.directory.file("elsewhere/shop.sqlite"))
+        #expect(FileManager.default.fileExists(atPath: cli.directory.file("elsewhere/keys.sqlite")))
+        #expect(try await cli.run("check-config", "--config", "other.yaml").status == 0)
+    }
+
     /// 8: the work failed (recorded on the request); `retry` works it again once fixed.
     @Test func aFailingModuleExitsEightAndRetryFinishesIt() async throws {
         let config = probeDeployment(probe: "{ steps: 3 }", intake: "{ filings: 1000 }\n  processing: { lease_seconds: 30, max_failures: 1 }")
