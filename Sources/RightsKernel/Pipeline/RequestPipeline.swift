@@ -65,7 +65,7 @@ public struct RequestPipeline: Sendable {
         pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
         pending.quotas = filingQuotas(request)
         pending.record(event(request, "request.received", actor: requesterActor(request), details: [
-            "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(request.dueAt),
+            "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(pending.request.dueAt),
         ]))
         logger(for: request.id).info("request received", metadata: ["right": "\(request.right)"])
 
@@ -151,9 +151,6 @@ public struct RequestPipeline: Sendable {
     public func resendChallenge(_ id: RequestID) async throws {
         let request = try await load(id)
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
-        guard !request.requester.speaksForAbsentSubject else {
-            throw PipelineError(.illegalTransition, "request \(id) waits for an operator's review, not a code")
-        }
         let recipient = try await verificationRecipient(for: request)
         let challenge = try services.identity.challenge(request, to: recipient, notice: try enabledRight(request.right).module.verificationNotice(for: request))
         var pending = PendingChange(request)
