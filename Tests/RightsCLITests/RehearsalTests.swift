@@ -143,4 +143,21 @@ struct RehearsalTests {
         }
         #expect(lifted == 1)
     }
+
+    /// A filing nobody confirms (a decoy, a typo) is closed a day after its code expired, and
+    /// keeps no one's identity: the subject is not messaged about a request they never made.
+    @Test func anUnconfirmedFilingIsClosedADayAfterItsCodeExpired() async throws {
+        let cli = try await seeded(try CommandLineRunner.repositoryConfig)
+        let filed = try await json(cli, ["submit", "--at", "2027-03-01T09:00", "--right", "access", "--subject", "email:user6@example.cn"])
+        let id = try #require(filed["id"] as? String)
+        _ = try await json(cli, ["sweep", "--at", "2027-03-02T09:05"])
+        #expect(try await json(cli, ["status", id])["state"] as? String == "awaitingVerification", "a day and ten minutes have not passed")
+        _ = try await json(cli, ["sweep", "--at", "2027-03-02T09:11"])
+        let closed = try await json(cli, ["status", id])
+        #expect(closed["state"] as? String == "denied")
+        #expect(closed["subject"] == nil && closed["contact"] == nil, "minimised")
+        #expect(((closed["outcome"] as? [String: Any])?["ground"] as? [String: Any])?["code"] as? String == "identity-not-verified")
+        let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
+        #expect(outbox.count == 1 && outbox.allSatisfy { $0["minimised"] as? Bool == true }, "only the code, minimised; no outcome to the subject")
+    }
 }

@@ -18,6 +18,26 @@ extension RequestPipeline {
         return removed
     }
 
+    /// Closes requests nobody confirmed: a day after their last code expired they are denied
+    /// (identity not verified) and minimised, so an unconfirmed filing, a decoy among them, does
+    /// not keep anyone's identity in the ledger. Only a requester other than the subject is told.
+    func closeUnconfirmed() async throws -> [RightRequest] {
+        let cutoff = services.clock.now.addingTimeInterval(-(deployment.settings.identity.codeLifetime + 86_400))
+        var closed: [RightRequest] = []
+        for request in try await services.ledger.requests(RequestQuery(states: [.awaitingVerification])) where request.updatedAt < cutoff {
+            var pending = PendingChange(request)
+            let message = "The request was not confirmed with its verification code in time, so it is closed. A new request can be filed at any time."
+            if request.requester == .subject { pending.request.contact = nil }  // the subject did not ask to hear of it
+            do {
+                try deny(&pending, ground: .identityNotVerified, message: message)
+                closed.append(try await commit(pending))
+            } catch let error as PipelineError where error.code == .conflict {
+                continue  // verified meanwhile
+            }
+        }
+        return closed
+    }
+
     /// Erases the organisation's rows whose retention restriction has lifted, by their
     /// strategies, and records it in the audit log (counts per table, never values).
     func eraseLiftedRestrictions() async throws -> [String: Int] {

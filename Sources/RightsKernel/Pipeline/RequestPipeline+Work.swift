@@ -220,6 +220,7 @@ extension RequestPipeline {
             }
         }
         report.finished += try await cancelLapsedQuotes()
+        report.finished += try await closeUnconfirmed()
         report.restrictionsLifted = try await eraseLiftedRestrictions()
         report.responsesRemoved = try await removeExpiredResponses()
         return report

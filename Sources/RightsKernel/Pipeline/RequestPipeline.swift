@@ -157,6 +157,7 @@ public struct RequestPipeline: Sendable {
         let limits = deployment.settings.intake
         pending.quotas = [IntakeQuota(key: request.subjectKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)]
         pending.code = challenge.code
+        pending.request.updatedAt = services.clock.now
         if let message = challenge.message { pending.messages.append(message) }
         pending.record(event(request, "identity.challenged-again", actor: requesterActor(request)))
         try await commit(pending)
