@@ -57,28 +57,41 @@ extension SQLiteStore: Notifier {
     }
 
     /// Hands every undelivered message to `delivery`, oldest first, and minimises each once it
-    /// is delivered; returns how many were delivered. Delivery is at least once: a crash between
-    /// delivering and recording delivers that message again, with the same reference.
-    public func deliverPending(via delivery: any MessageDelivery) async throws -> Int {
-        let pending = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE delivered_at IS NULL AND minimised = 0 ORDER BY id").map { row -> (Int64, OutboundMessage) in
-                let requestID: String? = row["request_id"]
-                return (row["id"], OutboundMessage(
-                    kind: row["kind"],
-                    recipient: SubjectIdentity(kind: row["recipient_kind"], value: row["recipient_value"]),
-                    title: row["title"], body: row["body"], request: requestID.flatMap(RequestID.init)
-                ))
-            }
+    /// is delivered; returns how many this call delivered. Each message is claimed for `lease`
+    /// seconds before it is handed over, so deliverers running at once never send one twice; a
+    /// deliverer that dies mid-way leaves its claim to expire and the message goes out later,
+    /// with the same reference (at least once, never twice while the claim holds).
+    public func deliverPending(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> Int {
+        let candidates = try await database.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE delivered_at IS NULL AND minimised = 0 ORDER BY id")
         }
-        for (id, message) in pending {
+        var delivered = 0
+        for id in candidates {
+            let now = clock.now.timeIntervalSince1970
+            let claimed = try await database.write { db -> OutboundMessage? in
+                let row = try Row.fetchOne(db.cachedStatement(sql: """
+                    UPDATE outbox SET delivering_until = ?
+                    WHERE id = ? AND delivered_at IS NULL AND minimised = 0 AND (delivering_until IS NULL OR delivering_until <= ?)
+                    RETURNING request_id, kind, recipient_kind, recipient_value, title, body
+                    """), arguments: [now + lease, id, now])
+                return row.map { row in
+                    let requestID: String? = row["request_id"]
+                    return OutboundMessage(
+                        kind: row["kind"], recipient: SubjectIdentity(kind: row["recipient_kind"], value: row["recipient_value"]),
+                        title: row["title"], body: row["body"], request: requestID.flatMap(RequestID.init)
+                    )
+                }
+            }
+            guard let message = claimed else { continue }  // another deliverer has it, or it went
             try await delivery.deliver(message, reference: id)
             let time = clock.now.timeIntervalSince1970
             try await database.write { db in
-                try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ? WHERE id = ?").execute(arguments: [time, id])
+                try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, delivering_until = NULL WHERE id = ?").execute(arguments: [time, id])
                 try self.minimise(row: id, recipient: message.recipient, in: db)
             }
+            delivered += 1
         }
-        return pending.count
+        return delivered
     }
 
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it.

@@ -166,6 +166,10 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND minimised = 0;
                 """)
         }
+        migrator.registerMigration("v6-outbox-claims") { db in
+            // A deliverer's claim on a message, so two never send it twice.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN delivering_until REAL")
+        }
         return migrator
     }
 }

@@ -85,3 +85,24 @@ struct SecretsAtRestTests {
         try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
     }
 }
+
+@Suite("Delivering the outbox from several processes at once")
+struct OutboxDeliveryTests {
+    @Test func threeDeliverersSendEachMessageOnce() async throws {
+        let config = try CommandLineRunner.repositoryConfig
+            .replacingOccurrences(of: "  notifier: { driver: outbox }", with: "  notifier: { driver: outbox, mail_drop: data/mail-drop }")
+        let cli = try CommandLineRunner(config: config, executable: "rightskit")
+        #expect(try await cli.run("demo", "seed", "--subjects", "40").status == 0)
+        for subject in 1...30 {
+            #expect(try await cli.run("submit", "--right", "access", "--subject", "email:user\(subject)@example.cn").status == 0)
+        }
+        let results = try await ConcurrentProcessTests.together(cli, Array(repeating: ["outbox", "deliver", "--json"], count: 3))
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.errors))")
+        let counts = results.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any])?["delivered"] as? Int }
+        #expect(counts.reduce(0, +) == 30, "each of the 30 codes delivered by exactly one process: \(counts)")
+        let dropped = try FileManager.default.contentsOfDirectory(atPath: cli.directory.file("data/mail-drop"))
+        #expect(dropped.count == 30)
+        let again = try await cli.run("outbox", "deliver", "--json")
+        #expect((try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any])?["delivered"] as? Int == 0)
+    }
+}
