@@ -170,6 +170,9 @@ extension SQLiteDataService {
                 id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, columns TEXT NOT NULL,
                 basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
             CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
+            CREATE INDEX IF NOT EXISTS rightskit_restrictions_lifting ON rightskit_restrictions (lifts_at) WHERE lifts_at IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS rightskit_restrictions_referenced ON rightskit_restrictions (id)
+                WHERE basis = 'referenced by retained records';
             """)
     }
 

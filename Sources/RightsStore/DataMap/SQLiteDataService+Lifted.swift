@@ -12,19 +12,27 @@ extension SQLiteDataService {
         for source in map.sources {
             let database = try database(source)
             let depth = Dictionary(uniqueKeysWithValues: queries(of: source).map { ($0.table.name, $0.chain.count) })
-            // Most sweeps find nothing: look first, without taking the host's write lock.
+            // Most sweeps find nothing: look first, without taking the host's write lock, through
+            // the two partial indexes (a scan of a large restrictions table would hold the host's
+            // commits back in rollback-journal mode).
+            let (exists, indexed) = try snapshot(database) { db -> (Bool, Bool) in
+                guard try db.tableExists("rightskit_restrictions") else { return (false, false) }
+                return (true, try db.indexes(on: "rightskit_restrictions").contains { $0.name == "rightskit_restrictions_lifting" })
+            }
+            guard exists else { continue }
+            if !indexed { try await database.write { db in try Self.createHostTables(db) } }  // a table from before the indexes
             let due = try snapshot(database) { db in
-                try db.tableExists("rightskit_restrictions") && (try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM rightskit_restrictions
-                                   WHERE (lifts_at IS NOT NULL AND lifts_at <= ?) OR basis = 'referenced by retained records')
-                    """, arguments: [time.timeIntervalSince1970]) ?? false)
+                try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE lifts_at IS NOT NULL AND lifts_at <= ?)
+                        OR EXISTS (SELECT 1 FROM rightskit_restrictions WHERE basis = 'referenced by retained records')
+                    """, arguments: [time.timeIntervalSince1970]) ?? false
             }
             guard due else { continue }
             let erasedHere = try await database.write { db -> [String: Int] in
                 var erased: [String: Int] = [:]
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT id, table_name, row_key, columns FROM rightskit_restrictions
-                    WHERE (lifts_at IS NOT NULL AND lifts_at <= ?) OR basis = 'referenced by retained records'
+                    SELECT id, table_name, row_key, columns FROM rightskit_restrictions WHERE lifts_at IS NOT NULL AND lifts_at <= ?
+                    UNION SELECT id, table_name, row_key, columns FROM rightskit_restrictions WHERE basis = 'referenced by retained records'
                     """, arguments: [time.timeIntervalSince1970])
                 let ordered = rows.sorted { (depth[$0["table_name"]] ?? 0, $1["id"] as Int64) > (depth[$1["table_name"]] ?? 0, $0["id"] as Int64) }
                 for row in ordered {
