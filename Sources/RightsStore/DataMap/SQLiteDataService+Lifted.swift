@@ -4,9 +4,10 @@ import RightsKernel
 
 extension SQLiteDataService {
     /// Erases the rows whose restriction lifted by `time`, by each restricted field's strategy,
-    /// children before the rows they link to, one transaction per source; a row still referred
-    /// to is left restricted for a later sweep. Fields stored encrypted keep their key (other
-    /// rows of the subject may still need it).
+    /// children before the rows they link to, in batches of at most ``batchRows`` restrictions per
+    /// transaction with the erasure's pause between them, so the host's writers keep their turn;
+    /// a row still referred to is left restricted for a later sweep. Fields stored encrypted keep
+    /// their key (other rows of the subject may still need it).
     public func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int] {
         var erased: [String: Int] = [:]
         for source in map.sources {
@@ -28,12 +29,23 @@ extension SQLiteDataService {
                     """, arguments: [time.timeIntervalSince1970]) ?? false
             }
             guard due else { continue }
-            let erasedHere = try await database.write { db -> [String: Int] in
+            // Keyset cursors, so each candidate is looked at once per sweep even when it must stay.
+            var lifted = LiftCursor(liftsAt: -Double.greatestFiniteMagnitude, id: 0)
+            var referenced: Int64 = 0
+            while true {
+            let (liftedAfter, referencedAfter) = (lifted, referenced)
+            let (erasedHere, fetched, nextLifted, nextReferenced) = try await database.write { db -> ([String: Int], Int, LiftCursor, Int64) in
                 var erased: [String: Int] = [:]
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT id, table_name, row_key, columns FROM rightskit_restrictions WHERE lifts_at IS NOT NULL AND lifts_at <= ?
-                    UNION SELECT id, table_name, row_key, columns FROM rightskit_restrictions WHERE basis = 'referenced by retained records'
-                    """, arguments: [time.timeIntervalSince1970])
+                    SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 0 AS referenced FROM rightskit_restrictions
+                                   WHERE lifts_at IS NOT NULL AND lifts_at <= ? AND (lifts_at, id) > (?, ?) ORDER BY lifts_at, id LIMIT ?)
+                    UNION ALL
+                    SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 1 AS referenced FROM rightskit_restrictions
+                                   WHERE basis = 'referenced by retained records' AND id > ? ORDER BY id LIMIT ?)
+                    """, arguments: [time.timeIntervalSince1970, liftedAfter.liftsAt, liftedAfter.id, Self.batchRows, referencedAfter, Self.batchRows])
+                let liftedRows = rows.filter { ($0["referenced"] as Int) == 0 }
+                let nextLifted = liftedRows.last.map { LiftCursor(liftsAt: $0["lifts_at"], id: $0["id"]) } ?? liftedAfter
+                let nextReferenced = rows.filter { ($0["referenced"] as Int) == 1 }.map { $0["id"] as Int64 }.max() ?? referencedAfter
                 let ordered = rows.sorted { (depth[$0["table_name"]] ?? 0, $1["id"] as Int64) > (depth[$1["table_name"]] ?? 0, $0["id"] as Int64) }
                 for row in ordered {
                     let tableName: String = row["table_name"], rowKey: String = row["row_key"], id: Int64 = row["id"]
@@ -50,9 +62,13 @@ extension SQLiteDataService {
                     try db.execute(sql: "DELETE FROM rightskit_restrictions WHERE id = ?", arguments: [id])
                     erased[tableName, default: 0] += 1
                 }
-                return erased
+                return (erased, rows.count, nextLifted, nextReferenced)
             }
             erased.merge(erasedHere, uniquingKeysWith: +)
+            guard fetched > 0 else { break }
+            (lifted, referenced) = (nextLifted, nextReferenced)
+            try await Task.sleep(for: .seconds(Self.batchPause))  // the host's writers get their turn
+            }
         }
         return erased
     }
@@ -91,4 +107,10 @@ extension SQLiteDataService {
         try db.execute(sql: sql, arguments: StatementArguments(values + [rowKey]))
         return true
     }
+}
+
+/// Where a sweep's walk through lifted restrictions has got to.
+struct LiftCursor: Sendable {
+    var liftsAt: Double
+    var id: Int64
 }
