@@ -3,7 +3,9 @@ import Foundation
 /// Files and folders that only the deployment's own user may read (0600 and 0700), whatever the
 /// umask: ledgers, vaults, keys and exports hold personal data, codes and secrets.
 public enum PrivateFiles {
-    /// Creates `folder` and any missing parents as 0700; an existing folder is narrowed to 0700.
+    /// Creates `folder` and any missing parents as 0700. Folders that already exist are left as
+    /// they are: the caller may write into a shared one (`/tmp`, the working directory), whose
+    /// mode is not ours to change.
     public static func createFolder(_ folder: URL) throws {
         var missing: [URL] = []
         var current = folder.standardizedFileURL
@@ -17,7 +19,6 @@ public enum PrivateFiles {
             }
             chmod(url.path, 0o700)
         }
-        if missing.isEmpty { chmod(folder.path, 0o700) }
     }
 
     /// Creates (or truncates) an empty file readable by its owner only, its folder included.
