@@ -25,10 +25,7 @@ extension RequestPipeline {
     /// The requester accepts the quoted fee: the request continues through the entry checks
     /// (a review the right requires still comes first).
     public func acceptFee(_ id: RequestID, actor: String) async throws -> RightRequest {
-        let request = try await load(id)
-        guard request.state == .awaitingFee else {
-            throw PipelineError(.illegalTransition, "request \(id) has no fee to accept (it is \(request.state.rawValue))")
-        }
+        let request = try await loadQuoted(id, toBe: "accept")
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
         pending.request.feeAccepted = true
@@ -39,14 +36,20 @@ extension RequestPipeline {
 
     /// The requester declines the quoted fee: the request is cancelled.
     public func declineFee(_ id: RequestID, actor: String) async throws -> RightRequest {
-        let request = try await load(id)
-        guard request.state == .awaitingFee else {
-            throw PipelineError(.illegalTransition, "request \(id) has no fee to decline (it is \(request.state.rawValue))")
-        }
+        let request = try await loadQuoted(id, toBe: "decline")
         var pending = PendingChange(request)
         pending.request.resumeAt = nil
         try move(&pending, to: .cancelled, action: "fee.declined", actor: actor)
         return try await commit(pending)
+    }
+
+    /// The request, which must be waiting for an answer to its fee quote.
+    private func loadQuoted(_ id: RequestID, toBe answer: String) async throws -> RightRequest {
+        let request = try await load(id)
+        guard request.state == .awaitingFee else {
+            throw PipelineError(.illegalTransition, "request \(id) has no fee to \(answer) (it is \(request.state.rawValue))")
+        }
+        return request
     }
 
     /// Cancels requests whose fee quote was neither accepted nor declined in time, telling the

@@ -5,19 +5,19 @@ import RightsKernel
 
 extension SQLiteDataService {
     public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
-        var report = ErasureReport()
-        for source in map.sources {
-            report.merge(try eraseNow(identities, scope: scope, source: source, request: request, at: time))
-        }
-        return report
+        try eraseEverySource(identities, scope: scope, request: request, at: time, cancelling: false)
     }
 
     /// Erases as ``erase(_:scope:request:at:)`` does and, in the last batch's transaction, marks
     /// the account cancelled where the map says how (`cancelled:` on the account's table).
     public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
+        try eraseEverySource(identities, scope: scope, request: request, at: time, cancelling: true)
+    }
+
+    private func eraseEverySource(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date, cancelling: Bool) throws -> ErasureReport {
         var report = ErasureReport()
         for source in map.sources {
-            report.merge(try eraseNow(identities, scope: scope, source: source, request: request, at: time, cancelling: true))
+            report.merge(try eraseNow(identities, scope: scope, source: source, request: request, at: time, cancelling: cancelling))
         }
         return report
     }
@@ -136,16 +136,8 @@ extension SQLiteDataService {
                 case .status(let column, let value):
                     try db.execute(sql: "UPDATE \(quoted(table.name)) SET \(quoted(column)) = ? WHERE \(quoted(table.key)) = ?", arguments: [value, key.databaseValue])
                 case .deleteRow:
-                    do {
-                        try db.inSavepoint {
-                            try db.execute(sql: "DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?", arguments: [key.databaseValue])
-                            return .commit
-                        }
-                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                        try db.execute(
-                            sql: "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, 'referenced by retained records', NULL, ?, ?)",
-                            arguments: [table.name, text(key.databaseValue) ?? "", table.fields.map(\.column).joined(separator: ","), request.rawValue, time.timeIntervalSince1970]
-                        )
+                    if try !deleteRow(key.databaseValue, of: table, source: source, db: db) {
+                        try Self.recordRestriction(table: table.name, rowKey: key.databaseValue, columns: table.fields.map(\.column), basis: Self.referencedBasis, liftsAt: nil, request: request, at: time, db: db)
                     }
                 }
             }
@@ -172,7 +164,7 @@ extension SQLiteDataService {
             CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
             CREATE INDEX IF NOT EXISTS rightskit_restrictions_lifting ON rightskit_restrictions (lifts_at) WHERE lifts_at IS NOT NULL;
             CREATE INDEX IF NOT EXISTS rightskit_restrictions_referenced ON rightskit_restrictions (id)
-                WHERE basis = 'referenced by retained records';
+                WHERE basis = '\(referencedBasis)';
             """)
     }
 
@@ -198,56 +190,27 @@ extension SQLiteDataService {
     private func apply(_ plan: RowErasure, query: TableQuery, request: RequestID, at time: Date, db: Database, tally: inout ErasureTally) throws {
         let table = query.table
         for hold in plan.holds {
-            try db.execute(
-                sql: "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [table.name, text(plan.key) ?? "", hold.fields.map(\.column).joined(separator: ","), hold.basis,
-                            hold.until?.timeIntervalSince1970, request.rawValue, time.timeIntervalSince1970]
-            )
+            try Self.recordRestriction(table: table.name, rowKey: plan.key, columns: hold.fields.map(\.column), basis: hold.basis, liftsAt: hold.until, request: request, at: time, db: db)
             for field in hold.fields { tally.restricted(table: table.name, field: field, basis: hold.basis, until: hold.until) }
         }
         var erasable = plan.erasable
         if plan.deletesRow {
-            let sql = "DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?"
-            log?.record(source: query.source.name, sql: sql, argumentCount: 1)
-            do {
-                try db.inSavepoint {
-                    try db.execute(sql: sql, arguments: [plan.key])
-                    return .commit
-                }
+            if try deleteRow(plan.key, of: table, source: query.source, db: db) {
                 tally.deleted(table: table.name)
                 for field in erasable { tally.erased(table: table.name, field: field) }
                 return
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                // Rows that are kept (under retention) still refer to this one: it is kept too,
-                // restricted, and its other fields are erased in place.
-                let kept = erasable.filter { $0.erasure == .deleteRow }
-                let basis = "referenced by retained records"
-                try db.execute(
-                    sql: "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, ?, NULL, ?, ?)",
-                    arguments: [table.name, text(plan.key) ?? "", kept.map(\.column).joined(separator: ","), basis, request.rawValue, time.timeIntervalSince1970]
-                )
-                for field in kept { tally.restricted(table: table.name, field: field, basis: basis, until: nil) }
-                erasable.removeAll { $0.erasure == .deleteRow }
             }
+            // Rows that are kept (under retention) still refer to this one: it is kept too,
+            // restricted, and its other fields are erased in place.
+            let kept = erasable.filter { $0.erasure == .deleteRow }
+            try Self.recordRestriction(table: table.name, rowKey: plan.key, columns: kept.map(\.column), basis: Self.referencedBasis, liftsAt: nil, request: request, at: time, db: db)
+            for field in kept { tally.restricted(table: table.name, field: field, basis: Self.referencedBasis, until: nil) }
+            erasable.removeAll { $0.erasure == .deleteRow }
         }
-        var assignments: [String] = []
-        var values: [(any DatabaseValueConvertible)?] = []
-        for field in erasable {
-            let current = text(plan.row[field.column])
-            switch field.erasure {
-            case .null, .deleteRow: values.append(nil)
-            case .fixed(let replacement): values.append(replacement)
-            case .hmac: values.append(current.map(vault.hmac))
-            case .encrypt, .restrict: continue
-            }
-            assignments.append("\(quoted(field.column)) = ?")
+        for field in try overwrite(erasable, current: plan.row, key: plan.key, of: table, source: query.source, db: db) {
             tally.erased(table: table.name, field: field)
         }
         for field in erasable where field.erasure == .encrypt { tally.erased(table: table.name, field: field) }
-        guard !assignments.isEmpty else { return }
-        let sql = "UPDATE \(quoted(table.name)) SET \(assignments.joined(separator: ", ")) WHERE \(quoted(table.key)) = ?"
-        log?.record(source: query.source.name, sql: sql, argumentCount: values.count + 1)
-        try db.execute(sql: sql, arguments: StatementArguments(values + [plan.key]))
     }
 }
 

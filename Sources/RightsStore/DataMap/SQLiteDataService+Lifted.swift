@@ -25,7 +25,7 @@ extension SQLiteDataService {
             let due = try snapshot(database) { db in
                 try Bool.fetchOne(db, sql: """
                     SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE lifts_at IS NOT NULL AND lifts_at <= ?)
-                        OR EXISTS (SELECT 1 FROM rightskit_restrictions WHERE basis = 'referenced by retained records')
+                        OR EXISTS (SELECT 1 FROM rightskit_restrictions WHERE basis = '\(Self.referencedBasis)')
                     """, arguments: [time.timeIntervalSince1970]) ?? false
             }
             guard due else { continue }
@@ -33,41 +33,41 @@ extension SQLiteDataService {
             var lifted = LiftCursor(liftsAt: -Double.greatestFiniteMagnitude, id: 0)
             var referenced: Int64 = 0
             while true {
-            let (liftedAfter, referencedAfter) = (lifted, referenced)
-            let (erasedHere, fetched, nextLifted, nextReferenced) = try await database.write { db -> ([String: Int], Int, LiftCursor, Int64) in
-                var erased: [String: Int] = [:]
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 0 AS referenced FROM rightskit_restrictions
-                                   WHERE lifts_at IS NOT NULL AND lifts_at <= ? AND (lifts_at, id) > (?, ?) ORDER BY lifts_at, id LIMIT ?)
-                    UNION ALL
-                    SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 1 AS referenced FROM rightskit_restrictions
-                                   WHERE basis = 'referenced by retained records' AND id > ? ORDER BY id LIMIT ?)
-                    """, arguments: [time.timeIntervalSince1970, liftedAfter.liftsAt, liftedAfter.id, Self.batchRows, referencedAfter, Self.batchRows])
-                let liftedRows = rows.filter { ($0["referenced"] as Int) == 0 }
-                let nextLifted = liftedRows.last.map { LiftCursor(liftsAt: $0["lifts_at"], id: $0["id"]) } ?? liftedAfter
-                let nextReferenced = rows.filter { ($0["referenced"] as Int) == 1 }.map { $0["id"] as Int64 }.max() ?? referencedAfter
-                let ordered = rows.sorted { (depth[$0["table_name"]] ?? 0, $1["id"] as Int64) > (depth[$1["table_name"]] ?? 0, $0["id"] as Int64) }
-                for row in ordered {
-                    let tableName: String = row["table_name"], rowKey: String = row["row_key"], id: Int64 = row["id"]
-                    guard let table = source.table(tableName) else { continue }
-                    let columns = Set((row["columns"] as String).split(separator: ",").map(String.init))
-                    let fields = table.fields.filter { columns.contains($0.column) }
-                    // Another restriction on the same row that has not lifted keeps it.
-                    let stillHeld = try Bool.fetchOne(db, sql: """
-                        SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE table_name = ? AND row_key = ? AND id != ?
-                                         AND (lifts_at IS NULL OR lifts_at > ?) AND basis != 'referenced by retained records')
-                        """, arguments: [tableName, rowKey, id, time.timeIntervalSince1970]) ?? false
-                    if stillHeld { continue }
-                    guard try eraseLifted(fields, of: table, rowKey: rowKey, source: source, db: db) else { continue }
-                    try db.execute(sql: "DELETE FROM rightskit_restrictions WHERE id = ?", arguments: [id])
-                    erased[tableName, default: 0] += 1
+                let (liftedAfter, referencedAfter) = (lifted, referenced)
+                let (erasedHere, fetched, nextLifted, nextReferenced) = try await database.write { db -> ([String: Int], Int, LiftCursor, Int64) in
+                    var erased: [String: Int] = [:]
+                    let rows = try Row.fetchAll(db, sql: """
+                        SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 0 AS referenced FROM rightskit_restrictions
+                                       WHERE lifts_at IS NOT NULL AND lifts_at <= ? AND (lifts_at, id) > (?, ?) ORDER BY lifts_at, id LIMIT ?)
+                        UNION ALL
+                        SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 1 AS referenced FROM rightskit_restrictions
+                                       WHERE basis = '\(Self.referencedBasis)' AND id > ? ORDER BY id LIMIT ?)
+                        """, arguments: [time.timeIntervalSince1970, liftedAfter.liftsAt, liftedAfter.id, Self.batchRows, referencedAfter, Self.batchRows])
+                    let liftedRows = rows.filter { ($0["referenced"] as Int) == 0 }
+                    let nextLifted = liftedRows.last.map { LiftCursor(liftsAt: $0["lifts_at"], id: $0["id"]) } ?? liftedAfter
+                    let nextReferenced = rows.filter { ($0["referenced"] as Int) == 1 }.map { $0["id"] as Int64 }.max() ?? referencedAfter
+                    let ordered = rows.sorted { (depth[$0["table_name"]] ?? 0, $1["id"] as Int64) > (depth[$1["table_name"]] ?? 0, $0["id"] as Int64) }
+                    for row in ordered {
+                        let tableName: String = row["table_name"], rowKey: String = row["row_key"], id: Int64 = row["id"]
+                        guard let table = source.table(tableName) else { continue }
+                        let columns = Set((row["columns"] as String).split(separator: ",").map(String.init))
+                        let fields = table.fields.filter { columns.contains($0.column) }
+                        // Another restriction on the same row that has not lifted keeps it.
+                        let stillHeld = try Bool.fetchOne(db, sql: """
+                            SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE table_name = ? AND row_key = ? AND id != ?
+                                             AND (lifts_at IS NULL OR lifts_at > ?) AND basis != '\(Self.referencedBasis)')
+                            """, arguments: [tableName, rowKey, id, time.timeIntervalSince1970]) ?? false
+                        if stillHeld { continue }
+                        guard try eraseLifted(fields, of: table, rowKey: rowKey, source: source, db: db) else { continue }
+                        try db.execute(sql: "DELETE FROM rightskit_restrictions WHERE id = ?", arguments: [id])
+                        erased[tableName, default: 0] += 1
+                    }
+                    return (erased, rows.count, nextLifted, nextReferenced)
                 }
-                return (erased, rows.count, nextLifted, nextReferenced)
-            }
-            erased.merge(erasedHere, uniquingKeysWith: +)
-            guard fetched > 0 else { break }
-            (lifted, referenced) = (nextLifted, nextReferenced)
-            try await Task.sleep(for: .seconds(Self.batchPause))  // the host's writers get their turn
+                erased.merge(erasedHere, uniquingKeysWith: +)
+                guard fetched > 0 else { break }
+                (lifted, referenced) = (nextLifted, nextReferenced)
+                try await Task.sleep(for: .seconds(Self.batchPause))  // the host's writers get their turn
             }
         }
         return erased
@@ -76,35 +76,11 @@ extension SQLiteDataService {
     /// Applies the strategies to one row; false when the row is still referred to and stays.
     private func eraseLifted(_ fields: [MappedField], of table: MappedTable, rowKey: String, source: DataSourceMap, db: Database) throws -> Bool {
         if fields.contains(where: { $0.erasure == .deleteRow }) {
-            let sql = "DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?"
-            log?.record(source: source.name, sql: sql, argumentCount: 1)
-            do {
-                try db.inSavepoint {
-                    try db.execute(sql: sql, arguments: [rowKey])
-                    return .commit
-                }
-                return true
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                return false
-            }
+            return try deleteRow(rowKey, of: table, source: source, db: db)
         }
         let current = try Row.fetchOne(db, sql: "SELECT * FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = ?", arguments: [rowKey])
         guard let current else { return true }  // gone already
-        var assignments: [String] = []
-        var values: [(any DatabaseValueConvertible)?] = []
-        for field in fields {
-            switch field.erasure {
-            case .null, .deleteRow: values.append(nil)
-            case .fixed(let replacement): values.append(replacement)
-            case .hmac: values.append(text(current[field.column]).map(vault.hmac))
-            case .encrypt, .restrict: continue
-            }
-            assignments.append("\(quoted(field.column)) = ?")
-        }
-        guard !assignments.isEmpty else { return true }
-        let sql = "UPDATE \(quoted(table.name)) SET \(assignments.joined(separator: ", ")) WHERE \(quoted(table.key)) = ?"
-        log?.record(source: source.name, sql: sql, argumentCount: values.count + 1)
-        try db.execute(sql: sql, arguments: StatementArguments(values + [rowKey]))
+        try overwrite(fields, current: current, key: rowKey, of: table, source: source, db: db)
         return true
     }
 }
