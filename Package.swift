@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "RightsKernel", targets: ["RightsKernel"]),
         .library(name: "RightsStore", targets: ["RightsStore"]),
         .library(name: "RightsTesting", targets: ["RightsTesting"]),
+        .library(name: "RightsServer", targets: ["RightsServer"]),
         .library(name: "RightsCLI", targets: ["RightsCLI"]),
         .executable(name: "rightskit", targets: ["rightskit"]),
     ],
@@ -30,6 +31,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -53,11 +63,36 @@ let package = Package(
             name: "RightsTesting",
             dependencies: ["RightsKernel", "RightsStore"]
         ),
+        // The HTTP service: another composition root's building block over the same pipeline.
+        // Its routes are generated from `openapi.yaml`, so the document and the server are one thing.
+        .target(
+            name: "RightsServer",
+            dependencies: [
+                "RightsKernel",
+                "RightsStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .target(
             name: "RightsCLI",
             dependencies: [
                 "RightsKernel",
                 "RightsStore",
+                "RightsServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -84,6 +119,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
+        .testTarget(
+            name: "RightsServerTests",
+            dependencies: [
+                "RightsServer", "RightsKernel", "RightsStore", "RightsTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "RightsCLITests", dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
         + rightModules.map { .target(name: $0, dependencies: ["RightsKernel"] + (moduleExtras[$0] ?? []), path: "Plugins/\($0)") }

@@ -25,6 +25,16 @@ struct DeploymentOptions: ParsableArguments {
         return OpenDeployment(pipeline: RequestPipeline(deployment: loaded.deployment), store: loaded.store)
     }
 
+    /// Writes the sample business database (1,000 subjects) where the deployment's data map
+    /// expects its first source, when that file is missing: a fresh clone's first run. Returns
+    /// the path written, or nil when the database was there.
+    func seedSampleIfMissing() throws -> String? {
+        let settings = try loading { try DeploymentSettings.load(path: config) }
+        guard let map = settings.dataMap, let source = map.sources.first, !FileManager.default.fileExists(atPath: source.path) else { return nil }
+        try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vault: SubjectKeyVault(path: map.vaultPath))
+        return source.path
+    }
+
     /// The system clock, or a simulated one starting at `--at`.
     func clock() throws -> any WallClock {
         guard let at else { return SystemClock() }

@@ -62,10 +62,27 @@ extension SQLiteStore: Notifier {
     /// deliverer that dies mid-way leaves its claim to expire and the message goes out later,
     /// with the same reference (at least once, never twice while the claim holds).
     public func deliverPending(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> Int {
+        let report = try await deliver(via: delivery, lease: lease)
+        if let failure = report.firstFailure { throw failure }
+        return report.delivered
+    }
+
+    /// What one pass over the outbox did.
+    public struct DeliveryReport: Sendable {
+        public var delivered = 0
+        /// Messages whose delivery failed; each stays claimed for the lease, then is tried again.
+        public var failed = 0
+        var firstFailure: (any Error)?
+    }
+
+    /// Delivers every pending message it can claim, going on past failures: a message whose
+    /// delivery fails keeps its claim until the lease runs out, so it is retried on a later pass
+    /// rather than at once.
+    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> DeliveryReport {
         let candidates = try await database.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE delivered_at IS NULL AND minimised = 0 ORDER BY id")
         }
-        var delivered = 0
+        var report = DeliveryReport()
         for id in candidates {
             let now = clock.now.timeIntervalSince1970
             let claimed = try await database.write { db -> OutboundMessage? in
@@ -83,15 +100,21 @@ extension SQLiteStore: Notifier {
                 }
             }
             guard let message = claimed else { continue }  // another deliverer has it, or it went
-            try await delivery.deliver(message, reference: id)
+            do {
+                try await delivery.deliver(message, reference: id)
+            } catch {
+                report.failed += 1
+                report.firstFailure = report.firstFailure ?? error
+                continue
+            }
             let time = clock.now.timeIntervalSince1970
             try await database.write { db in
                 try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, delivering_until = NULL WHERE id = ?").execute(arguments: [time, id])
                 try self.minimise(row: id, recipient: message.recipient, in: db)
             }
-            delivered += 1
+            report.delivered += 1
         }
-        return delivered
+        return report
     }
 
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it.

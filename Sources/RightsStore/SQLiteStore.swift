@@ -170,6 +170,18 @@ public final class SQLiteStore: Sendable {
             // A deliverer's claim on a message, so two never send it twice.
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN delivering_until REAL")
         }
+        migrator.registerMigration("v7-operator-tokens") { db in
+            // Operators' bearer tokens, kept as SHA-256 hashes; and the deadline notices sent,
+            // one row per request and kind so each is sent once whoever runs the reminders.
+            try db.execute(sql: """
+                CREATE TABLE operator_tokens (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, role TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, revoked_at REAL);
+                CREATE UNIQUE INDEX operator_tokens_active_name ON operator_tokens (name) WHERE revoked_at IS NULL;
+                CREATE TABLE deadline_notices (
+                    request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at REAL NOT NULL, PRIMARY KEY (request_id, kind));
+                """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import RightsKernel
 import RightsStore
@@ -15,37 +14,20 @@ struct AuditCommand: ParsableCommand {
 
         func run(registry: ModuleRegistry) async throws {
             let deployment = try options.open(registry)
-            let settings = deployment.pipeline.deployment.settings
-            let result: AuditVerification
-            var checked = 0
-            let published = try settings.publishedCheckpoints.map { try PublishedCheckpoints(folder: $0).read() } ?? []
-            if let path = settings.auditPublicKey, let publicKey = try AuditSigningKey.publicKey(path: path) {
-                // The public key alone: verifying never reads or creates the private key.
-                result = try await deployment.store.verify(publicKey: publicKey, published: published)
-                checked = try await deployment.store.checkpoints().count + published.count
-            } else if let path = settings.auditPublicKey, try await !deployment.store.checkpoints().isEmpty || !published.isEmpty {
-                throw CommandFailure(.invalidConfiguration, "no public key at \(path) to check the signed checkpoints: copy the deployment's public key there (`rightskit audit checkpoint` writes it beside the signing key)")
-            } else {
-                result = try await deployment.store.verify()
+            let report: AuditReport
+            do {
+                report = try await deployment.store.auditReport(settings: deployment.pipeline.deployment.settings)
+            } catch let error as AuditConfigurationError {
+                throw CommandFailure(.invalidConfiguration, error.description)
             }
-            let simulated = try await deployment.store.simulatedEntries()
             if options.json {
-                try Output.json(VerifyReport(intact: result.isIntact, result: result.description, checkpoints: checked, simulated: simulated))
+                try Output.json(report)
             } else {
-                Output.line(result.description + (checked > 0 ? "; \(checked) signed checkpoint(s) match (stored and published)" : ""))
-                if simulated > 0 { Output.line("\(simulated) entries were written under a simulated clock (rehearsals with --at)") }
+                Output.line(report.result + (report.checkpoints > 0 ? "; \(report.checkpoints) signed checkpoint(s) match (stored and published)" : ""))
+                if report.simulated > 0 { Output.line("\(report.simulated) entries were written under a simulated clock (rehearsals with --at)") }
             }
-            if !result.isIntact { throw CommandFailure(.auditBroken, "audit chain broken: \(result.description)") }
+            if !report.intact { throw CommandFailure(.auditBroken, "audit chain broken: \(report.result)") }
         }
-    }
-
-    /// What `audit verify --json` prints.
-    struct VerifyReport: Encodable {
-        var intact: Bool
-        var result: String
-        var checkpoints: Int
-        /// Entries written under a simulated clock.
-        var simulated: Int
     }
 
     struct Checkpoint: DeploymentCommand {
@@ -54,15 +36,13 @@ struct AuditCommand: ParsableCommand {
 
         func run(registry: ModuleRegistry) async throws {
             let deployment = try options.open(registry)
-            guard let path = deployment.pipeline.deployment.settings.auditSigningKey else {
-                throw CommandFailure(.refused, "no signing key: set services.audit.signing_key in \(options.config)")
+            let signed: AuditCheckpoint?
+            do {
+                signed = try await deployment.store.signCheckpoint(settings: deployment.pipeline.deployment.settings)
+            } catch let error as AuditConfigurationError {
+                throw CommandFailure(.refused, "\(error.description) in \(options.config)")
             }
-            let settings = deployment.pipeline.deployment.settings
-            let key = try AuditSigningKey.loadOrCreate(path: path, publicKeyPath: settings.auditPublicKey ?? path + ".pub")
-            guard let checkpoint = try await deployment.store.checkpoint(signingKey: key) else {
-                return Output.line("the audit log is empty; nothing to sign")
-            }
-            if let folder = settings.publishedCheckpoints { try PublishedCheckpoints(folder: folder).append(checkpoint) }
+            guard let checkpoint = signed else { return Output.line("the audit log is empty; nothing to sign") }
             if options.json { return try Output.json(checkpoint) }
             Output.line("signed checkpoint at entry \(checkpoint.sequence): \(checkpoint.hash)")
         }

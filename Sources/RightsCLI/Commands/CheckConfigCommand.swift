@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import Logging
 import RightsKernel
+import RightsServer
 import RightsStore
 
 /// `rightskit check-config`: validates a deployment without touching its store.
@@ -12,6 +13,7 @@ struct CheckConfigCommand: DeploymentCommand {
 
     func run(registry: ModuleRegistry) async throws {
         let deployment = try options.inspect(registry)
+        _ = try options.loading { try ServerSettings.load(path: options.config) }
         for warning in (deployment.services.data as? SQLiteDataService)?.warnings ?? [] {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }

@@ -14,10 +14,8 @@ struct DemoRunCommand: DeploymentCommand {
     @Option(help: "The right to exercise (one that needs no extra parameters).") var right: String = "access"
 
     func run(registry: ModuleRegistry) async throws {
-        let settings = try options.loading { try DeploymentSettings.load(path: options.config) }
-        if let map = settings.dataMap, let source = map.sources.first, !FileManager.default.fileExists(atPath: source.path) {
-            try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vault: SubjectKeyVault(path: map.vaultPath))
-            if !options.json { Output.line("seeded the sample database with 1000 subjects: \(source.path)") }
+        if let seeded = try options.seedSampleIfMissing(), !options.json {
+            Output.line("seeded the sample database with 1000 subjects: \(seeded)")
         }
         let deployment = try options.open(registry)
         let identity = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))

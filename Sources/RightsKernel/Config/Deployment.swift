@@ -71,7 +71,7 @@ public struct Deployment: Sendable {
             errors.append(error)
         }
         do {
-            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "data_map", "rights"])
+            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "data_map", "rights", "server"])
         } catch {
             errors.append(error)
         }

@@ -22,11 +22,15 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
     public let message: String
     /// When a rate-limited operation will be accepted again.
     public let retryAfter: Date?
+    /// The request the failed work belongs to, which is recorded and will be retried: a caller
+    /// that filed it still learns its id.
+    public let request: RequestID?
 
-    public init(_ code: Code, _ message: String, retryAfter: Date? = nil) {
+    public init(_ code: Code, _ message: String, retryAfter: Date? = nil, request: RequestID? = nil) {
         self.code = code
         self.message = message
         self.retryAfter = retryAfter
+        self.request = request
     }
 
     public var description: String { message }

@@ -103,7 +103,7 @@ extension RequestPipeline {
             throw PipelineError(.conflict, conflict.description)
         } catch {
             try await recordFailure(of: request, error, steps: context.deferred?.take() ?? [])
-            throw PipelineError(.workFailed, "request \(request.id) failed\(((error as? StepFailure)?.step).map { " at step \($0)" } ?? ""); it is recorded and will be retried")
+            throw PipelineError(.workFailed, "request \(request.id) failed\(((error as? StepFailure)?.step).map { " at step \($0)" } ?? ""); it is recorded and will be retried", request: request.id)
         }
         var pending = PendingChange(request)
         pending.claim = .release

@@ -1,0 +1,37 @@
+@preconcurrency import Crypto
+import Foundation
+import RightsKernel
+import RightsStore
+
+/// The secret a subject receives when filing, scoped to that one request: an HMAC of the
+/// request id under a key kept beside the ledger (`keys/request-secret.key`, 0600). Nothing per
+/// request is stored, every server sharing the key recognises it, and a secret opens exactly one
+/// request.
+struct RequestSecrets: Sendable {
+    private let key: SymmetricKey
+
+    init(key: SymmetricKey) { self.key = key }
+
+    /// Reads the key file, creating it (0600, in a 0700 folder) on first use.
+    static func loadOrCreate(path: String) throws -> RequestSecrets {
+        if let stored = FileManager.default.contents(atPath: path), stored.count == 32 {
+            return RequestSecrets(key: SymmetricKey(data: stored))
+        }
+        let key = SymmetricKey(size: .bits256)
+        try PrivateFiles.write(key.withUnsafeBytes { Data($0) }, to: path)
+        return RequestSecrets(key: key)
+    }
+
+    func secret(for id: RequestID) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(id.rawValue.utf8), using: key)).base64URLEncoded
+    }
+
+    /// Whether `secret` is the one for `id`, compared in constant time.
+    func matches(_ secret: String?, for id: RequestID) -> Bool {
+        guard let secret, secret.count <= 128 else { return false }
+        let expected = Data(self.secret(for: id).utf8)
+        let given = Data(secret.utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,123 @@
+public import Foundation
+public import RightsKernel
+
+/// The `server:` section of a deployment file: where `rightskit serve` listens, what it
+/// accepts, and the background work it runs. TLS is left to a reverse proxy in front.
+///
+/// Keys, each reported with its location when wrong:
+/// - `host` (default `127.0.0.1`), `port` (default 8080; 0 picks a free port)
+/// - `body_limit_bytes`: the largest request body accepted (default 65536; larger is 413)
+/// - `shutdown_grace_seconds`: how long requests in flight may finish after SIGTERM (default 10)
+/// - `rate_limits`: `filings_per_minute` and `code_attempts_per_minute` per client address
+///   (defaults 30 and 30; answered 429 with `Retry-After`)
+/// - `background`: `sweep_seconds` (resume due requests, cancel lapsed quotes, erase lifted
+///   restrictions, close unconfirmed filings; default 60), `deliver_seconds` (default 5),
+///   `checkpoint_hours` (sign the audit head when `services.audit.signing_key` is set; default
+///   24), `reminder_seconds` (default 300); 0 turns a service off
+/// - `delivery`: `driver` (`outbox`: messages wait in the outbox for another deliverer, the
+///   default; `mail_drop`: files in `services.notifier.mail_drop`; `webhook`), and for the webhook
+///   `webhook.url` (https), `webhook.attempts` (default 3), `webhook.backoff_ms` (default 500,
+///   doubled each retry), `webhook.timeout_seconds` (default 10), `webhook.allow_loopback_http`
+/// - `reminders`: `days_before` (operators are told this many days before a deadline; default 3)
+///   and `to` (the operators' address as kind:value; default `operator:queue`, the outbox only)
+public struct ServerSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var bodyLimit = 65_536
+    public var shutdownGrace: TimeInterval = 10
+    public var filingsPerMinute = 30
+    public var codeAttemptsPerMinute = 30
+    public var sweepInterval: TimeInterval = 60
+    public var deliveryInterval: TimeInterval = 5
+    public var checkpointInterval: TimeInterval = 86_400
+    public var reminderInterval: TimeInterval = 300
+    public var delivery: Delivery = .outbox
+    public var reminderLead = 3
+    public var operators = SubjectIdentity(kind: "operator", value: "queue")
+
+    /// Where the server hands queued messages.
+    public enum Delivery: Sendable, Equatable {
+        case outbox
+        case mailDrop
+        case webhook(Webhook)
+    }
+
+    /// A webhook receiving each message as JSON.
+    public struct Webhook: Sendable, Equatable {
+        public var url: URL
+        public var attempts = 3
+        public var backoff: TimeInterval = 0.5
+        public var timeout: TimeInterval = 10
+    }
+
+    public init() {}
+
+    /// Reads the `server:` section of the deployment file at `path`; defaults when absent.
+    public static func load(path: String) throws(ConfigError) -> ServerSettings {
+        let root = try ConfigSection.load(path: path)
+        root.markUsed(root.keys)
+        guard let section = try root.optionalSection("server") else { return ServerSettings() }
+        return try ServerSettings(section: section)
+    }
+
+    init(section: ConfigSection) throws(ConfigError) {
+        host = try section.string("host", default: host)
+        guard !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || ".:-".contains($0) }) else {
+            throw section.invalid("host", "expected a host name or an IP address")
+        }
+        port = try section.int("port", default: port, in: 0...65_535)
+        bodyLimit = try section.int("body_limit_bytes", default: bodyLimit, in: 1_024...16_777_216)
+        shutdownGrace = TimeInterval(try section.int("shutdown_grace_seconds", default: 10, in: 1...600))
+        if let limits = try section.optionalSection("rate_limits") {
+            filingsPerMinute = try limits.int("filings_per_minute", default: filingsPerMinute, in: 1...1_000_000)
+            codeAttemptsPerMinute = try limits.int("code_attempts_per_minute", default: codeAttemptsPerMinute, in: 1...1_000_000)
+            try limits.rejectUnknownKeys()
+        }
+        if let background = try section.optionalSection("background") {
+            sweepInterval = TimeInterval(try background.int("sweep_seconds", default: 60, in: 0...86_400))
+            deliveryInterval = TimeInterval(try background.int("deliver_seconds", default: 5, in: 0...86_400))
+            checkpointInterval = TimeInterval(try background.int("checkpoint_hours", default: 24, in: 0...8_760)) * 3_600
+            reminderInterval = TimeInterval(try background.int("reminder_seconds", default: 300, in: 0...86_400))
+            try background.rejectUnknownKeys()
+        }
+        if let delivery = try section.optionalSection("delivery") {
+            switch try delivery.choice("driver", default: DeliveryDriver.outbox) {
+            case .outbox: self.delivery = .outbox
+            case .mailDrop: self.delivery = .mailDrop
+            case .webhook: self.delivery = .webhook(try Self.webhook(delivery.section("webhook")))
+            }
+            try delivery.rejectUnknownKeys(known: ["webhook"])
+        }
+        if let reminders = try section.optionalSection("reminders") {
+            reminderLead = try reminders.int("days_before", default: reminderLead, in: 0...365)
+            if let to = try reminders.optionalString("to") {
+                guard let identity = SubjectIdentity(parsing: to) else { throw reminders.invalid("to", "expected kind:value, such as email:privacy@example.com") }
+                operators = identity
+            }
+            try reminders.rejectUnknownKeys()
+        }
+        try section.rejectUnknownKeys()
+    }
+
+    private enum DeliveryDriver: String, CaseIterable {
+        case outbox
+        case mailDrop = "mail_drop"
+        case webhook
+    }
+
+    private static func webhook(_ section: ConfigSection) throws(ConfigError) -> Webhook {
+        let text = try section.string("url")
+        let loopback = try section.bool("allow_loopback_http", default: false)
+        guard let url = URL(string: text), let host = url.host, !host.isEmpty,
+              url.scheme == "https" || (loopback && url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host))
+        else {
+            throw section.invalid("url", "expected an https URL (plain http only to loopback with allow_loopback_http: true)")
+        }
+        var webhook = Webhook(url: url)
+        webhook.attempts = try section.int("attempts", default: 3, in: 1...20)
+        webhook.backoff = TimeInterval(try section.int("backoff_ms", default: 500, in: 0...60_000)) / 1_000
+        webhook.timeout = TimeInterval(try section.int("timeout_seconds", default: 10, in: 1...300))
+        try section.rejectUnknownKeys()
+        return webhook
+    }
+}

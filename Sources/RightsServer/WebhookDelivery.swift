@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import RightsKernel
+
+/// Delivers each outbox message by POSTing it as JSON to the organisation's webhook, which
+/// sends the mail or text. Retries with doubling backoff; the outbox id travels as
+/// `Idempotency-Key`, so a receiver that saw a message before can drop the repeat.
+struct WebhookDelivery: MessageDelivery {
+    let webhook: ServerSettings.Webhook
+    let client: HTTPClient
+    let logger: Logger
+    /// Called once per failed attempt, for the delivery-failure metric.
+    let onFailure: @Sendable () -> Void
+
+    struct Payload: Encodable {
+        struct Recipient: Encodable { var kind: String; var value: String }
+        var id: Int64
+        var kind: String
+        var recipient: Recipient
+        var title: String
+        var body: String
+        var request: String?
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func deliver(_ message: OutboundMessage, reference: Int64) async throws {
+        let payload = Payload(
+            id: reference, kind: message.kind, recipient: .init(kind: message.recipient.kind, value: message.recipient.value),
+            title: message.title, body: message.body, request: message.request?.rawValue
+        )
+        let body = try JSONEncoder().encode(payload)
+        var delay = webhook.backoff
+        var lastFailure = "not attempted"
+        for attempt in 1...webhook.attempts {
+            var request = HTTPClientRequest(url: webhook.url.absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Idempotency-Key", value: "rightskit-\(reference)")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            do {
+                let response = try await client.execute(request, timeout: .seconds(Int64(webhook.timeout)))
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                if (200..<300).contains(response.status.code) { return }
+                lastFailure = "the webhook answered \(response.status.code)"
+            } catch {
+                lastFailure = "the webhook could not be reached (\(type(of: error)))"
+            }
+            onFailure()
+            logger.warning("webhook delivery failed", metadata: ["outbox.id": "\(reference)", "attempt": "\(attempt)", "reason": "\(lastFailure)"])
+            if attempt < webhook.attempts {
+                try await Task.sleep(for: .milliseconds(Int(delay * 1_000)))
+                delay *= 2
+            }
+        }
+        throw Failure(description: lastFailure)
+    }
+}
