@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -120,13 +121,13 @@ let package = Package(
         ),
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
         .testTarget(
-            name: "RightsServerTests",
+            name: "RightsCLITests",
             dependencies: [
-                "RightsServer", "RightsKernel", "RightsStore", "RightsTesting",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "GRDB", package: "GRDB.swift"),
+                "RightsCLI", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "RightsCLITests", dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
         + rightModules.map { .target(name: $0, dependencies: ["RightsKernel"] + (moduleExtras[$0] ?? []), path: "Plugins/\($0)") }
         + rightModules.map {

@@ -1,14 +1,15 @@
 import Foundation
 
 /// A real HTTP recipient on loopback (Python's standard library), which fails its first
-/// `failures` POSTs with 503 and stores the bodies it accepts.
-final class RecipientServer {
-    let folder: URL
+/// `failures` POSTs with 503 and stores the bodies it accepts: a portability recipient, or the
+/// organisation's message webhook.
+package final class RecipientServer {
+    package let folder: URL
     let process: Process
-    let port: Int
+    package let port: Int
 
     /// `redirectTo`: answer every POST with a 307 to that port on loopback instead.
-    init(failures: Int, redirectTo: Int? = nil) throws {
+    package init(failures: Int, redirectTo: Int? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("recipient-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let script = folder.appendingPathComponent("server.py")
@@ -56,9 +57,9 @@ final class RecipientServer {
         port = Int(try String(contentsOf: portFile, encoding: .utf8)) ?? 0
     }
 
-    var attempts: Int { ((try? String(contentsOf: folder.appendingPathComponent("attempts"), encoding: .utf8)) ?? "").count }
+    package var attempts: Int { ((try? String(contentsOf: folder.appendingPathComponent("attempts"), encoding: .utf8)) ?? "").count }
 
-    var received: [Data] {
+    package var received: [Data] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("received-") }.sorted()
             .compactMap { try? Data(contentsOf: folder.appendingPathComponent($0)) }
     }

@@ -1,0 +1,193 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import NIOHTTP1
+import RightsTesting
+import Testing
+
+/// `rightskit serve` over real HTTP on loopback: every enabled right from filing to result, the
+/// roles, the request secrets and every class of client mistake.
+@Suite("rightskit serve over HTTP", .serialized)
+struct ServeTests {
+    /// Files, verifies (when a code is asked) and returns the request as the subject sees it.
+    func filedAndVerified(_ server: ServedDeployment, _ right: String, subject: String, parameters: [String: String] = [:]) async throws -> (id: String, secret: String, state: String) {
+        let filed = try await server.file(right, subject: subject, parameters: parameters)
+        #expect(filed.reply.status == 201, "\(right): \(filed.reply.text)")
+        guard (filed.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingVerification" else {
+            return (filed.id, filed.secret, (filed.reply.json["request"] as? [String: Any])?["state"] as? String ?? "?")
+        }
+        let verified = try await server.verify(filed.id, secret: filed.secret)
+        #expect(verified.status == 200, "\(right): \(verified.text)")
+        return (filed.id, filed.secret, verified.json["state"] as? String ?? "?")
+    }
+
+    @Test("one request of each enabled right, from filing to its result, over HTTP")
+    func everyRight() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let operatorToken = try await server.token("operator", name: "desk")
+        let reviewerToken = try await server.token("reviewer", name: "reviewer")
+
+        let rights = try await server.call(.GET, "/v1/rights")
+        let listed = (rights.json["rights"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(listed.count == 9)
+
+        let access = try await filedAndVerified(server, "access", subject: "email:user1@example.cn")
+        #expect(access.state == "completed")
+        let files = try await server.call(.GET, "/v1/requests/\(access.id)/results", headers: ["X-Request-Secret": access.secret])
+        let names = (files.json["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(Set(names) == ["access.json", "access.html"])
+        let page = try await server.call(.GET, "/v1/requests/\(access.id)/results/access.json", headers: ["X-Request-Secret": access.secret])
+        #expect(page.status == 200)
+        #expect(page.text.contains("user1@example.cn"), "the subject's own export holds their data")
+
+        #expect(try await filedAndVerified(server, "correction", subject: "email:user2@example.cn", parameters: ["field": "user.contact.phone", "value": "+8613912345678"]).state == "completed")
+        #expect(["completed", "partiallyCompleted"].contains(try await filedAndVerified(server, "erasure", subject: "email:user4@example.cn", parameters: ["ground": "consent-withdrawn"]).state))
+        #expect(try await filedAndVerified(server, "consent-withdrawal", subject: "email:user7@example.cn", parameters: ["purpose": "marketing"]).state == "completed")
+        #expect(["completed", "partiallyCompleted"].contains(try await filedAndVerified(server, "account-cancellation", subject: "email:user8@example.cn", parameters: ["confirm": "irreversible"]).state))
+        #expect(try await filedAndVerified(server, "explanation", subject: "email:user11@example.cn").state == "completed")
+
+        // A copy needs the identity desk: verified by code, then approved by an operator.
+        let copy = try await filedAndVerified(server, "portability", subject: "email:user10@example.cn", parameters: ["mode": "copy"])
+        #expect(copy.state == "awaitingReview")
+        let approved = try await server.call(.POST, "/v1/admin/requests/\(copy.id)/approve", headers: ["Authorization": "Bearer \(operatorToken)"])
+        #expect(approved.json["state"] as? String == "completed", "\(approved.text)")
+        let copyFiles = try await server.call(.GET, "/v1/requests/\(copy.id)/results", headers: ["X-Request-Secret": copy.secret])
+        let zipName = try #require((copyFiles.json["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.first { $0.hasSuffix(".zip") })
+        let zip = try await server.call(.GET, "/v1/requests/\(copy.id)/results/\(zipName)", headers: ["X-Request-Secret": copy.secret])
+        #expect(zip.body.prefix(2) == Data("PK".utf8))
+
+        // Arrangements in advance, then a close relative's request, which a reviewer approves.
+        #expect(try await filedAndVerified(server, "post-mortem", subject: "email:user13@example.cn", parameters: ["deny": "delete"]).state == "completed")
+        let relative = try await server.file(
+            "post-mortem", subject: "email:user13@example.cn", requester: "close-relative", contact: "email:relative@example.cn", reference: "household-register-9",
+            parameters: ["action": "access", "death_proof": "death-cert-001", "relationship_proof": "household-register-9", "interest": "settling the estate"]
+        )
+        #expect((relative.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingReview", "\(relative.reply.text)")
+        let reviewed = try await server.call(.POST, "/v1/admin/requests/\(relative.id)/approve", headers: ["Authorization": "Bearer \(reviewerToken)"])
+        #expect(reviewed.json["state"] as? String == "completed", "\(reviewed.text)")
+
+        // A discontinuation is announced by an operator; erasure waits for its end date.
+        let notice = try await server.call(.POST, "/v1/admin/discontinuations", json: ["product": "bos", "ends": "2027-01-31", "reference": "board-2026-11"], headers: ["Authorization": "Bearer \(operatorToken)"])
+        #expect(notice.status == 201, "\(notice.text)")
+        #expect(notice.json["state"] as? String == "inProgress")
+
+        let audit = try await server.call(.GET, "/v1/admin/audit/verification", headers: ["Authorization": "Bearer \(operatorToken)"])
+        #expect(audit.json["intact"] as? Bool == true)
+        #expect(try await server.runner.run("audit", "verify").status == 0)
+    }
+
+    @Test("each role reaches its endpoints and is refused (401/403) elsewhere")
+    func roles() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let tokens = [
+            "operator": try await server.token("operator", name: "op"),
+            "reviewer": try await server.token("reviewer", name: "rev"),
+            "auditor": try await server.token("auditor", name: "aud"),
+        ]
+        let filed = try await server.file("access", subject: "email:user3@example.cn")
+        let id = filed.id
+        // Every admin endpoint with a harmless call, and the roles allowed to make it.
+        let endpoints: [(HTTPMethod, String, [String: Any]?, Set<String>)] = [
+            (.GET, "/v1/admin/requests", nil, ["operator", "auditor"]),
+            (.GET, "/v1/admin/requests/\(id)", nil, ["operator", "reviewer", "auditor"]),
+            (.POST, "/v1/admin/requests/\(id)/review", nil, ["operator", "reviewer"]),
+            (.POST, "/v1/admin/requests/\(id)/extend", ["reason": "x"], ["operator"]),
+            (.GET, "/v1/admin/holds", nil, ["operator"]),
+            (.POST, "/v1/admin/holds", ["category": "user.financial", "ground": "other-law", "authority": "case-1", "expires": "2020-01-01"], ["operator"]),
+            (.POST, "/v1/admin/discontinuations", ["product": "nothing", "ends": "not-a-date", "reference": "r"], ["operator"]),
+            (.GET, "/v1/admin/outbox", nil, ["operator"]),
+            (.GET, "/v1/admin/audit/verification", nil, ["operator", "auditor"]),
+            (.POST, "/v1/admin/audit/checkpoints", nil, ["operator"]),
+            (.POST, "/v1/admin/requests/\(id)/deny", ["ground": "not-a-ground"], ["operator", "reviewer"]),
+            (.POST, "/v1/admin/requests/\(id)/approve", nil, ["operator", "reviewer"]),
+        ]
+        for (method, path, body, allowed) in endpoints {
+            #expect(try await server.call(method, path, json: body).status == 401, "\(path) without a token")
+            #expect(try await server.call(method, path, json: body, headers: ["Authorization": "Bearer rk_not-a-token"]).status == 401, "\(path) with a wrong token")
+            for (role, token) in tokens {
+                let reply = try await server.call(method, path, json: body, headers: ["Authorization": "Bearer \(token)"])
+                let refused = [401, 403].contains(reply.status)
+                let label = "\(role) \(method) \(path): \(reply.status) \(reply.text)"
+                if allowed.contains(role) {
+                    #expect(!refused, Comment(rawValue: label))
+                } else {
+                    #expect(reply.status == 403, Comment(rawValue: label))
+                    #expect(reply.problem == "forbidden", Comment(rawValue: label))
+                }
+            }
+        }
+        // An auditor reads requests without personal data; an operator with it.
+        let audited = try await server.call(.GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(tokens["auditor"] ?? "")"])
+        #expect((audited.json["request"] as? [String: Any])?["subject"] == nil)
+        #expect(!audited.text.contains("user3@example.cn"))
+        let operated = try await server.call(.GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"])
+        #expect(operated.text.contains("user3@example.cn"))
+        // A revoked token stops working at once.
+        #expect(try await server.runner.run("token", "revoke", "op").status == 0)
+        #expect(try await server.call(.GET, "/v1/admin/holds", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"]).status == 401)
+        let listed = try await server.runner.run("token", "list", "--json")
+        #expect(!listed.output.contains(tokens["auditor"] ?? "-"), "the list never shows a secret")
+    }
+
+    @Test("a request's secret opens that request only; others answer 404 as if absent")
+    func secrets() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let first = try await server.file("access", subject: "email:user21@example.cn")
+        let second = try await server.file("access", subject: "email:user22@example.cn")
+        #expect(try await server.call(.GET, "/v1/requests/\(first.id)", headers: ["X-Request-Secret": first.secret]).status == 200)
+        for path in ["", "/results", "/results/access.json"] {
+            let crossed = try await server.call(.GET, "/v1/requests/\(second.id)\(path)", headers: ["X-Request-Secret": first.secret])
+            #expect(crossed.status == 404 && crossed.problem == "not_found", "\(path)")
+            #expect(!crossed.text.contains("user22"))
+        }
+        let crossedVerify = try await server.call(.POST, "/v1/requests/\(second.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": first.secret])
+        #expect(crossedVerify.status == 404)
+        let unknown = try await server.call(.GET, "/v1/requests/\(UUID().uuidString.lowercased())", headers: ["X-Request-Secret": first.secret])
+        #expect(unknown.status == 404 && unknown.problem == "not_found", "an unknown id reads exactly like a wrong secret")
+        #expect(try await server.call(.GET, "/v1/requests/\(second.id)").status == 401)
+    }
+
+    @Test("every client mistake is a 4xx with the JSON problem shape")
+    func clientMistakes() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig(server: "  body_limit_bytes: 2048\n").replacingOccurrences(of: "filings_per_minute: 100000", with: "filings_per_minute: 6"))
+        let token = try await server.token("operator", name: "desk")
+        func expectProblem(_ reply: ServedDeployment.Reply, _ status: Int, _ code: String, field: String? = nil, _ comment: Comment) {
+            #expect(reply.status == status, comment)
+            #expect(reply.problem == code, comment)
+            #expect(((reply.json["error"] as? [String: Any])?["message"] as? String)?.isEmpty == false, comment)
+            if let field { #expect((reply.json["error"] as? [String: Any])?["field"] as? String == field, comment) }
+            #expect(reply.headers["content-type"]?.hasPrefix("application/json") == true, comment)
+        }
+        let json = ["Content-Type": "application/json"]
+        expectProblem(try await server.call(.POST, "/v1/requests", body: Data("{bad".utf8), headers: json), 400, "bad_json", "bad JSON")
+        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "nope", "subject": ["kind": "email", "value": "user1@example.cn"]]), 400, "right_not_enabled", field: "right", "unknown right")
+        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "access"]), 400, "missing_field", field: "subject", "missing field")
+        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "access", "subject": 5]), 400, "invalid_field", field: "subject", "ill-typed field")
+        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "access", "subject": ["kind": "email", "value": "not an email"]]), 400, "invalid_request", "bad identity")
+        let big = try await server.call(.POST, "/v1/requests", body: Data(repeating: UInt8(ascii: " "), count: 4_096), headers: json)
+        expectProblem(big, 413, "body_too_large", "oversized body")
+        expectProblem(try await server.call(.GET, "/v1/admin/requests", headers: ["Authorization": "Bearer nope"]), 401, "token_invalid", "bad token")
+        expectProblem(try await server.call(.GET, "/v1/admin/requests"), 401, "token_required", "missing token")
+        let filed = try await server.file("access", subject: "email:user5@example.cn")
+        expectProblem(try await server.call(.GET, "/v1/requests/\(filed.id)", headers: ["X-Request-Secret": "wrong"]), 404, "not_found", "wrong secret")
+        expectProblem(try await server.call(.POST, "/v1/requests/\(filed.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": filed.secret]), 422, "verification_failed", field: "code", "wrong code")
+        #expect(try await server.verify(filed.id, secret: filed.secret).status == 200)
+        expectProblem(try await server.call(.POST, "/v1/admin/requests/\(filed.id)/approve", headers: ["Authorization": "Bearer \(token)"]), 409, "illegal_transition", "illegal transition")
+        expectProblem(try await server.call(.POST, "/v1/requests/\(filed.id)/fee", json: ["decision": "maybe"], headers: ["X-Request-Secret": filed.secret]), 400, "invalid_field", field: "decision", "value outside the enum")
+        expectProblem(try await server.call(.GET, "/v1/nothing-here"), 404, "not_found", "unknown endpoint")
+        // A method the path does not take: the router answers as for no such endpoint.
+        expectProblem(try await server.call(.DELETE, "/v1/rights"), 404, "not_found", "wrong method")
+        // The per-client filing limit: the sixth filing this minute was the one above; the next is refused.
+        var limited: ServedDeployment.Reply?
+        for index in 0..<10 {
+            let reply = try await server.file("access", subject: "email:user\(30 + index)@example.cn").reply
+            if reply.status == 429 { limited = reply; break }
+        }
+        let refused = try #require(limited)
+        expectProblem(refused, 429, "rate_limited", "rate limit")
+        #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
+        // Nothing personal in the server's log.
+        let log = (try? String(contentsOf: server.output, encoding: .utf8)) ?? ""
+        #expect(!log.contains("user5@example.cn"))
+    }
+}
