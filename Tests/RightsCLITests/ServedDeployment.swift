@@ -32,19 +32,19 @@ final class ServedDeployment: @unchecked Sendable {
     }
 
     /// Starts `rightskit serve` in a new folder with `config`.
-    convenience init(config: String, arguments: [String] = [], executable: String = "rightskit") async throws {
+    convenience init(config: String, arguments: [String] = [], executable: String = "rightskit", environment: [String: String] = [:]) async throws {
         let directory = try TemporaryDirectory(prefix: "rightskit-serve")
         try config.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
-        try await self.init(runner: CommandLineRunner(directory: directory, executable: executable), arguments: arguments)
+        try await self.init(runner: CommandLineRunner(directory: directory, executable: executable), arguments: arguments, environment: environment)
     }
 
-    init(runner: CommandLineRunner, arguments: [String] = []) async throws {
+    init(runner: CommandLineRunner, arguments: [String] = [], environment: [String: String] = [:]) async throws {
         self.runner = runner
-        (process, port, output) = try await Self.launch(runner, arguments)
+        (process, port, output) = try await Self.launch(runner, arguments, environment)
     }
 
-    private static func launch(_ runner: CommandLineRunner, _ arguments: [String]) async throws -> (Process, Int, URL) {
-        let (process, out, err) = try runner.start(["serve", "--port", "0", "--json"] + arguments)
+    private static func launch(_ runner: CommandLineRunner, _ arguments: [String], _ environment: [String: String] = [:]) async throws -> (Process, Int, URL) {
+        let (process, out, err) = try runner.start(["serve", "--port", "0", "--json"] + arguments, environment: environment)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
@@ -66,6 +66,13 @@ final class ServedDeployment: @unchecked Sendable {
     /// Starts the server again on the same folder (a restart after a stop or a kill).
     func restart(arguments: [String] = []) async throws {
         (process, port, output) = try await Self.launch(runner, arguments)
+    }
+
+    /// Waits for the process to exit by itself (a crash point), up to `seconds`.
+    func waitForExit(seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return !process.isRunning
     }
 
     /// Sends `signal` and waits for the process to exit; returns how long it took.
