@@ -67,7 +67,7 @@ struct ServeBackgroundTests {
         let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
         let body = try #require(outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
         #expect(try await json(cli, ["verify", id, "--at", "2027-02-01", "--code", try #require(RightsTestHarness.code(in: body))])["state"] as? String == "partiallyCompleted")
-        let earliest = try await sample.read { db in
+        let earliest = try sample.read { db in
             try Row.fetchOne(db, sql: "SELECT row_key, lifts_at FROM rightskit_restrictions WHERE table_name = 'orders' ORDER BY lifts_at LIMIT 1")
         }
         let first = try #require(earliest)
