@@ -10,7 +10,8 @@ import RightsStore
 /// same reads in the same run, and prints the ratios (and the process's peak memory).
 struct BenchCommand: DeploymentCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure locate, export and a whole request against plain SQLite baselines.")
+        commandName: "bench", abstract: "Measure locate, export and a whole request against plain SQLite baselines; --http measures the server.",
+        discussion: "--http starts `rightskit serve` as a subprocess and files and verifies access requests over loopback from --clients concurrent clients, beside the same requests run in-process in the same run.")
 
     @Option(help: "Subjects in the generated database.") var subjects: Int = 20_000
     @Option(name: .customLong("heavy-rows"), help: "Extra orders (with transactions) for subject 1, the heavy export.") var heavyRows: Int =
@@ -19,6 +20,9 @@ struct BenchCommand: DeploymentCommand {
     @Option(help: "Where to generate the database (a temporary folder by default).") var folder: String?
     @Option(help: "Only this measurement (locate, export or request), for profiling one of them.") var only: Measurement?
     @Flag(name: .long, help: "Print machine-readable JSON.") var json = false
+    @Flag(name: .long, help: "Measure the HTTP server against the in-process pipeline instead.") var http = false
+    @Option(help: "With --http: concurrent clients.") var clients: Int = 16
+    @Option(help: "With --http: timed requests on each side (after 100 untimed).") var requests: Int = 2_000
 
     /// One measurement as `--json` prints it (seconds, medians of `runs`).
     struct MeasuredRow: Encodable {
@@ -45,6 +49,7 @@ struct BenchCommand: DeploymentCommand {
         let directory =
             folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rightskit-bench-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if http { return try await runHTTP(registry: registry, directory: directory) }
         let database = directory + "/business.sqlite"
         let vault = directory + "/vault.sqlite"
         if !FileManager.default.fileExists(atPath: database) {
@@ -134,6 +139,28 @@ struct BenchCommand: DeploymentCommand {
         }
         Output.line(
             String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", Double(usage.ru_maxrss) / 1024, runs))
+    }
+
+    /// `--http`: the server against the in-process pipeline, with this machine's targets.
+    func runHTTP(registry: ModuleRegistry, directory: String) async throws {
+        guard clients >= 1, requests >= 1 else { throw ValidationError("--clients ≥ 1 and --requests ≥ 1") }
+        if !json { Output.line("filing and verifying \(requests) access requests from \(clients) clients, over HTTP and in-process, in \(directory) …") }
+        let report: HTTPBench.Report
+        do {
+            report = try await HTTPBench(directory: directory, subjects: max(subjects, 2 * requests + 200), requests: requests, clients: clients).run(registry: registry)
+        } catch let failure as HTTPBench.Failure {
+            throw CommandFailure(.failure, failure.description)
+        }
+        if json { return try Output.json(report) }
+        func row(_ name: String, _ side: HTTPBench.Side) -> String {
+            name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.0f/s  p50 %7.2f ms  p99 %7.2f ms", side.requestsPerSecond, side.p50Milliseconds, side.p99Milliseconds)
+        }
+        Output.line(row("in-process", report.inProcess))
+        Output.line(row("over HTTP", report.http))
+        Output.line(String(format: "HTTP throughput is %.2f× in-process (target ≥ 0.67×: within 1.5×)", report.throughputRatio))
+        Output.line(String(format: "server CPU per request: %.2f ms; peak resident memory: %.1f MiB (target ≤ 64); ready %.0f ms after launch (target ≤ 150)",
+                           report.serverCPUMillisecondsPerRequest, report.serverPeakResidentMiB, report.serverReadyMilliseconds))
+        Output.line(String(format: "completed access requests per second over HTTP: %.0f (target ≥ 1,000)", report.http.requestsPerSecond))
     }
 
     /// A ledger as a hand-written program would keep one: WAL, synced commits, like the store.
