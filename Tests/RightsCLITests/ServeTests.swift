@@ -21,6 +21,26 @@ struct ServeTests {
         return (filed.id, filed.secret, verified.json["state"] as? String ?? "?")
     }
 
+    @Test("the README's first command on a fresh folder: serve seeds the sample, and its curl walk works")
+    func readmeWalk() async throws {
+        let server = try await ServedDeployment(config: try CommandLineRunner.repositoryConfig)
+        let started = (try? String(contentsOf: server.output, encoding: .utf8)) ?? ""
+        #expect(FileManager.default.fileExists(atPath: server.runner.directory.file("data/sample-business.sqlite")))
+        #expect(started.contains("\"listening\""))
+        #expect(try await server.call(.GET, "/v1/rights").status == 200)
+        let filed = try await server.file("access", subject: "email:user1@example.cn")
+        #expect((filed.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingVerification")
+        let outbox = try await server.runner.run("outbox", "--request", filed.id)
+        #expect(outbox.output.contains("verification-code to email user1@example.cn"))
+        let verified = try await server.verify(filed.id, secret: filed.secret)
+        #expect(verified.json["state"] as? String == "completed")
+        #expect(try await server.call(.GET, "/v1/requests/\(filed.id)/results", headers: ["X-Request-Secret": filed.secret]).text.contains("access.html"))
+        let page = try await server.call(.GET, "/v1/requests/\(filed.id)/results/access.html", headers: ["X-Request-Secret": filed.secret])
+        #expect(page.status == 200 && page.text.contains("<html"))
+        let document = try await server.call(.GET, "/openapi.yaml")
+        #expect(document.status == 200 && document.text.contains("operationId: fileRequest"))
+    }
+
     @Test("one request of each enabled right, from filing to its result, over HTTP")
     func everyRight() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
