@@ -29,6 +29,14 @@ struct ServeBackgroundTests {
         return cli
     }
 
+    /// The organisation's database as its own application reads it while the server writes:
+    /// waiting on a busy lock as any host would.
+    func hostDatabase(_ cli: CommandLineRunner) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        return try DatabaseQueue(path: cli.directory.file("data/sample-business.sqlite"), configuration: configuration)
+    }
+
     func json(_ cli: CommandLineRunner, _ arguments: [String]) async throws -> [String: Any] {
         let result = try await cli.run(arguments + ["--json"])
         #expect(result.status == 0, "\(arguments): \(result.errors)")
@@ -41,7 +49,7 @@ struct ServeBackgroundTests {
         let filed = try await json(cli, ["submit", "--at", "2027-01-04", "--right", "discontinuation-notice", "--subject", "product:bos",
                                          "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=2027-01-31"])
         let id = try #require(filed["id"] as? String)
-        let sample = try DatabaseQueue(path: cli.directory.file("data/sample-business.sqlite"))
+        let sample = try hostDatabase(cli)
         func remaining() async throws -> Int { try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") ?? -1 } }
         #expect(try await remaining() > 0)
         // The day before: the server's sweep leaves it waiting.
@@ -58,7 +66,7 @@ struct ServeBackgroundTests {
     @Test("a row whose retention lifted is erased by the server on the anniversary")
     func liftedRestriction() async throws {
         let cli = try await seeded()
-        let sample = try DatabaseQueue(path: cli.directory.file("data/sample-business.sqlite"))
+        let sample = try hostDatabase(cli)
         let account = try #require(try await sample.read { db in
             try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' ORDER BY account_id LIMIT 1")
         })
