@@ -85,7 +85,10 @@ struct LargeErasureTests {
         let (written, failed, worst) = (Int(report.first ?? "") ?? 0, Int(report.dropFirst().first ?? "") ?? -1, Double(report.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99)
         #expect(written > 20, "the host wrote throughout")
         #expect(failed == 0, "no host write failed with 'database is locked'")
-        #expect(worst < 1.5, "the host waited at most about a second (\(worst) s)")
+        // Alone, the longest wait is about 0.3 s; with every other suite (and their servers)
+        // sharing the two cores it has reached 1.65 s. Half the host's 5 s busy timeout is the
+        // bound: an unbatched erasure would hold its writes for the whole 45 s.
+        #expect(worst < 2.5, "the host waited well under its busy timeout (\(worst) s)")
 
         // Every row of the subject is restricted (retention runs) exactly once, none twice.
         let (rows, duplicates, progress) = try await Self.open(business).read { db in
