@@ -96,6 +96,91 @@ struct ServeTests {
         #expect(try await server.runner.run("audit", "verify").status == 0)
     }
 
+    @Test("a subject asks for a new code, and accepts or declines a quoted fee, over HTTP")
+    func codesAndFees() async throws {
+        let config = try ServedDeployment.repositoryConfig().replacingOccurrences(
+            of: "repeat: { window_days: 365, free: 4, beyond: fee, fee: { amount: 30, currency: CNY } }",
+            with: "repeat: { window_days: 365, free: 1, beyond: fee, fee: { amount: 30, currency: CNY } }"
+        ).replacingOccurrences(of: "resends: 5, resend_cooldown_seconds: 60", with: "resends: 1, resend_cooldown_seconds: 0")
+        let server = try await ServedDeployment(config: config)
+        let first = try await server.file("access", subject: "email:user40@example.cn")
+        let resent = try await server.call(.POST, "/v1/requests/\(first.id)/code", headers: ["X-Request-Secret": first.secret])
+        #expect(resent.status == 202, "\(resent.text)")
+        let tooMany = try await server.call(.POST, "/v1/requests/\(first.id)/code", headers: ["X-Request-Secret": first.secret])
+        #expect(tooMany.status == 429 && tooMany.problem == "rate_limited", "one new code per subject in the window")
+        #expect(Int(tooMany.headers["retry-after"] ?? "") ?? 0 >= 1)
+        #expect(try await server.verify(first.id, secret: first.secret).json["state"] as? String == "completed", "the newest code works")
+
+        let quoted = try await server.file("access", subject: "email:user40@example.cn")
+        let waiting = try await server.verify(quoted.id, secret: quoted.secret)
+        #expect(waiting.json["state"] as? String == "awaitingFee")
+        let fee = try #require(waiting.json["fee"] as? [String: Any])
+        #expect(fee["amount"] as? String == "30" && fee["currency"] as? String == "CNY" && fee["validUntil"] != nil)
+        let accepted = try await server.call(.POST, "/v1/requests/\(quoted.id)/fee", json: ["decision": "accept"], headers: ["X-Request-Secret": quoted.secret])
+        #expect(accepted.json["state"] as? String == "completed", "\(accepted.text)")
+
+        let declining = try await server.file("access", subject: "email:user40@example.cn")
+        #expect(try await server.verify(declining.id, secret: declining.secret).json["state"] as? String == "awaitingFee")
+        let declined = try await server.call(.POST, "/v1/requests/\(declining.id)/fee", json: ["decision": "decline"], headers: ["X-Request-Secret": declining.secret])
+        #expect(declined.json["state"] as? String == "cancelled")
+        let again = try await server.call(.POST, "/v1/requests/\(declining.id)/fee", json: ["decision": "accept"], headers: ["X-Request-Secret": declining.secret])
+        #expect(again.status == 409, "a decided quote cannot be decided again")
+    }
+
+    @Test("operators filter the queue, extend, hold, lift, read the outbox and sign a checkpoint")
+    func operatorWork() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let token = try await server.token("operator", name: "desk")
+        let auth = ["Authorization": "Bearer \(token)"]
+        let done = try await server.file("access", subject: "email:user50@example.cn")
+        #expect(try await server.verify(done.id, secret: done.secret).status == 200)
+        let open = try await server.file("access", subject: "email:user51@example.cn")
+        func ids(_ query: String) async throws -> [String] {
+            let reply = try await server.call(.GET, "/v1/admin/requests\(query)", headers: auth)
+            #expect(reply.status == 200, "\(query): \(reply.text)")
+            return (reply.json["requests"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+        #expect(try await ids("?state=completed") == [done.id])
+        #expect(try await ids("?state=awaitingVerification") == [open.id])
+        #expect(try await ids("?right=erasure").isEmpty)
+        #expect(try await ids("?overdue=true").isEmpty)
+        #expect(Set(try await ids("?dueBefore=2099-01-01")).isSuperset(of: [open.id]))
+        #expect(try await server.call(.GET, "/v1/admin/requests?dueBefore=someday", headers: auth).problem == "invalid_field")
+
+        let extended = try await server.call(.POST, "/v1/admin/requests/\(open.id)/extend", json: ["reason": "the archive is offline"], headers: auth)
+        #expect(extended.status == 200 && extended.json["extensionReason"] as? String == "the archive is offline", "\(extended.text)")
+        let status = try await server.call(.GET, "/v1/requests/\(open.id)", headers: ["X-Request-Secret": open.secret])
+        #expect(status.json["extended"] as? Bool == true)
+        #expect(try await server.call(.POST, "/v1/admin/requests/\(open.id)/extend", json: ["reason": "again"], headers: auth).status == 409, "one extension")
+
+        // A hold on a subject: their request is denied citing the ground only; lifted, it is gone.
+        let hold = try await server.call(.POST, "/v1/admin/holds", json: ["subject": ["kind": "email", "value": "user52@example.cn"], "ground": "criminal-investigation", "authority": "case 2026-77"], headers: auth)
+        #expect(hold.status == 201, "\(hold.text)")
+        let held = try await server.file("access", subject: "email:user52@example.cn")
+        let denied = try await server.verify(held.id, secret: held.secret)
+        #expect(denied.json["state"] as? String == "denied")
+        #expect((denied.json["outcome"] as? [String: Any])?["ground"] as? String == "criminal-investigation")
+        #expect(!denied.text.contains("case 2026-77"), "the subject learns the ground, not the case")
+        let holdID = try #require(hold.json["id"] as? Int)
+        #expect(try await server.call(.DELETE, "/v1/admin/holds/\(holdID)", headers: auth).status == 204)
+        #expect(try await server.call(.DELETE, "/v1/admin/holds/\(holdID)", headers: auth).status == 404)
+        let holds = try await server.call(.GET, "/v1/admin/holds", headers: auth)
+        #expect((holds.json["holds"] as? [[String: Any]])?.first?["active"] as? Bool == false)
+
+        let outbox = try await server.call(.GET, "/v1/admin/outbox?request=\(done.id)", headers: auth)
+        let kinds = (outbox.json["messages"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(kinds == ["verification-code", "outcome"])
+        #expect(!outbox.text.contains("user50"), "the outbox is listed without recipients or contents")
+        let checkpoint = try await server.call(.POST, "/v1/admin/audit/checkpoints", headers: auth)
+        #expect(checkpoint.status == 201 && (checkpoint.json["hash"] as? String)?.count == 64)
+        let verdict = try await server.call(.GET, "/v1/admin/audit/verification", headers: auth)
+        #expect(verdict.json["intact"] as? Bool == true && verdict.json["checkpoints"] as? Int ?? 0 >= 1)
+        let metrics = try await server.call(.GET, "/metrics")
+        #expect(metrics.text.contains(#"rightskit_requests{right="access",state="completed"} 1"#))
+        #expect(metrics.text.contains("rightskit_http_request_duration_seconds_bucket"))
+        #expect(metrics.text.contains("rightskit_requests_overdue 0"))
+    }
+
     @Test("each role reaches its endpoints and is refused (401/403) elsewhere")
     func roles() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
