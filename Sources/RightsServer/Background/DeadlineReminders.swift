@@ -28,6 +28,9 @@ struct DeadlineReminders: Sendable {
             let due = Timestamp.day(request.dueAt, in: timeZone)
             let overdue = request.dueAt <= now
             let kind: DeadlineNotice = overdue ? .overdue : .reminder
+            // A read first: an overdue request stays in this list until it closes, and the
+            // notice it already had needs no write transaction every pass.
+            if try await store.sent(kind, about: request.id) { continue }
             let text = overdue
                 ? "Request \(request.id) (\(request.right), \(request.state.rawValue)) was due on \(due) and is still open."
                 : "Request \(request.id) (\(request.right), \(request.state.rawValue)) is due on \(due)."
