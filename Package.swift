@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -87,6 +88,16 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // The ledger on PostgreSQL, for deployments shared by several servers (issue 11; the
+        // connection, the location and the versioned schema so far).
+        .target(
+            name: "RightsPostgres",
+            dependencies: [
+                "RightsKernel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "RightsCLI",
             dependencies: [
@@ -123,6 +134,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
+        .testTarget(
+            name: "RightsPostgresTests",
+            dependencies: ["RightsPostgres", "RightsTesting", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "RightsCLITests",
             dependencies: [

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import RightsPostgres
+import RightsTesting
+import Testing
+
+/// The PostgreSQL ledger's foundation against a real PostgreSQL server started for the tests.
+@Suite("The PostgreSQL ledger: connecting and migrating")
+struct PostgresLedgerTests {
+    func database() throws -> String { try TestPostgres.shared.get().database() }
+
+    @Test("five processes' worth of stores starting at once on an empty database apply each migration once")
+    func concurrentStartsMigrateOnce() async throws {
+        let location = try PostgresLocation(url: try database())
+        let ledgers = try await withThrowingTaskGroup(of: PostgresLedger.self, returning: [PostgresLedger].self) { group in
+            for _ in 0..<5 { group.addTask { try await PostgresLedger(location: location, logger: Logger(label: "test")) } }
+            var all: [PostgresLedger] = []
+            for try await ledger in group { all.append(ledger) }
+            return all
+        }
+        for ledger in ledgers {
+            #expect(try await ledger.appliedMigrations() == [1])
+            #expect(await ledger.isReachable())
+        }
+        for ledger in ledgers { await ledger.close() }
+        // Opening again changes nothing.
+        let again = try await PostgresLedger(location: location, logger: Logger(label: "test"))
+        #expect(try await again.appliedMigrations() == [1])
+        await again.close()
+    }
+
+    @Test("a URL with a password, without a database or of another scheme is refused without repeating it")
+    func locations() throws {
+        #expect(throws: PostgresLocation.Invalid.self) { try PostgresLocation(url: "postgres://app:s3cret@db.example.cn/rights") }
+        do {
+            _ = try PostgresLocation(url: "postgres://app:s3cret@db.example.cn/rights")
+        } catch {
+            #expect(!error.description.contains("s3cret"))
+        }
+        #expect(throws: PostgresLocation.Invalid.self) { try PostgresLocation(url: "postgres://app@db.example.cn") }
+        #expect(throws: PostgresLocation.Invalid.self) { try PostgresLocation(url: "mysql://app@db.example.cn/rights") }
+        let location = try PostgresLocation(url: "postgres://app@db.example.cn:6543/rights", passwordVariable: "RIGHTSKIT_DB_PASSWORD")
+        #expect(location.port == 6543 && location.database == "rights" && location.user == "app")
+    }
+}
