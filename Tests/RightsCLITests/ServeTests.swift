@@ -39,6 +39,11 @@ struct ServeTests {
         #expect(page.status == 200 && page.text.contains("<html"))
         let document = try await server.call(.GET, "/openapi.yaml")
         #expect(document.status == 200 && document.text.contains("operationId: fileRequest"))
+
+        // A second server on the same port says why it cannot start.
+        let clash = try await server.runner.run("serve", "--port", "\(server.port)")
+        #expect(clash.status == 1)
+        #expect(clash.errors.contains("the address is in use"), "\(clash.errors)")
     }
 
     @Test("one request of each enabled right, from filing to its result, over HTTP")

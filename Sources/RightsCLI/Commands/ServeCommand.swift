@@ -33,12 +33,24 @@ struct ServeCommand: DeploymentCommand {
         let server = RightsServer(pipeline: deployment.pipeline, store: deployment.store, settings: settings, logger: Logger(label: "rightskit.server"))
         let json = options.json
         let host = settings.host
-        try await server.run { port in
-            if json {
-                Output.line(#"{"listening":"http://\#(host):\#(port)","port":\#(port)}"#)
-            } else {
-                Output.line("listening on http://\(host):\(port) (API document at /openapi.yaml; SIGTERM stops gracefully)")
+        do {
+            try await server.run { port in
+                if json {
+                    Output.line(#"{"listening":"http://\#(host):\#(port)","port":\#(port)}"#)
+                } else {
+                    Output.line("listening on http://\(host):\(port) (API document at /openapi.yaml; SIGTERM stops gracefully)")
+                }
             }
+        } catch {
+            // The usual reasons a server cannot start, said plainly.
+            let text = String(describing: error)
+            if text.contains("Address already in use") {
+                throw CommandFailure(.failure, "cannot listen on \(host):\(settings.port): the address is in use (another server on that port? --port 0 picks a free one)")
+            }
+            if text.contains("UnknownHost") {
+                throw CommandFailure(.badInput, "cannot listen on \(host): no such host or address (server.host, --host)")
+            }
+            throw error
         }
     }
 }
