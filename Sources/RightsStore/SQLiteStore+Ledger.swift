@@ -70,6 +70,8 @@ extension SQLiteStore: RequestLedger {
             if request.state.isFinal {
                 // Keep only what proves the response: the journal goes.
                 try db.cachedStatement(sql: "DELETE FROM journal WHERE request_id = ?").execute(arguments: [request.id.rawValue])
+                try db.cachedStatement(sql: "UPDATE requests SET final_at = ? WHERE id = ? AND final_at IS NULL")
+                    .execute(arguments: [request.updatedAt.timeIntervalSince1970, request.id.rawValue])
             }
             for step in change.steps {
                 if !request.state.isFinal {
@@ -121,6 +123,22 @@ extension SQLiteStore: RequestLedger {
             try Row.fetchOne(db.cachedStatement(sql: "SELECT body, version FROM requests WHERE id = ?"), arguments: [id.rawValue]).map { row -> (String, Int) in (row["body"], row["version"]) }
         }
         return try stored.map { try Self.request(body: $0.0, version: $0.1) }
+    }
+
+    public func responsesToRemove(finalBefore cutoff: Date, limit: Int) async throws -> [RightRequest] {
+        let rows = try await database.read { db -> [(String, Int)] in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT body, version FROM requests WHERE responses_removed = 0 AND final_at < ? ORDER BY final_at LIMIT ?"),
+                arguments: [cutoff.timeIntervalSince1970, limit]
+            ).map { ($0["body"], $0["version"]) }
+        }
+        return try rows.map { try Self.request(body: $0.0, version: $0.1) }
+    }
+
+    public func markResponsesRemoved(_ id: RequestID) async throws {
+        try await database.write { db in
+            try db.cachedStatement(sql: "UPDATE requests SET responses_removed = 1 WHERE id = ?").execute(arguments: [id.rawValue])
+        }
     }
 
     public func requests(_ query: RequestQuery) async throws -> [RightRequest] {

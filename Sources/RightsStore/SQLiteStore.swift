@@ -182,6 +182,18 @@ public final class SQLiteStore: Sendable {
                     request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at REAL NOT NULL, PRIMARY KEY (request_id, kind));
                 """)
         }
+        migrator.registerMigration("v8-response-retention") { db in
+            // When a request became final, and whether its response files are gone: the sweep
+            // finds the files due for removal by index instead of reading every finished request.
+            // Requests already final take the time of their last change from their body.
+            let finalStates = RequestState.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            try db.execute(sql: """
+                ALTER TABLE requests ADD COLUMN final_at REAL;
+                ALTER TABLE requests ADD COLUMN responses_removed INTEGER NOT NULL DEFAULT 0;
+                UPDATE requests SET final_at = CAST(strftime('%s', json_extract(body, '$.updatedAt')) AS REAL) WHERE state IN (\(finalStates));
+                CREATE INDEX requests_responses_due ON requests (final_at) WHERE responses_removed = 0;
+                """)
+        }
         return migrator
     }
 }

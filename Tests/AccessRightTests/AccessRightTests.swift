@@ -34,6 +34,9 @@ struct AccessRightTests {
         #expect(!FileManager.default.fileExists(atPath: folder))
         #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: try #require(other.outcome?.references["html"])).deletingLastPathComponent().path))
         #expect(FileManager.default.fileExists(atPath: harness.directory.file("exports")), "only the requests' own folders go")
+        // Found by index and marked: the next sweep has nothing to read.
+        #expect(try await harness.store.responsesToRemove(finalBefore: harness.clock.now, limit: 10).isEmpty)
+        #expect(try await harness.pipeline.resumeInterrupted().responsesRemoved == 0)
     }
 
     /// "You have the right to access your personal information … Account Information … Transaction information"

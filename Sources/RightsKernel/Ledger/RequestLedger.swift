@@ -28,6 +28,12 @@ public protocol RequestLedger: Sendable {
     /// Records that a step completed, with its messages and audit entries, in one transaction;
     /// throws ``LedgerConflict`` when the claim it ran under was lost or the step was recorded.
     func record(_ step: StepRecord) async throws
+    /// Finished requests whose response files are still kept and which became final before
+    /// `cutoff`, oldest first, at most `limit`: found by index, so a sweep every minute does not
+    /// read every finished request.
+    func responsesToRemove(finalBefore cutoff: Date, limit: Int) async throws -> [RightRequest]
+    /// Records that a finished request's response files are gone, so it is not listed again.
+    func markResponsesRemoved(_ id: RequestID) async throws
 }
 
 /// A filter over the ledger's requests.

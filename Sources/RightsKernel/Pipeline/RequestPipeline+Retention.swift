@@ -7,15 +7,18 @@ extension RequestPipeline {
     public func removeExpiredResponses() async throws -> Int {
         let cutoff = services.clock.now.addingTimeInterval(-deployment.settings.exportRetention)
         var removed = 0
-        let finished = try await services.ledger.requests(RequestQuery(states: [.completed, .partiallyCompleted, .denied]))
-        for request in finished where request.updatedAt < cutoff {
-            let folders = Set((request.outcome?.references.values ?? [:].values).compactMap { Self.responseFolder(of: $0, request: request.id) })
-            for folder in folders.sorted() where FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.removeItem(atPath: folder)
-                removed += 1
+        while true {
+            let due = try await services.ledger.responsesToRemove(finalBefore: cutoff, limit: 200)
+            for request in due {
+                let folders = Set((request.outcome?.references.values ?? [:].values).compactMap { Self.responseFolder(of: $0, request: request.id) })
+                for folder in folders.sorted() where FileManager.default.fileExists(atPath: folder) {
+                    try FileManager.default.removeItem(atPath: folder)
+                    removed += 1
+                }
+                try await services.ledger.markResponsesRemoved(request.id)
             }
+            if due.count < 200 { return removed }
         }
-        return removed
     }
 
     /// Closes requests nobody confirmed: a day after their last code expired they are denied
