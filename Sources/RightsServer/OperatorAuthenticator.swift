@@ -6,7 +6,7 @@ import RightsStore
 /// tokens; a missing, unknown or revoked token is 401 before any handler runs.
 struct OperatorAuthenticator: AuthenticatorMiddleware {
     typealias Context = ServerContext
-    let store: SQLiteStore
+    let store: any OperationsStore
 
     func authenticate(request: Request, context: ServerContext) async throws -> OperatorToken? {
         guard request.uri.path.hasPrefix("/v1/admin") else { return nil }

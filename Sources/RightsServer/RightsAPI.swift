@@ -10,7 +10,7 @@ import RightsStore
 /// admin endpoints a role (``Caller/current``).
 struct RightsAPI: APIProtocol {
     let pipeline: RequestPipeline
-    let store: SQLiteStore
+    let store: any OperationsStore
     let secrets: RequestSecrets
     let metrics: ServerMetrics
     let limiter: ClientRateLimiter

@@ -16,11 +16,11 @@ public import UnixSignals
 /// reminders) in one service group that stops gracefully on SIGTERM or SIGINT.
 public struct RightsServer: Sendable {
     let pipeline: RequestPipeline
-    let store: SQLiteStore
+    let store: any OperationsStore
     let settings: ServerSettings
     let logger: Logger
 
-    public init(pipeline: RequestPipeline, store: SQLiteStore, settings: ServerSettings, logger: Logger) {
+    public init(pipeline: RequestPipeline, store: any OperationsStore, settings: ServerSettings, logger: Logger) {
         self.pipeline = pipeline
         self.store = store
         self.settings = settings

@@ -30,7 +30,7 @@ final class ServerMetrics: Sendable {
     }
 
     /// The exposition text, with the ledger's counts taken now.
-    func exposition(store: SQLiteStore, rights: [String], at now: Date) async throws -> String {
+    func exposition(store: any OperationsStore, rights: [String], at now: Date) async throws -> String {
         var counts: [String: [String: Int]] = [:]
         for (right, state, count) in try await store.requestCounts() { counts[right, default: [:]][state] = count }
         // Every enabled right in every state, zeros included, so a count that fell to nothing reads 0.

@@ -13,6 +13,14 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
     public var message: OutboundMessage
 }
 
+/// What one pass over the outbox did.
+public struct OutboxDeliveryReport: Sendable {
+    public var delivered = 0
+    /// Messages whose delivery failed; each stays claimed for the lease, then is tried again.
+    public var failed = 0
+    var firstFailure: (any Error)?
+}
+
 extension SQLiteStore: Notifier {
     /// Queues the message in the outbox table; a delivery worker (or `rightskit outbox`) reads it.
     /// Messages of a state change or a step are queued in that change's own transaction instead.
@@ -67,22 +75,14 @@ extension SQLiteStore: Notifier {
         return report.delivered
     }
 
-    /// What one pass over the outbox did.
-    public struct DeliveryReport: Sendable {
-        public var delivered = 0
-        /// Messages whose delivery failed; each stays claimed for the lease, then is tried again.
-        public var failed = 0
-        var firstFailure: (any Error)?
-    }
-
     /// Delivers every pending message it can claim, going on past failures: a message whose
     /// delivery fails keeps its claim until the lease runs out, so it is retried on a later pass
     /// rather than at once.
-    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> DeliveryReport {
+    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> OutboxDeliveryReport {
         let candidates = try await database.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM outbox WHERE delivered_at IS NULL AND minimised = 0 ORDER BY id")
         }
-        var report = DeliveryReport()
+        var report = OutboxDeliveryReport()
         for id in candidates {
             let now = clock.now.timeIntervalSince1970
             let claimed = try await database.write { db -> OutboundMessage? in

@@ -6,7 +6,7 @@ import RightsStore
 /// once it is overdue. Each goes out once per request, however many servers run this, and says
 /// only the request's id, right, state and deadline.
 struct DeadlineReminders: Sendable {
-    let store: SQLiteStore
+    let store: any OperationsStore
     let clock: any WallClock
     let timeZone: TimeZone
     let lead: Int
