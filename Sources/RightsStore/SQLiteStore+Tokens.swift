@@ -42,7 +42,10 @@ extension SQLiteStore {
         do {
             let id = try await database.write { db -> Int64 in
                 try db.execute(sql: "INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [name, role.rawValue, Self.tokenHash(secret), time.timeIntervalSince1970])
-                return db.lastInsertedRowID
+                let id = db.lastInsertedRowID
+                // Who may act through the API is itself on the record, in the same transaction.
+                try self.appendAudit(AuditEvent(actor: "system", action: "token.created", details: ["token": "\(id)", "name": name, "role": role.rawValue]), at: time, in: db)
+                return id
             }
             return (OperatorToken(id: id, name: name, role: role, createdAt: time, revokedAt: nil), secret)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -57,10 +60,12 @@ extension SQLiteStore {
 
     /// Revokes the live token of `name`; false when there is none.
     public func revokeToken(name: String) async throws -> Bool {
-        let time = clock.now.timeIntervalSince1970
+        let now = clock.now
         return try await database.write { db in
-            try db.execute(sql: "UPDATE operator_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [time, name])
-            return db.changesCount > 0
+            try db.execute(sql: "UPDATE operator_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [now.timeIntervalSince1970, name])
+            guard db.changesCount > 0 else { return false }
+            try self.appendAudit(AuditEvent(actor: "system", action: "token.revoked", details: ["name": name]), at: now, in: db)
+            return true
         }
     }
 

@@ -237,6 +237,14 @@ struct ServeTests {
         #expect(try await server.call(.GET, "/v1/admin/holds", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"]).status == 401)
         let listed = try await server.runner.run("token", "list", "--json")
         #expect(!listed.output.contains(tokens["auditor"] ?? "-"), "the list never shows a secret")
+        // Tokens made and revoked are on the audit record, without their secrets.
+        let ledger = try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite"))
+        let tokenEntries: [(action: String, details: String)] = try await ledger.read { db in
+            try Row.fetchAll(db, sql: "SELECT action, details FROM audit_entries WHERE action LIKE 'token.%' ORDER BY seq").map { ($0["action"], $0["details"]) }
+        }
+        #expect(tokenEntries.map(\.action) == ["token.created", "token.created", "token.created", "token.revoked"])
+        #expect(tokenEntries.allSatisfy { entry in !tokens.values.contains { entry.details.contains($0) } })
+        #expect(try await server.runner.run("audit", "verify").status == 0)
     }
 
     @Test("a request's secret opens that request only; others answer 404 as if absent")
