@@ -32,6 +32,9 @@ struct APIProblem: Error, Sendable {
     /// learns which ids exist.
     static let requestNotFound = APIProblem(.notFound, "not_found", "no such request, or the secret does not match it")
 
+    /// A body in another media type than the JSON the document describes.
+    static let notJSON = APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+
     static func forbidden(_ role: String) -> APIProblem {
         APIProblem(.forbidden, "forbidden", "the \(role) role may not use this endpoint")
     }

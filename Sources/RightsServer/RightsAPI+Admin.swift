@@ -56,7 +56,7 @@ extension RightsAPI {
 
     func denyRequest(_ input: Operations.DenyRequest.Input) async throws -> Operations.DenyRequest.Output {
         let token = try require([.operator, .reviewer])
-        guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         guard let ground = DenialGround.kernel(body.ground) else {
             throw APIProblem.invalid("ground", "ground must be one of \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", "))")
         }
@@ -68,7 +68,7 @@ extension RightsAPI {
 
     func extendRequest(_ input: Operations.ExtendRequest.Input) async throws -> Operations.ExtendRequest.Output {
         let token = try require([.operator])
-        guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         try checked(body.reason, field: "reason", maxLength: 2_000)
         let id = try await adminRequest(input.path.id).id
         let request = try await pipeline.extend(id, reason: body.reason, operator: token.name)
@@ -91,7 +91,7 @@ extension RightsAPI {
 
     func placeHold(_ input: Operations.PlaceHold.Input) async throws -> Operations.PlaceHold.Output {
         let token = try require([.operator])
-        guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         guard body.subject != nil || body.category != nil else { throw APIProblem.invalid("subject", "give subject, category or both") }
         if let category = body.category, !DataCategory.isValid(category) {
             throw APIProblem.invalid("category", "category expects a dotted lowercase name such as user.financial")
@@ -130,7 +130,7 @@ extension RightsAPI {
 
     func announceDiscontinuation(_ input: Operations.AnnounceDiscontinuation.Input) async throws -> Operations.AnnounceDiscontinuation.Output {
         let token = try require([.operator])
-        guard case .json(let body) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         // The enabled right that operators file about a product.
         guard let right = deployment.rights.first(where: { type(of: $0.value.module).subjectKinds == ["product"] && type(of: $0.value.module).acceptedRequesters == [.operator] })?.key else {
             throw APIProblem(.badRequest, "right_not_enabled", "no right for discontinuation notices is enabled in this deployment", field: "product")

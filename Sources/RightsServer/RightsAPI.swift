@@ -36,7 +36,7 @@ struct RightsAPI: APIProtocol {
     }
 
     func fileRequest(_ input: Operations.FileRequest.Input) async throws -> Operations.FileRequest.Output {
-        guard case .json(let filing) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let filing) = input.body else { throw APIProblem.notJSON }
         try await admit(.filing)
         let requester = filing.requester.flatMap { RequesterRole(rawValue: $0.rawValue) } ?? .subject
         guard requester != .operator else {
@@ -61,7 +61,7 @@ struct RightsAPI: APIProtocol {
 
     func answerChallenge(_ input: Operations.AnswerChallenge.Input) async throws -> Operations.AnswerChallenge.Output {
         let request = try await authorised(input.path.id, input.headers.xRequestSecret)
-        guard case .json(let answer) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let answer) = input.body else { throw APIProblem.notJSON }
         try await admit(.codeAttempt)
         let verified = try await carriedOn(request.id) { try await pipeline.verify(request.id, code: answer.code) }
         return .ok(.init(body: .json(Self.status(verified))))
@@ -76,7 +76,7 @@ struct RightsAPI: APIProtocol {
 
     func decideFee(_ input: Operations.DecideFee.Input) async throws -> Operations.DecideFee.Output {
         let request = try await authorised(input.path.id, input.headers.xRequestSecret)
-        guard case .json(let decision) = input.body else { throw APIProblem(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json") }
+        guard case .json(let decision) = input.body else { throw APIProblem.notJSON }
         let decided = try await carriedOn(request.id) {
             switch decision.decision {
             case .accept: try await pipeline.acceptFee(request.id, actor: "requester")

@@ -116,8 +116,7 @@ public struct RightsTestHarness: Sendable {
 
     /// The first run of digits in a message body.
     public static func code(in body: String) -> String? {
-        let digits = body.split(whereSeparator: { !$0.isNumber }).first { $0.count >= 4 }
-        return digits.map { String($0) }
+        OneTimeCodeVerifier.code(in: body)
     }
 
     private static func indent(_ text: String) -> String {

@@ -132,7 +132,7 @@ final class ServedDeployment: @unchecked Sendable {
         let result = try await runner.run("outbox", "--request", id, "--json")
         let messages = (try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]]) ?? []
         let body = messages.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String ?? ""
-        return body.split(whereSeparator: { !$0.isNumber }).first { $0.count >= 4 }.map(String.init) ?? ""
+        return RightsTestHarness.code(in: body) ?? ""
     }
 
     /// Answers a request's challenge with its code.

@@ -24,7 +24,7 @@ struct DemoRunCommand: DeploymentCommand {
         var request = submitted
         if submitted.state == .awaitingVerification {
             let message = try await deployment.store.outbox(request: submitted.id).last { $0.message.kind == "verification-code" }
-            guard let code = message?.message.body.split(whereSeparator: { !$0.isNumber }).first(where: { $0.count >= 4 }).map(String.init) else {
+            guard let code = message.flatMap({ OneTimeCodeVerifier.code(in: $0.message.body) }) else {
                 throw CommandFailure(.failure, "no verification code in the outbox")
             }
             if !options.json { Output.line("2. the code \(code) arrived in the outbox (rightskit outbox --request \(submitted.id))") }

@@ -148,10 +148,8 @@ struct HTTPBench {
     /// The newest code the outbox holds for a request.
     static func code(for id: String, _ messages: () async throws -> [(String, String)]) async throws -> String {
         let body = try await messages().last { $0.0 == "verification-code" }?.1 ?? ""
-        guard let code = body.split(whereSeparator: { !$0.isNumber }).first(where: { $0.count >= 4 }) else {
-            throw Failure(description: "no code for request \(id)")
-        }
-        return String(code)
+        guard let code = OneTimeCodeVerifier.code(in: body) else { throw Failure(description: "no code for request \(id)") }
+        return code
     }
 
     static func post(_ client: HTTPClient, _ url: String, json: String, secret: String? = nil) async throws -> [String: Any] {

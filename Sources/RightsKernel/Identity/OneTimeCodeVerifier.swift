@@ -81,3 +81,11 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
     }
 
 }
+
+extension OneTimeCodeVerifier {
+    /// The code a verification message carries (its first run of four or more digits), for the
+    /// tools that read the outbox on a subject's behalf: `demo run`, `bench`, the tests.
+    package static func code(in body: String) -> String? {
+        body.split(whereSeparator: { !$0.isNumber }).first { $0.count >= 4 }.map(String.init)
+    }
+}
