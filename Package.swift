@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "RightsTesting",
-            dependencies: ["RightsKernel", "RightsStore"]
+            dependencies: ["RightsKernel", "RightsStore", "RightsPostgres", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTTP service: another composition root's building block over the same pipeline.
         // Its routes are generated from `openapi.yaml`, so the document and the server are one thing.
@@ -88,13 +88,14 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
-        // The ledger on PostgreSQL, for deployments shared by several servers (issue 11; the
-        // connection, the location and the versioned schema so far).
+        // The ledger on PostgreSQL, shared by several servers.
         .target(
             name: "RightsPostgres",
             dependencies: [
                 "RightsKernel",
+                "RightsStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -104,6 +105,7 @@ let package = Package(
                 "RightsKernel",
                 "RightsStore",
                 "RightsServer",
+                "RightsPostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -136,7 +138,7 @@ let package = Package(
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
         .testTarget(
             name: "RightsPostgresTests",
-            dependencies: ["RightsPostgres", "RightsTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RightsPostgres", "RightsStore", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "RightsCLITests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RightsKernel
+import RightsPostgres
 import RightsStore
 
 /// Options every deployment command takes.
@@ -18,11 +19,31 @@ struct DeploymentOptions: ParsableArguments {
     ))
     var at: String?
 
-    /// Loads the deployment against its real store; configuration mistakes exit with status 3.
-    func open(_ registry: ModuleRegistry) throws -> OpenDeployment {
+    /// Loads the deployment against its real store (SQLite or PostgreSQL, as `services.store`
+    /// says); configuration mistakes exit with status 3.
+    func open(_ registry: ModuleRegistry) async throws -> OpenDeployment {
         let clock = try self.clock()
-        let loaded = try loading { try StoredDeployment(path: config, registry: registry, clock: clock, logger: Logger(label: "rightskit")) }
-        return OpenDeployment(pipeline: RequestPipeline(deployment: loaded.deployment), store: loaded.store)
+        let logger = Logger(label: "rightskit")
+        let settings = try loading { try DeploymentSettings.load(path: config) }
+        let store = try await Self.openStore(settings.store, clock: clock, logger: logger)
+        let deployment = try loading { try Deployment.load(path: config, registry: registry) { settings in try store.services(for: settings, logger: logger) } }
+        return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
+    }
+
+    /// Opens the store a deployment names, migrating it.
+    static func openStore(_ settings: DeploymentSettings.StoreSettings, clock: any WallClock, logger: Logger) async throws -> any OperationsStore {
+        let secret = URL(fileURLWithPath: settings.keysFolder).appendingPathComponent("subject-key.secret").path
+        switch settings.driver {
+        case .sqlite:
+            return try SQLiteStore(path: settings.path, secretPath: secret, clock: clock)
+        case .postgres:
+            guard let location = settings.postgres else { throw CommandFailure(.invalidConfiguration, "services.store: the postgres driver needs url") }
+            do {
+                return try await PostgresStore(location: location, keysFolder: settings.keysFolder, clock: clock, logger: logger)
+            } catch let error as PostgresStoreUnreachable {
+                throw CommandFailure(.failure, error.description)
+            }
+        }
     }
 
     /// Writes the sample business database (1,000 subjects) where the deployment's data map
@@ -49,7 +70,7 @@ struct DeploymentOptions: ParsableArguments {
     /// the shape of approve, deny, extend, review, cancel and verify.
     func act(on text: String, _ registry: ModuleRegistry, _ operation: (RequestPipeline, RequestID) async throws -> RightRequest) async throws {
         let id = try requestID(text)
-        let deployment = try open(registry)
+        let deployment = try await open(registry)
         let request = try await mapped { try await operation(deployment.pipeline, id) }
         try Output.show(request, json: json)
     }
@@ -82,7 +103,7 @@ struct DeploymentOptions: ParsableArguments {
 /// A loaded deployment and the store behind it.
 struct OpenDeployment {
     let pipeline: RequestPipeline
-    let store: SQLiteStore
+    let store: any OperationsStore
 }
 
 /// Maps kernel errors to exit statuses.

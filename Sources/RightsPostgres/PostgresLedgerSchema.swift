@@ -1,7 +1,10 @@
+import RightsKernel
+
 /// The ledger's schema in PostgreSQL, as numbered migrations: the same tables as the SQLite
 /// store's (requests with their version and claim, the step journal, the audit chain and its
 /// head and checkpoints, holds, codes, the outbox with its delivery claim, intake events,
-/// operator tokens, deadline notices), in PostgreSQL's types. Applied in order at start, each
+/// operator tokens, deadline notices), in PostgreSQL's types; requests carry the order they
+/// were filed in (`seq`), which SQLite's rowid gives. Applied in order at start, each
 /// once, under an advisory lock (``PostgresMigrator``).
 enum PostgresLedgerSchema {
     static let migrations: [PostgresMigration] = [
@@ -11,8 +14,10 @@ enum PostgresLedgerSchema {
             CREATE TABLE requests (
                 id TEXT PRIMARY KEY, "right" TEXT NOT NULL, subject_key TEXT NOT NULL, state TEXT NOT NULL,
                 received_at DOUBLE PRECISION NOT NULL, due_at DOUBLE PRECISION NOT NULL, body TEXT NOT NULL,
-                version BIGINT NOT NULL DEFAULT 0, claim_owner TEXT, claim_expires DOUBLE PRECISION)
+                version BIGINT NOT NULL DEFAULT 0, claim_owner TEXT, claim_expires DOUBLE PRECISION,
+                seq BIGSERIAL NOT NULL UNIQUE, final_at DOUBLE PRECISION, responses_removed BOOLEAN NOT NULL DEFAULT FALSE)
             """,
+            "CREATE INDEX requests_responses_due ON requests (final_at) WHERE NOT responses_removed",
             "CREATE INDEX requests_by_subject ON requests (subject_key, \"right\", received_at)",
             "CREATE INDEX requests_by_state ON requests (state, due_at)",
             """
@@ -27,6 +32,8 @@ enum PostgresLedgerSchema {
             """,
             "CREATE INDEX audit_by_request ON audit_entries (request_id)",
             "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            // One row from the start: every append locks it, so the chain has one writer at a time.
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditEntry.genesisHash)')",
             "CREATE TABLE audit_checkpoints (seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)",
             """
             CREATE TABLE holds (

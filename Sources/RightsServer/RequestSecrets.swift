@@ -12,14 +12,10 @@ struct RequestSecrets: Sendable {
 
     init(key: SymmetricKey) { self.key = key }
 
-    /// Reads the key file, creating it (0600, in a 0700 folder) on first use.
+    /// Reads the key file, creating it (0600, in a 0700 folder) on first use; servers starting
+    /// at once on one folder all read the same key.
     static func loadOrCreate(path: String) throws -> RequestSecrets {
-        if let stored = FileManager.default.contents(atPath: path), stored.count == 32 {
-            return RequestSecrets(key: SymmetricKey(data: stored))
-        }
-        let key = SymmetricKey(size: .bits256)
-        try PrivateFiles.write(key.withUnsafeBytes { Data($0) }, to: path)
-        return RequestSecrets(key: key)
+        RequestSecrets(key: SymmetricKey(data: try PrivateFiles.sharedSecret(at: path)))
     }
 
     func secret(for id: RequestID) -> String {

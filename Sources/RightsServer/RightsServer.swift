@@ -51,7 +51,7 @@ public struct RightsServer: Sendable {
     }
 
     func makeApplication(metrics: ServerMetrics, onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
-        let secretsPath = URL(fileURLWithPath: pipeline.deployment.settings.store.path).deletingLastPathComponent().appendingPathComponent("keys/request-secret.key").path
+        let secretsPath = URL(fileURLWithPath: pipeline.deployment.settings.store.keysFolder).appendingPathComponent("request-secret.key").path
         let api = RightsAPI(
             pipeline: pipeline, store: store, secrets: try RequestSecrets.loadOrCreate(path: secretsPath), metrics: metrics,
             limiter: ClientRateLimiter(filingsPerMinute: settings.filingsPerMinute, codeAttemptsPerMinute: settings.codeAttemptsPerMinute)

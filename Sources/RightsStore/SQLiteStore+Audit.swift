@@ -15,19 +15,6 @@ extension SQLiteStore: AuditLog {
         }
     }
 
-    public func verify() async throws -> AuditVerification {
-        let (entries, head, _) = try await chain()
-        return try AuditChain.verify(entries, head: head)
-    }
-
-    /// Verifies the chain and every signed checkpoint, stored and `published`, against the
-    /// deployment's public key.
-    public func verify(publicKey: Curve25519.Signing.PublicKey, published: [AuditCheckpoint] = []) async throws -> AuditVerification {
-        let (entries, head, checkpoints) = try await chain()
-        return try AuditChain.verify(entries, head: head, checkpoints: checkpoints, published: published, publicKey: publicKey)
-    }
-
-    /// Signs the current chain head and stores the checkpoint; nil when the log is empty.
     public func checkpoint(signingKey: Curve25519.Signing.PrivateKey) async throws -> AuditCheckpoint? {
         let time = clock.now
         let keyBytes = signingKey.rawRepresentation  // the key type is not Sendable; its bytes are
@@ -42,12 +29,7 @@ extension SQLiteStore: AuditLog {
         }
     }
 
-    /// The stored checkpoints, oldest first.
-    public func checkpoints() async throws -> [AuditCheckpoint] {
-        try await chain().checkpoints
-    }
-
-    private func chain() async throws -> (entries: [AuditEntry], head: AuditChain.Head?, checkpoints: [AuditCheckpoint]) {
+    public func auditChain() async throws -> AuditChainSnapshot {
         try await database.read { db in
             let entries = try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq").map(Self.entry)
             let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")).map {
@@ -56,11 +38,10 @@ extension SQLiteStore: AuditLog {
             let checkpoints = try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq").map {
                 AuditCheckpoint(sequence: $0["seq"], hash: $0["hash"], signedAt: $0["signed_at"], signature: $0["signature"])
             }
-            return (entries, head, checkpoints)
+            return AuditChainSnapshot(entries: entries, head: head, checkpoints: checkpoints)
         }
     }
 
-    /// How many entries were written under a simulated clock (a rehearsal).
     public func simulatedEntries() async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE json_extract(details, '$.clock') = 'simulated'") ?? 0

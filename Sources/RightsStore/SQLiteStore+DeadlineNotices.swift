@@ -11,6 +11,11 @@ public enum DeadlineNotice: String, Sendable, CaseIterable {
 }
 
 extension SQLiteStore {
+    /// Whether the ledger answers a query.
+    public func isReachable() async -> Bool {
+        (try? await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
     /// Queues `message` and records `event` in one transaction, unless the notice `kind` was
     /// already sent for `request`; true when this call sent it. Any number of servers may run
     /// reminders at once: each notice goes out once.

@@ -27,11 +27,7 @@ extension SQLiteStore: ExceptionChecks {
             )
             var saved = hold
             saved.id = db.lastInsertedRowID
-            var details = ["hold": "\(db.lastInsertedRowID)", "ground": hold.ground.code, "authority": hold.authority]
-            if let subject = hold.subject { details["subject"] = subject.rawValue }
-            if let category = hold.category { details["category"] = category.name }
-            if let expiry = hold.expiresAt { details["expires"] = Timestamp.string(expiry) }
-            try self.appendAudit(AuditEvent(actor: "operator", action: "hold.added", details: details), at: time, in: db)
+            try self.appendAudit(.holdAdded(saved), at: time, in: db)
             return saved
         }
     }
@@ -44,7 +40,7 @@ extension SQLiteStore: ExceptionChecks {
                 arguments: [time.timeIntervalSince1970, id, time.timeIntervalSince1970]
             )
             guard db.changesCount == 1 else { return false }
-            try self.appendAudit(AuditEvent(actor: "operator", action: "hold.lifted", details: ["hold": "\(id)"]), at: time, in: db)
+            try self.appendAudit(.holdLifted(id: id), at: time, in: db)
             return true
         }
     }
@@ -67,5 +63,20 @@ extension SQLiteStore: ExceptionChecks {
             expiresAt: expires.map { Date(timeIntervalSince1970: $0) },
             createdAt: Date(timeIntervalSince1970: row["created_at"])
         )
+    }
+}
+
+extension AuditEvent {
+    /// A hold placed: its number, ground, authority and scope.
+    package static func holdAdded(_ hold: Hold) -> AuditEvent {
+        var details = ["hold": "\(hold.id ?? 0)", "ground": hold.ground.code, "authority": hold.authority]
+        if let subject = hold.subject { details["subject"] = subject.rawValue }
+        if let category = hold.category { details["category"] = category.name }
+        if let expiry = hold.expiresAt { details["expires"] = Timestamp.string(expiry) }
+        return AuditEvent(actor: "operator", action: "hold.added", details: details)
+    }
+
+    package static func holdLifted(id: Int64) -> AuditEvent {
+        AuditEvent(actor: "operator", action: "hold.lifted", details: ["hold": "\(id)"])
     }
 }

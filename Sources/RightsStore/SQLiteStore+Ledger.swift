@@ -5,9 +5,7 @@ import RightsKernel
 
 extension SQLiteStore: RequestLedger {
     public func subjectKey(for identity: SubjectIdentity) -> SubjectKey {
-        let message = Data("\(identity.kind):\(identity.normalisedValue)".utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: subjectSecret))
-        return SubjectKey(rawValue: mac.hexString)
+        SubjectKey(salting: identity, with: subjectSecret)
     }
 
     public func commit(_ change: LedgerChange) async throws -> RightRequest {
@@ -235,5 +233,14 @@ public enum StoreError: Error, CustomStringConvertible {
         case .missingRequest(let id): "request \(id) is not in the ledger"
         case .notOpened(let path): "the store of \(path) was not opened"
         }
+    }
+}
+
+extension SubjectKey {
+    /// The HMAC-SHA256 of the normalised identity under the deployment's subject secret: every
+    /// store of one deployment derives the same key, so a ledger moves between stores intact.
+    package init(salting identity: SubjectIdentity, with secret: Data) {
+        let message = Data("\(identity.kind):\(identity.normalisedValue)".utf8)
+        self.init(rawValue: HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret)).hexString)
     }
 }

@@ -11,6 +11,14 @@ public struct OutboxMessage: Sendable, Equatable, Codable {
     public var deliveredAt: Date?
     public var minimised: Bool
     public var message: OutboundMessage
+
+    package init(id: Int64, createdAt: Date, deliveredAt: Date?, minimised: Bool, message: OutboundMessage) {
+        self.id = id
+        self.createdAt = createdAt
+        self.deliveredAt = deliveredAt
+        self.minimised = minimised
+        self.message = message
+    }
 }
 
 /// What one pass over the outbox did.
@@ -18,7 +26,9 @@ public struct OutboxDeliveryReport: Sendable {
     public var delivered = 0
     /// Messages whose delivery failed; each stays claimed for the lease, then is tried again.
     public var failed = 0
-    var firstFailure: (any Error)?
+    package var firstFailure: (any Error)?
+
+    package init() {}
 }
 
 extension SQLiteStore: Notifier {
@@ -37,7 +47,7 @@ extension SQLiteStore: Notifier {
     }
 
     /// The queued messages, oldest first, optionally only those of one request.
-    public func outbox(request: RequestID? = nil) async throws -> [OutboxMessage] {
+    public func outbox(request: RequestID?) async throws -> [OutboxMessage] {
         try await database.read { db in
             let rows = if let request {
                 try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE request_id = ? ORDER BY id", arguments: [request.rawValue])
@@ -62,17 +72,6 @@ extension SQLiteStore: Notifier {
                 )
             }
         }
-    }
-
-    /// Hands every undelivered message to `delivery`, oldest first, and minimises each once it
-    /// is delivered; returns how many this call delivered. Each message is claimed for `lease`
-    /// seconds before it is handed over, so deliverers running at once never send one twice; a
-    /// deliverer that dies mid-way leaves its claim to expire and the message goes out later,
-    /// with the same reference (at least once, never twice while the claim holds).
-    public func deliverPending(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> Int {
-        let report = try await deliver(via: delivery, lease: lease)
-        if let failure = report.firstFailure { throw failure }
-        return report.delivered
     }
 
     /// Delivers every pending message it can claim, going on past failures: a message whose

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import RightsKernel
@@ -22,6 +21,14 @@ public struct OperatorToken: Codable, Sendable, Equatable {
     public var role: OperatorRole
     public var createdAt: Date
     public var revokedAt: Date?
+
+    package init(id: Int64, name: String, role: OperatorRole, createdAt: Date, revokedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// Why a token could not be created or revoked.
@@ -30,63 +37,70 @@ public struct OperatorTokenError: Error, CustomStringConvertible {
 }
 
 extension SQLiteStore {
-    /// Creates a token for `name` with `role` and returns it with its secret; the ledger keeps
-    /// only the secret's hash. A name has at most one live token.
-    public func createToken(name: String, role: OperatorRole) async throws -> (token: OperatorToken, secret: String) {
-        guard (1...64).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
-            throw OperatorTokenError(description: "a token name is 1 to 64 letters, digits, '.', '_', '-' or '@'")
-        }
-        var generator = SystemRandomNumberGenerator()
-        let secret = "rk_" + Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64URLEncoded
+    public func insertToken(name: String, role: OperatorRole, hash: String) async throws -> OperatorToken {
         let time = clock.now
         do {
             let id = try await database.write { db -> Int64 in
-                try db.execute(sql: "INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [name, role.rawValue, Self.tokenHash(secret), time.timeIntervalSince1970])
+                try db.execute(sql: "INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [name, role.rawValue, hash, time.timeIntervalSince1970])
                 let id = db.lastInsertedRowID
                 // Who may act through the API is itself on the record, in the same transaction.
-                try self.appendAudit(AuditEvent(actor: "system", action: "token.created", details: ["token": "\(id)", "name": name, "role": role.rawValue]), at: time, in: db)
+                try self.appendAudit(.tokenCreated(id: id, name: name, role: role), at: time, in: db)
                 return id
             }
-            return (OperatorToken(id: id, name: name, role: role, createdAt: time, revokedAt: nil), secret)
+            return OperatorToken(id: id, name: name, role: role, createdAt: time, revokedAt: nil)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw OperatorTokenError(description: "'\(name)' already has a live token; revoke it first")
+            throw OperatorTokenError.liveTokenExists(name)
         }
     }
 
-    /// Every token, live and revoked, oldest first.
     public func tokens() async throws -> [OperatorToken] {
         try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM operator_tokens ORDER BY id").map(Self.token) }
     }
 
-    /// Revokes the live token of `name`; false when there is none.
     public func revokeToken(name: String) async throws -> Bool {
         let now = clock.now
         return try await database.write { db in
             try db.execute(sql: "UPDATE operator_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [now.timeIntervalSince1970, name])
             guard db.changesCount > 0 else { return false }
-            try self.appendAudit(AuditEvent(actor: "system", action: "token.revoked", details: ["name": name]), at: now, in: db)
+            try self.appendAudit(.tokenRevoked(name: name), at: now, in: db)
             return true
         }
     }
 
-    /// The live token whose secret is `secret`, if any.
-    public func token(secret: String) async throws -> OperatorToken? {
-        guard secret.count <= 200 else { return nil }
-        let hash = Self.tokenHash(secret)
-        return try await database.read { db in
+    public func token(hash: String) async throws -> OperatorToken? {
+        try await database.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM operator_tokens WHERE token_hash = ? AND revoked_at IS NULL"), arguments: [hash]).map(Self.token)
         }
     }
 
-    private static func tokenHash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).hexString
+    private static func token(_ row: Row) throws -> OperatorToken {
+        let revoked: Double? = row["revoked_at"]
+        return OperatorToken(id: row["id"], name: row["name"], role: try OperatorRole(stored: row["role"]), createdAt: Date(timeIntervalSince1970: row["created_at"]), revokedAt: revoked.map(Date.init(timeIntervalSince1970:)))
+    }
+}
+
+extension OperatorRole {
+    /// A role as a store keeps it.
+    package init(stored: String) throws {
+        guard let role = OperatorRole(rawValue: stored) else { throw OperatorTokenError(description: "unknown role '\(stored)' in the ledger") }
+        self = role
+    }
+}
+
+extension OperatorTokenError {
+    package static func liveTokenExists(_ name: String) -> OperatorTokenError {
+        OperatorTokenError(description: "'\(name)' already has a live token; revoke it first")
+    }
+}
+
+extension AuditEvent {
+    /// A token made: its number, name and role, never its secret.
+    package static func tokenCreated(id: Int64, name: String, role: OperatorRole) -> AuditEvent {
+        AuditEvent(actor: "system", action: "token.created", details: ["token": "\(id)", "name": name, "role": role.rawValue])
     }
 
-    private static func token(_ row: Row) throws -> OperatorToken {
-        let role: String = row["role"]
-        guard let parsed = OperatorRole(rawValue: role) else { throw OperatorTokenError(description: "unknown role '\(role)' in the ledger") }
-        let revoked: Double? = row["revoked_at"]
-        return OperatorToken(id: row["id"], name: row["name"], role: parsed, createdAt: Date(timeIntervalSince1970: row["created_at"]), revokedAt: revoked.map(Date.init(timeIntervalSince1970:)))
+    package static func tokenRevoked(name: String) -> AuditEvent {
+        AuditEvent(actor: "system", action: "token.revoked", details: ["name": name])
     }
 }
 

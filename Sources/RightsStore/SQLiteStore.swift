@@ -9,7 +9,7 @@ import RightsKernel
 /// commit in one transaction.
 public final class SQLiteStore: Sendable {
     let database: any DatabaseWriter
-    let clock: any WallClock
+    public let clock: any WallClock
     let subjectSecret: Data
 
     /// Opens (creating if needed) the database at `path` in WAL mode and migrates it. Opening

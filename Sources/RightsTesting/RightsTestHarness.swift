@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 import RightsKernel
+import RightsPostgres
 import RightsStore
 
 /// Everything a module author needs to run requests through the real pipeline in a test:
-/// a temporary SQLite store, a settable clock and the captured outbox.
+/// a temporary store (SQLite, or a fresh database on the test PostgreSQL server), a settable
+/// clock and the captured outbox.
 ///
 /// ```swift
 /// let harness = try RightsTestHarness(modules: [EchoRight.self], rights: "echo: {}")
@@ -14,7 +16,9 @@ import RightsStore
 public struct RightsTestHarness: Sendable {
     public let directory: TemporaryDirectory
     public let clock: SettableClock
-    public let store: SQLiteStore
+    public let store: any OperationsStore
+    /// Which store the ledger is in.
+    public let driver: LedgerDriver
     public let pipeline: RequestPipeline
     public var services: Services { pipeline.deployment.services }
 
@@ -37,19 +41,64 @@ public struct RightsTestHarness: Sendable {
         statementLog: StatementLog? = nil
     ) throws {
         let directory = try directory ?? TemporaryDirectory()
+        let yaml = Self.deployment(store: "{ driver: sqlite, path: ledger.sqlite }", rights: rights, policy: policy, timezone: timezone, identity: identity, dataMap: dataMap)
+        try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock, statementLog: statementLog)
+    }
+
+    /// The same harness over the ledger `driver` names: `.postgres` takes a new database on the
+    /// test PostgreSQL server (``TestPostgres``), so one test runs against both stores.
+    public init(
+        on driver: LedgerDriver,
+        modules: [any RightModule.Type],
+        rights: String,
+        policy: String = RightsTestHarness.defaultPolicy,
+        timezone: String = "Asia/Shanghai",
+        identity: String = "{ code_ttl_seconds: 600, max_attempts: 3 }",
+        clock: SettableClock = SettableClock(),
+        dataMap: String? = nil
+    ) async throws {
+        let directory = try TemporaryDirectory()
+        let yaml = Self.deployment(store: try driver.storeSection(), rights: rights, policy: policy, timezone: timezone, identity: identity, dataMap: dataMap)
+        try await self.init(on: driver, yaml: yaml, modules: modules, directory: directory, clock: clock)
+    }
+
+    /// Builds from a whole deployment document whose `services.store` names the ledger.
+    public init(on driver: LedgerDriver, yaml: String, modules: [any RightModule.Type], directory: TemporaryDirectory, clock: SettableClock = SettableClock()) async throws {
+        guard driver == .postgres else {
+            try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock)
+            return
+        }
+        let file = directory.file("config.yaml")
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = try DeploymentSettings.load(path: file)
+        guard let location = settings.store.postgres else { throw HarnessError.notPostgres }
+        let logger = Logger(label: "rightskit.test")
+        let store = try await PostgresStore(location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: logger)
+        let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in try store.services(for: settings, logger: logger) }
+        self.init(directory: directory, clock: clock, store: store, driver: driver, pipeline: RequestPipeline(deployment: deployment))
+    }
+
+    private init(directory: TemporaryDirectory, clock: SettableClock, store: any OperationsStore, driver: LedgerDriver, pipeline: RequestPipeline) {
+        self.directory = directory
+        self.clock = clock
+        self.store = store
+        self.driver = driver
+        self.pipeline = pipeline
+    }
+
+    private static func deployment(store: String, rights: String, policy: String, timezone: String, identity: String, dataMap: String?) -> String {
         let map = dataMap.map { "data_map:\n" + $0 } ?? ""
-        let yaml = """
+        return """
             deployment: { name: test, jurisdiction: CN-PIPL, timezone: \(timezone) }
             policy:
             \(Self.indent(policy))
             services:
-              store: { driver: sqlite, path: ledger.sqlite }
+              store: \(store)
               identity: \(identity)
             \(map)
             rights:
             \(Self.indent(rights))
             """
-        try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock, statementLog: statementLog)
     }
 
     /// Builds from a whole deployment document.
@@ -66,6 +115,7 @@ public struct RightsTestHarness: Sendable {
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let loaded = try StoredDeployment(path: file, registry: ModuleRegistry(modules), clock: clock, logger: Logger(label: "rightskit.test"), statementLog: statementLog)
         self.store = loaded.store
+        self.driver = .sqlite
         self.pipeline = RequestPipeline(deployment: loaded.deployment)
     }
 
@@ -90,6 +140,19 @@ public struct RightsTestHarness: Sendable {
             dataMap: edit(SampleBusinessDatabase.dataMap(database: database, vault: vault)),
             directory: directory, statementLog: statementLog
         )
+    }
+
+    /// A second store on the same ledger, as another process or server instance would open it
+    /// (its own connections, the same database and secrets).
+    public func openAnotherStore() async throws -> any OperationsStore {
+        let settings = try DeploymentSettings.load(path: directory.file("config.yaml"))
+        switch settings.store.driver {
+        case .sqlite:
+            return try SQLiteStore(path: settings.store.path, secretPath: settings.store.keysFolder + "/subject-key.secret", clock: clock)
+        case .postgres:
+            guard let location = settings.store.postgres else { throw HarnessError.notPostgres }
+            return try await PostgresStore(location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: Logger(label: "rightskit.test"))
+        }
     }
 
     /// The data service, when the deployment has a data map.
@@ -127,4 +190,21 @@ public struct RightsTestHarness: Sendable {
 /// A harness that could not be built or driven.
 public enum HarnessError: Error {
     case noCode(RequestID)
+    /// A harness on PostgreSQL whose deployment names another store.
+    case notPostgres
+}
+
+/// The stores a ledger can live in, for running one test against each.
+public enum LedgerDriver: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+
+    /// The `services.store` section for a new ledger of this kind (for PostgreSQL a fresh
+    /// database on the test server, its secrets in `keys` beside the deployment file).
+    public func storeSection() throws -> String {
+        switch self {
+        case .sqlite: "{ driver: sqlite, path: ledger.sqlite }"
+        case .postgres: "{ driver: postgres, url: \"\(try TestPostgres.shared.get().database())\", keys: keys }"
+        }
+    }
 }

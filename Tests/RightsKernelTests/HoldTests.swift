@@ -8,8 +8,8 @@ import Testing
 struct HoldTests {
     let subject = SubjectIdentity(kind: "email", value: "li.wei@example.cn")
 
-    @Test func aSubjectHoldDeniesWithItsGround() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func aSubjectHoldDeniesWithItsGround(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
         _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .criminalInvestigation, authority: "Case 2026-117", expiresAt: nil, createdAt: harness.clock.now))
 
@@ -26,8 +26,8 @@ struct HoldTests {
         #expect(denial.event.details["authority"] == "Case 2026-117", "the operator's view keeps the authority")
     }
 
-    @Test func aHoldStopsApplyingWhenItExpires() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func aHoldStopsApplyingWhenItExpires(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
         _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .nationalSecurity, authority: "Order 7", expiresAt: harness.clock.now.addingTimeInterval(86_400 * 10), createdAt: harness.clock.now))
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .denied)
@@ -36,8 +36,8 @@ struct HoldTests {
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .completed)
     }
 
-    @Test func aLiftedHoldStopsApplying() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func aLiftedHoldStopsApplying(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
         let hold = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .tradeSecret, authority: "Legal 12", expiresAt: nil, createdAt: harness.clock.now))
         #expect(try await harness.services.exceptions.removeHold(id: try #require(hold.id), at: harness.clock.now))
@@ -45,15 +45,15 @@ struct HoldTests {
         #expect(try await harness.services.exceptions.holds().count == 1, "the lifted hold stays on record")
     }
 
-    @Test func aHoldOnAnotherSubjectDoesNotApply() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func aHoldOnAnotherSubjectDoesNotApply(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let other = harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: "zhang.min@example.cn"))
         _ = try await harness.services.exceptions.addHold(Hold(subject: other, category: nil, ground: .criminalInvestigation, authority: "Case 1", expiresAt: nil, createdAt: harness.clock.now))
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .completed)
     }
 
-    @Test func aCategoryHoldNarrowsTheResponse() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func aCategoryHoldNarrowsTheResponse(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let expiry = harness.clock.now.addingTimeInterval(86_400 * 30)
         _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.financial", ground: .otherLaw, authority: "Tax audit 2026", expiresAt: expiry, createdAt: harness.clock.now))
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
@@ -63,8 +63,8 @@ struct HoldTests {
         #expect(notice.body.contains("Withheld user.financial"))
     }
 
-    @Test func holdsAreAudited() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func holdsAreAudited(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
         _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .abuseOfRights, authority: "Review 3", expiresAt: nil, createdAt: harness.clock.now))
         #expect(try await harness.store.verify() == .intact(entries: 1))

@@ -13,6 +13,10 @@ struct IdentityVerificationTests {
         try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}", identity: "{ code_ttl_seconds: 300, max_attempts: 3 }")
     }
 
+    func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
+        try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}", identity: "{ code_ttl_seconds: 300, max_attempts: 3 }")
+    }
+
     @Test func theCodeGoesToTheSubjectAndIsNotStoredInClear() async throws {
         let harness = try harness()
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
@@ -30,16 +34,16 @@ struct IdentityVerificationTests {
         #expect(blobs.allSatisfy { !$0.contains(Data(code.utf8)) })
     }
 
-    @Test func aCorrectCodeVerifiesAndTheRequestProceeds() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aCorrectCodeVerifiesAndTheRequestProceeds(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .completed)
         let actions = try await harness.store.entries(for: request.id).map(\.event.action)
         #expect(actions == ["request.received", "identity.challenged", "identity.verified", "processing.started", "request.completed"])
     }
 
-    @Test func aCodeExpires() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aCodeExpires(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
         harness.clock.advance(by: 301)
@@ -51,8 +55,8 @@ struct IdentityVerificationTests {
         #expect(try await harness.pipeline.verify(request.id, code: fresh).state == .completed)
     }
 
-    @Test func wrongCodesLockAfterTheAttemptLimit() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func wrongCodesLockAfterTheAttemptLimit(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
         let wrong = code == "000000" ? "111111" : "000000"
@@ -72,8 +76,8 @@ struct IdentityVerificationTests {
         await #expect(throws: PipelineError.self) { try await harness.pipeline.verify(request.id, code: code) }
     }
 
-    @Test func theVerifierLocksAtTheLimitEvenWithoutThePipeline() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theVerifierLocksAtTheLimitEvenWithoutThePipeline(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
         let wrong = code == "000000" ? "111111" : "000000"
@@ -83,23 +87,23 @@ struct IdentityVerificationTests {
         #expect(try await harness.services.identity.verify(request.id, response: code) == .locked)
     }
 
-    @Test func aCodeVerifiesOnce() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aCodeVerifiesOnce(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
         #expect(try await harness.services.identity.verify(request.id, response: code) == .verified)
         #expect(try await harness.services.identity.verify(request.id, response: code) == .alreadyUsed)
     }
 
-    @Test func verificationCanBeSwitchedOffForARight() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: { verification: none }")
+    @Test(arguments: LedgerDriver.allCases) func verificationCanBeSwitchedOffForARight(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: { verification: none }")
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .completed)
         #expect(try await harness.outbox(for: request.id).allSatisfy { $0.kind != "verification-code" })
     }
 
-    @Test func strongVerificationNeedsAnOperatorAfterTheCode() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: { verification: strong }")
+    @Test(arguments: LedgerDriver.allCases) func strongVerificationNeedsAnOperatorAfterTheCode(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: { verification: strong }")
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .awaitingReview)
         #expect(try await harness.pipeline.approve(request.id, operator: "id-desk").state == .completed)

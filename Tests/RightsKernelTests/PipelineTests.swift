@@ -13,8 +13,12 @@ struct PipelineTests {
         try RightsTestHarness(modules: [ProbeRight.self], rights: rights)
     }
 
-    @Test func aRightNotEnabledIsRefusedNamingTheEnabledOnes() async throws {
-        let harness = try harness()
+    func harness(on driver: LedgerDriver, _ rights: String = "probe: {}") async throws -> RightsTestHarness {
+        try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: rights)
+    }
+
+    @Test(arguments: LedgerDriver.allCases) func aRightNotEnabledIsRefusedNamingTheEnabledOnes(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         do {
             _ = try await harness.pipeline.submit(RequestIntake(right: "erasure", subject: subject))
             Issue.record("accepted a right that is not enabled")
@@ -24,8 +28,8 @@ struct PipelineTests {
         }
     }
 
-    @Test func aNonSubjectRequesterMustGiveTheirAuthority() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aNonSubjectRequesterMustGiveTheirAuthority(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         await #expect(throws: PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role agent need a reference to their authority")) {
             try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent))
         }
@@ -36,8 +40,8 @@ struct PipelineTests {
         #expect(sent.first?.body.contains("acting as your agent") == true)
     }
 
-    @Test func moduleIntakeValidationRejectsBeforeAnythingIsRecorded() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func moduleIntakeValidationRejectsBeforeAnythingIsRecorded(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) {
             try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["note": String(repeating: "x", count: 201)]))
         }
@@ -45,15 +49,15 @@ struct PipelineTests {
         #expect(try await harness.store.verify() == .intact(entries: 0))
     }
 
-    @Test func theDeadlineComesFromTheJurisdictionPolicy() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 10, business_days: true }")
+    @Test(arguments: LedgerDriver.allCases) func theDeadlineComesFromTheJurisdictionPolicy(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 10, business_days: true }")
         // The harness clock starts on Monday 2026-11-30 09:00 UTC (17:00 in Shanghai).
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         #expect(Timestamp.string(request.dueAt) == "2026-12-14T15:59:59.000Z")
     }
 
-    @Test func aDeadlineExtendsOnceWithAReason() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aDeadlineExtendsOnceWithAReason(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "  ", operator: "dpo") }
         let extended = try await harness.pipeline.extend(request.id, reason: "Records are on archived systems", operator: "dpo")
@@ -67,14 +71,14 @@ struct PipelineTests {
         #expect(try await harness.store.entries(for: request.id).contains { $0.event.action == "deadline.extended" })
     }
 
-    @Test func aPolicyWithoutExtensionRefusesOne() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 15 }")
+    @Test(arguments: LedgerDriver.allCases) func aPolicyWithoutExtensionRefusesOne(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 15 }")
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "busy", operator: "dpo") }
     }
 
-    @Test func anOperatorRoutesARequestToReviewAndDeniesItWithAGround() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func anOperatorRoutesARequestToReviewAndDeniesItWithAGround(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         _ = try await harness.pipeline.requestReview(request.id, operator: "dpo")
         let code = try #require(try await harness.latestCode(for: request.id))
@@ -86,15 +90,15 @@ struct PipelineTests {
         #expect(try await harness.store.entries(for: request.id).last?.event.actor == "operator:dpo")
     }
 
-    @Test func aRightConfiguredForReviewWaitsForApproval() async throws {
-        let harness = try harness("probe: { review: true }")
+    @Test(arguments: LedgerDriver.allCases) func aRightConfiguredForReviewWaitsForApproval(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver, "probe: { review: true }")
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .awaitingReview)
         #expect(try await harness.pipeline.approve(request.id, operator: "dpo").state == .completed)
     }
 
-    @Test func operatorActionsOnFinishedRequestsAreRefused() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func operatorActionsOnFinishedRequestsAreRefused(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .completed)
         await #expect(throws: PipelineError.self) { try await harness.pipeline.approve(request.id, operator: "dpo") }
@@ -105,8 +109,8 @@ struct PipelineTests {
         #expect(try await harness.store.request(request.id)?.state == .completed)
     }
 
-    @Test func aRequestCanBeCancelledBeforeItStarts() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aRequestCanBeCancelledBeforeItStarts(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
         #expect(try await harness.pipeline.cancel(request.id, actor: "subject").state == .cancelled)
@@ -114,8 +118,8 @@ struct PipelineTests {
         await #expect(throws: PipelineError.self) { try await harness.pipeline.verify(request.id, code: code) }
     }
 
-    @Test func aModuleDenialIsRecordedWithItsGround() async throws {
-        let harness = try harness("probe: { outcome: deny }")
+    @Test(arguments: LedgerDriver.allCases) func aModuleDenialIsRecordedWithItsGround(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver, "probe: { outcome: deny }")
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .denied)
         #expect(request.outcome?.ground == .impractical)

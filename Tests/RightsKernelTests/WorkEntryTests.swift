@@ -17,8 +17,8 @@ struct WorkEntryTests {
         ))
     }
 
-    @Test func aHoldPlacedWhileAwaitingReviewDeniesOnApproval() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: { review: true, trace: trace.log }")
+    @Test(arguments: LedgerDriver.allCases) func aHoldPlacedWhileAwaitingReviewDeniesOnApproval(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: { review: true, trace: trace.log }")
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .awaitingReview)
         try await hold(harness)
@@ -28,9 +28,9 @@ struct WorkEntryTests {
         #expect(!FileManager.default.fileExists(atPath: harness.directory.file("trace.log")), "the module never ran")
     }
 
-    @Test func aHoldPlacedWhileAwaitingAFeeDeniesWhenTheFeeIsSettled() async throws {
-        let harness = try RightsTestHarness(
-            modules: [ProbeRight.self], rights: "probe: { trace: trace.log }",
+    @Test(arguments: LedgerDriver.allCases) func aHoldPlacedWhileAwaitingAFeeDeniesWhenTheFeeIsSettled(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: { trace: trace.log }",
             policy: RightsTestHarness.defaultPolicy + "\nrepeat: { window_days: 365, free: 0, beyond: fee, fee: { amount: 30, currency: CNY } }"
         )
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
@@ -42,9 +42,9 @@ struct WorkEntryTests {
         #expect(!FileManager.default.fileExists(atPath: harness.directory.file("trace.log")))
     }
 
-    @Test func aSettledFeeOnAStrongRightStillNeedsTheReviewAndTheModuleSeesTheLevelReached() async throws {
-        let harness = try RightsTestHarness(
-            modules: [ProbeRight.self], rights: "probe: { verification: strong }",
+    @Test(arguments: LedgerDriver.allCases) func aSettledFeeOnAStrongRightStillNeedsTheReviewAndTheModuleSeesTheLevelReached(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: { verification: strong }",
             policy: RightsTestHarness.defaultPolicy + "\nrepeat: { window_days: 365, free: 0, beyond: fee, fee: { amount: 30, currency: CNY } }"
         )
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
@@ -57,16 +57,16 @@ struct WorkEntryTests {
         #expect(approved.outcome?.references["verification"] == "strong")
     }
 
-    @Test func aCodeRightReportsTheCodeLevelToItsModule() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func aCodeRightReportsTheCodeLevelToItsModule(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.outcome?.references["verification"] == "code")
     }
 
-    @Test func resumeContinuesPastAFailingRequestAndTakesOverAnExpiredClaim() async throws {
+    @Test(arguments: LedgerDriver.allCases) func resumeContinuesPastAFailingRequestAndTakesOverAnExpiredClaim(on driver: LedgerDriver) async throws {
         let clock = SettableClock()
-        let harness = try RightsTestHarness(
-            modules: [ProbeRight.self], rights: "probe: { steps: 3 }", clock: clock
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: { steps: 3 }", clock: clock
         )
         let blocker = harness.directory.file("blocker")
         try Data().write(to: URL(fileURLWithPath: blocker))
@@ -136,8 +136,8 @@ struct WorkEntryTests {
 
     /// The move into work is conditional on no hold covering the subject: a hold placed after
     /// the pipeline read the holds (here, just before the commit) makes the commit fail.
-    @Test func theMoveIntoWorkFailsWhenAHoldAppearedAfterTheRead() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func theMoveIntoWorkFailsWhenAHoldAppearedAfterTheRead(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let submitted = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         var moving = submitted
         try moving.transition(to: .verified, at: harness.clock.now)

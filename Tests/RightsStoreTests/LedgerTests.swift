@@ -45,8 +45,8 @@ struct LedgerTests {
         #expect(other.subjectKey(for: subject) != key)
     }
 
-    @Test func requestsFilterByStateRightAndDueDate() async throws {
-        let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
+    @Test(arguments: LedgerDriver.allCases) func requestsFilterByStateRightAndDueDate(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let waiting = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         harness.clock.advance(days: 2)
         let done = try await harness.run(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "phone", value: "+86 138 0013 8000")))

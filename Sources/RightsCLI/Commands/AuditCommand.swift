@@ -13,7 +13,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let report: AuditReport
             do {
                 report = try await deployment.store.auditReport(settings: deployment.pipeline.deployment.settings)
@@ -35,7 +35,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let signed: AuditCheckpoint?
             do {
                 signed = try await deployment.store.signCheckpoint(settings: deployment.pipeline.deployment.settings)

@@ -17,7 +17,7 @@ struct DemoRunCommand: DeploymentCommand {
         if let seeded = try options.seedSampleIfMissing(), !options.json {
             Output.line("seeded the sample database with 1000 subjects: \(seeded)")
         }
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         let identity = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))
         let submitted = try await mapped { try await deployment.pipeline.submit(RequestIntake(right: right, subject: identity)) }
         if !options.json { Output.line("1. \(identity.value) filed a request (\(right)): \(submitted.id) (due \(Timestamp.string(submitted.dueAt)))") }

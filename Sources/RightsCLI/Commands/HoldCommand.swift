@@ -31,7 +31,7 @@ struct HoldCommand: ParsableCommand {
         }
 
         func run(registry: ModuleRegistry) async throws {
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let services = deployment.pipeline.deployment.services
             let hold = try await services.exceptions.addHold(Hold(
                 subject: try subject.map { services.ledger.subjectKey(for: try identity($0, option: "--subject")) },
@@ -51,7 +51,7 @@ struct HoldCommand: ParsableCommand {
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let services = deployment.pipeline.deployment.services
             let holds = try await services.exceptions.holds()
             if options.json { return try Output.json(holds) }
@@ -71,7 +71,7 @@ struct HoldCommand: ParsableCommand {
         @Argument(help: "The hold id.") var id: Int64
 
         func run(registry: ModuleRegistry) async throws {
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let services = deployment.pipeline.deployment.services
             guard try await services.exceptions.removeHold(id: id, at: services.clock.now) else {
                 throw CommandFailure(.notFound, "no active hold \(id)")

@@ -114,7 +114,7 @@ struct SweepCommand: DeploymentCommand {
     }
 
     func run(registry: ModuleRegistry) async throws {
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         let report = try await deployment.pipeline.resumeInterrupted()
         if options.json {
             try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }, responsesRemoved: report.responsesRemoved, restrictionsLifted: report.restrictionsLifted))

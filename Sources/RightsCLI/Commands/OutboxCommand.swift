@@ -17,7 +17,7 @@ struct OutboxCommand: ParsableCommand {
 
         func run(registry: ModuleRegistry) async throws {
             let id = try request.map(requestID)
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let messages = try await deployment.store.outbox(request: id)
             if options.json { return try Output.json(messages) }
             for entry in messages {
@@ -37,7 +37,7 @@ struct OutboxCommand: ParsableCommand {
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             guard let folder = deployment.pipeline.deployment.settings.mailDrop else {
                 throw CommandFailure(.refused, "no transport: set services.notifier.mail_drop in \(options.config)")
             }

@@ -29,7 +29,7 @@ struct ServeCommand: DeploymentCommand {
             guard (0...65_535).contains(port) else { throw ValidationError("--port expects 0 to 65535") }
             settings.port = port
         }
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         let server = RightsServer(pipeline: deployment.pipeline, store: deployment.store, settings: settings, logger: Logger(label: "rightskit.server"))
         let json = options.json
         let host = settings.host

@@ -12,7 +12,7 @@ struct StatusCommand: DeploymentCommand {
 
     func run(registry: ModuleRegistry) async throws {
         let id = try requestID(id)
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         guard let request = try await deployment.store.request(id) else {
             throw CommandFailure(.notFound, "no request \(id)")
         }
@@ -37,7 +37,7 @@ struct RequestsCommand: DeploymentCommand {
             }
             states.insert(parsed)
         }
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         var due: Date?
         if let dueBefore {
             guard let parsed = Timestamp.date(dueBefore, localTo: deployment.pipeline.deployment.services.timeZone) else {

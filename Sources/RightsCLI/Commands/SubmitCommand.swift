@@ -34,7 +34,7 @@ struct SubmitCommand: DeploymentCommand {
             requesterReference: reference,
             parameters: parsed
         )
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         let request = try await mapped { try await deployment.pipeline.submit(intake) }
         try Output.show(request, json: options.json)
         if !options.json, request.state == .awaitingVerification {

@@ -23,7 +23,7 @@ struct TokenCommand: ParsableCommand {
             guard let role = OperatorRole(rawValue: role) else {
                 throw ValidationError("--role must be one of \(OperatorRole.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let deployment = try options.open(registry)
+            let deployment = try await options.open(registry)
             let created: (token: OperatorToken, secret: String)
             do {
                 created = try await deployment.store.createToken(name: name, role: role)

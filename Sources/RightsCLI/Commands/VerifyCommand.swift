@@ -25,7 +25,7 @@ struct ResendCommand: DeploymentCommand {
 
     func run(registry: ModuleRegistry) async throws {
         let id = try requestID(id)
-        let deployment = try options.open(registry)
+        let deployment = try await options.open(registry)
         try await mapped { try await deployment.pipeline.resendChallenge(id) }
         if options.json { return try Output.json(["resent": id.rawValue]) }
         Output.line("a new code was sent for request \(id)")

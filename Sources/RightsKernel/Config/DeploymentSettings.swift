@@ -9,7 +9,10 @@ import Foundation
 /// - `policy.extension`: `days` or `months`, `business_days`: the one extension a request may get
 /// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`,
 ///   `fee.valid_days` (how long the requester has to accept a quote; default 14)
-/// - `services.store`: `driver` (`sqlite`), `path` (relative to the deployment file)
+/// - `services.store`: `driver` (`sqlite` or `postgres`); for SQLite `path` (relative to the
+///   deployment file); for PostgreSQL `url` (`postgres://user@host:port/database`, no password)
+///   and `password_env` (the environment variable holding the password), and `keys` (the folder
+///   of the subject-key and request secrets every instance shares; default `data/keys`)
 /// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
 /// - `services.processing`: `lease_seconds` (how long a process's claim on a request's work lasts
 ///   without a heartbeat before another may take it over, default 300), `max_failures` (failed
@@ -50,10 +53,15 @@ public struct DeploymentSettings: Sendable, Equatable {
 
     /// Where the ledger lives.
     public struct StoreSettings: Sendable, Equatable {
-        public enum Driver: String, Sendable, CaseIterable { case sqlite }
+        public enum Driver: String, Sendable, CaseIterable { case sqlite, postgres }
         public var driver: Driver
-        /// An absolute path, resolved against the deployment file's folder.
+        /// The SQLite file, an absolute path resolved against the deployment file's folder.
         public var path: String
+        /// The PostgreSQL database, for the `postgres` driver.
+        public var postgres: PostgresLocation?
+        /// The folder of the secrets the store and the server keep out of the database: the
+        /// subject-key salt and the request-secret key. Beside the SQLite file by default.
+        public var keysFolder: String
     }
 
     /// How requests are worked when many processes share a deployment.
@@ -117,9 +125,22 @@ public struct DeploymentSettings: Sendable, Equatable {
         let storeSection = try services?.optionalSection("store")
         let driver = try storeSection?.choice("driver", default: StoreSettings.Driver.sqlite) ?? .sqlite
         let rawPath = try storeSection?.string("path", default: "data/rightskit.sqlite") ?? "data/rightskit.sqlite"
+        let path = Self.resolve(rawPath, against: baseDirectory)
+        var postgres: PostgresLocation?
+        var keys = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys").path
+        if driver == .postgres, let storeSection {
+            let url = try storeSection.string("url")
+            let variable = try storeSection.optionalString("password_env")
+            do {
+                postgres = try PostgresLocation(url: url, passwordVariable: variable)
+            } catch {
+                throw storeSection.invalid("url", error.description)
+            }
+            keys = Self.resolve(try storeSection.string("keys", default: "data/keys"), against: baseDirectory)
+            if storeSection.contains("path") { throw storeSection.invalidKey("path", "path is the SQLite file; the postgres driver takes url") }
+        }
         try storeSection?.rejectUnknownKeys()
-        let path = rawPath.hasPrefix("/") ? rawPath : URL(fileURLWithPath: baseDirectory).appendingPathComponent(rawPath).path
-        store = StoreSettings(driver: driver, path: path)
+        store = StoreSettings(driver: driver, path: path, postgres: postgres, keysFolder: keys)
 
         let identitySection = try services?.optionalSection("identity")
         let defaults = OneTimeCodeVerifier.Settings()
@@ -200,6 +221,11 @@ public struct DeploymentSettings: Sendable, Equatable {
     }
 
     private enum NotifierDriver: String, CaseIterable { case outbox }
+
+    /// A path from the deployment file, resolved against the deployment's folder.
+    private static func resolve(_ path: String, against base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).path
+    }
 
     private static func deadline(_ policy: ConfigSection, timeZone: TimeZone) throws(ConfigError) -> DeadlinePolicy {
         let section = try policy.section("deadline")

@@ -43,6 +43,24 @@ public enum PrivateFiles {
         try handle.write(contentsOf: data)
     }
 
+    /// The 32-byte secret in `path`, created on first use. Any number of processes may start at
+    /// once: the secret is written to a file of its own and linked into place, so exactly one is
+    /// ever created and every process reads that one.
+    public static func sharedSecret(at path: String) throws -> Data {
+        if let stored = FileManager.default.contents(atPath: path), stored.count == 32 { return stored }
+        var generator = SystemRandomNumberGenerator()
+        let candidate = path + ".\(UUID().uuidString.prefix(8))"
+        try write(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }), to: candidate)
+        defer { unlink(candidate) }
+        if link(candidate, path) != 0, errno != EEXIST {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        guard let stored = FileManager.default.contents(atPath: path), stored.count == 32 else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        return stored
+    }
+
     /// Makes sure a database file exists before SQLite opens it, as 0600: SQLite gives its
     /// journal, WAL and shared-memory files the mode of the database file.
     public static func prepareDatabase(atPath path: String) throws {

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import RightsKernel
 
 /// What verifying a deployment's audit log found: the chain's verdict, how many signed
@@ -18,7 +17,7 @@ public struct AuditConfigurationError: Error, CustomStringConvertible {
     public let description: String
 }
 
-extension SQLiteStore {
+extension OperationsStore {
     /// Verifies the chain with the deployment's public key and its published checkpoints, the
     /// public key alone: verifying never reads or creates the private key.
     public func auditReport(settings: DeploymentSettings) async throws -> AuditReport {
@@ -46,10 +45,5 @@ extension SQLiteStore {
         guard let checkpoint = try await checkpoint(signingKey: key) else { return nil }
         if let folder = settings.publishedCheckpoints { try PublishedCheckpoints(folder: folder).append(checkpoint) }
         return checkpoint
-    }
-
-    /// Whether the ledger answers a query.
-    public func isReachable() async -> Bool {
-        (try? await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 }

@@ -1,30 +1,35 @@
 import Foundation
 import Logging
+import RightsKernel
 import RightsPostgres
 import RightsTesting
 import Testing
 
 /// The PostgreSQL ledger's foundation against a real PostgreSQL server started for the tests.
 @Suite("The PostgreSQL ledger: connecting and migrating")
-struct PostgresLedgerTests {
+struct PostgresStoreOpeningTests {
     func database() throws -> String { try TestPostgres.shared.get().database() }
 
     @Test("five processes' worth of stores starting at once on an empty database apply each migration once")
     func concurrentStartsMigrateOnce() async throws {
         let location = try PostgresLocation(url: try database())
-        let ledgers = try await withThrowingTaskGroup(of: PostgresLedger.self, returning: [PostgresLedger].self) { group in
-            for _ in 0..<5 { group.addTask { try await PostgresLedger(location: location, logger: Logger(label: "test")) } }
-            var all: [PostgresLedger] = []
+        let keys = try TemporaryDirectory().file("keys")
+        let ledgers = try await withThrowingTaskGroup(of: PostgresStore.self, returning: [PostgresStore].self) { group in
+            for _ in 0..<5 { group.addTask { try await PostgresStore(location: location, keysFolder: keys, logger: Logger(label: "test")) } }
+            var all: [PostgresStore] = []
             for try await ledger in group { all.append(ledger) }
             return all
         }
+        let subject = SubjectIdentity(kind: "email", value: "li.wei@example.cn")
         for ledger in ledgers {
             #expect(try await ledger.appliedMigrations() == [1])
             #expect(await ledger.isReachable())
+            // One subject-key secret was created, and every instance salts with it.
+            #expect(ledger.subjectKey(for: subject) == ledgers[0].subjectKey(for: subject))
         }
         for ledger in ledgers { await ledger.close() }
         // Opening again changes nothing.
-        let again = try await PostgresLedger(location: location, logger: Logger(label: "test"))
+        let again = try await PostgresStore(location: location, keysFolder: keys, logger: Logger(label: "test"))
         #expect(try await again.appliedMigrations() == [1])
         await again.close()
     }
@@ -41,5 +46,16 @@ struct PostgresLedgerTests {
         #expect(throws: PostgresLocation.Invalid.self) { try PostgresLocation(url: "mysql://app@db.example.cn/rights") }
         let location = try PostgresLocation(url: "postgres://app@db.example.cn:6543/rights", passwordVariable: "RIGHTSKIT_DB_PASSWORD")
         #expect(location.port == 6543 && location.database == "rights" && location.user == "app")
+    }
+
+    @Test("a database that does not answer is a clear error naming where, not a hang")
+    func unreachable() async throws {
+        let location = try PostgresLocation(url: "postgres://rightskit@127.0.0.1:1/nowhere")
+        do {
+            _ = try await PostgresStore(location: location, keysFolder: try TemporaryDirectory().file("keys"), logger: Logger(label: "test"))
+            Issue.record("opened a store on a closed port")
+        } catch let error as PostgresStoreUnreachable {
+            #expect(error.description.contains("127.0.0.1:1/nowhere"))
+        }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 
 /// Where a PostgreSQL database is: `postgres://user@host:port/database`, with the password
 /// never in the URL or the deployment file but in the environment variable the deployment
@@ -15,6 +14,8 @@ public struct PostgresLocation: Sendable, Equatable {
     /// Why a URL cannot name a database, without repeating the URL (it may hold a password).
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
+
+        package init(description: String) { self.description = description }
     }
 
     public init(url text: String, passwordVariable: String? = nil) throws(Invalid) {
@@ -34,15 +35,5 @@ public struct PostgresLocation: Sendable, Equatable {
         self.user = user
         self.database = database
         self.passwordVariable = passwordVariable
-    }
-
-    /// The client configuration; the password is read from the environment now.
-    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> PostgresClient.Configuration {
-        var password: String?
-        if let variable = passwordVariable {
-            guard let value = environment[variable] else { throw Invalid(description: "the environment variable \(variable) (password_env) is not set") }
-            password = value
-        }
-        return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
     }
 }
