@@ -45,6 +45,16 @@ package final class TestPostgres: @unchecked Sendable {
         return url(database: name)
     }
 
+    /// Runs `sql` with psql on the database at `url` (as ``database()`` returned it) and returns
+    /// its rows, one per line, columns separated by `|`: plain SQL, as an operator would check.
+    package func query(_ sql: String, on url: String) throws -> [String] {
+        let name = String(url.split(separator: "/").last ?? "")
+        let output = folder + "/psql-\(UUID().uuidString.prefix(8)).out"
+        defer { unlink(output) }
+        try run("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "rightskit", "-d", name, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], output: output)
+        return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
     package func url(database: String) -> String { "postgres://rightskit@127.0.0.1:\(port)/\(database)" }
 
     /// Runs one PostgreSQL tool to completion, its output to a file in the folder. Spawned
@@ -52,9 +62,9 @@ package final class TestPostgres: @unchecked Sendable {
     /// when called during the shared server's one-time initialisation. Every descriptor above
     /// stderr is closed in the child, so the server it may start never holds the test runner's
     /// pipes open.
-    func run(_ tool: String, _ arguments: [String]) throws {
+    func run(_ tool: String, _ arguments: [String], output: String? = nil) throws {
         let command = ["/bin/sh", "-c", "cd /tmp && exec \"$@\"", "sh"] + (runAs.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [binaries + "/" + tool] + arguments
-        let log = folder + "/\(tool).out"
+        let log = output ?? folder + "/\(tool).out"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
