@@ -116,7 +116,8 @@ struct ServeClusterTests {
     static func answerAll(_ filed: [(String, String)], codes: [String: String], ports: [Int]) async -> [String: Int] {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 24
-        configuration.timeout.connect = .seconds(5)
+        // Queued requests wait for a connection as long as the slowest answer takes.
+        configuration.timeout.connect = .seconds(60)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let statuses = await withTaskGroup(of: (String, Int).self, returning: [String: Int].self) { group in
             for (index, request) in filed.enumerated() {
