@@ -69,7 +69,7 @@ struct RightsCommand: ParsableCommand {
             SubmitCommand.self, VerifyCommand.self, ResendCommand.self, StatusCommand.self, RequestsCommand.self,
             ApproveCommand.self, DenyCommand.self, ExtendCommand.self, ReviewCommand.self, CancelCommand.self, RetryCommand.self,
             FeeCommand.self, SweepCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self, BenchCommand.self,
-            ServeCommand.self, TokenCommand.self,
+            ServeCommand.self, TokenCommand.self, StoreCommand.self,
         ]
     )
 }
