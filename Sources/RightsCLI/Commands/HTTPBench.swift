@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import RightsKernel
+import RightsPostgres
 import RightsStore
 
 /// `rightskit bench --http`: filed-and-verified access requests through a `rightskit serve`
@@ -16,10 +17,17 @@ struct HTTPBench {
     let subjects: Int
     let requests: Int
     let clients: Int
+    /// The served side's ledger on this PostgreSQL database instead of SQLite.
+    var postgres: PostgresLocation? = nil
+    /// How many `serve` instances share it (clients round-robin over them).
+    var instances = 1
 
     struct Report: Encodable {
         var requests: Int
         var clients: Int
+        /// Where the served side's ledger was: sqlite or postgres.
+        var store: String
+        var instances: Int
         var http: Side
         var inProcess: Side
         /// HTTP requests per second over in-process requests per second.
@@ -43,7 +51,7 @@ struct HTTPBench {
         deployment: { name: bench-http, jurisdiction: CN-PIPL }
         policy: { deadline: { days: 15 } }
         services:
-          store: { path: \(ledger) }
+          store: \(ledger)
           intake: { filings: 10000, resends: 1000 }
         data_map:
         \(SampleBusinessDatabase.dataMap(database: database, vault: vault))
@@ -63,8 +71,11 @@ struct HTTPBench {
         }
         let served = directory + "/served.yaml", local = directory + "/in-process.yaml"
         for file in ["served-ledger", "in-process-ledger"] { try? FileManager.default.removeItem(atPath: directory + "/\(file).sqlite") }
-        try config(ledger: "served-ledger.sqlite", database: database, vault: vault).write(toFile: served, atomically: true, encoding: .utf8)
-        try config(ledger: "in-process-ledger.sqlite", database: database, vault: vault).write(toFile: local, atomically: true, encoding: .utf8)
+        let servedLedger = postgres.map { location in
+            "{ driver: postgres, url: \"postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\"\(location.passwordVariable.map { ", password_env: \($0)" } ?? ""), keys: keys }"
+        } ?? "{ path: served-ledger.sqlite }"
+        try config(ledger: servedLedger, database: database, vault: vault).write(toFile: served, atomically: true, encoding: .utf8)
+        try config(ledger: "{ path: in-process-ledger.sqlite }", database: database, vault: vault).write(toFile: local, atomically: true, encoding: .utf8)
 
         // The baseline first: the pipeline in this process, the same concurrency.
         let stored = try StoredDeployment(path: local, registry: ModuleRegistry([access]), logger: Logger(label: "bench"))
@@ -76,25 +87,34 @@ struct HTTPBench {
             guard done.state == .completed else { throw Failure(description: "in-process request ended \(done.state.rawValue)") }
         }
 
-        // The server: a subprocess of this same binary.
-        let server = try ServerProcess(config: served, directory: directory)
-        defer { server.stop() }
-        let ledger = try DatabasePool(path: directory + "/served-ledger.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
+        // The servers: subprocesses of this same binary, one after another so the first migrates.
+        var servers: [ServerProcess] = []
+        defer { for server in servers { server.stop() } }
+        for index in 0..<instances { servers.append(try ServerProcess(config: served, directory: directory, output: "serve-\(index).out")) }
+        let messages: @Sendable (String) async throws -> [(String, String)]
+        if let postgres {
+            let store = try await PostgresStore(location: postgres, keysFolder: directory + "/keys", logger: Logger(label: "bench"))
+            messages = { id in try await store.outbox(request: RequestID(id)).map { ($0.message.kind, $0.message.body) } }
+        } else {
+            let ledger = try DatabasePool(path: directory + "/served-ledger.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
+            messages = { id in
+                try await ledger.read { db in try Row.fetchAll(db, sql: "SELECT kind, body FROM outbox WHERE request_id = ?", arguments: [id]).map { ($0["kind"], $0["body"]) } }
+            }
+        }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let base = "http://127.0.0.1:\(server.port)"
-        let cpuBefore = server.cpuSeconds()
+        let bases = servers.map { "http://127.0.0.1:\($0.port)" }
+        let cpuBefore = servers.map { $0.cpuSeconds() }.reduce(0, +)
         let overHTTP: Side
         do {
             overHTTP = try await measure(first: 1) { subject in
+                let base = bases[subject % bases.count]
                 let filed = try await Self.post(client, base + "/v1/requests", json: #"{"right":"access","subject":{"kind":"email","value":"\#(SampleBusinessDatabase.email(subject))"}}"#)
                 guard let request = filed["request"] as? [String: Any], let id = request["id"] as? String, let secret = filed["secret"] as? String else {
                     throw Failure(description: "filing answered \(filed)")
                 }
-                let code = try await Self.code(for: id) {
-                    try await ledger.read { db in try Row.fetchAll(db, sql: "SELECT kind, body FROM outbox WHERE request_id = ?", arguments: [id]).map { ($0["kind"], $0["body"]) } }
-                }
+                let code = try await Self.code(for: id) { try await messages(id) }
                 let verified = try await Self.post(client, base + "/v1/requests/\(id)/verification", json: #"{"code":"\#(code)"}"#, secret: secret)
                 guard verified["state"] as? String == "completed" else { throw Failure(description: "verification answered \(verified)") }
             }
@@ -103,12 +123,13 @@ struct HTTPBench {
             throw error
         }
         try await client.shutdown()
-        let cpu = server.cpuSeconds() - cpuBefore
+        let cpu = servers.map { $0.cpuSeconds() }.reduce(0, +) - cpuBefore
         return Report(
-            requests: requests, clients: clients, http: overHTTP, inProcess: baseline,
+            requests: requests, clients: clients, store: postgres == nil ? "sqlite" : "postgres", instances: instances, http: overHTTP, inProcess: baseline,
             throughputRatio: overHTTP.requestsPerSecond / max(baseline.requestsPerSecond, 1e-9),
             serverCPUMillisecondsPerRequest: cpu * 1_000 / Double(requests + 100),
-            serverPeakResidentMiB: server.peakResidentMiB(), serverReadyMilliseconds: server.readySeconds * 1_000
+            serverPeakResidentMiB: servers.map { $0.peakResidentMiB() }.max() ?? 0,
+            serverReadyMilliseconds: (servers.map(\.readySeconds).max() ?? 0) * 1_000
         )
     }
 
@@ -187,12 +208,12 @@ final class ServerProcess {
     /// From launch to the first healthy answer.
     let readySeconds: Double
 
-    init(config: String, directory: String) throws {
+    init(config: String, directory: String, output: String = "serve.out") throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.executableURL = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["serve", "--config", config, "--port", "0", "--json"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = directory + "/serve.out"
+        let out = directory + "/" + output
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         process.standardOutput = handle
