@@ -35,29 +35,21 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// Applies the migrations, giving up with ``PostgresStoreUnreachable`` when the database
-    /// does not answer within `patience` (the pool would otherwise retry for ever).
-    private static func migrate(_ client: PostgresClient, location: PostgresLocation, logger: Logger, patience: Duration = .seconds(20)) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await PostgresMigrator(migrations: PostgresLedgerSchema.migrations).migrate(client, logger: logger)
-                } catch let error as PSQLError where error.code != .server {
-                    throw PostgresStoreUnreachable(location: location, reason: "\(error.code)")
-                } catch let error as PostgresTransactionError {
-                    if let failure = error.beginError as? PSQLError, failure.code != .server {
-                        throw PostgresStoreUnreachable(location: location, reason: "\(failure.code)")
-                    }
-                    throw error.closureError ?? error
-                }
-            }
-            group.addTask {
-                try await Task.sleep(for: patience)
-                throw PostgresStoreUnreachable(location: location, reason: "no answer within \(patience)")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
+    /// Opens one connection first, so a database that is down, unknown or refuses the login is
+    /// a clear error at once (the pool would retry for ever), then applies the migrations.
+    private static func migrate(_ client: PostgresClient, location: PostgresLocation, logger: Logger) async throws {
+        let settings = try location.configuration()
+        do {
+            let probe = try await PostgresConnection.connect(
+                configuration: PostgresConnection.Configuration(host: settings.host ?? location.host, port: settings.port ?? location.port, username: settings.username, password: settings.password, database: settings.database, tls: .disable),
+                id: 0, logger: logger
+            )
+            try await probe.close()
+        } catch let error as PSQLError {
+            // The server's own message (no such database, login refused) names no secret.
+            throw PostgresStoreUnreachable(location: location, reason: error.serverInfo?[.message] ?? "\(error.code)")
         }
+        try await PostgresMigrator(migrations: PostgresLedgerSchema.migrations).migrate(client, logger: logger)
     }
 
     /// The schema versions applied, in order.

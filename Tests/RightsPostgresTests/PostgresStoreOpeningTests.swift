@@ -48,7 +48,7 @@ struct PostgresStoreOpeningTests {
         #expect(location.port == 6543 && location.database == "rights" && location.user == "app")
     }
 
-    @Test("a database that does not answer is a clear error naming where, not a hang")
+    @Test("a database that refuses the connection is a clear error naming where, at once")
     func unreachable() async throws {
         let location = try PostgresLocation(url: "postgres://rightskit@127.0.0.1:1/nowhere")
         do {
