@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "RightsStoreTests",
             dependencies: [
-                "RightsStore", "RightsKernel", "RightsTesting",
+                "RightsStore", "RightsKernel", "RightsTesting", "RightsPostgres", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -26,7 +26,12 @@ struct DeploymentOptions: ParsableArguments {
         let logger = Logger(label: "rightskit")
         let settings = try loading { try DeploymentSettings.load(path: config) }
         let store = try await Self.openStore(settings.store, clock: clock, logger: logger)
-        let deployment = try loading { try Deployment.load(path: config, registry: registry) { settings in try store.services(for: settings, logger: logger) } }
+        let data = try await loading { try await DataConnector.open(settings.dataMap, logger: logger) }
+        let deployment = try loading {
+            try Deployment.load(path: config, registry: registry) { settings in
+                store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
+            }
+        }
         return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
     }
 
@@ -78,13 +83,30 @@ struct DeploymentOptions: ParsableArguments {
     /// Loads the deployment against an in-memory ledger, to validate or describe it without
     /// touching its store; `withData: false` skips opening the organisation's databases (to list
     /// modules before the sample exists).
-    func inspect(_ registry: ModuleRegistry, withData: Bool = true) throws -> Deployment {
-        try loading {
+    func inspect(_ registry: ModuleRegistry, withData: Bool = true) async throws -> Deployment {
+        let logger = Logger(label: "rightskit.inspect")
+        // When the settings parse, the data map's databases are opened (read-only) first; when
+        // they do not, loading reports every mistake together.
+        let settings = try? DeploymentSettings.load(path: config)
+        var data: (any PersonalDataService)?
+        if withData, let settings {
+            data = try await loading { try await DataConnector.open(settings.dataMap, logger: logger, readOnly: true) }
+        }
+        return try loading {
             try Deployment.load(path: config, registry: registry) { settings in
-                let store = try SQLiteStore.inMemory()
-                guard withData else { return store.services(identity: settings.identity, timeZone: settings.policy.deadline.timeZone, logger: Logger(label: "rightskit.inspect")) }
-                return try store.services(for: settings, logger: Logger(label: "rightskit.inspect"), readOnly: true)
+                try SQLiteStore.inMemory().services(identity: settings.identity, data: data ?? NoPersonalData(), timeZone: settings.policy.deadline.timeZone, logger: logger)
             }
+        }
+    }
+
+    /// Turns configuration errors into their located report and exit status 3.
+    func loading<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let errors as ConfigErrors {
+            throw CommandFailure(.invalidConfiguration, errors.description)
+        } catch let error as ConfigError {
+            throw CommandFailure(.invalidConfiguration, error.description)
         }
     }
 

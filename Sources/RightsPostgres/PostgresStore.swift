@@ -38,6 +38,13 @@ public final class PostgresStore: Sendable {
     /// Opens one connection first, so a database that is down, unknown or refuses the login is
     /// a clear error at once (the pool would retry for ever), then applies the migrations.
     private static func migrate(_ client: PostgresClient, location: PostgresLocation, logger: Logger) async throws {
+        try await probe(location, logger: logger)
+        try await PostgresMigrator(migrations: PostgresLedgerSchema.migrations).migrate(client, logger: logger)
+    }
+
+    /// Opens and closes one connection: ``PostgresStoreUnreachable`` with the server's reason
+    /// when the database is down, unknown or refuses the login.
+    static func probe(_ location: PostgresLocation, logger: Logger) async throws {
         let settings = try location.configuration()
         do {
             let probe = try await PostgresConnection.connect(
@@ -49,7 +56,6 @@ public final class PostgresStore: Sendable {
             // The server's own message (no such database, login refused) names no secret.
             throw PostgresStoreUnreachable(location: location, reason: error.serverInfo?[.message] ?? "\(error.code)")
         }
-        try await PostgresMigrator(migrations: PostgresLedgerSchema.migrations).migrate(client, logger: logger)
     }
 
     /// The schema versions applied, in order.

@@ -74,7 +74,10 @@ public struct RightsTestHarness: Sendable {
         guard let location = settings.store.postgres else { throw HarnessError.notPostgres }
         let logger = Logger(label: "rightskit.test")
         let store = try await PostgresStore(location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: logger)
-        let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in try store.services(for: settings, logger: logger) }
+        let data = try await DataConnector.open(settings.dataMap, logger: logger)
+        let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
+            store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
+        }
         self.init(directory: directory, clock: clock, store: store, driver: driver, pipeline: RequestPipeline(deployment: deployment))
     }
 

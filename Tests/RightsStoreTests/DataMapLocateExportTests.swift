@@ -5,24 +5,19 @@ import RightsStore
 import RightsTesting
 import Testing
 
-@Suite("The data map finds and exports exactly one subject's data")
+@Suite("The data map finds and exports exactly one subject's data, on SQLite and on PostgreSQL")
 struct DataMapLocateExportTests {
-    @Test func aSubjectIsFoundThroughEveryLinkKind() async throws {
-        let sample = try SampleData()
+    @Test(arguments: LedgerDriver.allCases)
+    func aSubjectIsFoundThroughEveryLinkKind(on driver: LedgerDriver) async throws {
+        let sample = try await DataFixture.sample(on: driver)
         // Subject 15: a third-party login (15 % 3 == 0) and a support ticket (15 % 5 == 0).
-        let footprint = try await sample.service.footprint(of: SampleData.identities(15), scope: .everything)
+        let footprint = try await sample.service.footprint(of: DataFixture.identities(15), scope: .everything)
         let rows = Dictionary(uniqueKeysWithValues: footprint.tables.map { ($0.table, $0.rows) })
-        let expected = try await sample.raw.read { db in
-            [
-                "accounts": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts WHERE email = 'user15@example.cn'") ?? -1,
-                "login_devices": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_devices WHERE account_id = 15") ?? -1,
-                "third_party_logins": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM third_party_logins WHERE account_id = 15") ?? -1,
-                "orders": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE account_id = 15") ?? -1,
-                "transactions": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 15") ?? -1,
-                "consents": 3,
-                "support_tickets": 1,
-            ]
-        }
+        let expected = [
+            "login_devices": try await sample.count("SELECT COUNT(*) FROM login_devices WHERE account_id = 15"),
+            "orders": try await sample.count("SELECT COUNT(*) FROM orders WHERE account_id = 15"),
+            "transactions": try await sample.count("SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 15"),
+        ]
         #expect(rows["accounts"] == 1, "direct identity column")
         #expect(rows["login_devices"] == expected["login_devices"] && (rows["login_devices"] ?? 0) > 0, "one foreign-key hop")
         #expect(rows["third_party_logins"] == 1)
@@ -33,8 +28,9 @@ struct DataMapLocateExportTests {
         #expect(footprint.categories.contains("user.identity.real_name"))
     }
 
-    @Test func anyConfiguredIdentityFindsTheSubject() async throws {
-        let sample = try SampleData()
+    @Test(arguments: LedgerDriver.allCases)
+    func anyConfiguredIdentityFindsTheSubject(on driver: LedgerDriver) async throws {
+        let sample = try await DataFixture.sample(on: driver)
         for identity in [
             SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(7)),
             SubjectIdentity(kind: "phone", value: "+86 13 000 000 007"),
@@ -52,13 +48,14 @@ struct DataMapLocateExportTests {
             SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(7)),
         ], scope: .everything)
         #expect(several.tables.first { $0.table == "accounts" }?.rows == 1)
-        #expect(several.rows == (try await sample.service.footprint(of: SampleData.identities(7), scope: .everything)).rows)
+        #expect(several.rows == (try await sample.service.footprint(of: DataFixture.identities(7), scope: .everything)).rows)
     }
 
-    @Test func theExportHoldsExactlyTheSubjectsRows() async throws {
-        let sample = try SampleData()
+    @Test(arguments: LedgerDriver.allCases)
+    func theExportHoldsExactlyTheSubjectsRows(on driver: LedgerDriver) async throws {
+        let sample = try await DataFixture.sample(on: driver)
         let sink = CollectingSink()
-        let summary = try await sample.service.export(SampleData.identities(10), scope: .everything, into: sink)
+        let summary = try await sample.service.export(DataFixture.identities(10), scope: .everything, into: sink)
         #expect(summary.total == sink.records.count)
         // Every account value belongs to subject 10, and no neighbour appears anywhere.
         let account = sink.records.filter { $0.table == "accounts" }
@@ -71,17 +68,18 @@ struct DataMapLocateExportTests {
         #expect(everything.contains(SampleBusinessDatabase.userID(10)))
         // Orders exported are exactly the subject's orders.
         let orderKeys = Set(sink.records.filter { $0.table == "orders" }.map(\.rowKey))
-        let expected = try await sample.raw.read { db in Set(try String.fetchAll(db, sql: "SELECT CAST(id AS TEXT) FROM orders WHERE account_id = 10")) }
+        let expected = Set(try await sample.rows("SELECT id FROM orders WHERE account_id = 10").compactMap { $0["id"] ?? nil })
         #expect(orderKeys == expected)
         // The encrypted government id is exported decrypted.
         let idNumber = sink.records.first { $0.table == "accounts" && $0.category == "user.identity.government_id" }?.values.first?.value
         #expect(idNumber?.hasPrefix("110101") == true)
     }
 
-    @Test func theExportIsGroupedByCategoryThenTable() async throws {
-        let sample = try SampleData()
+    @Test(arguments: LedgerDriver.allCases)
+    func theExportIsGroupedByCategoryThenTable(on driver: LedgerDriver) async throws {
+        let sample = try await DataFixture.sample(on: driver)
         let sink = CollectingSink()
-        _ = try await sample.service.export(SampleData.identities(10), scope: .everything, into: sink)
+        _ = try await sample.service.export(DataFixture.identities(10), scope: .everything, into: sink)
         let order = sink.records.map { "\($0.category.name) \($0.table)" }
         var seen: [String] = []
         for group in order where seen.last != group {
@@ -91,13 +89,14 @@ struct DataMapLocateExportTests {
         #expect(seen == seen.sorted())
     }
 
-    @Test func scopeExcludesHeldCategoriesAndLimitsProducts() async throws {
-        let sample = try SampleData()
+    @Test(arguments: LedgerDriver.allCases)
+    func scopeExcludesHeldCategoriesAndLimitsProducts(on driver: LedgerDriver) async throws {
+        let sample = try await DataFixture.sample(on: driver)
         let sink = CollectingSink()
-        _ = try await sample.service.export(SampleData.identities(10), scope: DataScope(excluding: ["user.financial"]), into: sink)
+        _ = try await sample.service.export(DataFixture.identities(10), scope: DataScope(excluding: ["user.financial"]), into: sink)
         #expect(!sink.records.contains { $0.category.isWithin("user.financial") })
         let products = CollectingSink()
-        _ = try await sample.service.export(SampleData.identities(10), scope: DataScope(products: ["bos"]), into: products)
+        _ = try await sample.service.export(DataFixture.identities(10), scope: DataScope(products: ["bos"]), into: products)
         #expect(Set(products.records.map(\.table)).isSubset(of: ["orders", "activated_services"]))
         let productValues = products.records.flatMap { record in record.values.filter { $0.column == "product" }.compactMap(\.value) }
         #expect(productValues.allSatisfy { $0 == "bos" })

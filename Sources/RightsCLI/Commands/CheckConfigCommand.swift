@@ -3,6 +3,7 @@ import ArgumentParser
 import Logging
 import RightsKernel
 import RightsServer
+import RightsPostgres
 import RightsStore
 
 /// `rightskit check-config`: validates a deployment without touching its store.
@@ -12,15 +13,15 @@ struct CheckConfigCommand: DeploymentCommand {
     @OptionGroup var options: DeploymentOptions
 
     func run(registry: ModuleRegistry) async throws {
-        let deployment = try options.inspect(registry)
+        let deployment = try await options.inspect(registry)
         _ = try options.loading { try ServerSettings.load(path: options.config) }
-        for warning in (deployment.services.data as? SQLiteDataService)?.warnings ?? [] {
+        for warning in DataConnector.warnings(of: deployment.services.data) {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let rights = deployment.rights.keys.sorted()
         if options.json {
             struct Checked: Encodable { var file: String; var deployment: String; var jurisdiction: String; var rights: [String]; var warnings: [String] }
-            let warnings = ((deployment.services.data as? SQLiteDataService)?.warnings ?? []).map(\.description)
+            let warnings = (DataConnector.warnings(of: deployment.services.data)).map(\.description)
             try Output.json(Checked(file: options.config, deployment: deployment.settings.name, jurisdiction: deployment.settings.policy.jurisdiction, rights: rights, warnings: warnings))
         } else {
             Output.line("\(options.config): OK: \(deployment.settings.name) (\(deployment.settings.policy.jurisdiction)), rights: \(rights.joined(separator: ", "))")

@@ -15,7 +15,7 @@ struct DataCommand: ParsableCommand {
 
         func run(registry: ModuleRegistry) async throws {
             let identities = try subject.map { try identity($0, option: "--subject") }
-            let deployment = try options.inspect(registry)
+            let deployment = try await options.inspect(registry)
             let footprint = try await deployment.services.data.footprint(of: identities, scope: .everything)
             if options.json { return try Output.json(footprint) }
             for table in footprint.tables where table.rows > 0 {
@@ -33,7 +33,7 @@ struct DataCommand: ParsableCommand {
 
         func run(registry: ModuleRegistry) async throws {
             let identities = try subject.map { try identity($0, option: "--subject") }
-            let deployment = try options.inspect(registry)
+            let deployment = try await options.inspect(registry)
             let writer = try JSONExportWriter(path: out)
             let summary = try await deployment.services.data.export(identities, scope: .everything, into: writer)
             try writer.finish()

@@ -18,7 +18,7 @@ struct ModulesCommand: DeploymentCommand {
     }
 
     func run(registry: ModuleRegistry) async throws {
-        let deployment = try options.inspect(registry, withData: false)
+        let deployment = try await options.inspect(registry, withData: false)
         let listings = registry.modules.map { module in
             let enabled = deployment.rights[module.identifier]
             return Listing(

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Keys under `data_map` (inline, or a file named there):
 /// - `vault`: the key vault file (deployment HMAC key, per-subject encryption keys)
-/// - `sources.<name>`: `driver` (`sqlite`), `path`, `tables`, `consent_registry` (`table`,
-///   `purpose_column`, `withdrawn_column`)
+/// - `sources.<name>`: `driver` (`sqlite` with `path`, or `postgres` with `url` and
+///   `password_env`; a source with a `url` is PostgreSQL by default), `tables`, `consent_registry` (`table`, `purpose_column`, `withdrawn_column`)
 /// - `tables.<name>`: `key` (row id column, default `rowid`), either `identities` (identity kind →
 ///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`,
 ///   `cancelled` (how a cancelled account is marked: `{ column, value }` or `delete-row`), `fields`
@@ -47,8 +47,25 @@ public struct DataMap: Sendable, Equatable {
         var sources: [DataSourceMap] = []
         for (name, source) in try section.section("sources").sections() {
             try Self.checkIdentifier(name, at: source.location)
-            let driver = try source.choice("driver", default: DataSourceMap.Driver.sqlite)
-            let path = Self.resolve(try Self.plainPath(source, "path"), against: baseDirectory)
+            // A source given by url is PostgreSQL unless it says otherwise.
+            let driver = try source.choice("driver", default: source.contains("url") ? DataSourceMap.Driver.postgres : .sqlite)
+            var path = ""
+            var postgres: PostgresLocation?
+            switch driver {
+            case .sqlite:
+                path = Self.resolve(try Self.plainPath(source, "path"), against: baseDirectory)
+            case .postgres:
+                let url = try source.string("url")
+                let variable = try source.optionalString("password_env")
+                do {
+                    postgres = try PostgresLocation(url: url, passwordVariable: variable)
+                } catch {
+                    throw source.invalid("url", error.description)
+                }
+                if source.contains("path") { throw source.invalidKey("path", "path is an SQLite file; the postgres driver takes url") }
+                // Named for errors and for the vault check, never opened as a file.
+                path = "postgres://\(postgres?.host ?? ""):\(postgres?.port ?? 0)/\(postgres?.database ?? "")"
+            }
             var tables: [MappedTable] = []
             for (tableName, table) in try source.section("tables").sections() {
                 tables.append(try Self.table(tableName, table))
@@ -68,9 +85,14 @@ public struct DataMap: Sendable, Equatable {
                 registry = ConsentRegistryMap(table: table, purposeColumn: purpose, withdrawnColumn: withdrawn, location: section.location)
             }
             try source.rejectUnknownKeys()
-            sources.append(DataSourceMap(name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location))
+            var mapped = DataSourceMap(name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location)
+            mapped.postgres = postgres
+            sources.append(mapped)
         }
         guard !sources.isEmpty else { throw section.invalid("sources", "expected at least one data source") }
+        if Set(sources.map(\.driver)).count > 1 {
+            throw section.invalid("sources", "every source of one data map uses the same driver (sqlite or postgres) for now")
+        }
         let vault = vaultPath
         if let shared = sources.first(where: { $0.path == vault }) {
             throw section.invalid("vault", "the key vault needs its own file; it names the database of source '\(shared.name)', where destroying a key would not shred it")

@@ -1,11 +1,14 @@
 /// One database holding personal data, and its mapped tables.
 public struct DataSourceMap: Sendable, Equatable {
-    public enum Driver: String, Sendable, CaseIterable { case sqlite }
+    public enum Driver: String, Sendable, CaseIterable { case sqlite, postgres }
 
     public var name: String
     public var driver: Driver
-    /// An absolute path, resolved against the deployment file's folder.
+    /// For SQLite, an absolute path resolved against the deployment file's folder; for
+    /// PostgreSQL, where the database is (`postgres://host:port/database`), for messages.
     public var path: String
+    /// The PostgreSQL database, for the `postgres` driver.
+    public var postgres: PostgresLocation?
     public var tables: [MappedTable]
     /// The table recording consents by purpose, if this source has one.
     public var consentRegistry: ConsentRegistryMap?

@@ -10,14 +10,24 @@ extension SQLiteDataService {
     /// The mapped fields a selector names: `table.column`, or a category (exact matches first,
     /// then the categories below it).
     func fields(named selector: String) -> [(source: DataSourceMap, table: MappedTable, field: MappedField)] {
-        let all = map.sources.flatMap { source in source.tables.flatMap { table in table.fields.map { (source, table, $0) } } }
+        map.fields(named: selector)
+    }
+}
+
+extension DataMap {
+    /// The mapped fields a selector names: `table.column`, or a category (exact matches first,
+    /// then the categories below it).
+    package func fields(named selector: String) -> [(source: DataSourceMap, table: MappedTable, field: MappedField)] {
+        let all = sources.flatMap { source in source.tables.flatMap { table in table.fields.map { (source, table, $0) } } }
         let byColumn = all.filter { "\($0.1.name).\($0.2.column)" == selector }
         if !byColumn.isEmpty { return byColumn }
         let exact = all.filter { $0.2.category.name == selector }
         if !exact.isEmpty { return exact }
         return all.filter { $0.2.category.isWithin(DataCategory(selector)) }
     }
+}
 
+extension SQLiteDataService {
     /// Corrects exactly one mapped field, in one transaction on its source that also journals
     /// the result, so a retried request returns what it did the first time (the first run's
     /// old value, not its own new one).

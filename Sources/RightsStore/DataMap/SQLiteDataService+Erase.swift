@@ -146,9 +146,9 @@ extension SQLiteDataService {
 
     /// The longest a batch holds the source's write lock, and the pause after it in which the
     /// host application's writers (polling every 100 ms at most) get their turn.
-    static let batchBudget: TimeInterval = 0.2
-    static let batchPause: TimeInterval = 0.11
-    static let batchRows = 200
+    package static let batchBudget: TimeInterval = 0.2
+    package static let batchPause: TimeInterval = 0.11
+    package static let batchRows = 200
 
     /// The tables RightsKit keeps in the organisation's database for the host to read.
     static func createHostTables(_ db: Database) throws {
@@ -171,7 +171,7 @@ extension SQLiteDataService {
     /// The journal's name for an operation on one subject (a keyed hash of the identities, never
     /// the identities): a request that acts on many subjects journals each apart.
     func journalOperation(_ kind: String, for identities: [SubjectIdentity]) -> String {
-        kind + ":" + vault.hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
+        vault.journalOperation(kind, for: identities)
     }
 
     /// The recorded result of an operation done for a request on this source, if it was done.
@@ -215,21 +215,21 @@ extension SQLiteDataService {
 }
 
 /// What happens to one row: which fields are erased, which are held and until when.
-struct RowErasure {
-    struct Hold {
-        var basis: String
-        var until: Date?
-        var fields: [MappedField]
+package struct RowErasure {
+    package struct Hold {
+        package var basis: String
+        package var until: Date?
+        package var fields: [MappedField]
     }
 
-    let row: Row
-    let key: DatabaseValue
-    let reference: String
-    var erasable: [MappedField] = []
-    var holds: [Hold] = []
-    var deletesRow = false
+    package let row: Row
+    package let key: DatabaseValue
+    package let reference: String
+    package var erasable: [MappedField] = []
+    package var holds: [Hold] = []
+    package var deletesRow = false
 
-    init(row: Row, table: MappedTable, fields: [MappedField], at time: Date, timeZone: TimeZone, reference: String) {
+    package init(row: Row, table: MappedTable, fields: [MappedField], at time: Date, timeZone: TimeZone, reference: String) {
         self.row = row.copy()  // a cursor reuses its row
         self.key = row["rk_row"]
         self.reference = reference
@@ -257,21 +257,21 @@ struct RowErasure {
         }
     }
 
-    var encryptedErased: Bool { erasable.contains { $0.erasure == .encrypt } }
-    var encryptedHeld: Bool { holds.contains { $0.fields.contains { $0.erasure == .encrypt } } }
+    package var encryptedErased: Bool { erasable.contains { $0.erasure == .encrypt } }
+    package var encryptedHeld: Bool { holds.contains { $0.fields.contains { $0.erasure == .encrypt } } }
 }
 
 /// Where a batched erasure stands: the subject's root keys found at the start, the table being
 /// worked (children first), the last row key done in it, and the tally so far.
-struct ErasureProgress: Codable {
-    var rootKeys: [String: [StoredKey]]
-    var table = 0
-    var lastRow: StoredKey?
-    var tally: ErasureTally
-    var shredded: Set<String> = []
-    var keptKeys: Set<String> = []
+package struct ErasureProgress: Codable, Sendable {
+    package var rootKeys: [String: [StoredKey]]
+    package var table = 0
+    package var lastRow: StoredKey?
+    package var tally: ErasureTally
+    package var shredded: Set<String> = []
+    package var keptKeys: Set<String> = []
 
-    init(rootKeys: [String: [StoredKey]], tally: ErasureTally) {
+    package init(rootKeys: [String: [StoredKey]], tally: ErasureTally) {
         self.rootKeys = rootKeys
         self.tally = tally
     }
@@ -299,17 +299,17 @@ enum ErasureStart {
 }
 
 /// A row key that survives a restart: integer or text, ordered integers first.
-struct StoredKey: Codable, Hashable, Comparable {
-    var integer: Int64?
-    var text: String?
+package struct StoredKey: Codable, Hashable, Comparable, Sendable {
+    package var integer: Int64?
+    package var text: String?
 
-    init(_ value: DatabaseValue) {
+    package init(_ value: DatabaseValue) {
         if case .int64(let number) = value.storage { integer = number } else { text = RightsStore.text(value) ?? "" }
     }
 
-    var databaseValue: DatabaseValue { integer.map { $0.databaseValue } ?? (text ?? "").databaseValue }
+    package var databaseValue: DatabaseValue { integer.map { $0.databaseValue } ?? (text ?? "").databaseValue }
 
-    static func < (lhs: StoredKey, rhs: StoredKey) -> Bool {
+    package static func < (lhs: StoredKey, rhs: StoredKey) -> Bool {
         switch (lhs.integer, rhs.integer) {
         case (let left?, let right?): left < right
         case (.some, nil): true
@@ -320,20 +320,20 @@ struct StoredKey: Codable, Hashable, Comparable {
 }
 
 /// Counts for the erasure report, per table and field.
-struct ErasureTally: Codable {
-    let source: String
+package struct ErasureTally: Codable, Sendable {
+    package let source: String
     private var erasedCounts: [String: (ErasureReport.Erased)] = [:]
     private var restrictedCounts: [String: ErasureReport.Restricted] = [:]
     private var deletions: [String: Int] = [:]
 
-    init(source: String) { self.source = source }
+    package init(source: String) { self.source = source }
 
-    mutating func erased(table: String, field: MappedField) {
+    package mutating func erased(table: String, field: MappedField) {
         let id = "\(table).\(field.column)"
         erasedCounts[id, default: ErasureReport.Erased(source: source, table: table, column: field.column, category: field.category, strategy: field.erasure.name, rows: 0)].rows += 1
     }
 
-    mutating func restricted(table: String, field: MappedField, basis: String, until: Date?) {
+    package mutating func restricted(table: String, field: MappedField, basis: String, until: Date?) {
         let id = "\(table).\(field.column).\(basis)"
         var entry = restrictedCounts[id] ?? ErasureReport.Restricted(source: source, table: table, column: field.column, category: field.category, basis: basis, rows: 0, until: until)
         entry.rows += 1
@@ -341,9 +341,9 @@ struct ErasureTally: Codable {
         restrictedCounts[id] = entry
     }
 
-    mutating func deleted(table: String) { deletions["\(source).\(table)", default: 0] += 1 }
+    package mutating func deleted(table: String) { deletions["\(source).\(table)", default: 0] += 1 }
 
-    var report: ErasureReport {
+    package var report: ErasureReport {
         ErasureReport(
             erased: erasedCounts.keys.sorted().compactMap { erasedCounts[$0] },
             deletedRows: deletions,

@@ -86,7 +86,12 @@ extension SQLiteDataService {
 }
 
 /// Where a sweep's walk through lifted restrictions has got to.
-struct LiftCursor: Sendable {
-    var liftsAt: Double
-    var id: Int64
+package struct LiftCursor: Sendable {
+    package var liftsAt: Double
+    package var id: Int64
+
+    package init(liftsAt: Double, id: Int64) {
+        self.liftsAt = liftsAt
+        self.id = id
+    }
 }

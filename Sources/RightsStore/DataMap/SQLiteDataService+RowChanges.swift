@@ -7,7 +7,7 @@ import RightsKernel
 extension SQLiteDataService {
     /// The basis recorded for a row kept only because rows under retention still refer to it;
     /// the sweep deletes it once nothing does.
-    static let referencedBasis = "referenced by retained records"
+    package static let referencedBasis = "referenced by retained records"
 
     /// Records that `columns` of one row are restricted on `basis` until `liftsAt` (nil: no date).
     static func recordRestriction(table: String, rowKey: DatabaseValue, columns: [String], basis: String, liftsAt: Date?, request: RequestID, at time: Date, db: Database) throws {

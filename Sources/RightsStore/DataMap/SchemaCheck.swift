@@ -2,21 +2,104 @@ import Foundation
 import GRDB
 import RightsKernel
 
+/// What a database says about its own schema, in terms both connectors can give: the checks of
+/// a data map against it are then written once (``SchemaCheck``).
+package struct SchemaFacts: Sendable {
+    /// How a column stores its values, as far as an erase strategy cares.
+    package enum Storage: Sendable { case integer, real, text, other }
+
+    package struct Column: Sendable {
+        package var name: String
+        package var storage: Storage
+        package var notNull: Bool
+        package var primaryKey: Bool
+
+        package init(name: String, storage: Storage, notNull: Bool, primaryKey: Bool) {
+            self.name = name
+            self.storage = storage
+            self.notNull = notNull
+            self.primaryKey = primaryKey
+        }
+    }
+
+    /// A foreign key: `table.column` refers to `parent`.
+    package struct Reference: Sendable {
+        package var table: String
+        package var column: String
+        package var parent: String
+
+        package init(table: String, column: String, parent: String) {
+            self.table = table
+            self.column = column
+            self.parent = parent
+        }
+    }
+
+    package var tables: [String]
+    package var columns: [String: [Column]]
+    /// The first column of each index (and of the primary key), per table.
+    package var indexedColumns: [String: Set<String>]
+    package var references: [Reference]
+    /// Whether a table's implicit `rowid` may serve as its key (SQLite only).
+    package var rowidKeys: Bool
+
+    package init(tables: [String], columns: [String: [Column]], indexedColumns: [String: Set<String>], references: [Reference], rowidKeys: Bool) {
+        self.tables = tables
+        self.columns = columns
+        self.indexedColumns = indexedColumns
+        self.references = references
+        self.rowidKeys = rowidKeys
+    }
+
+    /// The facts of an SQLite database.
+    static func sqlite(_ db: Database) throws -> SchemaFacts {
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        var columns: [String: [Column]] = [:]
+        var indexed: [String: Set<String>] = [:]
+        var references: [Reference] = []
+        for table in tables {
+            let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))")
+            columns[table] = info.map { column in
+                let type = ((column["type"] as String?) ?? "").uppercased()
+                let storage: Storage = type.contains("INT") ? .integer : (type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB")) ? .real : (type.contains("CHAR") || type.contains("TEXT") || type.contains("CLOB")) ? .text : .other
+                return Column(name: column["name"], storage: storage, notNull: (column["notnull"] as Int) == 1 || (column["pk"] as Int) > 0, primaryKey: (column["pk"] as Int) > 0)
+            }
+            indexed[table] = Set(info.filter { ($0["pk"] as Int) == 1 }.map { $0["name"] as String })
+            for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(table)))") {
+                if let first = try Row.fetchOne(db, sql: "PRAGMA index_info(\(quoted(index["name"] as String)))")?["name"] as String? {
+                    indexed[table, default: []].insert(first)
+                }
+            }
+            if !table.hasPrefix("sqlite_") {
+                for key in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(table)))") {
+                    references.append(Reference(table: table, column: key["from"], parent: key["table"]))
+                }
+            }
+        }
+        return SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: true)
+    }
+}
+
 /// Compares a source's mapped tables and columns with the database's real schema.
-struct SchemaCheck {
-    var errors: [ConfigError] = []
-    var warnings: [ConfigError] = []
+package struct SchemaCheck {
+    package var errors: [ConfigError] = []
+    package var warnings: [ConfigError] = []
 
     init(source: DataSourceMap, db: Database) throws {
-        let tableNames = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        self.init(source: source, facts: try SchemaFacts.sqlite(db))
+    }
+
+    package init(source: DataSourceMap, facts: SchemaFacts) {
+        let tableNames = facts.tables
         var columns: [String: Set<String>] = [:]
+        let place = source.driver == .sqlite ? source.path : source.name
         for table in source.tables {
             guard tableNames.contains(table.name) else {
                 let hint = Spelling.closest(to: table.name, in: tableNames).map { " (did you mean '\($0)'?)" } ?? ""
-                errors.append(table.location.error("table '\(table.name)' does not exist in \(source.path)\(hint)"))
+                errors.append(table.location.error("table '\(table.name)' does not exist in \(place)\(hint)"))
                 continue
             }
-            columns[table.name] = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table.name)))").map { $0["name"] as String })
+            columns[table.name] = Set((facts.columns[table.name] ?? []).map(\.name))
         }
         if let registry = source.consentRegistry, let own = columns[registry.table] {
             for column in [registry.purposeColumn, registry.withdrawnColumn] where !own.contains(column) {
@@ -25,9 +108,14 @@ struct SchemaCheck {
         }
         for table in source.tables {
             guard let own = columns[table.name] else { continue }
+            let indexed = facts.indexedColumns[table.name] ?? []
             func require(_ column: String, at location: ConfigLocation, role: String, in tableName: String? = nil, of available: Set<String>? = nil) {
                 let pool = available ?? own
-                if column == "rowid" || pool.contains(column) { return }
+                if (column == "rowid" && facts.rowidKeys) || pool.contains(column) { return }
+                if column == "rowid" {
+                    errors.append(location.error("\(role) column: '\(tableName ?? table.name)' has no single-column primary key to key its rows by; name its key column (`key: …`)"))
+                    return
+                }
                 let hint = Spelling.closest(to: column, in: pool).map { " (did you mean '\($0)'?)" } ?? ""
                 errors.append(location.error("\(role) column '\(column)' does not exist in table '\(tableName ?? table.name)'\(hint)"))
             }
@@ -36,7 +124,7 @@ struct SchemaCheck {
             case .identities(let identities):
                 for (_, column) in identities.sorted(by: { $0.key < $1.key }) {
                     require(column, at: table.linkLocation, role: "identity")
-                    if own.contains(column), try !isIndexed(column, table: table.name, db: db) {
+                    if own.contains(column), !indexed.contains(column) {
                         warnings.append(table.linkLocation.error("identity column '\(table.name).\(column)' has no index; finding a subject scans the table"))
                     }
                 }
@@ -45,7 +133,7 @@ struct SchemaCheck {
                 if let parentColumns = columns[parent] {
                     require(referenced, at: table.linkLocation, role: "referenced", in: parent, of: parentColumns)
                 }
-                if own.contains(column), try !isIndexed(column, table: table.name, db: db) {
+                if own.contains(column), !indexed.contains(column) {
                     warnings.append(table.linkLocation.error("link column '\(table.name).\(column)' has no index; finding a subject scans the table"))
                 }
             }
@@ -57,23 +145,20 @@ struct SchemaCheck {
             if let productColumn = table.productColumn { require(productColumn, at: table.location, role: "product") }
             if case .status(let column, _) = table.cancellation { require(column, at: table.location, role: "cancellation status") }
             if let deleting = table.fields.first(where: { $0.erasure == .deleteRow }) {
-                let references = try Self.unmappedReferences(to: table, in: source, tableNames: tableNames, db: db)
+                let references = Self.unmappedReferences(to: table, in: source, facts: facts)
                 if !references.isEmpty {
                     errors.append(deleting.location.error("erase: rows of '\(table.name)' are referred to by \(references.joined(separator: ", ")), which the data map does not link to it, so deleting them would fail; map that table with `link: { column: …, references: \(table.name).\(table.key) }`, or erase these fields in place (`null`, `hmac`, `{ fixed: … }`)"))
                 }
             }
             // A strategy the column cannot take fails at the first erasure: refuse it here.
-            let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table.name)))")
             for field in table.fields {
-                guard let column = info.first(where: { ($0["name"] as String) == field.column }) else { continue }
-                let notNull = (column["notnull"] as Int) == 1 || (column["pk"] as Int) > 0
-                let type = ((column["type"] as String?) ?? "").uppercased()
+                guard let column = facts.columns[table.name]?.first(where: { $0.name == field.column }) else { continue }
                 switch field.erasure {
-                case .null where notNull:
+                case .null where column.notNull:
                     errors.append(field.location.error("erase: column '\(table.name).\(field.column)' is NOT NULL, so `null` would fail at the first erasure; use `{ fixed: … }`, `hmac` or `delete-row`"))
-                case .fixed(let value) where type.contains("INT") && Int(value) == nil:
+                case .fixed(let value) where column.storage == .integer && Int(value) == nil:
                     errors.append(field.location.error("erase: column '\(table.name).\(field.column)' holds integers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"))
-                case .fixed(let value) where (type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB")) && Double(value) == nil:
+                case .fixed(let value) where column.storage == .real && Double(value) == nil:
                     errors.append(field.location.error("erase: column '\(table.name).\(field.column)' holds numbers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"))
                 default:
                     break
@@ -84,36 +169,21 @@ struct SchemaCheck {
 
     /// Rows of a table the map does not link (or links by another column) that refer to a mapped
     /// table by a foreign key: deleting the referenced rows would fail at the first erasure.
-    static func unmappedReferences(to table: MappedTable, in source: DataSourceMap, tableNames: [String], db: Database) throws -> [String] {
+    static func unmappedReferences(to table: MappedTable, in source: DataSourceMap, facts: SchemaFacts) -> [String] {
         var found: [String] = []
-        for other in tableNames where !other.hasPrefix("sqlite_") && !other.hasPrefix("rightskit_") {
-            for key in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(other)))") where (key["table"] as String) == table.name {
-                let column: String = key["from"]
-                let mapped = source.table(other).map { mapped -> Bool in
-                    if case .parent(let linkColumn, let parent, _) = mapped.link { return linkColumn == column && parent == table.name }
-                    return false
-                } ?? false
-                if !mapped { found.append("\(other).\(column)") }
-            }
+        for reference in facts.references where reference.parent == table.name && !reference.table.hasPrefix("rightskit_") {
+            let mapped = source.table(reference.table).map { mapped -> Bool in
+                if case .parent(let linkColumn, let parent, _) = mapped.link { return linkColumn == reference.column && parent == table.name }
+                return false
+            } ?? false
+            if !mapped { found.append("\(reference.table).\(reference.column)") }
         }
-        return found
-    }
-
-    private func isIndexed(_ column: String, table: String, db: Database) throws -> Bool {
-        if try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))").contains(where: { ($0["name"] as String) == column && ($0["pk"] as Int) == 1 }) {
-            return true
-        }
-        for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(table)))") {
-            let name: String = index["name"]
-            let first = try Row.fetchOne(db, sql: "PRAGMA index_info(\(quoted(name)))")
-            if first?["name"] == column { return true }
-        }
-        return false
+        return found.sorted()
     }
 }
 
 /// A configuration name quoted as an SQL identifier; names are validated at load, and any
 /// quote is doubled all the same.
-func quoted(_ name: String) -> String {
+package func quoted(_ name: String) -> String {
     name.contains("\"") ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + name + "\""
 }

@@ -114,3 +114,11 @@ public final class SubjectKeyVault: Sendable {
 public enum VaultError: Error {
     case sealFailed
 }
+
+extension SubjectKeyVault {
+    /// The journal's name for an operation on one subject (a keyed hash of the identities, never
+    /// the identities): a request that acts on many subjects journals each apart.
+    package func journalOperation(_ kind: String, for identities: [SubjectIdentity]) -> String {
+        kind + ":" + hmac(identities.map { "\($0.kind):\($0.normalisedValue)" }.sorted().joined(separator: "|"))
+    }
+}

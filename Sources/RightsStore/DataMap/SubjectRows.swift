@@ -4,16 +4,16 @@ import RightsKernel
 
 /// How one mapped table's rows are reached from the subject's root rows: the join chain, and the
 /// root keys found for the subject's identities.
-struct TableQuery {
-    let source: DataSourceMap
-    let table: MappedTable
+package struct TableQuery: Sendable {
+    package let source: DataSourceMap
+    package let table: MappedTable
     /// `table` first, the table whose columns identify the subject last.
-    let chain: [MappedTable]
-    var root: MappedTable { chain[chain.count - 1] }
+    package let chain: [MappedTable]
+    package var root: MappedTable { chain[chain.count - 1] }
 
     /// The nearest table of the chain that names its rows' product, and its alias index: a
     /// transaction belongs to the product of the order it pays for.
-    var productTable: (index: Int, column: String)? {
+    package var productTable: (index: Int, column: String)? {
         for (index, table) in chain.enumerated() {
             if let column = table.productColumn { return (index, column) }
         }
@@ -22,12 +22,12 @@ struct TableQuery {
 
     /// The fields of the table that a scope covers; none when the scope names products and no
     /// table on the way to the subject names one.
-    func fields(in scope: DataScope) -> [MappedField] {
+    package func fields(in scope: DataScope) -> [MappedField] {
         if scope.products != nil, productTable == nil { return [] }
         return table.fields.filter { scope.covers($0.category) }
     }
 
-    init(source: DataSourceMap, table: MappedTable) {
+    package init(source: DataSourceMap, table: MappedTable) {
         self.source = source
         self.table = table
         self.chain = source.path(to: table)
@@ -35,7 +35,15 @@ struct TableQuery {
 
     /// `SELECT <row key>, <root key>, <columns> FROM <table> JOIN … WHERE <root key> IN (…)`:
     /// the planner starts from the root's primary key and follows indexed links.
-    func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0, rowKeyCount: Int = 0) -> String {
+    /// `numbered` writes PostgreSQL's `$1, $2, …` placeholders instead of SQLite's `?`.
+    package func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0, rowKeyCount: Int = 0, numbered: Bool = false) -> String {
+        var next = 0
+        func marks(_ count: Int) -> String {
+            (0..<count).map { _ in
+                next += 1
+                return numbered ? "$\(next)" : "?"
+            }.joined(separator: ", ")
+        }
         let last = chain.count - 1
         var sql = "SELECT t0.\(quoted(table.key)) AS rk_row, t\(last).\(quoted(root.key)) AS rk_root"
         for column in columns { sql += ", t0.\(quoted(column))" }
@@ -46,19 +54,19 @@ struct TableQuery {
         }
         // With a batch of row keys, those drive the plan and the root keys only filter (the
         // unary + keeps SQLite from starting at the root and walking every linked row).
-        let rootTerm = rowKeyCount > 0 ? "+t\(last).\(quoted(root.key))" : "t\(last).\(quoted(root.key))"
-        sql += " WHERE \(rootTerm) IN (\(Array(repeating: "?", count: rootKeyCount).joined(separator: ", ")))"
+        let rootTerm = rowKeyCount > 0 && !numbered ? "+t\(last).\(quoted(root.key))" : "t\(last).\(quoted(root.key))"
+        sql += " WHERE \(rootTerm) IN (\(marks(rootKeyCount)))"
         if productCount > 0, let product = productTable {
-            sql += " AND t\(product.index).\(quoted(product.column)) IN (\(Array(repeating: "?", count: productCount).joined(separator: ", ")))"
+            sql += " AND t\(product.index).\(quoted(product.column)) IN (\(marks(productCount)))"
         }
         if rowKeyCount > 0 {
-            sql += " AND t0.\(quoted(table.key)) IN (\(Array(repeating: "?", count: rowKeyCount).joined(separator: ", ")))"
+            sql += " AND t0.\(quoted(table.key)) IN (\(marks(rowKeyCount)))"
         }
         return sql
     }
 
     /// The subject reference under which the vault keeps this row's encryption key.
-    func subjectReference(rootKey: DatabaseValue) -> String {
+    package func subjectReference(rootKey: DatabaseValue) -> String {
         "\(root.name):\(text(rootKey) ?? "")"
     }
 }
@@ -118,7 +126,7 @@ extension SQLiteDataService {
 }
 
 /// A database value as text: integers and reals in decimal, blobs in base64, NULL as nil.
-func text(_ value: DatabaseValue) -> String? {
+package func text(_ value: DatabaseValue) -> String? {
     switch value.storage {
     case .null: nil
     case .int64(let number): String(number)
@@ -130,7 +138,7 @@ func text(_ value: DatabaseValue) -> String? {
 
 /// A date column's value: RFC 3339 text, or `yyyy-MM-dd` (with a time, without a zone) as a
 /// local date in `timeZone`, or seconds since 1970.
-func date(_ value: DatabaseValue, in timeZone: TimeZone) -> Date? {
+package func date(_ value: DatabaseValue, in timeZone: TimeZone) -> Date? {
     switch value.storage {
     case .int64(let seconds): Date(timeIntervalSince1970: TimeInterval(seconds))
     case .double(let seconds): Date(timeIntervalSince1970: seconds)

@@ -1,0 +1,31 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import RightsKernel
+import RightsStore
+
+/// Plain SQL on a PostgreSQL database, each value as text (NULL as nil), as an operator or a
+/// test checks what a connector left behind.
+package enum PostgresRows {
+    package static func fetch(_ sql: String, at location: PostgresLocation, logger: Logger = Logger(label: "rightskit.sql")) async throws -> [[String: String?]] {
+        let settings = try location.configuration()
+        let connection = try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(host: location.host, port: location.port, username: settings.username, password: settings.password, database: settings.database, tls: .disable),
+            id: 0, logger: logger
+        )
+        do {
+            var rows: [[String: String?]] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                var values: [String: String?] = [:]
+                for cell in row { values[cell.columnName] = text(try PostgresDataService.value(cell)) }
+                rows.append(values)
+            }
+            try await connection.close()
+            return rows
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
