@@ -56,7 +56,7 @@ struct DeploymentOptions: ParsableArguments {
     /// the path written, or nil when the database was there.
     func seedSampleIfMissing() throws -> String? {
         let settings = try loading { try DeploymentSettings.load(path: config) }
-        guard let map = settings.dataMap, let source = map.sources.first, !FileManager.default.fileExists(atPath: source.path) else { return nil }
+        guard let map = settings.dataMap, let source = map.sources.first, source.driver == .sqlite, !FileManager.default.fileExists(atPath: source.path) else { return nil }
         try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vault: SubjectKeyVault(path: map.vaultPath))
         return source.path
     }
