@@ -139,9 +139,9 @@ struct ServeClusterTests {
 
     /// Sends every request's code at once, round-robin over `ports`; returns each one's HTTP
     /// status (0 when the connection was refused or cut).
-    static func answerAll(_ filed: [(String, String)], codes: [String: String], ports: [Int]) async -> [String: Int] {
+    static func answerAll(_ filed: [(String, String)], codes: [String: String], ports: [Int], connectionsPerServer: Int = 24) async -> [String: Int] {
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 24
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerServer
         // Queued requests wait for a connection as long as the slowest answer takes.
         configuration.timeout.connect = .seconds(60)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

@@ -101,37 +101,9 @@ struct ServeShutdownTests {
         #expect(try await server.runner.run("audit", "verify").status == 0)
     }
 
-    /// Sends every request's code at once; returns each one's HTTP status (0 when the
-    /// connection was refused or cut).
+    /// Sends every request's code at once, one connection each, so all 50 are at the server
+    /// together; returns each one's HTTP status (0 when the connection was refused or cut).
     static func answerAll(_ filed: [(id: String, secret: String)], codes: [String: String], port: Int) async -> [String: Int] {
-        // One connection per request, so all 50 are at the server at once.
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        configuration.timeout.connect = .seconds(5)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let statuses = await withTaskGroup(of: (String, Int).self, returning: [String: Int].self) { group in
-            for request in filed {
-                var call = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/requests/\(request.id)/verification")
-                call.method = .POST
-                call.headers.add(name: "Content-Type", value: "application/json")
-                call.headers.add(name: "X-Request-Secret", value: request.secret)
-                call.body = .bytes(Array(#"{"code":"\#(codes[request.id] ?? "")"}"#.utf8))
-                let id = request.id
-                let prepared = call
-                group.addTask { () async -> (String, Int) in
-                    do {
-                        let response = try await client.execute(prepared, timeout: .seconds(30))
-                        return (id, Int(response.status.code))
-                    } catch {
-                        return (id, 0)
-                    }
-                }
-            }
-            var statuses: [String: Int] = [:]
-            for await (id, status) in group { statuses[id] = status }
-            return statuses
-        }
-        try? await client.shutdown()
-        return statuses
+        await ServeClusterTests.answerAll(filed.map { ($0.id, $0.secret) }, codes: codes, ports: [port], connectionsPerServer: 64)
     }
 }

@@ -129,15 +129,8 @@ public struct DeploymentSettings: Sendable, Equatable {
         var postgres: PostgresLocation?
         var keys = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys").path
         if driver == .postgres, let storeSection {
-            let url = try storeSection.string("url")
-            let variable = try storeSection.optionalString("password_env")
-            do {
-                postgres = try PostgresLocation(url: url, passwordVariable: variable)
-            } catch {
-                throw storeSection.invalid("url", error.description)
-            }
+            postgres = try PostgresLocation(section: storeSection)
             keys = Self.resolve(try storeSection.string("keys", default: "data/keys"), against: baseDirectory)
-            if storeSection.contains("path") { throw storeSection.invalidKey("path", "path is the SQLite file; the postgres driver takes url") }
         }
         try storeSection?.rejectUnknownKeys()
         store = StoreSettings(driver: driver, path: path, postgres: postgres, keysFolder: keys)

@@ -18,6 +18,19 @@ public struct PostgresLocation: Sendable, Equatable {
         package init(description: String) { self.description = description }
     }
 
+    /// The `url` and `password_env` of a configuration section that names a PostgreSQL
+    /// database (`services.store`, a data map source); a `path` there is a mistake.
+    public init(section: ConfigSection) throws(ConfigError) {
+        let url = try section.string("url")
+        let variable = try section.optionalString("password_env")
+        do {
+            try self.init(url: url, passwordVariable: variable)
+        } catch {
+            throw section.invalid("url", error.description)
+        }
+        if section.contains("path") { throw section.invalidKey("path", "path names an SQLite file; the postgres driver takes url") }
+    }
+
     public init(url text: String, passwordVariable: String? = nil) throws(Invalid) {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? "") else {
             throw Invalid(description: "expected postgres://user@host:port/database")

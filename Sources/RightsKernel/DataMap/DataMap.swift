@@ -55,14 +55,7 @@ public struct DataMap: Sendable, Equatable {
             case .sqlite:
                 path = Self.resolve(try Self.plainPath(source, "path"), against: baseDirectory)
             case .postgres:
-                let url = try source.string("url")
-                let variable = try source.optionalString("password_env")
-                do {
-                    postgres = try PostgresLocation(url: url, passwordVariable: variable)
-                } catch {
-                    throw source.invalid("url", error.description)
-                }
-                if source.contains("path") { throw source.invalidKey("path", "path is an SQLite file; the postgres driver takes url") }
+                postgres = try PostgresLocation(section: source)
                 // Named for errors and for the vault check, never opened as a file.
                 path = "postgres://\(postgres?.host ?? ""):\(postgres?.port ?? 0)/\(postgres?.database ?? "")"
             }

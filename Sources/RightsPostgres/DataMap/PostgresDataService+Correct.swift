@@ -8,14 +8,10 @@ extension PostgresDataService {
     /// Corrects exactly one mapped field, in one transaction on its source that also journals the
     /// result, so a retried request returns what it did the first time.
     public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult {
-        let targets = map.fields(named: selector)
-        guard let target = targets.first else { return .unknownField(selector) }
-        guard targets.count == 1 else {
-            return .ambiguous(targets.map { "\($0.table.name).\($0.field.column) (\($0.field.category.name))" }.sorted())
-        }
-        guard scope.covers(target.field.category) else { return .outOfScope(target.field.category) }
-        guard target.field.correctable else {
-            return .refused(field: "\(target.table.name).\(target.field.column)", correctAt: target.field.correctAt)
+        let target: CorrectionTarget
+        switch map.correctionTarget(selector, scope: scope) {
+        case .success(let found): target = found
+        case .failure(let refusal): return refusal.result
         }
         let operation = "correct:\(target.table.name).\(target.field.column)"
         let time = Date()

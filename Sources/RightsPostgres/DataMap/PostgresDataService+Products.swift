@@ -52,18 +52,10 @@ extension PostgresDataService {
             var seen: Set<String> = []
             for table in source.tables where table.productColumn != nil {
                 let query = TableQuery(source: source, table: table)
-                guard case .identities(let columns) = query.root.link, let productColumn = table.productColumn else { continue }
-                let kinds = columns.keys.sorted()
+                guard let productColumn = table.productColumn else { continue }
                 var bound = BoundQuery()
-                let last = query.chain.count - 1
-                var sql = "SELECT DISTINCT t\(last).\(quoted(query.root.key)) AS rk_root"
-                for kind in kinds { sql += ", t\(last).\(quoted(columns[kind] ?? "")) AS \(quoted("id_" + kind))" }
-                sql += " FROM \(quoted(table.name)) t0"
-                for index in 0..<last {
-                    guard case .parent(let column, _, let referenced) = query.chain[index].link else { break }
-                    sql += " JOIN \(quoted(query.chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
-                }
-                sql += " WHERE t0.\(quoted(productColumn)) = \(bound.mark(product.databaseValue, as: type(source, table.name, productColumn)))"
+                let mark = bound.mark(product.databaseValue, as: type(source, table.name, productColumn))
+                guard let (sql, kinds) = query.subjectsWithProduct(product: mark) else { continue }
                 bound.append(sql)
                 let found: [(String?, [SubjectIdentity])] = try await snapshot(source) { connection in
                     var found: [(String?, [SubjectIdentity])] = []

@@ -14,7 +14,30 @@ extension SQLiteDataService {
     }
 }
 
+/// The one field a correction changes, found by ``DataMap/correctionTarget(_:scope:)``.
+package typealias CorrectionTarget = (source: DataSourceMap, table: MappedTable, field: MappedField)
+
+/// Why a correction changes nothing: the answer the request gets.
+package struct CorrectionRefusal: Error {
+    package let result: CorrectionResult
+}
+
 extension DataMap {
+    /// The single correctable field in scope that `selector` names, or the answer explaining why
+    /// there is none (unknown, ambiguous, out of scope, not correctable here).
+    package func correctionTarget(_ selector: String, scope: DataScope) -> Result<CorrectionTarget, CorrectionRefusal> {
+        let targets = fields(named: selector)
+        guard let target = targets.first else { return .failure(CorrectionRefusal(result: .unknownField(selector))) }
+        guard targets.count == 1 else {
+            return .failure(CorrectionRefusal(result: .ambiguous(targets.map { "\($0.table.name).\($0.field.column) (\($0.field.category.name))" }.sorted())))
+        }
+        guard scope.covers(target.field.category) else { return .failure(CorrectionRefusal(result: .outOfScope(target.field.category))) }
+        guard target.field.correctable else {
+            return .failure(CorrectionRefusal(result: .refused(field: "\(target.table.name).\(target.field.column)", correctAt: target.field.correctAt)))
+        }
+        return .success(target)
+    }
+
     /// The mapped fields a selector names: `table.column`, or a category (exact matches first,
     /// then the categories below it).
     package func fields(named selector: String) -> [(source: DataSourceMap, table: MappedTable, field: MappedField)] {
@@ -32,14 +55,10 @@ extension SQLiteDataService {
     /// the result, so a retried request returns what it did the first time (the first run's
     /// old value, not its own new one).
     func correctNow(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) throws -> CorrectionResult {
-        let targets = fields(named: selector)
-        guard let target = targets.first else { return .unknownField(selector) }
-        guard targets.count == 1 else {
-            return .ambiguous(targets.map { "\($0.table.name).\($0.field.column) (\($0.field.category.name))" }.sorted())
-        }
-        guard scope.covers(target.field.category) else { return .outOfScope(target.field.category) }
-        guard target.field.correctable else {
-            return .refused(field: "\(target.table.name).\(target.field.column)", correctAt: target.field.correctAt)
+        let target: CorrectionTarget
+        switch map.correctionTarget(selector, scope: scope) {
+        case .success(let found): target = found
+        case .failure(let refusal): return refusal.result
         }
         let operation = "correct:\(target.table.name).\(target.field.column)"
         let time = Date()

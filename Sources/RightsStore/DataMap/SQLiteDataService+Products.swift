@@ -60,18 +60,7 @@ extension SQLiteDataService {
             var seen: Set<String> = []
             for table in source.tables where table.productColumn != nil {
                 let query = TableQuery(source: source, table: table)
-                guard case .identities(let columns) = query.root.link, let productColumn = table.productColumn else { continue }
-                let kinds = columns.keys.sorted()
-                // A batch job over one product's rows: the product column is read row by row.
-                var sql = "SELECT DISTINCT t\(query.chain.count - 1).\(quoted(query.root.key)) AS rk_root"
-                for kind in kinds { sql += ", t\(query.chain.count - 1).\(quoted(columns[kind] ?? "")) AS \(quoted("id_" + kind))" }
-                sql += " FROM \(quoted(table.name)) t0"
-                for index in 0..<(query.chain.count - 1) {
-                    guard case .parent(let column, _, let referenced) = query.chain[index].link else { break }
-                    sql += " JOIN \(quoted(query.chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
-                }
-                sql += " WHERE t0.\(quoted(productColumn)) = ?"
-                let finalSQL = sql
+                guard let (finalSQL, kinds) = query.subjectsWithProduct(product: "?") else { continue }
                 try snapshot(database(source)) { db in
                     let cursor = try Row.fetchCursor(db, sql: finalSQL, arguments: [product])
                     while let row = try cursor.next() {

@@ -65,6 +65,24 @@ package struct TableQuery: Sendable {
         return sql
     }
 
+    /// `SELECT DISTINCT <root key>, <identity columns> … WHERE <product column> = <product>`: the
+    /// subjects holding rows of one product (a batch job over the product's rows), with the
+    /// identity kinds in the order of their `id_<kind>` columns; nil when the table names no
+    /// product or its chain does not reach identities. `product` is the placeholder to use.
+    package func subjectsWithProduct(product: String) -> (sql: String, kinds: [String])? {
+        guard case .identities(let columns) = root.link, let productColumn = table.productColumn else { return nil }
+        let kinds = columns.keys.sorted()
+        let last = chain.count - 1
+        var sql = "SELECT DISTINCT t\(last).\(quoted(root.key)) AS rk_root"
+        for kind in kinds { sql += ", t\(last).\(quoted(columns[kind] ?? "")) AS \(quoted("id_" + kind))" }
+        sql += " FROM \(quoted(table.name)) t0"
+        for index in 0..<last {
+            guard case .parent(let column, _, let referenced) = chain[index].link else { break }
+            sql += " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
+        }
+        return (sql + " WHERE t0.\(quoted(productColumn)) = \(product)", kinds)
+    }
+
     /// The subject reference under which the vault keeps this row's encryption key.
     package func subjectReference(rootKey: DatabaseValue) -> String {
         "\(root.name):\(text(rootKey) ?? "")"
