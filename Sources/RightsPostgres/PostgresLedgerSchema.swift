@@ -67,5 +67,14 @@ enum PostgresLedgerSchema {
                 request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (request_id, kind))
             """,
         ]),
+        // Audit entries committed with their change and chained after, in batches, by whichever
+        // instance links next: commits no longer queue on the chain's head row.
+        PostgresMigration(version: 2, name: "audit-pending", statements: [
+            """
+            CREATE TABLE audit_pending (
+                id BIGSERIAL PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, request_id TEXT,
+                details TEXT NOT NULL, content TEXT NOT NULL)
+            """,
+        ]),
     ]
 }

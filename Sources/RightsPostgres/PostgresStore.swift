@@ -15,6 +15,7 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     public let clock: any WallClock
     let subjectSecret: Data
+    let linking = AuditLinking()
     private let running: Task<Void, Never>
 
     /// Connects to `location`, brings its schema up to date and reads the subject-key secret from

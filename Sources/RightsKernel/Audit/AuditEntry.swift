@@ -42,7 +42,14 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     static func computeHash(time: String, event: AuditEvent, previousHash: String) throws -> String {
         var hasher = SHA256()
         hasher.update(data: Data(previousHash.utf8))
-        hasher.update(data: try CanonicalJSON.encode(HashedContent(time: time, event: event)))
+        hasher.update(data: try hashedContent(time: time, event: event))
         return hasher.finalize().hexString
+    }
+
+    /// What an entry's hash covers after its predecessor's hash: the hash is SHA-256 of the
+    /// previous hash's text followed by these bytes. A store that links entries inside the
+    /// database (one statement under the chain's lock) computes the same from them.
+    package static func hashedContent(time: String, event: AuditEvent) throws -> Data {
+        try CanonicalJSON.encode(HashedContent(time: time, event: event))
     }
 }
