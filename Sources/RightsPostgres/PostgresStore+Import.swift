@@ -45,7 +45,7 @@ extension PostgresStore {
         configuration.readonly = true
         let source = try DatabaseQueue(path: path, configuration: configuration)
         return try await transaction { connection in
-            let existing = try await connection.query("SELECT (SELECT COUNT(*) FROM requests) + (SELECT seq FROM audit_head WHERE id = 1)", logger: logger)
+            let existing = try await connection.query("SELECT (SELECT COUNT(*) FROM requests) + (SELECT seq FROM audit_head WHERE id = 1) + (SELECT COUNT(*) FROM audit_pending)", logger: logger)
                 .decode(Int.self).collect().first ?? 0
             guard existing == 0 else {
                 throw LedgerImportRefused(description: "the PostgreSQL database already holds a ledger (requests or audit entries); move into an empty one")

@@ -33,7 +33,7 @@ package final class TestPostgres: @unchecked Sendable {
         try run("initdb", ["-D", folder + "/data", "-U", "rightskit", "-A", "trust", "--no-sync", "-E", "UTF8"])
         try run("pg_ctl", [
             "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
-            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200",
+            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=1000",
         ])
         Self.stopAtExit(self)
     }
