@@ -149,12 +149,14 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     }
 }
 
-/// When this process next links pending audit entries: at most one pass is waiting at a time,
-/// and a pass that linked something schedules a trailing one for entries committed meanwhile.
+/// When this process next links pending audit entries: at most one pass is waiting at a time.
+/// A pass asked for by an append is followed by a trailing one, and so on while passes find
+/// entries, so an entry whose transaction committed after a pass is chained within a fraction
+/// of a second even when nothing else is appended; reads link first in any case.
 final class AuditLinking: Sendable {
     private let waiting = Mutex(false)
 
-    func schedule(after delay: Duration, store: PostgresStore) {
+    func schedule(after delay: Duration, store: PostgresStore, trailing: Bool = true) {
         let first = waiting.withLock { waiting in
             defer { waiting = true }
             return !waiting
@@ -163,9 +165,8 @@ final class AuditLinking: Sendable {
         Task {
             try? await Task.sleep(for: delay)
             waiting.withLock { $0 = false }
-            if let linked = try? await store.linkPendingAudit(), linked > 0 {
-                schedule(after: .milliseconds(100), store: store)
-            }
+            let linked = (try? await store.linkPendingAudit()) ?? 0
+            if linked > 0 || trailing { schedule(after: .milliseconds(200), store: store, trailing: false) }
         }
     }
 }

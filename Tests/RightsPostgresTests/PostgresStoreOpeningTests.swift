@@ -58,4 +58,20 @@ struct PostgresStoreOpeningTests {
             #expect(error.description.contains("127.0.0.1:1/nowhere"))
         }
     }
+
+    @Test("audit entries committed with their change are chained within a second, without a read")
+    func pendingEntriesAreChainedSoon() async throws {
+        let harness = try await RightsTestHarness(on: .postgres, modules: [ProbeRight.self], rights: "probe: {}")
+        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "li.wei@example.cn")))
+        let location = try #require(try DeploymentSettings.load(path: harness.directory.file("config.yaml")).store.postgres)
+        let server = try TestPostgres.shared.get()
+        let url = server.url(database: location.database)
+        var pending = ["?"]
+        for _ in 0..<20 where pending != ["0"] {
+            try await Task.sleep(for: .milliseconds(100))
+            pending = try server.query("SELECT COUNT(*) FROM audit_pending", on: url)
+        }
+        #expect(pending == ["0"])
+        #expect(try server.query("SELECT COUNT(*) FROM audit_entries WHERE request_id = '\(request.id.rawValue)'", on: url) != ["0"])
+    }
 }
