@@ -15,7 +15,7 @@ extension PostgresDataService {
         }
         let operation = "correct:\(target.table.name).\(target.field.column)"
         let time = Date()
-        try await transaction(target.source) { connection in try await createHostTables(on: connection) }
+        try await prepareHostTables(target.source)
         let changes: [FieldChange] = try await transaction(target.source) { connection in
             if let done = try await journalled(request: request, operation: operation, on: connection) {
                 return try CanonicalJSON.decode([FieldChange].self, from: Data(done.utf8))

@@ -29,7 +29,7 @@ extension PostgresDataService {
     /// that ever work one erasure never both handle a row.
     func erase(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date, cancelling: Bool) async throws -> ErasureReport {
         let operation = vault.journalOperation(cancelling ? "cancel" : "erase", for: identities)
-        try await transaction(source) { connection in try await createHostTables(on: connection) }
+        try await prepareHostTables(source)
         let start: (done: ErasureReport?, progress: ErasureProgress?, cursor: String?) = try await transaction(source) { connection in
             if let done = try await journalled(request: request, operation: operation, on: connection) {
                 return (try CanonicalJSON.decode(ErasureReport.self, from: Data(done.utf8)), nil, nil)

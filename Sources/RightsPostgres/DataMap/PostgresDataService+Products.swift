@@ -13,7 +13,7 @@ extension PostgresDataService {
         for source in map.sources {
             guard let registry = source.consentRegistry, let table = source.table(registry.table) else { continue }
             let query = TableQuery(source: source, table: table)
-            try await transaction(source) { connection in try await createHostTables(on: connection) }
+            try await prepareHostTables(source)
             let outcome = try await transaction(source) { connection -> ConsentWithdrawal in
                 if let done = try await journalled(request: request, operation: operation, on: connection) {
                     return try CanonicalJSON.decode(ConsentWithdrawal.self, from: Data(done.utf8))

@@ -3,6 +3,7 @@ import GRDB
 import PostgresNIO
 import RightsKernel
 import RightsStore
+import Synchronization
 
 extension PostgresDataService {
     /// The keys of the root rows the identities match, per root table. An identity that cannot
@@ -81,6 +82,14 @@ extension PostgresDataService {
         var values: [String: (any DatabaseValueConvertible)?] = [:]
         for column in ["rk_row", "rk_root"] + columns { values[column] = try row[value: column] }
         return Row(values)
+    }
+
+    /// Makes sure a source has the tables RightsKit keeps there, once per service: the first
+    /// operation that writes to a source creates them, later ones go straight to work.
+    func prepareHostTables(_ source: DataSourceMap) async throws {
+        guard !hostTablesReady.withLock({ $0.contains(source.name) }) else { return }
+        try await transaction(source) { connection in try await createHostTables(on: connection) }
+        hostTablesReady.withLock { _ = $0.insert(source.name) }
     }
 
     /// The tables RightsKit keeps in the organisation's database for the host to read, created

@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import RightsKernel
 import RightsStore
+import Synchronization
 
 /// The data service over the organisation's own PostgreSQL databases, as a ``DataMap`` describes
 /// them: the same behaviour as ``SQLiteDataService`` (locate, streaming export, correction,
@@ -23,6 +24,8 @@ public final class PostgresDataService: PersonalDataService {
     /// Mapped columns without an index.
     public let warnings: [ConfigError]
     let tableQueries: [String: [TableQuery]]
+    /// The sources whose host tables this service has made sure of.
+    let hostTablesReady = Mutex<Set<String>>([])
     private let running: Task<Void, Never>
 
     /// A column's type as PostgreSQL names it (`bigint`, `timestamp with time zone`).
