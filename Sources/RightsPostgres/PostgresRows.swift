@@ -8,7 +8,8 @@ import RightsStore
 /// Plain SQL on a PostgreSQL database, each value as text (NULL as nil), as an operator or a
 /// test checks what a connector left behind.
 package enum PostgresRows {
-    package static func fetch(_ sql: String, at location: PostgresLocation, logger: Logger = Logger(label: "rightskit.sql")) async throws -> [[String: String?]] {
+    package static func fetch(_ sql: String, at location: PostgresLocation, logger unlimited: Logger = Logger(label: "rightskit.sql")) async throws -> [[String: String?]] {
+        let logger = unlimited.forDatabaseDriver
         let settings = try location.configuration()
         let connection = try await PostgresConnection.connect(
             configuration: PostgresConnection.Configuration(host: location.host, port: location.port, username: settings.username, password: settings.password, database: settings.database, tls: .disable),

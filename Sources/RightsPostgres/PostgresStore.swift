@@ -21,7 +21,8 @@ public final class PostgresStore: Sendable {
     /// Connects to `location`, brings its schema up to date and reads the subject-key secret from
     /// `keysFolder` (created on first use; every instance must share it, as they share the
     /// database).
-    public init(location: PostgresLocation, keysFolder: String, clock: any WallClock = SystemClock(), logger: Logger) async throws {
+    public init(location: PostgresLocation, keysFolder: String, clock: any WallClock = SystemClock(), logger given: Logger) async throws {
+        let logger = given.forDatabaseDriver
         let client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
         self.client = client
         self.logger = logger
@@ -45,7 +46,8 @@ public final class PostgresStore: Sendable {
 
     /// Opens and closes one connection: ``PostgresStoreUnreachable`` with the server's reason
     /// when the database is down, unknown or refuses the login.
-    static func probe(_ location: PostgresLocation, logger: Logger) async throws {
+    static func probe(_ location: PostgresLocation, logger given: Logger) async throws {
+        let logger = given.forDatabaseDriver
         let settings = try location.configuration()
         do {
             let probe = try await PostgresConnection.connect(

@@ -41,7 +41,8 @@ public struct SQLiteDatabaseCopy: Sendable {
     /// with the SQLite database's tables and rows, in one transaction; returns the rows copied
     /// per table.
     @discardableResult
-    public func copy(into location: PostgresLocation, logger: Logger) async throws -> [String: Int] {
+    public func copy(into location: PostgresLocation, logger unlimited: Logger) async throws -> [String: Int] {
+        let logger = unlimited.forDatabaseDriver
         var configuration = Configuration()
         configuration.readonly = true
         let source = try DatabaseQueue(path: path, configuration: configuration)

@@ -36,8 +36,9 @@ public final class PostgresDataService: PersonalDataService {
 
     /// Connects to each source and checks the map against its schema; every mismatch is a load
     /// error at the map's line. `readOnly` opens the vault without creating it.
-    public static func open(map given: DataMap, logger: Logger, readOnly: Bool = false) async throws -> PostgresDataService {
+    public static func open(map given: DataMap, logger unlimited: Logger, readOnly: Bool = false) async throws -> PostgresDataService {
         var map = given
+        let logger = unlimited.forDatabaseDriver
         var clients: [String: PostgresClient] = [:]
         var errors: [ConfigError] = []
         var warnings: [ConfigError] = []
