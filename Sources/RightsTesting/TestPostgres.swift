@@ -29,13 +29,34 @@ package final class TestPostgres: @unchecked Sendable {
             guard let account = getpwnam(runAs) else { throw Failure(description: "no '\(runAs)' user to run PostgreSQL as") }
             chown(folder, account.pointee.pw_uid, account.pointee.pw_gid)
         }
+        try Data("\(getpid())".utf8).write(to: URL(fileURLWithPath: folder + "/owner.pid"))
         port = try Self.freePort()
+        reapEndedRuns()
         try run("initdb", ["-D", folder + "/data", "-U", "rightskit", "-A", "trust", "--no-sync", "-E", "UTF8"])
         try run("pg_ctl", [
             "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
             "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=1000",
         ])
         Self.stopAtExit(self)
+    }
+
+    /// Stops and removes the servers of test runs that ended without stopping theirs (a crash
+    /// skips `atexit`): each folder names the process that started it, and a folder whose
+    /// process is gone is no one's.
+    package func reapEndedRuns(in parent: String = "/tmp") {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        for name in names where name.hasPrefix("rightskit-pg-") {
+            let path = parent + "/" + name
+            guard path != folder,
+                  let text = try? String(contentsOfFile: path + "/owner.pid", encoding: .utf8),
+                  let owner = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  kill(owner, 0) != 0, errno == ESRCH
+            else { continue }
+            if FileManager.default.fileExists(atPath: path + "/data/postmaster.pid") {
+                try? run("pg_ctl", ["-D", path + "/data", "-m", "immediate", "-w", "stop"])
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 
     /// A new, empty database; returns its URL.

@@ -75,3 +75,23 @@ struct PostgresStoreOpeningTests {
         #expect(try server.query("SELECT COUNT(*) FROM audit_entries WHERE request_id = '\(request.id.rawValue)'", on: url) != ["0"])
     }
 }
+
+@Suite("The test PostgreSQL server")
+struct TestPostgresTests {
+    @Test("a server left by a test run that ended is removed; one whose run goes on is kept")
+    func endedRunsAreReaped() throws {
+        let parent = try TemporaryDirectory()
+        // A process that has ended, and this one.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        for (name, owner) in [("rightskit-pg-ended", ended.processIdentifier), ("rightskit-pg-live", getpid())] {
+            try FileManager.default.createDirectory(atPath: parent.file(name), withIntermediateDirectories: true)
+            try Data("\(owner)".utf8).write(to: URL(fileURLWithPath: parent.file(name + "/owner.pid")))
+        }
+        try TestPostgres.shared.get().reapEndedRuns(in: parent.path)
+        #expect(!FileManager.default.fileExists(atPath: parent.file("rightskit-pg-ended")))
+        #expect(FileManager.default.fileExists(atPath: parent.file("rightskit-pg-live")))
+    }
+}
