@@ -13,4 +13,10 @@ extension PostgresLocation {
         }
         return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
     }
+
+    /// The configuration of a single connection (a probe, a one-off query) outside a pool.
+    func connectionConfiguration() throws(Invalid) -> PostgresConnection.Configuration {
+        let pooled = try configuration()
+        return PostgresConnection.Configuration(host: host, port: port, username: pooled.username, password: pooled.password, database: database, tls: .disable)
+    }
 }

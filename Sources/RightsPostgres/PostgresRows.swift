@@ -10,11 +10,7 @@ import RightsStore
 package enum PostgresRows {
     package static func fetch(_ sql: String, at location: PostgresLocation, logger unlimited: Logger = Logger(label: "rightskit.sql")) async throws -> [[String: String?]] {
         let logger = unlimited.forDatabaseDriver
-        let settings = try location.configuration()
-        let connection = try await PostgresConnection.connect(
-            configuration: PostgresConnection.Configuration(host: location.host, port: location.port, username: settings.username, password: settings.password, database: settings.database, tls: .disable),
-            id: 0, logger: logger
-        )
+        let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
         do {
             var rows: [[String: String?]] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {

@@ -48,12 +48,9 @@ public final class PostgresStore: Sendable {
     /// when the database is down, unknown or refuses the login.
     static func probe(_ location: PostgresLocation, logger given: Logger) async throws {
         let logger = given.forDatabaseDriver
-        let settings = try location.configuration()
+        let configuration = try location.connectionConfiguration()
         do {
-            let probe = try await PostgresConnection.connect(
-                configuration: PostgresConnection.Configuration(host: settings.host ?? location.host, port: settings.port ?? location.port, username: settings.username, password: settings.password, database: settings.database, tls: .disable),
-                id: 0, logger: logger
-            )
+            let probe = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             try await probe.close()
         } catch let error as PSQLError {
             // The server's own message (no such database, login refused) names no secret.

@@ -173,9 +173,7 @@ public final class PostgresDataService: PersonalDataService {
 
     /// Every mapped table as a query, those farthest from the subject first.
     func queriesChildrenFirst(in source: DataSourceMap) -> [TableQuery] {
-        queries(of: source).enumerated()
-            .sorted { ($0.element.chain.count, $1.offset) > ($1.element.chain.count, $0.offset) }
-            .map(\.element)
+        TableQuery.childrenFirst(queries(of: source))
     }
 
     /// The SQL type a value for `table.column` is cast to.

@@ -136,8 +136,15 @@ extension SQLiteDataService {
     /// Every mapped table as a query, those farthest from the subject first (so children are
     /// erased before the rows they link through).
     func queries(in source: DataSourceMap) -> [TableQuery] {
-        queries(of: source)
-            .enumerated()
+        TableQuery.childrenFirst(queries(of: source))
+    }
+}
+
+extension TableQuery {
+    /// `queries` with those farthest from the subject first, the map's order kept among equals:
+    /// children are erased before the rows they link through.
+    package static func childrenFirst(_ queries: [TableQuery]) -> [TableQuery] {
+        queries.enumerated()
             .sorted { ($0.element.chain.count, $1.offset) > ($1.element.chain.count, $0.offset) }
             .map(\.element)
     }
