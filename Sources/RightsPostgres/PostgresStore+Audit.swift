@@ -137,13 +137,11 @@ extension PostgresStore: AuditLog {
 
 /// The PostgreSQL ledger found in a state its migrations never leave it in.
 public enum PostgresStoreError: Error, CustomStringConvertible {
-    case missingAuditHead
     /// An insert that returns its new row returned none.
     case nothingReturned(String)
 
     public var description: String {
         switch self {
-        case .missingAuditHead: "the audit chain's head row is missing from the ledger (audit_head)"
         case .nothingReturned(let table): "an insert into \(table) returned no row"
         }
     }
