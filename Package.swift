@@ -11,7 +11,7 @@ let rightModules: [String] = [
 /// What a module needs beyond the kernel: only libraries, never another module, the store or
 /// the server.
 let moduleExtras: [String: [Target.Dependency]] = [
-    "PortabilityRight": [.product(name: "Crypto", package: "swift-crypto")],
+    "PortabilityRight": [.product(name: "Crypto", package: "swift-crypto")]
 ]
 
 let package = Package(
@@ -119,16 +119,23 @@ let package = Package(
         ),
         .executableTarget(
             name: "rightskit",
-            dependencies: ["RightsCLI", "RightsKernel", .product(name: "Logging", package: "swift-log")] + rightModules.map { Target.Dependency(stringLiteral: $0) }
+            dependencies: ["RightsCLI", "RightsKernel", .product(name: "Logging", package: "swift-log")]
+                + rightModules.map { Target.Dependency(stringLiteral: $0) }
         ),
         // A second composition root used only by the tests: registers test modules, so the CLI
         // can be driven end to end as a real subprocess without shipping those modules.
         .executableTarget(
             name: "rightskit-testbed",
-            dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")] + rightModules.map { Target.Dependency(stringLiteral: $0) },
+            dependencies: ["RightsCLI", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")]
+                + rightModules.map { Target.Dependency(stringLiteral: $0) },
             path: "Tests/Testbed"
         ),
-        .testTarget(name: "RightsKernelTests", dependencies: ["RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "RightsKernelTests",
+            dependencies: [
+                "RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "RightsStoreTests",
             dependencies: [
@@ -139,7 +146,9 @@ let package = Package(
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
         .testTarget(
             name: "RightsPostgresTests",
-            dependencies: ["RightsPostgres", "RightsStore", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "RightsPostgres", "RightsStore", "RightsKernel", "RightsTesting", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "RightsCLITests",
@@ -154,7 +163,9 @@ let package = Package(
         + rightModules.map {
             .testTarget(
                 name: "\($0)Tests",
-                dependencies: [.byName(name: $0), "RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift")]
+                dependencies: [
+                    .byName(name: $0), "RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                ]
             )
         }
 )

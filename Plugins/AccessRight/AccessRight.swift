@@ -5,12 +5,63 @@ import RightsKernel
 /// information, transaction information, …) as a JSON document and a readable HTML page, with
 /// held or exempt categories left out and their grounds stated.
 ///
-/// Keys: `output` (folder for the files, default `data/exports`), `exempt` (category → the
-/// ground that exempts it from access, such as `trade-secret`), `headings` (category prefix →
-/// the heading it is shown under).
+/// Settings: ``Settings``.
 public struct AccessRight: RightModule {
     public static let identifier = "access"
     public static let summary = "5.1 Access: the subject's data by category, as JSON and a readable page"
+
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var output = "data/exports"
+        public var exempt: [ExemptCategory] = []
+        public var headings: [CategoryHeading] = []
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [
+                SettingKey(path: "output", \.output, "the folder the response files are written to"),
+                SettingKey(
+                    "exempt", type: "mapping of data category → exception ground", default: "{}",
+                    "categories exempt from access, each with the ground that exempts it (such as trade-secret)"
+                ) { settings, section in
+                    guard let exempt = try section.optionalSection("exempt") else { return }
+                    for category in exempt.keys {
+                        guard DataCategory.isValid(category) else {
+                            throw exempt.invalidKey(category, "expected a dotted category such as user.financial")
+                        }
+                        let code = try exempt.string(category)
+                        guard let ground = DenialGround.kernel(code) else {
+                            throw exempt.invalid(
+                                category, "expected a ground: \(DenialGround.exceptionGrounds.map(\.code).joined(separator: ", "))")
+                        }
+                        settings.exempt.append(ExemptCategory(category: DataCategory(category), ground: ground))
+                    }
+                },
+                SettingKey(
+                    "headings", type: "mapping of category prefix → heading", default: "account, contact, … → the sample's headings",
+                    "the heading each category is shown under on the readable page"
+                ) { settings, section in
+                    guard let headings = try section.optionalSection("headings") else { return }
+                    for prefix in headings.keys {
+                        settings.headings.append(CategoryHeading(prefix: DataCategory(prefix), heading: try headings.string(prefix)))
+                    }
+                },
+            ]
+        }
+    }
+
+    /// A category left out of access, with the ground that exempts it.
+    public struct ExemptCategory: Sendable {
+        public var category: DataCategory
+        public var ground: DenialGround
+    }
+
+    /// The heading a category prefix is shown under.
+    public struct CategoryHeading: Sendable {
+        public var prefix: DataCategory
+        public var heading: String
+    }
 
     let output: String
     let exempt: [(category: DataCategory, ground: DenialGround)]
@@ -22,25 +73,10 @@ public struct AccessRight: RightModule {
         ("user.consent", "Consents"), ("user.support", "Support tickets"),
     ]
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        output = try configuration.path("output", default: "data/exports")
-        var exempt: [(DataCategory, DenialGround)] = []
-        if let section = try configuration.optionalSection("exempt") {
-            for category in section.keys {
-                guard DataCategory.isValid(category) else { throw section.invalidKey(category, "expected a dotted category such as user.financial") }
-                let code = try section.string(category)
-                guard let ground = DenialGround.kernel(code) else {
-                    throw section.invalid(category, "expected a ground: \(DenialGround.exceptionGrounds.map(\.code).joined(separator: ", "))")
-                }
-                exempt.append((DataCategory(category), ground))
-            }
-        }
-        self.exempt = exempt
-        var headings: [(DataCategory, String)] = []
-        if let section = try configuration.optionalSection("headings") {
-            for prefix in section.keys { headings.append((DataCategory(prefix), try section.string(prefix))) }
-        }
-        self.headings = headings.isEmpty ? Self.defaultHeadings : headings
+    public init(settings: Settings, services: Services) throws {
+        output = settings.output
+        exempt = settings.exempt.map { ($0.category, $0.ground) }
+        headings = settings.headings.isEmpty ? Self.defaultHeadings : settings.headings.map { ($0.prefix, $0.heading) }
     }
 
     struct Export: Codable, Sendable {
@@ -71,8 +107,10 @@ public struct AccessRight: RightModule {
             try html.finish()
             return Export(records: records.values.reduce(0, +), categories: records.count, json: jsonPath, html: htmlPath)
         }
-        let message = "Your data: \(export.records) record(s) in \(export.categories) categories, as JSON and as a readable page."
-            + (withheld.isEmpty ? "" : " Left out: \(withheld.map { "\($0.category.name) (\($0.ground.explanation))" }.joined(separator: "; ")).")
+        let message =
+            "Your data: \(export.records) record(s) in \(export.categories) categories, as JSON and as a readable page."
+            + (withheld.isEmpty
+                ? "" : " Left out: \(withheld.map { "\($0.category.name) (\($0.ground.explanation))" }.joined(separator: "; ")).")
         return .done(message, withheld: withheld, references: ["json": export.json, "html": export.html, "records": "\(export.records)"])
     }
 
@@ -94,13 +132,16 @@ public struct AccessRight: RightModule {
 
     /// The categories held about the subject that holds or exemptions keep out of a response,
     /// each with its ground.
-    public static func withheld(held: Set<DataCategory>, holds: [Hold], exempt: [(category: DataCategory, ground: DenialGround)]) -> [WithheldCategory] {
+    public static func withheld(held: Set<DataCategory>, holds: [Hold], exempt: [(category: DataCategory, ground: DenialGround)])
+        -> [WithheldCategory]
+    {
         var result: [WithheldCategory] = []
         for hold in holds {
             guard let withheld = hold.withheld, held.contains(where: { $0.isWithin(withheld.category) }) else { continue }
             result.append(withheld)
         }
-        for (category, ground) in exempt where held.contains(where: { $0.isWithin(category) }) && !result.contains(where: { $0.category == category }) {
+        for (category, ground) in exempt
+        where held.contains(where: { $0.isWithin(category) }) && !result.contains(where: { $0.category == category }) {
             result.append(WithheldCategory(category: category, ground: ground))
         }
         return result

@@ -14,13 +14,16 @@ final class ReadableAccessPage: ExportSink {
     init(path: String, headings: [(prefix: DataCategory, heading: String)], withheld: [WithheldCategory]) throws {
         handle = try PrivateFiles.handle(forNewFileAt: path)
         self.headings = headings
-        buffer = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your personal information</title>"
+        buffer =
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your personal information</title>"
             + "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #bbb;padding:.2em .5em;text-align:left}</style>"
             + "</head><body><h1>Your personal information</h1>"
         if !withheld.isEmpty {
             buffer += "<p>Not included:</p><ul>"
             for item in withheld {
-                buffer += "<li>\(Self.escape(item.category.name)): \(Self.escape(item.ground.explanation))" + (item.until.map { " (until \(Self.escape($0)))" } ?? "") + "</li>"
+                buffer +=
+                    "<li>\(Self.escape(item.category.name)): \(Self.escape(item.ground.explanation))"
+                    + (item.until.map { " (until \(Self.escape($0)))" } ?? "") + "</li>"
             }
             buffer += "</ul>"
         }
@@ -60,7 +63,11 @@ final class ReadableAccessPage: ExportSink {
 
     /// HTML-escapes in one pass (the page is written value by value).
     static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") }) else {
+        guard
+            text.utf8.contains(where: {
+                $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"")
+            })
+        else {
             return text
         }
         var result = ""

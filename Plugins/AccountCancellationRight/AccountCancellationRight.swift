@@ -6,8 +6,7 @@ import RightsKernel
 /// which are restricted; an account that logs in through a third party is referred to that
 /// third party; the cancellation itself stays on record (the ledger and the audit chain).
 ///
-/// Parameter: `confirm=irreversible`. Keys: `warning` (the backup warning, sent with the
-/// verification code), `third_party_category` (default `user.account.third_party`).
+/// Parameter: `confirm=irreversible`. Settings: ``Settings``.
 public struct AccountCancellationRight: RightModule {
     public static let identifier = "account-cancellation"
     public static let summary = "5.5 Account cancellation: confirmed, irreversible, retained data restricted"
@@ -22,19 +21,40 @@ public struct AccountCancellationRight: RightModule {
         history. Cancelling does not exempt or reduce responsibilities for what was done with the account before.
         """
 
+    public static let dataCapabilities: Set<DataCapability> = [.reading, .erasing]
+    public static let denialGrounds: [DenialGround] = [.thirdPartyAccount]
+
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var warning = AccountCancellationRight.defaultWarning
+        public var thirdPartyCategory = DataCategory("user.account.third_party")
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [
+                SettingKey("warning", type: String.settingType, default: "the backup warning of clause 5.5", "the warning sent with the verification code") {
+                    settings, section in settings.warning = try section.string("warning", default: settings.warning)
+                },
+                SettingKey("third_party_category", \.thirdPartyCategory, "the category whose rows name a third-party login provider"),
+            ]
+        }
+    }
+
     let warning: String
     let thirdPartyCategory: DataCategory
+    let data: any PersonalDataErasure
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        warning = try configuration.string("warning", default: Self.defaultWarning)
-        let category = try configuration.string("third_party_category", default: "user.account.third_party")
-        guard DataCategory.isValid(category) else { throw configuration.invalid("third_party_category", "expected a dotted category") }
-        thirdPartyCategory = DataCategory(category)
+    public init(settings: Settings, services: Services) throws {
+        warning = settings.warning
+        thirdPartyCategory = settings.thirdPartyCategory
+        data = try services.data.capability(.erasing, as: (any PersonalDataErasure).self)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
         guard request.parameters["confirm"] == "irreversible" else {
-            throw IntakeError(field: "confirm", "account cancellation is irreversible; confirm with confirm=irreversible after backing up your data")
+            throw IntakeError(
+                field: "confirm", "account cancellation is irreversible; confirm with confirm=irreversible after backing up your data")
         }
     }
 
@@ -52,14 +72,19 @@ public struct AccountCancellationRight: RightModule {
         }
         if !thirdParty.providers.isEmpty {
             let names = thirdParty.providers.joined(separator: ", ")
-            return .denied(.thirdPartyAccount, message: "Your account logs in through \(names). Please apply to \(names) to cancel it there.")
+            return .denied(
+                .thirdPartyAccount, message: "Your account logs in through \(names). Please apply to \(names) to cancel it there.")
         }
         let scope = context.scopeOutsideHolds
         let report = try await context.step("cancellation.erase", durability: .idempotent) { effects in
-            let report = try await context.services.data.cancelAccount([subject], scope: scope, request: request.id, at: context.services.clock.now)
-            effects.record(AuditEvent(actor: "module:account-cancellation", action: "account.cancelled", request: request.id, details: [
-                "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
-            ]))
+            let report = try await data.cancelAccount(
+                [subject], scope: scope, request: request.id, at: context.services.clock.now)
+            effects.record(
+                AuditEvent(
+                    actor: "module:account-cancellation", action: "account.cancelled", request: request.id,
+                    details: [
+                        "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
+                    ]))
             return report
         }
         var outcome = RightOutcome.erasure(report, reason: "Your account is cancelled and cannot be restored", holds: context.categoryHolds)
@@ -81,5 +106,6 @@ final class ProviderNames: ExportSink {
 
 extension DenialGround {
     /// The account logs in through a third party, where it must be cancelled.
-    public static let thirdPartyAccount = DenialGround(code: "third-party-account", explanation: "The account logs in through a third party; apply to that third party to cancel it")
+    public static let thirdPartyAccount = DenialGround(
+        code: "third-party-account", explanation: "The account logs in through a third party; apply to that third party to cancel it")
 }

@@ -8,7 +8,7 @@ import RightsKernel
 /// Parameters: `field` (exactly one field: a category such as `user.contact.phone` that maps to
 /// one column, or `table.column`) and `value`. A field under a category hold is refused with
 /// the hold's ground, whichever way it is named.
-/// Key: `max_length` (longest value accepted, default 500).
+/// Settings: ``Settings``.
 public struct CorrectionRight: RightModule {
     public static let identifier = "correction"
     public static let summary = "5.2 Correction and supplement of correctable fields"
@@ -17,10 +17,26 @@ public struct CorrectionRight: RightModule {
         RequestParameter("value", "the correct or supplementary value", freeText: true),
     ]
 
-    let maxLength: Int
+    public static let dataCapabilities: Set<DataCapability> = [.reading, .correcting]
+    public static let denialGrounds: [DenialGround] = [.correctElsewhere, .noSuchField, .ambiguousField]
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        maxLength = try configuration.int("max_length", default: 500, in: 1...2_000)
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var maxLength = 500
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [SettingKey("max_length", \.maxLength, in: 1...2_000, "the longest corrected value accepted, in characters")]
+        }
+    }
+
+    let maxLength: Int
+    let data: any PersonalDataCorrection
+
+    public init(settings: Settings, services: Services) throws {
+        maxLength = settings.maxLength
+        data = try services.data.capability(.correcting, as: (any PersonalDataCorrection).self)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
@@ -52,13 +68,16 @@ public struct CorrectionRight: RightModule {
         }
         let scope = context.scopeOutsideHolds
         let applied = try await context.step("correction.apply", durability: .idempotent) { effects in
-            switch try await context.services.data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
+            switch try await data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
             case .corrected(let changes):
                 for change in changes {
-                    effects.record(AuditEvent(actor: "module:correction", action: "data.corrected", request: request.id, details: [
-                        "field": "\(change.table).\(change.column)", "rows": "\(change.rows)",
-                        "old": change.oldFingerprints.joined(separator: ","), "new": change.newFingerprint,
-                    ]))
+                    effects.record(
+                        AuditEvent(
+                            actor: "module:correction", action: "data.corrected", request: request.id,
+                            details: [
+                                "field": "\(change.table).\(change.column)", "rows": "\(change.rows)",
+                                "old": change.oldFingerprints.joined(separator: ","), "new": change.newFingerprint,
+                            ]))
                 }
                 return Applied(changes: changes, refusedField: nil, correctAt: nil, unknown: false)
             case .refused(let field, let correctAt):
@@ -74,11 +93,14 @@ public struct CorrectionRight: RightModule {
             }
         }
         if let category = applied.heldCategory, let hold = context.hold(covering: category) {
-            return RightOutcome(status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
-                                withheld: [hold.withholding(category)])
+            return RightOutcome(
+                status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
+                withheld: [hold.withholding(category)])
         }
         if !applied.candidates.isEmpty {
-            return .denied(.ambiguousField, message: "'\(field)' names several fields; file the correction for one of: \(applied.candidates.joined(separator: "; ")).")
+            return .denied(
+                .ambiguousField,
+                message: "'\(field)' names several fields; file the correction for one of: \(applied.candidates.joined(separator: "; ")).")
         }
         if applied.unknown {
             return .denied(.noSuchField, message: "There is no field '\(field)' that can be corrected.")
@@ -92,17 +114,20 @@ public struct CorrectionRight: RightModule {
         }
         let supplemented = applied.changes.allSatisfy(\.supplemented)
         let fields = applied.changes.map { "\($0.table).\($0.column)" }.joined(separator: ", ")
-        return .done(supplemented ? "Added the missing \(field)." : "Corrected \(field).", references: [
-            "fields": fields,
-            "old": applied.changes.flatMap(\.oldFingerprints).joined(separator: ","),
-            "new": applied.changes.first?.newFingerprint ?? "",
-        ])
+        return .done(
+            supplemented ? "Added the missing \(field)." : "Corrected \(field).",
+            references: [
+                "fields": fields,
+                "old": applied.changes.flatMap(\.oldFingerprints).joined(separator: ","),
+                "new": applied.changes.first?.newFingerprint ?? "",
+            ])
     }
 }
 
 extension DenialGround {
     /// The field is managed elsewhere (real-name authentication at the registering site).
-    public static let correctElsewhere = DenialGround(code: "correct-elsewhere", explanation: "This information must be changed where it was originally provided")
+    public static let correctElsewhere = DenialGround(
+        code: "correct-elsewhere", explanation: "This information must be changed where it was originally provided")
     /// No mapped field of that name is held about the subject.
     public static let noSuchField = DenialGround(code: "no-such-field", explanation: "No correctable information of that kind is held")
     /// The name given matches several fields; a correction changes exactly one.

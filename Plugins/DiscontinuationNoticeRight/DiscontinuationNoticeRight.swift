@@ -7,8 +7,8 @@ import RightsKernel
 /// it); after D, X's data is deleted or anonymised by each field's strategy, retained data
 /// restricted. What was sent to whom is on record in the audit chain and the outbox.
 ///
-/// Filed by an operator: subject `product:<X>`, parameter `ends=yyyy-MM-dd`. Keys:
-/// `notice_days` (default 15), `erase_after_days` (after D, default 0).
+/// Filed by an operator: subject `product:<X>`, parameter `ends=yyyy-MM-dd`. Settings:
+/// ``Settings``.
 public struct DiscontinuationNoticeRight: RightModule {
     public static let identifier = "discontinuation-notice"
     public static let summary = "5.7 Notice before a product is discontinued; collection stops; data erased after"
@@ -17,16 +17,37 @@ public struct DiscontinuationNoticeRight: RightModule {
     public static let defaultVerification = VerificationLevel.none
     public static let acceptedRequesters: Set<RequesterRole> = [.operator]
 
+    public static let dataCapabilities: Set<DataCapability> = [.reading, .erasing, .productScope]
+
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var noticeDays = 15
+        public var eraseAfterDays = 0
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [
+                SettingKey("notice_days", \.noticeDays, in: 0...3_650, "the least number of days between the notice and the end date"),
+                SettingKey("erase_after_days", \.eraseAfterDays, in: 0...3_650, "days after the end date before the product's data is erased"),
+            ]
+        }
+    }
+
     let noticeDays: Int
     let eraseAfterDays: Int
     let clock: any WallClock
     let timeZone: TimeZone
+    let products: any ProductScope
+    let eraser: any PersonalDataErasure
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        noticeDays = try configuration.int("notice_days", default: 15, in: 0...3_650)
-        eraseAfterDays = try configuration.int("erase_after_days", default: 0, in: 0...3_650)
+    public init(settings: Settings, services: Services) throws {
+        noticeDays = settings.noticeDays
+        eraseAfterDays = settings.eraseAfterDays
         clock = services.clock
         timeZone = services.timeZone
+        products = try services.data.capability(.productScope, as: (any ProductScope).self)
+        eraser = try services.data.capability(.erasing, as: (any PersonalDataErasure).self)
     }
 
     /// The product's end date, a local date of the deployment.
@@ -52,7 +73,10 @@ public struct DiscontinuationNoticeRight: RightModule {
         }
         let earliest = CalendarPeriod.days(noticeDays).added(to: clock.now, in: timeZone)
         guard ends >= earliest else {
-            throw IntakeError(field: "ends", "subjects must be notified at least \(noticeDays) days before; the earliest end date is \(Timestamp.day(earliest, in: timeZone))")
+            throw IntakeError(
+                field: "ends",
+                "subjects must be notified at least \(noticeDays) days before; the earliest end date is \(Timestamp.day(earliest, in: timeZone))"
+            )
         }
     }
 
@@ -62,36 +86,49 @@ public struct DiscontinuationNoticeRight: RightModule {
         }
         let services = context.services
         _ = try await context.step("discontinuation.record", durability: .idempotent) {
-            try await services.data.recordDiscontinuation(product: product, collectionStopsAt: ends, request: request.id)
+            try await products.recordDiscontinuation(product: product, collectionStopsAt: ends, request: request.id)
             return true
         }
         // Journalled per subject (by salted key), so a resumed run skips those already told and
         // tells anyone who started using the product since the announcement.
-        let subjects = try await services.data.subjects(withProduct: product)
+        let subjects = try await products.subjects(withProduct: product)
         var notified = 0
         for identities in subjects {
-            guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else { continue }
+            guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else {
+                continue
+            }
             let key = services.ledger.subjectKey(for: contact)
             notified += try await context.step("discontinuation.notify.\(key.rawValue)", durability: .idempotent) { effects in
-                effects.send(OutboundMessage(
-                    kind: "discontinuation", recipient: contact, title: "\(product) will be discontinued on \(Timestamp.day(ends, in: timeZone))",
-                    body: "\(product) will stop operating on \(Timestamp.day(ends, in: timeZone)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
-                    request: request.id
-                ))
-                effects.record(AuditEvent(actor: "module:discontinuation-notice", action: "notice.sent", request: request.id, details: [
-                    "to": key.rawValue, "channel": contact.kind, "product": product,
-                ]))
+                effects.send(
+                    OutboundMessage(
+                        kind: "discontinuation", recipient: contact,
+                        title: "\(product) will be discontinued on \(Timestamp.day(ends, in: timeZone))",
+                        body:
+                            "\(product) will stop operating on \(Timestamp.day(ends, in: timeZone)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
+                        request: request.id
+                    ))
+                effects.record(
+                    AuditEvent(
+                        actor: "module:discontinuation-notice", action: "notice.sent", request: request.id,
+                        details: [
+                            "to": key.rawValue, "channel": contact.kind, "product": product,
+                        ]))
                 return 1
             }
         }
         let eraseAt = erasureDate(after: ends)
         if services.clock.now < eraseAt {
-            return .waiting(until: eraseAt, "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.day(ends, in: timeZone)); its data is erased after.", references: ["notified": "\(notified)"])
+            return .waiting(
+                until: eraseAt,
+                "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.day(ends, in: timeZone)); its data is erased after.",
+                references: ["notified": "\(notified)"])
         }
         let report = try await context.step("discontinuation.erase", durability: .idempotent) {
             var report = ErasureReport()
             for identities in subjects {
-                report.merge(try await services.data.erase(identities, scope: DataScope(products: [product]), request: request.id, at: services.clock.now))
+                report.merge(
+                    try await eraser.erase(
+                        identities, scope: DataScope(products: [product]), request: request.id, at: services.clock.now))
             }
             return report
         }

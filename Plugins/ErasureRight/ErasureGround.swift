@@ -1,5 +1,7 @@
+import RightsKernel
+
 /// The five circumstances of clause 5.3 (PIPL Art. 47) in which a subject may ask for erasure.
-public enum ErasureGround: String, Sendable, CaseIterable, Codable {
+public enum ErasureGround: String, Sendable, CaseIterable, Codable, SettingToken {
     /// (1) The purpose has been achieved, cannot be achieved, or the data is no longer necessary.
     case purposeAchieved = "purpose-achieved"
     /// (2) The product or service has stopped, or the retention period has expired.

@@ -6,25 +6,36 @@ import RightsKernel
 /// infeasible, the data is restricted to storage and security instead and the response says
 /// what, why and until when.
 ///
-/// Parameter: `ground`. Key: `grounds` (the grounds this deployment accepts; all five by default).
+/// Parameter: `ground`. Settings: ``Settings``.
 public struct ErasureRight: RightModule {
     public static let identifier = "erasure"
     public static let summary = "5.3 Erasure on one of five grounds; retained data restricted instead"
     public static let parameters = [RequestParameter("ground", "why the data must be erased: one of the deployment's erasure grounds")]
 
-    let grounds: [ErasureGround]
+    public static let dataCapabilities: Set<DataCapability> = [.reading, .erasing]
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        var grounds: [ErasureGround] = []
-        for name in try configuration.strings("grounds", default: ErasureGround.allCases.map(\.rawValue)) {
-            guard let ground = ErasureGround(rawValue: name) else {
-                let hint = Spelling.closest(to: name, in: ErasureGround.allCases.map(\.rawValue)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw configuration.invalid("grounds", "expected grounds among \(ErasureGround.allCases.map(\.rawValue).joined(separator: ", ")), found '\(name)'\(hint)")
-            }
-            grounds.append(ground)
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        /// The grounds this deployment accepts.
+        public var grounds: [ErasureGround] = ErasureGround.allCases
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [SettingKey("grounds", \.grounds, "the erasure grounds this deployment accepts")]
         }
-        guard !grounds.isEmpty else { throw configuration.invalid("grounds", "expected at least one ground") }
-        self.grounds = grounds
+
+        public func validate(in section: ConfigSection) throws(ConfigError) {
+            guard !grounds.isEmpty else { throw section.invalid("grounds", "expected at least one ground") }
+        }
+    }
+
+    let grounds: [ErasureGround]
+    let data: any PersonalDataErasure
+
+    public init(settings: Settings, services: Services) throws {
+        grounds = settings.grounds
+        data = try services.data.capability(.erasing, as: (any PersonalDataErasure).self)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
@@ -43,7 +54,7 @@ public struct ErasureRight: RightModule {
         }
         let scope = context.scopeOutsideHolds
         let report = try await context.step("erasure.erase", durability: .idempotent) {
-            try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
+            try await data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
         }
         return .erasure(report, reason: "Erased because \(ground.description)", holds: context.categoryHolds)
     }

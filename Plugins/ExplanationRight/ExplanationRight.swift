@@ -5,13 +5,13 @@ import RightsKernel
 /// deployment's processing register (purpose, categories, legal basis, retention, recipients)
 /// that apply to this subject, limited to the categories actually held about them.
 ///
-/// Keys: `output` (folder), `register` (a list of activities, each with `purpose`,
-/// `categories`, `legal_basis`, `retention`, `recipients`).
+/// Settings: ``Settings``.
 public struct ExplanationRight: RightModule {
     public static let identifier = "explanation"
     public static let summary = "5.8 Explanation of the processing rules that apply to the subject"
 
-    struct Activity: Codable, Sendable {
+    /// One processing activity of the register.
+    public struct Activity: Codable, Sendable {
         var purpose: String
         var categories: [DataCategory]
         var legalBasis: String
@@ -19,27 +19,49 @@ public struct ExplanationRight: RightModule {
         var recipients: [String]
     }
 
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var output = "data/exports"
+        public var register: [Activity] = []
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [
+                SettingKey(path: "output", \.output, "the folder the response files are written to"),
+                SettingKey(
+                    "register", type: "list of { purpose, categories, legal_basis, retention, recipients }", default: nil,
+                    "the processing register: each activity's purpose, data categories, legal basis, retention and recipients"
+                ) { settings, section in
+                    for (index, entry) in try section.sections(list: "register").enumerated() {
+                        let categories = try entry.strings("categories")
+                        for category in categories where !DataCategory.isValid(category) {
+                            throw entry.invalid("categories", "expected dotted categories, found '\(category)'")
+                        }
+                        guard !categories.isEmpty else { throw entry.invalid("categories", "activity \(index + 1) lists no categories") }
+                        settings.register.append(
+                            Activity(
+                                purpose: try entry.string("purpose"), categories: categories.map { DataCategory($0) },
+                                legalBasis: try entry.string("legal_basis"), retention: try entry.string("retention"),
+                                recipients: try entry.strings("recipients")
+                            ))
+                        try entry.rejectUnknownKeys()
+                    }
+                },
+            ]
+        }
+
+        public func validate(in section: ConfigSection) throws(ConfigError) {
+            guard !register.isEmpty else { throw section.invalid("register", "expected at least one processing activity") }
+        }
+    }
+
     let output: String
     let register: [Activity]
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        output = try configuration.path("output", default: "data/exports")
-        var register: [Activity] = []
-        for (index, entry) in try configuration.sections(list: "register").enumerated() {
-            let categories = try entry.strings("categories")
-            for category in categories where !DataCategory.isValid(category) {
-                throw entry.invalid("categories", "expected dotted categories, found '\(category)'")
-            }
-            guard !categories.isEmpty else { throw entry.invalid("categories", "activity \(index + 1) lists no categories") }
-            register.append(Activity(
-                purpose: try entry.string("purpose"), categories: categories.map { DataCategory($0) },
-                legalBasis: try entry.string("legal_basis"), retention: try entry.string("retention"),
-                recipients: try entry.strings("recipients")
-            ))
-            try entry.rejectUnknownKeys()
-        }
-        guard !register.isEmpty else { throw configuration.invalid("register", "expected at least one processing activity") }
-        self.register = register
+    public init(settings: Settings, services: Services) throws {
+        output = settings.output
+        register = settings.register
     }
 
     struct Written: Codable, Sendable {
@@ -66,9 +88,11 @@ public struct ExplanationRight: RightModule {
             try PrivateFiles.write(Data(Self.render(applicable).utf8), to: text)
             return Written(activities: applicable.count, json: json, text: text)
         }
-        let message = applicable.isEmpty
+        let message =
+            applicable.isEmpty
             ? "We hold no personal information about you, so none of our processing activities applies to you."
-            : "\(written.activities) processing activit\(written.activities == 1 ? "y applies" : "ies apply") to the information we hold about you: " + applicable.map(\.purpose).joined(separator: "; ") + "."
+            : "\(written.activities) processing activit\(written.activities == 1 ? "y applies" : "ies apply") to the information we hold about you: "
+                + applicable.map(\.purpose).joined(separator: "; ") + "."
         return .done(message, references: ["json": written.json, "text": written.text, "activities": "\(written.activities)"])
     }
 

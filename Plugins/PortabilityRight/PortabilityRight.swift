@@ -6,10 +6,9 @@ import RightsKernel
 /// verification level. Deliveries are retried, each attempt recorded, and never go to a
 /// recipient that is not listed.
 ///
-/// Parameters: `mode` (`copy` or `transfer`), `recipient` (for a transfer). Keys: `output`,
-/// `recipients` (name → `url`, `organisation`; `https` only), `attempts` (per round, default 3),
-/// `retry_after_minutes` (between rounds, default 60), `rounds` (default 3),
-/// `allow_loopback_http` (tests only: lets a recipient be `http://127.0.0.1:…`).
+/// Parameters: `mode` (`copy` or `transfer`), `recipient` (for a transfer). Settings:
+/// ``Settings``. Deliveries go through the injected ``Services/http``, limited to the listed
+/// recipients' origins.
 public struct PortabilityRight: RightModule {
     public static let identifier = "portability"
     public static let summary = "5.6 Copy (JSON + CSV, zipped) and transfer to an allowed recipient"
@@ -19,9 +18,48 @@ public struct PortabilityRight: RightModule {
     ]
     public static let defaultVerification = VerificationLevel.strong
 
-    struct Recipient: Sendable {
-        var url: URL
-        var organisation: String
+    public static let denialGrounds: [DenialGround] = [.recipientNotAllowed, .transferFailed]
+
+    /// A recipient a transfer may go to.
+    public struct Recipient: Sendable {
+        public var url: URL
+        public var organisation: String
+    }
+
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var output = "data/exports"
+        public var allowLoopbackHTTP = false
+        public var recipients: [String: Recipient] = [:]
+        public var attempts = 3
+        public var retryAfterMinutes = 60
+        public var rounds = 3
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [
+                SettingKey(path: "output", \.output, "the folder the copy is written to"),
+                SettingKey("allow_loopback_http", \.allowLoopbackHTTP, "tests only: lets a recipient be plain http on a loopback address"),
+                SettingKey(
+                    "recipients", type: "mapping of name → { url (https), organisation }", default: "{}",
+                    "the only recipients a transfer may go to; the outbound client refuses every other origin"
+                ) { settings, section in
+                    guard let recipients = try section.optionalSection("recipients") else { return }
+                    var allowList = OutboundAllowList(allowsLoopbackHTTP: try section.bool("allow_loopback_http", default: false))
+                    for (name, entry) in try recipients.sections() {
+                        let text = try entry.string("url")
+                        guard let url = URL(string: text) else { throw entry.invalid("url", OutboundRefusal.notAURL(text).description) }
+                        do { try allowList.allow(url) } catch { throw entry.invalid("url", "\(error)") }
+                        settings.recipients[name] = Recipient(url: url, organisation: try entry.string("organisation"))
+                        try entry.rejectUnknownKeys()
+                    }
+                },
+                SettingKey("attempts", \.attempts, in: 1...10, "delivery attempts per round"),
+                SettingKey("retry_after_minutes", \.retryAfterMinutes, in: 0...10_080, "the wait between two rounds of attempts"),
+                SettingKey("rounds", \.rounds, in: 1...20, "rounds of attempts before the transfer is given up"),
+            ]
+        }
     }
 
     let output: String
@@ -29,39 +67,34 @@ public struct PortabilityRight: RightModule {
     let attempts: Int
     let retryAfter: TimeInterval
     let rounds: Int
+    /// The outbound client, limited to the recipients' origins.
+    let http: AllowListedHTTP
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        output = try configuration.path("output", default: "data/exports")
-        let loopbackHTTP = try configuration.bool("allow_loopback_http", default: false)
-        var recipients: [String: Recipient] = [:]
-        if let section = try configuration.optionalSection("recipients") {
-            for (name, entry) in try section.sections() {
-                let text = try entry.string("url")
-                guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
-                    throw entry.invalid("url", "expected an https URL, found '\(text)'")
-                }
-                let isLoopback = ["127.0.0.1", "::1", "localhost"].contains(host)
-                guard url.scheme == "https" || (url.scheme == "http" && isLoopback && loopbackHTTP) else {
-                    throw entry.invalid("url", "a transfer carries personal data, so only https is allowed (plain http only to a loopback address, with allow_loopback_http: true in a test deployment)")
-                }
-                recipients[name] = Recipient(url: url, organisation: try entry.string("organisation"))
-                try entry.rejectUnknownKeys()
-            }
-        }
-        self.recipients = recipients
-        attempts = try configuration.int("attempts", default: 3, in: 1...10)
-        retryAfter = TimeInterval(try configuration.int("retry_after_minutes", default: 60, in: 0...10_080) * 60)
-        rounds = try configuration.int("rounds", default: 3, in: 1...20)
+    public init(settings: Settings, services: Services) throws {
+        output = settings.output
+        recipients = settings.recipients
+        attempts = settings.attempts
+        retryAfter = TimeInterval(settings.retryAfterMinutes * 60)
+        rounds = settings.rounds
+        var allowList = OutboundAllowList(allowsLoopbackHTTP: settings.allowLoopbackHTTP)
+        for recipient in settings.recipients.values { try allowList.allow(recipient.url) }
+        http = services.http.allowing(allowList)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
         switch request.parameters["mode"] ?? "copy" {
         case "copy": return
         case "transfer":
-            guard let name = request.parameters["recipient"] else { throw IntakeError(field: "recipient", "a transfer names its recipient") }
+            guard let name = request.parameters["recipient"] else {
+                throw IntakeError(field: "recipient", "a transfer names its recipient")
+            }
             guard recipients[name] != nil else {
                 let allowed = recipients.keys.sorted()
-                throw IntakeError(field: "recipient", allowed.isEmpty ? "this deployment allows no transfer recipients" : "'\(name)' is not an allowed recipient; allowed: \(allowed.joined(separator: ", "))")
+                throw IntakeError(
+                    field: "recipient",
+                    allowed.isEmpty
+                        ? "this deployment allows no transfer recipients"
+                        : "'\(name)' is not an allowed recipient; allowed: \(allowed.joined(separator: ", "))")
             }
         default:
             throw IntakeError(field: "mode", "expected copy or transfer")
@@ -116,12 +149,14 @@ public struct PortabilityRight: RightModule {
             return Copy(archive: archive, records: summary.total, files: files.map { URL(fileURLWithPath: $0).lastPathComponent })
         }
         guard let (name, recipient) = transferTo else {
-            return .done("Your copy is ready to download: \(copy.records) record(s) as JSON and CSV in one ZIP file.", withheld: withheld, references: [
-                "archive": copy.archive, "records": "\(copy.records)", "files": copy.files.joined(separator: ","),
-            ])
+            return .done(
+                "Your copy is ready to download: \(copy.records) record(s) as JSON and CSV in one ZIP file.", withheld: withheld,
+                references: [
+                    "archive": copy.archive, "records": "\(copy.records)", "files": copy.files.joined(separator: ","),
+                ])
         }
         let payload = Self.payload(in: URL(fileURLWithPath: copy.archive).deletingLastPathComponent())
-        let delivery = RecipientDelivery(url: recipient.url, attempts: attempts)
+        let delivery = RecipientDelivery(url: recipient.url, attempts: attempts, http: http)
         // The payload is kept only while a later round may still need it.
         var keepPayload = false
         defer { if !keepPayload { try? FileManager.default.removeItem(at: payload) } }
@@ -130,9 +165,11 @@ public struct PortabilityRight: RightModule {
                 try await delivery.deliver(payload, request: request, recipient: name, context: context, effects: &effects)
             }
             if result.delivered {
-                return .done("Transferred \(copy.records) record(s) to \(recipient.organisation).", withheld: withheld, references: [
-                    "recipient": name, "status": "\(result.status)", "sha256": result.digest, "attempts": "\(round * attempts)",
-                ])
+                return .done(
+                    "Transferred \(copy.records) record(s) to \(recipient.organisation).", withheld: withheld,
+                    references: [
+                        "recipient": name, "status": "\(result.status)", "sha256": result.digest, "attempts": "\(round * attempts)",
+                    ])
             }
             let next = result.attemptedAt.addingTimeInterval(retryAfter)
             if round < rounds, context.services.clock.now < next {
@@ -140,11 +177,15 @@ public struct PortabilityRight: RightModule {
                 return .waiting(until: next, "The recipient could not be reached; we will try again.")
             }
         }
-        return .denied(.transferFailed, message: "\(recipient.organisation) could not be reached after \(rounds * attempts) attempts. You can still download your copy.")
+        return .denied(
+            .transferFailed,
+            message: "\(recipient.organisation) could not be reached after \(rounds * attempts) attempts. You can still download your copy."
+        )
     }
 }
 
 extension DenialGround {
-    public static let recipientNotAllowed = DenialGround(code: "recipient-not-allowed", explanation: "The recipient is not one the deployment may transfer to")
+    public static let recipientNotAllowed = DenialGround(
+        code: "recipient-not-allowed", explanation: "The recipient is not one the deployment may transfer to")
     public static let transferFailed = DenialGround(code: "transfer-failed", explanation: "The designated recipient could not be reached")
 }

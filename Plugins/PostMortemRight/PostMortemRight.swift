@@ -9,7 +9,7 @@ import RightsKernel
 /// From the subject: `deny` (comma-separated actions, `all` or `none`). From a close relative:
 /// `action` (`access`, `copy`, `correct`, `delete`), `death_proof`, `relationship_proof`
 /// (document references), `interest` (the lawful interest); `field` and `value` to correct.
-/// Key: `output` (folder for access and copy files).
+/// Settings: ``Settings``.
 public struct PostMortemRight: RightModule {
     public static let identifier = "post-mortem"
     public static let summary = "5.9 Arrangements after death; close relatives' access, copy, correction, deletion"
@@ -24,23 +24,47 @@ public struct PostMortemRight: RightModule {
     ]
     public static let acceptedRequesters: Set<RequesterRole> = [.subject, .closeRelative]
 
-    let output: String
+    public static let dataCapabilities: Set<DataCapability> = [.reading, .correcting, .erasing]
+    public static let denialGrounds: [DenialGround] = [.arrangementsForbid, .notCorrectable]
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        output = try configuration.path("output", default: "data/exports")
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        public var output = "data/exports"
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [SettingKey(path: "output", \.output, "the folder access and copy files are written to")]
+        }
+    }
+
+    let output: String
+    let correction: any PersonalDataCorrection
+    let erasure: any PersonalDataErasure
+
+    public init(settings: Settings, services: Services) throws {
+        output = settings.output
+        correction = try services.data.capability(.correcting, as: (any PersonalDataCorrection).self)
+        erasure = try services.data.capability(.erasing, as: (any PersonalDataErasure).self)
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
         switch request.requester {
         case .subject:
-            guard let deny = request.parameters["deny"] else { throw IntakeError(field: "deny", "record which actions relatives may not take: all, none, or a list of access, copy, correct, delete") }
+            guard let deny = request.parameters["deny"] else {
+                throw IntakeError(
+                    field: "deny", "record which actions relatives may not take: all, none, or a list of access, copy, correct, delete")
+            }
             _ = try Self.actions(deny)
         case .closeRelative:
             guard let action = request.parameters["action"].flatMap(PostMortemAction.init(rawValue:)) else {
                 throw IntakeError(field: "action", "expected one of access, copy, correct, delete")
             }
             for proof in ["death_proof", "relationship_proof", "interest"] where (request.parameters[proof] ?? "").isEmpty {
-                throw IntakeError(field: proof, "a close relative gives \(proof.replacingOccurrences(of: "_", with: " ")) (a document reference, or the lawful interest)")
+                throw IntakeError(
+                    field: proof,
+                    "a close relative gives \(proof.replacingOccurrences(of: "_", with: " ")) (a document reference, or the lawful interest)"
+                )
             }
             if action == .correct, request.parameters["field"] == nil || request.parameters["value"] == nil {
                 throw IntakeError(field: "field", "a correction names the field and the value")
@@ -73,8 +97,12 @@ public struct PostMortemRight: RightModule {
         if request.requester == .subject {
             let denied = ((try? Self.actions(request.parameters["deny"] ?? "none")) ?? []).map(\.rawValue).sorted()
             return .done(
-                denied.isEmpty ? "Recorded: your close relatives may exercise your rights after your death." : "Recorded: after your death your close relatives may not \(denied.joined(separator: ", ")) your personal information.",
-                references: ["arrangement": "deny:" + denied.joined(separator: ","), "recorded": Timestamp.string(context.services.clock.now)]
+                denied.isEmpty
+                    ? "Recorded: your close relatives may exercise your rights after your death."
+                    : "Recorded: after your death your close relatives may not \(denied.joined(separator: ", ")) your personal information.",
+                references: [
+                    "arrangement": "deny:" + denied.joined(separator: ","), "recorded": Timestamp.string(context.services.clock.now),
+                ]
             )
         }
         guard let subject = request.subject, let action = request.parameters["action"].flatMap(PostMortemAction.init(rawValue:)) else {
@@ -82,7 +110,9 @@ public struct PostMortemRight: RightModule {
         }
         let arrangement = try await latestArrangement(for: request.subjectKey, ledger: context.services.ledger)
         if arrangement.contains(action) {
-            return .denied(.arrangementsForbid, message: "The deceased arranged in advance that close relatives may not \(action.rawValue) this information.")
+            return .denied(
+                .arrangementsForbid,
+                message: "The deceased arranged in advance that close relatives may not \(action.rawValue) this information.")
         }
         let scope = context.scopeOutsideHolds
         switch action {
@@ -101,7 +131,9 @@ public struct PostMortemRight: RightModule {
                 return .denied(.otherLaw, message: "A correction names the field and the value.")
             }
             let result = try await context.step("post-mortem.correct", durability: .idempotent) {
-                if case .corrected(let changes) = try await context.services.data.correct([subject], field: field, value: value, scope: scope, request: request.id) {
+                if case .corrected(let changes) = try await correction.correct(
+                    [subject], field: field, value: value, scope: scope, request: request.id)
+                {
                     return changes.map { "\($0.table).\($0.column)" }
                 }
                 return []
@@ -111,7 +143,7 @@ public struct PostMortemRight: RightModule {
                 : .done("Corrected \(result.joined(separator: ", ")).", references: ["fields": result.joined(separator: ",")])
         case .delete:
             let report = try await context.step("post-mortem.delete", durability: .idempotent) {
-                try await context.services.data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
+                try await erasure.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
             }
             return .erasure(report, reason: "Deleted at a close relative's request", holds: context.categoryHolds)
         }
@@ -129,7 +161,8 @@ public struct PostMortemRight: RightModule {
 
 extension DenialGround {
     /// The deceased's arrangements forbid the action (PIPL Art. 49).
-    public static let arrangementsForbid = DenialGround(code: "arrangements-forbid", explanation: "The deceased arranged otherwise before their death")
+    public static let arrangementsForbid = DenialGround(
+        code: "arrangements-forbid", explanation: "The deceased arranged otherwise before their death")
     /// The field named cannot be corrected here, or is not held.
     public static let notCorrectable = DenialGround(code: "not-correctable", explanation: "The information cannot be corrected here")
 }

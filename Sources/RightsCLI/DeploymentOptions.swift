@@ -13,10 +13,13 @@ struct DeploymentOptions: ParsableArguments {
     @Flag(name: .long, help: "Print machine-readable JSON.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Rehearse at this time: yyyy-MM-dd[THH:mm] (local to the deployment) or RFC 3339.",
-        discussion: "The clock starts there and runs on. Every audit entry written is marked clock: simulated, and `audit verify` counts them."
-    ))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Rehearse at this time: yyyy-MM-dd[THH:mm] (local to the deployment) or RFC 3339.",
+            discussion:
+                "The clock starts there and runs on. Every audit entry written is marked clock: simulated, and `audit verify` counts them."
+        ))
     var at: String?
 
     /// Loads the deployment against its real store (SQLite or PostgreSQL, as `services.store`
@@ -26,7 +29,7 @@ struct DeploymentOptions: ParsableArguments {
         let logger = Logger(label: "rightskit")
         let settings = try loading { try DeploymentSettings.load(path: config) }
         let store = try await Self.openStore(settings.store, clock: clock, logger: logger)
-        let data = try await loading { try await DataConnector.open(settings.dataMap, logger: logger) }
+        let data = try await opening { try await DataConnector.open(settings.dataMap, logger: logger) }
         let deployment = try loading {
             try Deployment.load(path: config, registry: registry) { settings in
                 store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
@@ -36,13 +39,17 @@ struct DeploymentOptions: ParsableArguments {
     }
 
     /// Opens the store a deployment names, migrating it.
-    static func openStore(_ settings: DeploymentSettings.StoreSettings, clock: any WallClock, logger: Logger) async throws -> any OperationsStore {
+    static func openStore(_ settings: DeploymentSettings.StoreSettings, clock: any WallClock, logger: Logger) async throws
+        -> any OperationsStore
+    {
         let secret = URL(fileURLWithPath: settings.keysFolder).appendingPathComponent("subject-key.secret").path
         switch settings.driver {
         case .sqlite:
             return try SQLiteStore(path: settings.path, secretPath: secret, clock: clock)
         case .postgres:
-            guard let location = settings.postgres else { throw CommandFailure(.invalidConfiguration, "services.store: the postgres driver needs url") }
+            guard let location = settings.postgres else {
+                throw CommandFailure(.invalidConfiguration, "services.store: the postgres driver needs url")
+            }
             do {
                 return try await PostgresStore(location: location, keysFolder: settings.keysFolder, clock: clock, logger: logger)
             } catch let error as PostgresStoreUnreachable {
@@ -56,7 +63,9 @@ struct DeploymentOptions: ParsableArguments {
     /// the path written, or nil when the database was there.
     func seedSampleIfMissing() throws -> String? {
         let settings = try loading { try DeploymentSettings.load(path: config) }
-        guard let map = settings.dataMap, let source = map.sources.first, source.driver == .sqlite, !FileManager.default.fileExists(atPath: source.path) else { return nil }
+        guard let map = settings.dataMap, let source = map.sources.first, source.driver == .sqlite,
+            !FileManager.default.fileExists(atPath: source.path)
+        else { return nil }
         try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vault: SubjectKeyVault(path: map.vaultPath))
         return source.path
     }
@@ -73,7 +82,9 @@ struct DeploymentOptions: ParsableArguments {
 
     /// Runs one pipeline operation on the request named `text` and shows the request as saved:
     /// the shape of approve, deny, extend, review, cancel and verify.
-    func act(on text: String, _ registry: ModuleRegistry, _ operation: (RequestPipeline, RequestID) async throws -> RightRequest) async throws {
+    func act(on text: String, _ registry: ModuleRegistry, _ operation: (RequestPipeline, RequestID) async throws -> RightRequest)
+        async throws
+    {
         let id = try requestID(text)
         let deployment = try await open(registry)
         let request = try await mapped { try await operation(deployment.pipeline, id) }
@@ -90,17 +101,19 @@ struct DeploymentOptions: ParsableArguments {
         let settings = try? DeploymentSettings.load(path: config)
         var data: (any PersonalDataService)?
         if withData, let settings {
-            data = try await loading { try await DataConnector.open(settings.dataMap, logger: logger, readOnly: true) }
+            data = try await opening { try await DataConnector.open(settings.dataMap, logger: logger, readOnly: true) }
         }
         return try loading {
             try Deployment.load(path: config, registry: registry) { settings in
-                try SQLiteStore.inMemory().services(identity: settings.identity, data: data ?? NoPersonalData(), timeZone: settings.policy.deadline.timeZone, logger: logger)
+                try SQLiteStore.inMemory().services(
+                    identity: settings.identity, data: data ?? NoPersonalData(), timeZone: settings.policy.deadline.timeZone, logger: logger
+                )
             }
         }
     }
 
-    /// Turns configuration errors into their located report and exit status 3.
-    func loading<Result>(_ body: () async throws -> Result) async throws -> Result {
+    /// Turns configuration errors from opening the organisation's databases into their located report and exit status 3.
+    func opening<Result>(_ body: () async throws -> Result) async throws -> Result {
         do {
             return try await body()
         } catch let errors as ConfigErrors {

@@ -29,7 +29,9 @@ enum Output {
             "  due:       \(Timestamp.string(request.dueAt))" + (request.extensionReason.map { " (extended: \($0))" } ?? ""),
         ]
         if let level = request.verification { lines.append("  verified:  \(level.rawValue)") }
-        if let fee = request.feeQuote { lines.append("  fee:       \(fee.amount) \(fee.currency)" + (request.feeAccepted ? " (settled)" : "")) }
+        if let fee = request.feeQuote {
+            lines.append("  fee:       \(fee.amount) \(fee.currency)" + (request.feeAccepted ? " (settled)" : ""))
+        }
         if let failure = request.lastFailure {
             lines.append("  failed:    \(request.failures) time(s), last at \(failure.step ?? "the module"): \(failure.message)")
         }
@@ -37,7 +39,8 @@ enum Output {
             lines.append("  outcome:   \(outcome.status.rawValue): \(outcome.message)")
             if let ground = outcome.ground { lines.append("  ground:    \(ground.code): \(ground.explanation)") }
             for withheld in outcome.withheld {
-                lines.append("  withheld:  \(withheld.category.name): \(withheld.ground.code)" + (withheld.until.map { " until \($0)" } ?? ""))
+                lines.append(
+                    "  withheld:  \(withheld.category.name): \(withheld.ground.code)" + (withheld.until.map { " until \($0)" } ?? ""))
             }
             for (key, value) in outcome.references.sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(key): \(value)")

@@ -35,7 +35,11 @@ public enum RightsCommandLine {
     /// Reports a failure on stderr, as one JSON object under `--json`, and exits with `status`.
     static func fail(_ status: ExitStatus, _ message: String, json: Bool, text: String) -> Never {
         if json {
-            struct Body: Encodable { var code: String; var exit: Int32; var message: String }
+            struct Body: Encodable {
+                var code: String
+                var exit: Int32
+                var message: String
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let data = (try? encoder.encode(["error": Body(code: status.name, exit: status.rawValue, message: message)])) ?? Data()
@@ -68,7 +72,8 @@ struct RightsCommand: ParsableCommand {
             CheckConfigCommand.self, ModulesCommand.self,
             SubmitCommand.self, VerifyCommand.self, ResendCommand.self, StatusCommand.self, RequestsCommand.self,
             ApproveCommand.self, DenyCommand.self, ExtendCommand.self, ReviewCommand.self, CancelCommand.self, RetryCommand.self,
-            FeeCommand.self, SweepCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self, BenchCommand.self,
+            FeeCommand.self, SweepCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self,
+            BenchCommand.self,
             ServeCommand.self, TokenCommand.self, StoreCommand.self,
         ]
     )

@@ -8,73 +8,77 @@ import RightsKernel
 /// once, under an advisory lock (``PostgresMigrator``).
 enum PostgresLedgerSchema {
     static let migrations: [PostgresMigration] = [
-        PostgresMigration(version: 1, name: "ledger", statements: [
-            "CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)",
-            """
-            CREATE TABLE requests (
-                id TEXT PRIMARY KEY, "right" TEXT NOT NULL, subject_key TEXT NOT NULL, state TEXT NOT NULL,
-                received_at DOUBLE PRECISION NOT NULL, due_at DOUBLE PRECISION NOT NULL, body TEXT NOT NULL,
-                version BIGINT NOT NULL DEFAULT 0, claim_owner TEXT, claim_expires DOUBLE PRECISION,
-                seq BIGSERIAL NOT NULL UNIQUE, final_at DOUBLE PRECISION, responses_removed BOOLEAN NOT NULL DEFAULT FALSE)
-            """,
-            "CREATE INDEX requests_responses_due ON requests (final_at) WHERE NOT responses_removed",
-            "CREATE INDEX requests_by_subject ON requests (subject_key, \"right\", received_at)",
-            "CREATE INDEX requests_by_state ON requests (state, due_at)",
-            """
-            CREATE TABLE journal (
-                request_id TEXT NOT NULL REFERENCES requests(id), step TEXT NOT NULL, result BYTEA NOT NULL,
-                recorded_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (request_id, step))
-            """,
-            """
-            CREATE TABLE audit_entries (
-                seq BIGINT PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, request_id TEXT,
-                details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
-            """,
-            "CREATE INDEX audit_by_request ON audit_entries (request_id)",
-            "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
-            // One row from the start: every append locks it, so the chain has one writer at a time.
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditEntry.genesisHash)')",
-            "CREATE TABLE audit_checkpoints (seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)",
-            """
-            CREATE TABLE holds (
-                id BIGSERIAL PRIMARY KEY, subject_key TEXT, category TEXT, ground_code TEXT NOT NULL,
-                ground_explanation TEXT NOT NULL, authority TEXT NOT NULL, expires_at DOUBLE PRECISION, created_at DOUBLE PRECISION NOT NULL)
-            """,
-            "CREATE INDEX holds_by_subject ON holds (subject_key)",
-            """
-            CREATE TABLE verification_codes (
-                request_id TEXT PRIMARY KEY, salt BYTEA NOT NULL, hash BYTEA NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
-                attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, consumed BOOLEAN NOT NULL)
-            """,
-            """
-            CREATE TABLE outbox (
-                id BIGSERIAL PRIMARY KEY, request_id TEXT, kind TEXT NOT NULL, recipient_kind TEXT NOT NULL,
-                recipient_value TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
-                delivered_at DOUBLE PRECISION, minimised BOOLEAN NOT NULL DEFAULT FALSE, delivering_until DOUBLE PRECISION)
-            """,
-            "CREATE INDEX outbox_by_request ON outbox (request_id)",
-            "CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND NOT minimised",
-            "CREATE TABLE intake_events (key TEXT NOT NULL, action TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
-            "CREATE INDEX intake_events_by_key ON intake_events (key, action, at)",
-            """
-            CREATE TABLE operator_tokens (
-                id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
-                created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION)
-            """,
-            "CREATE UNIQUE INDEX operator_tokens_active_name ON operator_tokens (name) WHERE revoked_at IS NULL",
-            """
-            CREATE TABLE deadline_notices (
-                request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (request_id, kind))
-            """,
-        ]),
+        PostgresMigration(
+            version: 1, name: "ledger",
+            statements: [
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)",
+                """
+                CREATE TABLE requests (
+                    id TEXT PRIMARY KEY, "right" TEXT NOT NULL, subject_key TEXT NOT NULL, state TEXT NOT NULL,
+                    received_at DOUBLE PRECISION NOT NULL, due_at DOUBLE PRECISION NOT NULL, body TEXT NOT NULL,
+                    version BIGINT NOT NULL DEFAULT 0, claim_owner TEXT, claim_expires DOUBLE PRECISION,
+                    seq BIGSERIAL NOT NULL UNIQUE, final_at DOUBLE PRECISION, responses_removed BOOLEAN NOT NULL DEFAULT FALSE)
+                """,
+                "CREATE INDEX requests_responses_due ON requests (final_at) WHERE NOT responses_removed",
+                "CREATE INDEX requests_by_subject ON requests (subject_key, \"right\", received_at)",
+                "CREATE INDEX requests_by_state ON requests (state, due_at)",
+                """
+                CREATE TABLE journal (
+                    request_id TEXT NOT NULL REFERENCES requests(id), step TEXT NOT NULL, result BYTEA NOT NULL,
+                    recorded_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (request_id, step))
+                """,
+                """
+                CREATE TABLE audit_entries (
+                    seq BIGINT PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, request_id TEXT,
+                    details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_by_request ON audit_entries (request_id)",
+                "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+                // One row from the start: every append locks it, so the chain has one writer at a time.
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(AuditEntry.genesisHash)')",
+                "CREATE TABLE audit_checkpoints (seq BIGINT PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)",
+                """
+                CREATE TABLE holds (
+                    id BIGSERIAL PRIMARY KEY, subject_key TEXT, category TEXT, ground_code TEXT NOT NULL,
+                    ground_explanation TEXT NOT NULL, authority TEXT NOT NULL, expires_at DOUBLE PRECISION, created_at DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE INDEX holds_by_subject ON holds (subject_key)",
+                """
+                CREATE TABLE verification_codes (
+                    request_id TEXT PRIMARY KEY, salt BYTEA NOT NULL, hash BYTEA NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
+                    attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, consumed BOOLEAN NOT NULL)
+                """,
+                """
+                CREATE TABLE outbox (
+                    id BIGSERIAL PRIMARY KEY, request_id TEXT, kind TEXT NOT NULL, recipient_kind TEXT NOT NULL,
+                    recipient_value TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    delivered_at DOUBLE PRECISION, minimised BOOLEAN NOT NULL DEFAULT FALSE, delivering_until DOUBLE PRECISION)
+                """,
+                "CREATE INDEX outbox_by_request ON outbox (request_id)",
+                "CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND NOT minimised",
+                "CREATE TABLE intake_events (key TEXT NOT NULL, action TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
+                "CREATE INDEX intake_events_by_key ON intake_events (key, action, at)",
+                """
+                CREATE TABLE operator_tokens (
+                    id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+                    created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION)
+                """,
+                "CREATE UNIQUE INDEX operator_tokens_active_name ON operator_tokens (name) WHERE revoked_at IS NULL",
+                """
+                CREATE TABLE deadline_notices (
+                    request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (request_id, kind))
+                """,
+            ]),
         // Audit entries committed with their change and chained after, in batches, by whichever
         // instance links next: commits no longer queue on the chain's head row.
-        PostgresMigration(version: 2, name: "audit-pending", statements: [
-            """
-            CREATE TABLE audit_pending (
-                id BIGSERIAL PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, request_id TEXT,
-                details TEXT NOT NULL, content TEXT NOT NULL)
-            """,
-        ]),
+        PostgresMigration(
+            version: 2, name: "audit-pending",
+            statements: [
+                """
+                CREATE TABLE audit_pending (
+                    id BIGSERIAL PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, request_id TEXT,
+                    details TEXT NOT NULL, content TEXT NOT NULL)
+                """
+            ]),
     ]
 }

@@ -24,12 +24,14 @@ struct PostgresMigrator: Sendable {
     func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS rightskit_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
                 """, logger: logger)
             var applied: Set<Int> = []
-            for try await version in try await connection.query("SELECT version FROM rightskit_migrations", logger: logger).decode(Int.self) {
+            for try await version in try await connection.query("SELECT version FROM rightskit_migrations", logger: logger).decode(Int.self)
+            {
                 applied.insert(version)
             }
             var done: [Int] = []
@@ -37,7 +39,8 @@ struct PostgresMigrator: Sendable {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query("INSERT INTO rightskit_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                try await connection.query(
+                    "INSERT INTO rightskit_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
                 done.append(migration.version)
             }
             return done

@@ -8,7 +8,9 @@ import RightsStore
 /// Plain SQL on a PostgreSQL database, each value as text (NULL as nil), as an operator or a
 /// test checks what a connector left behind.
 package enum PostgresRows {
-    package static func fetch(_ sql: String, at location: PostgresLocation, logger unlimited: Logger = Logger(label: "rightskit.sql")) async throws -> [[String: String?]] {
+    package static func fetch(_ sql: String, at location: PostgresLocation, logger unlimited: Logger = Logger(label: "rightskit.sql"))
+        async throws -> [[String: String?]]
+    {
         let logger = unlimited.forDatabaseDriver
         let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
         do {

@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
-import Synchronization
 import PostgresNIO
 import RightsKernel
 import RightsStore
+import Synchronization
 
 extension PostgresStore: AuditLog {
     public func append(_ event: AuditEvent) async throws {
@@ -12,9 +12,11 @@ extension PostgresStore: AuditLog {
 
     public func entries(for request: RequestID) async throws -> [AuditEntry] {
         try await linkPendingAudit()
-        return try await run("""
+        return try await run(
+            """
             SELECT seq, time, actor, action, request_id, details, prev_hash, hash FROM audit_entries WHERE request_id = \(request.rawValue) ORDER BY seq
-            """).decode((Int64, String, String, String, String?, String, String, String).self).collect().map(Self.entry)
+            """
+        ).decode((Int64, String, String, String, String?, String, String, String).self).collect().map(Self.entry)
     }
 
     /// Reads entries, head and checkpoints in one snapshot, so a chain being appended to by
@@ -23,14 +25,18 @@ extension PostgresStore: AuditLog {
         try await linkPendingAudit()
         return try await transaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            let entries = try await connection.query("""
+            let entries = try await connection.query(
+                """
                 SELECT seq, time, actor, action, request_id, details, prev_hash, hash FROM audit_entries ORDER BY seq
-                """, logger: logger).decode((Int64, String, String, String, String?, String, String, String).self).collect().map(Self.entry)
+                """, logger: logger
+            ).decode((Int64, String, String, String, String?, String, String, String).self).collect().map(Self.entry)
             let head = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0", logger: logger)
                 .decode((Int64, String).self).collect().first.map { AuditChain.Head(sequence: $0.0, hash: $0.1) }
-            let checkpoints = try await connection.query("SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq", logger: logger)
-                .decode((Int64, String, String, String).self).collect()
-                .map { AuditCheckpoint(sequence: $0.0, hash: $0.1, signedAt: $0.2, signature: $0.3) }
+            let checkpoints = try await connection.query(
+                "SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq", logger: logger
+            )
+            .decode((Int64, String, String, String).self).collect()
+            .map { AuditCheckpoint(sequence: $0.0, hash: $0.1, signedAt: $0.2, signature: $0.3) }
             return AuditChainSnapshot(entries: entries, head: head, checkpoints: checkpoints)
         }
     }
@@ -40,10 +46,16 @@ extension PostgresStore: AuditLog {
         let time = clock.now
         let keyBytes = signingKey.rawRepresentation  // the key type is not Sendable; its bytes are
         return try await transaction { connection in
-            guard let (sequence, hash) = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0 FOR SHARE", logger: logger)
-                .decode((Int64, String).self).collect().first else { return nil }
-            let checkpoint = try AuditCheckpoint.sign(sequence: sequence, hash: hash, at: time, with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
-            try await connection.query("""
+            guard
+                let (sequence, hash) = try await connection.query(
+                    "SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0 FOR SHARE", logger: logger
+                )
+                .decode((Int64, String).self).collect().first
+            else { return nil }
+            let checkpoint = try AuditCheckpoint.sign(
+                sequence: sequence, hash: hash, at: time, with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
+            try await connection.query(
+                """
                 INSERT INTO audit_checkpoints (seq, hash, signed_at, signature)
                 VALUES (\(checkpoint.sequence), \(checkpoint.hash), \(checkpoint.signedAt), \(checkpoint.signature))
                 ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, signed_at = excluded.signed_at, signature = excluded.signature
@@ -54,7 +66,8 @@ extension PostgresStore: AuditLog {
 
     public func simulatedEntries() async throws -> Int {
         try await linkPendingAudit()
-        return try await run("SELECT COUNT(*) FROM audit_entries WHERE details::jsonb ->> 'clock' = 'simulated'").decode(Int.self).collect().first ?? 0
+        return try await run("SELECT COUNT(*) FROM audit_entries WHERE details::jsonb ->> 'clock' = 'simulated'").decode(Int.self).collect()
+            .first ?? 0
     }
 
     /// Appends `events` inside the caller's transaction without waiting on any other writer: they
@@ -68,7 +81,11 @@ extension PostgresStore: AuditLog {
         let time = Timestamp.string(clock.now)
         // Canonical JSON is UTF-8 text; the database (UTF8, as `initdb -E UTF8` and every
         // default cloud PostgreSQL) gives back the same bytes with convert_to.
-        var contents: [String] = [], actors: [String] = [], actions: [String] = [], requests: [String] = [], details: [String] = []
+        var contents: [String] = []
+        var actors: [String] = []
+        var actions: [String] = []
+        var requests: [String] = []
+        var details: [String] = []
         for var event in events {
             if clock.isSimulated { event.details["clock"] = "simulated" }
             contents.append(String(decoding: try AuditEntry.hashedContent(time: time, event: event), as: UTF8.self))
@@ -77,7 +94,8 @@ extension PostgresStore: AuditLog {
             requests.append(event.request?.rawValue ?? "")
             details.append(try CanonicalJSON.string(event.details))
         }
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO audit_pending (time, actor, action, request_id, details, content)
             SELECT \(time), actor, action, NULLIF(request_id, ''), details, content
             FROM unnest(\(actors)::text[], \(actions)::text[], \(requests)::text[], \(details)::text[], \(contents)::text[])
@@ -98,7 +116,8 @@ extension PostgresStore: AuditLog {
         while true {
             let batch = try await transaction { connection -> Int in
                 try await connection.query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE", logger: logger)
-                return try await connection.query("""
+                return try await connection.query(
+                    """
                     WITH RECURSIVE moved AS (
                         DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT 5000) RETURNING *),
                     input AS (SELECT moved.*, row_number() OVER (ORDER BY id) AS n FROM moved),
@@ -116,7 +135,8 @@ extension PostgresStore: AuditLog {
                     FROM (SELECT seq, hash, (SELECT COUNT(*) FROM inserted) AS linked FROM inserted ORDER BY seq DESC LIMIT 1) last
                     WHERE audit_head.id = 1
                     RETURNING last.linked
-                    """, logger: logger).decode(Int.self).collect().first ?? 0
+                    """, logger: logger
+                ).decode(Int.self).collect().first ?? 0
             }
             linked += batch
             guard batch == 5000 else { return linked }

@@ -8,10 +8,14 @@ extension PostgresStore: OperationsStore {
         let time = clock.now
         do {
             return try await transaction { connection in
-                guard let id = try await connection.query("""
-                    INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (\(name), \(role.rawValue), \(hash), \(time.timeIntervalSince1970))
-                    RETURNING id
-                    """, logger: logger).decode(Int64.self).collect().first else { throw PostgresStoreError.nothingReturned("operator_tokens") }
+                guard
+                    let id = try await connection.query(
+                        """
+                        INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (\(name), \(role.rawValue), \(hash), \(time.timeIntervalSince1970))
+                        RETURNING id
+                        """, logger: logger
+                    ).decode(Int64.self).collect().first
+                else { throw PostgresStoreError.nothingReturned("operator_tokens") }
                 // Who may act through the API is itself on the record, in the same transaction.
                 try await appendAudit([.tokenCreated(id: id, name: name, role: role)], on: connection)
                 return OperatorToken(id: id, name: name, role: role, createdAt: time, revokedAt: nil)
@@ -29,32 +33,41 @@ extension PostgresStore: OperationsStore {
     public func revokeToken(name: String) async throws -> Bool {
         let now = clock.now.timeIntervalSince1970
         return try await transaction { connection in
-            let revoked = try await connection.query("""
+            let revoked = try await connection.query(
+                """
                 UPDATE operator_tokens SET revoked_at = \(now) WHERE name = \(name) AND revoked_at IS NULL RETURNING 1
-                """, logger: logger).hasRows()
+                """, logger: logger
+            ).hasRows()
             if revoked { try await appendAudit([.tokenRevoked(name: name)], on: connection) }
             return revoked
         }
     }
 
     public func token(hash: String) async throws -> OperatorToken? {
-        try await run("SELECT id, name, role, created_at, revoked_at FROM operator_tokens WHERE token_hash = \(hash) AND revoked_at IS NULL")
-            .decode((Int64, String, String, Double, Double?).self).collect().first.map(Self.token)
+        try await run(
+            "SELECT id, name, role, created_at, revoked_at FROM operator_tokens WHERE token_hash = \(hash) AND revoked_at IS NULL"
+        )
+        .decode((Int64, String, String, Double, Double?).self).collect().first.map(Self.token)
     }
 
     private static func token(_ row: (Int64, String, String, Double, Double?)) throws -> OperatorToken {
-        OperatorToken(id: row.0, name: row.1, role: try OperatorRole(stored: row.2), createdAt: Date(timeIntervalSince1970: row.3), revokedAt: row.4.map(Date.init(timeIntervalSince1970:)))
+        OperatorToken(
+            id: row.0, name: row.1, role: try OperatorRole(stored: row.2), createdAt: Date(timeIntervalSince1970: row.3),
+            revokedAt: row.4.map(Date.init(timeIntervalSince1970:)))
     }
 
     /// Each notice goes out once however many instances run reminders: the row that records it
     /// is inserted with the message and its audit entry, or not at all.
-    public func sendOnce(_ kind: DeadlineNotice, about request: RequestID, message: OutboundMessage, event: AuditEvent) async throws -> Bool {
+    public func sendOnce(_ kind: DeadlineNotice, about request: RequestID, message: OutboundMessage, event: AuditEvent) async throws -> Bool
+    {
         let now = clock.now.timeIntervalSince1970
         return try await transaction { connection in
-            let inserted = try await connection.query("""
+            let inserted = try await connection.query(
+                """
                 INSERT INTO deadline_notices (request_id, kind, sent_at) VALUES (\(request.rawValue), \(kind.rawValue), \(now))
                 ON CONFLICT DO NOTHING RETURNING 1
-                """, logger: logger).hasRows()
+                """, logger: logger
+            ).hasRows()
             guard inserted else { return false }
             try await enqueue([message], at: now, on: connection)
             try await appendAudit([event], on: connection)
@@ -67,7 +80,8 @@ extension PostgresStore: OperationsStore {
     }
 
     public func requestCounts() async throws -> [(right: String, state: String, count: Int)] {
-        try await run("SELECT \"right\", state, COUNT(*) FROM requests GROUP BY \"right\", state").decode((String, String, Int).self).collect()
+        try await run("SELECT \"right\", state, COUNT(*) FROM requests GROUP BY \"right\", state").decode((String, String, Int).self)
+            .collect()
             .map { (right: $0.0, state: $0.1, count: $0.2) }
     }
 

@@ -12,7 +12,8 @@ extension PostgresStore: Notifier {
     /// Queues inside the caller's transaction (the transactional outbox).
     func enqueue(_ messages: [OutboundMessage], at now: Double, on connection: PostgresConnection) async throws {
         for message in messages {
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at)
                 VALUES (\(message.request?.rawValue), \(message.kind), \(message.recipient.kind), \(message.recipient.value),
                         \(message.title), \(message.body), \(now))
@@ -21,16 +22,20 @@ extension PostgresStore: Notifier {
     }
 
     public func outbox(request: RequestID?) async throws -> [OutboxMessage] {
-        try await run("""
+        try await run(
+            """
             SELECT id, created_at, delivered_at, minimised, kind, recipient_kind, recipient_value, title, body, request_id FROM outbox
             WHERE \(request?.rawValue)::text IS NULL OR request_id = \(request?.rawValue) ORDER BY id
-            """).decode((Int64, Double, Double?, Bool, String, String, String, String, String, String?).self).collect().map { row in
+            """
+        ).decode((Int64, Double, Double?, Bool, String, String, String, String, String, String?).self).collect().map { row in
             OutboxMessage(
                 id: row.0,
                 createdAt: Date(timeIntervalSince1970: row.1),
                 deliveredAt: row.2.map(Date.init(timeIntervalSince1970:)),
                 minimised: row.3,
-                message: OutboundMessage(kind: row.4, recipient: SubjectIdentity(kind: row.5, value: row.6), title: row.7, body: row.8, request: row.9.flatMap(RequestID.init))
+                message: OutboundMessage(
+                    kind: row.4, recipient: SubjectIdentity(kind: row.5, value: row.6), title: row.7, body: row.8,
+                    request: row.9.flatMap(RequestID.init))
             )
         }
     }
@@ -43,17 +48,21 @@ extension PostgresStore: Notifier {
         var after: Int64 = 0
         while true {
             let now = clock.now.timeIntervalSince1970
-            let batch = try await run("""
+            let batch = try await run(
+                """
                 UPDATE outbox SET delivering_until = \(now + lease)
                 WHERE id IN (SELECT id FROM outbox WHERE id > \(after) AND delivered_at IS NULL AND NOT minimised
                                AND (delivering_until IS NULL OR delivering_until <= \(now))
                              ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
                 RETURNING id, kind, recipient_kind, recipient_value, title, body, request_id
-                """).decode((Int64, String, String, String, String, String, String?).self).collect().sorted { $0.0 < $1.0 }
+                """
+            ).decode((Int64, String, String, String, String, String, String?).self).collect().sorted { $0.0 < $1.0 }
             guard let last = batch.last else { return report }
             after = last.0
             for row in batch {
-                let message = OutboundMessage(kind: row.1, recipient: SubjectIdentity(kind: row.2, value: row.3), title: row.4, body: row.5, request: row.6.flatMap(RequestID.init))
+                let message = OutboundMessage(
+                    kind: row.1, recipient: SubjectIdentity(kind: row.2, value: row.3), title: row.4, body: row.5,
+                    request: row.6.flatMap(RequestID.init))
                 do {
                     try await delivery.deliver(message, reference: row.0)
                 } catch {
@@ -62,7 +71,8 @@ extension PostgresStore: Notifier {
                     continue
                 }
                 let time = clock.now.timeIntervalSince1970
-                try await run("""
+                try await run(
+                    """
                     UPDATE outbox SET delivered_at = \(time), delivering_until = NULL, recipient_value = \(subjectKey(for: message.recipient).rawValue),
                         title = '', body = '', minimised = TRUE
                     WHERE id = \(row.0)
@@ -75,13 +85,16 @@ extension PostgresStore: Notifier {
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it:
     /// kind, time and a salted hash of the recipient stay; title and body go.
     func minimiseMessages(of request: RequestID, onlyCodes: Bool, on connection: PostgresConnection) async throws {
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT id, recipient_kind, recipient_value FROM outbox
             WHERE request_id = \(request.rawValue) AND NOT minimised AND (CASE WHEN \(onlyCodes) THEN kind = 'verification-code' ELSE delivered_at IS NOT NULL END)
-            """, logger: logger).decode((Int64, String, String).self).collect()
+            """, logger: logger
+        ).decode((Int64, String, String).self).collect()
         for (id, kind, value) in rows {
             let hashed = subjectKey(for: SubjectIdentity(kind: kind, value: value)).rawValue
-            try await connection.query("UPDATE outbox SET recipient_value = \(hashed), title = '', body = '', minimised = TRUE WHERE id = \(id)", logger: logger)
+            try await connection.query(
+                "UPDATE outbox SET recipient_value = \(hashed), title = '', body = '', minimised = TRUE WHERE id = \(id)", logger: logger)
         }
     }
 }

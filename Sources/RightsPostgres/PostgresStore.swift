@@ -29,7 +29,8 @@ public final class PostgresStore: Sendable {
         self.clock = clock
         running = Task { await client.run() }
         do {
-            subjectSecret = try PrivateFiles.sharedSecret(at: URL(fileURLWithPath: keysFolder).appendingPathComponent("subject-key.secret").path)
+            subjectSecret = try PrivateFiles.sharedSecret(
+                at: URL(fileURLWithPath: keysFolder).appendingPathComponent("subject-key.secret").path)
             try await Self.migrate(client, location: location, logger: logger)
         } catch {
             running.cancel()

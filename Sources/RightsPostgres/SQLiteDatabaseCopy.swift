@@ -50,11 +50,15 @@ public struct SQLiteDatabaseCopy: Sendable {
         let client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
         try await PostgresStore.probe(location, logger: logger)
         return try await withThrowingTaskGroup(of: [String: Int]?.self) { group in
-            group.addTask { await client.run(); return nil }
+            group.addTask {
+                await client.run()
+                return nil
+            }
             defer { group.cancelAll() }
             let counts = try await client.withTransaction(logger: logger) { connection -> [String: Int] in
                 for table in tables.reversed() {
-                    try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.quoted(table.name)) CASCADE"), logger: logger)
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.quoted(table.name)) CASCADE"), logger: logger)
                 }
                 var counts: [String: Int] = [:]
                 for table in tables {
@@ -62,12 +66,18 @@ public struct SQLiteDatabaseCopy: Sendable {
                     counts[table.name] = try await Self.copyRows(of: table, from: source, to: connection, logger: logger)
                     for index in table.indexes {
                         let columns = index.columns.map(Self.quoted).joined(separator: ", ")
-                        try await connection.query(PostgresQuery(unsafeSQL: "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(Self.quoted(index.name)) ON \(Self.quoted(table.name)) (\(columns))"), logger: logger)
+                        try await connection.query(
+                            PostgresQuery(
+                                unsafeSQL:
+                                    "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(Self.quoted(index.name)) ON \(Self.quoted(table.name)) (\(columns))"
+                            ), logger: logger)
                     }
                     if let key = Self.identityKey(table) {
-                        try await connection.query(PostgresQuery(unsafeSQL: """
-                            SELECT setval(pg_get_serial_sequence('\(Self.quoted(table.name))', '\(key)'), GREATEST((SELECT MAX(\(Self.quoted(key))) FROM \(Self.quoted(table.name))), 1))
-                            """), logger: logger)
+                        try await connection.query(
+                            PostgresQuery(
+                                unsafeSQL: """
+                                    SELECT setval(pg_get_serial_sequence('\(Self.quoted(table.name))', '\(key)'), GREATEST((SELECT MAX(\(Self.quoted(key))) FROM \(Self.quoted(table.name))), 1))
+                                    """), logger: logger)
                     }
                 }
                 return counts
@@ -78,17 +88,21 @@ public struct SQLiteDatabaseCopy: Sendable {
 
     /// The tables, parents before the tables whose foreign keys refer to them.
     static func tables(_ db: Database) throws -> [Table] {
-        let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        let names = try String.fetchAll(
+            db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         var tables: [Table] = []
         for name in names {
             let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(name)))").map {
-                Column(name: $0["name"], type: (($0["type"] as String?) ?? "").uppercased(), notNull: ($0["notnull"] as Int) == 1, primaryKey: $0["pk"])
+                Column(
+                    name: $0["name"], type: (($0["type"] as String?) ?? "").uppercased(), notNull: ($0["notnull"] as Int) == 1,
+                    primaryKey: $0["pk"])
             }
             let keys = try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(name)))").map {
                 ForeignKey(column: $0["from"], parent: $0["table"], parentColumn: ($0["to"] as String?) ?? "", onDelete: $0["on_delete"])
             }
             var indexes: [(String, Bool, [String])] = []
-            for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(name)))") where (index["origin"] as String) != "pk" && (index["partial"] as Int) == 0 {
+            for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(name)))")
+            where (index["origin"] as String) != "pk" && (index["partial"] as Int) == 0 {
                 let indexName: String = index["name"]
                 let columns = try Row.fetchAll(db, sql: "PRAGMA index_info(\(quoted(indexName)))").compactMap { $0["name"] as String? }
                 let pgName = indexName.hasPrefix("sqlite_autoindex_") ? "\(name)_\(columns.joined(separator: "_"))_key" : indexName
@@ -101,7 +115,11 @@ public struct SQLiteDatabaseCopy: Sendable {
         var pending = tables
         while !pending.isEmpty {
             let placed = Set(ordered.map(\.name))
-            guard let next = pending.firstIndex(where: { table in table.foreignKeys.allSatisfy { placed.contains($0.parent) || $0.parent == table.name } }) else {
+            guard
+                let next = pending.firstIndex(where: { table in
+                    table.foreignKeys.allSatisfy { placed.contains($0.parent) || $0.parent == table.name }
+                })
+            else {
                 ordered += pending  // a cycle: keep the rest in name order
                 break
             }
@@ -121,7 +139,9 @@ public struct SQLiteDatabaseCopy: Sendable {
         if type.contains("INT") { return "BIGINT" }
         if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") || type.isEmpty { return "TEXT" }
         if type.contains("BLOB") { return "BYTEA" }
-        if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") || type.contains("NUM") || type.contains("DEC") { return "DOUBLE PRECISION" }
+        if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") || type.contains("NUM") || type.contains("DEC") {
+            return "DOUBLE PRECISION"
+        }
         return "TEXT"
     }
 
@@ -144,7 +164,8 @@ public struct SQLiteDatabaseCopy: Sendable {
     }
 
     /// Copies the rows, 500 to a statement.
-    static func copyRows(of table: Table, from source: DatabaseQueue, to connection: PostgresConnection, logger: Logger) async throws -> Int {
+    static func copyRows(of table: Table, from source: DatabaseQueue, to connection: PostgresConnection, logger: Logger) async throws -> Int
+    {
         let names = table.columns.map(\.name)
         let list = names.map(quoted).joined(separator: ", ")
         let types = table.columns.map { pgType($0.type) }
@@ -152,7 +173,9 @@ public struct SQLiteDatabaseCopy: Sendable {
         var after: Int64 = .min
         while true {
             let rows = try source.read { db in
-                try Row.fetchAll(db, sql: "SELECT rowid AS rk_rowid, \(list) FROM \(quoted(table.name)) WHERE rowid > ? ORDER BY rowid LIMIT 500", arguments: [after])
+                try Row.fetchAll(
+                    db, sql: "SELECT rowid AS rk_rowid, \(list) FROM \(quoted(table.name)) WHERE rowid > ? ORDER BY rowid LIMIT 500",
+                    arguments: [after])
             }
             guard let last = rows.last else { return copied }
             after = last["rk_rowid"]
@@ -166,7 +189,10 @@ public struct SQLiteDatabaseCopy: Sendable {
                 }
                 tuples.append("(\(placeholders.joined(separator: ", ")))")
             }
-            try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(quoted(table.name)) (\(list)) VALUES \(tuples.joined(separator: ", "))", binds: bindings), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO \(quoted(table.name)) (\(list)) VALUES \(tuples.joined(separator: ", "))", binds: bindings),
+                logger: logger)
             copied += rows.count
         }
     }
@@ -182,10 +208,14 @@ public struct SQLiteDatabaseCopy: Sendable {
         case (.blob(let data), "BYTEA"): try bindings.append(data)
         case (.blob(let data), _): bindings.append(data.base64EncodedString())
         case (.string(let text), "BIGINT"):
-            guard let number = Int(text) else { throw Mismatch(description: "a text value in an integer column cannot be copied as an integer") }
+            guard let number = Int(text) else {
+                throw Mismatch(description: "a text value in an integer column cannot be copied as an integer")
+            }
             bindings.append(number)
         case (.string(let text), "DOUBLE PRECISION"):
-            guard let number = Double(text) else { throw Mismatch(description: "a text value in a numeric column cannot be copied as a number") }
+            guard let number = Double(text) else {
+                throw Mismatch(description: "a text value in a numeric column cannot be copied as a number")
+            }
             bindings.append(number)
         case (.int64(let number), _): bindings.append(String(number))
         case (.double(let number), _): bindings.append(String(number))

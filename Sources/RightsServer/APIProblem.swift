@@ -67,12 +67,18 @@ struct APIProblem: Error, Sendable {
 
     var response: Response {
         struct Body: Encodable {
-            struct Detail: Encodable { var code: String; var message: String; var field: String? }
+            struct Detail: Encodable {
+                var code: String
+                var message: String
+                var field: String?
+            }
             var error: Detail
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: code, message: message, field: field)))) ?? Data(#"{"error":{"code":"internal","message":"unencodable error"}}"#.utf8)
+        let data =
+            (try? encoder.encode(Body(error: .init(code: code, message: message, field: field))))
+            ?? Data(#"{"error":{"code":"internal","message":"unencodable error"}}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -87,18 +93,22 @@ struct ProblemMiddleware: RouterMiddleware {
     let bodyLimit: Int
     let clock: any WallClock
 
-    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws
+        -> Response
+    {
         do {
             var request = request
             if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
-                throw APIProblem(.contentTooLarge, "body_too_large", "the body is over the limit of \(bodyLimit) bytes (server.body_limit_bytes)")
+                throw APIProblem(
+                    .contentTooLarge, "body_too_large", "the body is over the limit of \(bodyLimit) bytes (server.body_limit_bytes)")
             }
             _ = try await request.collectBody(upTo: bodyLimit)
             return try await next(request, context)
         } catch {
             let problem = problem(for: error)
             if problem.status.code >= 500 {
-                context.logger.error("unexpected failure", metadata: ["error.type": "\(String(reflecting: type(of: Self.innermost(error))))"])
+                context.logger.error(
+                    "unexpected failure", metadata: ["error.type": "\(String(reflecting: type(of: Self.innermost(error))))"])
             }
             return problem.response
         }
@@ -117,7 +127,9 @@ struct ProblemMiddleware: RouterMiddleware {
             switch error.status {
             case .notFound: return APIProblem(.notFound, "not_found", "no such endpoint")
             case .methodNotAllowed: return APIProblem(.methodNotAllowed, "method_not_allowed", "this endpoint does not take that method")
-            case .contentTooLarge: return APIProblem(.contentTooLarge, "body_too_large", "the body is over the limit of \(bodyLimit) bytes (server.body_limit_bytes)")
+            case .contentTooLarge:
+                return APIProblem(
+                    .contentTooLarge, "body_too_large", "the body is over the limit of \(bodyLimit) bytes (server.body_limit_bytes)")
             case let status where status.kind == .clientError: return APIProblem(status, "bad_request", status.reasonPhrase)
             default: return APIProblem(.internalServerError, "internal", "the server failed; the request was not changed")
             }

@@ -10,8 +10,14 @@ actor ClientRateLimiter {
     private var windows: [Key: Window] = [:]
     private var lastPrune = Date.distantPast
 
-    private struct Key: Hashable { var action: Action; var client: String }
-    private struct Window { var start: Date; var count: Int }
+    private struct Key: Hashable {
+        var action: Action
+        var client: String
+    }
+    private struct Window {
+        var start: Date
+        var count: Int
+    }
 
     init(filingsPerMinute: Int, codeAttemptsPerMinute: Int) {
         limits = [.filing: filingsPerMinute, .codeAttempt: codeAttemptsPerMinute]

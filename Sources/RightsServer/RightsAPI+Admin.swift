@@ -57,8 +57,8 @@ extension RightsAPI {
     func denyRequest(_ input: Operations.DenyRequest.Input) async throws -> Operations.DenyRequest.Output {
         let token = try require([.operator, .reviewer])
         guard case .json(let body) = input.body else { throw APIProblem.notJSON }
-        guard let ground = DenialGround.kernel(body.ground) else {
-            throw APIProblem.invalid("ground", "ground must be one of \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", "))")
+        guard let ground = pipeline.deployment.denialGround(body.ground) else {
+            throw APIProblem.invalid("ground", "ground must be one of \(pipeline.deployment.denialGrounds.map(\.code).joined(separator: ", "))")
         }
         if let note = body.note { try checked(note, field: "note", maxLength: 2_000) }
         let id = try await adminRequest(input.path.id).id
@@ -112,10 +112,11 @@ extension RightsAPI {
             let checked = try subjectIdentity(identity, field: "subject")
             subject = deployment.services.ledger.subjectKey(for: checked)
         }
-        let hold = try await deployment.services.exceptions.addHold(Hold(
-            subject: subject, category: body.category.map { DataCategory($0) }, ground: ground,
-            authority: body.authority, expiresAt: expires, createdAt: now
-        ))
+        let hold = try await deployment.services.exceptions.addHold(
+            Hold(
+                subject: subject, category: body.category.map { DataCategory($0) }, ground: ground,
+                authority: body.authority, expiresAt: expires, createdAt: now
+            ))
         Caller.current.logger.info("hold placed", metadata: ["hold": "\(hold.id ?? 0)", "by": "\(token.name)"])
         return .created(.init(body: .json(Self.hold(hold, now: now))))
     }
@@ -128,18 +129,26 @@ extension RightsAPI {
         return .noContent(.init())
     }
 
-    func announceDiscontinuation(_ input: Operations.AnnounceDiscontinuation.Input) async throws -> Operations.AnnounceDiscontinuation.Output {
+    func announceDiscontinuation(_ input: Operations.AnnounceDiscontinuation.Input) async throws
+        -> Operations.AnnounceDiscontinuation.Output
+    {
         let token = try require([.operator])
         guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         // The enabled right that operators file about a product.
-        guard let right = deployment.rights.first(where: { type(of: $0.value.module).subjectKinds == ["product"] && type(of: $0.value.module).acceptedRequesters == [.operator] })?.key else {
-            throw APIProblem(.badRequest, "right_not_enabled", "no right for discontinuation notices is enabled in this deployment", field: "product")
+        guard
+            let right = deployment.rights.first(where: {
+                type(of: $0.value.module).subjectKinds == ["product"] && type(of: $0.value.module).acceptedRequesters == [.operator]
+            })?.key
+        else {
+            throw APIProblem(
+                .badRequest, "right_not_enabled", "no right for discontinuation notices is enabled in this deployment", field: "product")
         }
         let request = try await submitted {
-            try await pipeline.submit(RequestIntake(
-                right: right, subject: SubjectIdentity(kind: "product", value: body.product), requester: .operator,
-                requesterReference: body.reference, parameters: ["ends": body.ends]
-            ))
+            try await pipeline.submit(
+                RequestIntake(
+                    right: right, subject: SubjectIdentity(kind: "product", value: body.product), requester: .operator,
+                    requesterReference: body.reference, parameters: ["ends": body.ends]
+                ))
         }
         Caller.current.logger.info("discontinuation announced", metadata: ["request": "\(request.id)", "by": "\(token.name)"])
         return .created(.init(body: .json(Self.admin(request, personalData: true, now: now))))
@@ -169,7 +178,10 @@ extension RightsAPI {
         } catch let error as AuditConfigurationError {
             throw APIProblem(.conflict, "audit_not_configured", error.description)
         }
-        return .ok(.init(body: .json(.init(intact: report.intact, result: report.result, checkpoints: report.checkpoints, simulated: report.simulated))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(intact: report.intact, result: report.result, checkpoints: report.checkpoints, simulated: report.simulated))))
     }
 
     func writeCheckpoint(_ input: Operations.WriteCheckpoint.Input) async throws -> Operations.WriteCheckpoint.Output {

@@ -90,8 +90,8 @@ struct ResultFiles {
         for reference in Set(request.outcome?.references.values.map { $0 } ?? []).sorted() where reference.hasPrefix("/") {
             let url = URL(fileURLWithPath: reference)
             guard url.deletingLastPathComponent().lastPathComponent == request.id.rawValue,
-                  let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-                  attributes[.type] as? FileAttributeType == .typeRegular
+                let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+                attributes[.type] as? FileAttributeType == .typeRegular
             else { continue }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             files.append(File(name: url.lastPathComponent, path: url.path, mediaType: Self.mediaType(url.pathExtension), size: size))

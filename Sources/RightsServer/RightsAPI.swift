@@ -27,7 +27,9 @@ struct RightsAPI: APIProtocol {
             return Components.Schemas.Right(
                 id: id, title: module.summary,
                 parameters: module.parameters.map { .init(name: $0.name, meaning: $0.meaning, freeText: $0.freeText) },
-                requesters: module.acceptedRequesters.compactMap { Components.Schemas.Role(rawValue: $0.rawValue) }.sorted { $0.rawValue < $1.rawValue },
+                requesters: module.acceptedRequesters.compactMap { Components.Schemas.Role(rawValue: $0.rawValue) }.sorted {
+                    $0.rawValue < $1.rawValue
+                },
                 subjectKinds: (module.subjectKinds ?? deployment.identityKinds).sorted(),
                 verification: .init(rawValue: right.settings.verification.rawValue) ?? .code
             )
@@ -40,7 +42,8 @@ struct RightsAPI: APIProtocol {
         try await admit(.filing)
         let requester = filing.requester.flatMap { RequesterRole(rawValue: $0.rawValue) } ?? .subject
         guard requester != .operator else {
-            throw APIProblem.invalid("requester", "operators file under /v1/admin (a discontinuation is announced at /v1/admin/discontinuations)")
+            throw APIProblem.invalid(
+                "requester", "operators file under /v1/admin (a discontinuation is announced at /v1/admin/discontinuations)")
         }
         let intake = RequestIntake(
             right: filing.right,
@@ -88,16 +91,19 @@ struct RightsAPI: APIProtocol {
 
     func listResults(_ input: Operations.ListResults.Input) async throws -> Operations.ListResults.Output {
         let request = try await authorised(input.path.id, input.headers.xRequestSecret)
-        let files = ResultFiles(of: request).files.map { Components.Schemas.ResultFile(name: $0.name, mediaType: $0.mediaType, size: $0.size) }
+        let files = ResultFiles(of: request).files.map {
+            Components.Schemas.ResultFile(name: $0.name, mediaType: $0.mediaType, size: $0.size)
+        }
         return .ok(.init(body: .json(.init(files: files))))
     }
 
     func downloadResult(_ input: Operations.DownloadResult.Input) async throws -> Operations.DownloadResult.Output {
         let request = try await authorised(input.path.id, input.headers.xRequestSecret)
         guard let file = ResultFiles(of: request).files.first(where: { $0.name == input.path.name }),
-              let data = FileManager.default.contents(atPath: file.path)
+            let data = FileManager.default.contents(atPath: file.path)
         else {
-            throw APIProblem(.notFound, "not_found", "no such result file; GET …/results lists them (files are removed after the retention period)")
+            throw APIProblem(
+                .notFound, "not_found", "no such result file; GET …/results lists them (files are removed after the retention period)")
         }
         return .ok(.init(body: .binary(HTTPBody(data))))
     }
@@ -122,7 +128,8 @@ struct RightsAPI: APIProtocol {
         guard let secret, !secret.isEmpty else {
             throw APIProblem(.unauthorized, "secret_required", "send the secret returned at filing in X-Request-Secret")
         }
-        guard let requestID = RequestID(id), secrets.matches(secret, for: requestID), let request = try await store.request(requestID) else {
+        guard let requestID = RequestID(id), secrets.matches(secret, for: requestID), let request = try await store.request(requestID)
+        else {
             throw APIProblem.requestNotFound
         }
         return request
@@ -136,7 +143,9 @@ struct RightsAPI: APIProtocol {
     /// Counts one action against the caller's per-minute limit.
     func admit(_ action: ClientRateLimiter.Action) async throws {
         if let wait = await limiter.admit(action, from: Caller.current.clientAddress, at: Date()) {
-            throw APIProblem(.tooManyRequests, "rate_limited", "too many \(action == .filing ? "filings" : "code attempts") from this client; try again in \(wait) s", retryAfter: wait)
+            throw APIProblem(
+                .tooManyRequests, "rate_limited",
+                "too many \(action == .filing ? "filings" : "code attempts") from this client; try again in \(wait) s", retryAfter: wait)
         }
     }
 

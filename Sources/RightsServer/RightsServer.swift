@@ -29,7 +29,9 @@ public struct RightsServer: Sendable {
 
     /// Serves until a signal in `shutdownSignals` (or cancellation); `onReady` receives the port
     /// actually bound (useful with port 0) once the server accepts connections.
-    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onReady: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
         let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
         let metrics = ServerMetrics()
         let application = try makeApplication(metrics: metrics, onReady: onReady)
@@ -51,7 +53,8 @@ public struct RightsServer: Sendable {
     }
 
     func makeApplication(metrics: ServerMetrics, onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
-        let secretsPath = URL(fileURLWithPath: pipeline.deployment.settings.store.keysFolder).appendingPathComponent("request-secret.key").path
+        let secretsPath = URL(fileURLWithPath: pipeline.deployment.settings.store.keysFolder).appendingPathComponent("request-secret.key")
+            .path
         let api = RightsAPI(
             pipeline: pipeline, store: store, secrets: try RequestSecrets.loadOrCreate(path: secretsPath), metrics: metrics,
             limiter: ClientRateLimiter(filingsPerMinute: settings.filingsPerMinute, codeAttemptsPerMinute: settings.codeAttemptsPerMinute)
@@ -65,7 +68,9 @@ public struct RightsServer: Sendable {
         router.add(middleware: OperatorAuthenticator(store: store))
         router.add(middleware: CallerMiddleware())
         router.get("/openapi.yaml") { _, _ in
-            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = FileManager.default.contents(atPath: url.path) else {
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+                let data = FileManager.default.contents(atPath: url.path)
+            else {
                 throw APIProblem(.notFound, "not_found", "the API document is not installed beside the server")
             }
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -87,34 +92,48 @@ public struct RightsServer: Sendable {
         let deployment = pipeline.deployment
         let logger = logger
         if settings.sweepInterval > 0 {
-            services.append(PeriodicService(name: "sweep", interval: settings.sweepInterval, logger: logger) {
-                let report = try await pipeline.resumeInterrupted()
-                if !report.finished.isEmpty || !report.failures.isEmpty || !report.restrictionsLifted.isEmpty {
-                    logger.info("sweep", metadata: ["resumed": "\(report.finished.count)", "failed": "\(report.failures.count)", "rows.lifted": "\(report.restrictionsLifted.values.reduce(0, +))"])
-                }
-            })
+            services.append(
+                PeriodicService(name: "sweep", interval: settings.sweepInterval, logger: logger) {
+                    let report = try await pipeline.resumeInterrupted()
+                    if !report.finished.isEmpty || !report.failures.isEmpty || !report.restrictionsLifted.isEmpty {
+                        logger.info(
+                            "sweep",
+                            metadata: [
+                                "resumed": "\(report.finished.count)", "failed": "\(report.failures.count)",
+                                "rows.lifted": "\(report.restrictionsLifted.values.reduce(0, +))",
+                            ])
+                    }
+                })
         }
         var delivery: (any MessageDelivery)?
         switch settings.delivery {
         case .outbox: delivery = nil
         case .mailDrop: delivery = deployment.settings.mailDrop.map { MailDropDelivery(folder: $0) }
-        case .webhook(let webhook): delivery = WebhookDelivery(webhook: webhook, client: client, logger: logger) { metrics.recordDeliveryFailure() }
+        case .webhook(let webhook):
+            delivery = WebhookDelivery(webhook: webhook, client: client, logger: logger) { metrics.recordDeliveryFailure() }
         }
         if let delivery, settings.deliveryInterval > 0 {
             let lease = max(60, settings.deliveryInterval * 2)
-            services.append(PeriodicService(name: "delivery", interval: settings.deliveryInterval, logger: logger) {
-                let report = try await store.deliver(via: delivery, lease: lease)
-                if report.failed > 0 { logger.warning("delivery", metadata: ["delivered": "\(report.delivered)", "failed": "\(report.failed)"]) }
-            })
+            services.append(
+                PeriodicService(name: "delivery", interval: settings.deliveryInterval, logger: logger) {
+                    let report = try await store.deliver(via: delivery, lease: lease)
+                    if report.failed > 0 {
+                        logger.warning("delivery", metadata: ["delivered": "\(report.delivered)", "failed": "\(report.failed)"])
+                    }
+                })
         }
         if deployment.settings.auditSigningKey != nil, settings.checkpointInterval > 0 {
-            services.append(PeriodicService(name: "checkpoint", interval: settings.checkpointInterval, logger: logger) {
-                _ = try await store.signCheckpoint(settings: deployment.settings)
-            })
+            services.append(
+                PeriodicService(name: "checkpoint", interval: settings.checkpointInterval, logger: logger) {
+                    _ = try await store.signCheckpoint(settings: deployment.settings)
+                })
         }
         if settings.reminderInterval > 0 {
-            let reminders = DeadlineReminders(store: store, clock: deployment.services.clock, timeZone: deployment.services.timeZone, lead: settings.reminderLead, operators: settings.operators)
-            services.append(PeriodicService(name: "reminders", interval: settings.reminderInterval, logger: logger) { try await reminders.run() })
+            let reminders = DeadlineReminders(
+                store: store, clock: deployment.services.clock, timeZone: deployment.services.timeZone, lead: settings.reminderLead,
+                operators: settings.operators)
+            services.append(
+                PeriodicService(name: "reminders", interval: settings.reminderInterval, logger: logger) { try await reminders.run() })
         }
         return services
     }

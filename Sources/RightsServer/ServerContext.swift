@@ -31,7 +31,9 @@ struct Caller: Sendable {
 
 /// Hands the context's token, address and logger to the handlers as ``Caller/current``.
 struct CallerMiddleware: RouterMiddleware {
-    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws
+        -> Response
+    {
         try await Caller.$current.withValue(Caller(token: context.identity, clientAddress: context.clientAddress, logger: context.logger)) {
             try await next(request, context)
         }

@@ -15,7 +15,10 @@ final class ServerMetrics: Sendable {
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
         self.factory = factory
         deliveryFailures = Metrics.Counter(label: "rightskit_delivery_failures_total", factory: factory)
     }
@@ -25,8 +28,11 @@ final class ServerMetrics: Sendable {
 
     /// Records one handled HTTP request.
     func recordHandled(route: String, method: String, status: Int, duration: Duration) {
-        Metrics.Timer(label: "rightskit_http_request_duration_seconds", dimensions: [("route", route), ("method", method), ("status", "\(status)")], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        Metrics.Timer(
+            label: "rightskit_http_request_duration_seconds", dimensions: [("route", route), ("method", method), ("status", "\(status)")],
+            factory: factory
+        )
+        .recordNanoseconds(duration.nanoseconds)
     }
 
     /// The exposition text, with the ledger's counts taken now.
@@ -58,10 +64,14 @@ struct MetricsMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let metrics: ServerMetrics
 
-    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        metrics.recordHandled(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code, duration: ContinuousClock.now - start)
+        metrics.recordHandled(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
+            duration: ContinuousClock.now - start)
         return response
     }
 }

@@ -91,7 +91,9 @@ public struct ServerSettings: Sendable, Equatable {
         if let reminders = try section.optionalSection("reminders") {
             reminderLead = try reminders.int("days_before", default: reminderLead, in: 0...365)
             if let to = try reminders.optionalString("to") {
-                guard let identity = SubjectIdentity(parsing: to) else { throw reminders.invalid("to", "expected kind:value, such as email:privacy@example.com") }
+                guard let identity = SubjectIdentity(parsing: to) else {
+                    throw reminders.invalid("to", "expected kind:value, such as email:privacy@example.com")
+                }
                 operators = identity
             }
             try reminders.rejectUnknownKeys()
@@ -109,7 +111,7 @@ public struct ServerSettings: Sendable, Equatable {
         let text = try section.string("url")
         let loopback = try section.bool("allow_loopback_http", default: false)
         guard let url = URL(string: text), let host = url.host, !host.isEmpty,
-              url.scheme == "https" || (loopback && url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host))
+            url.scheme == "https" || (loopback && url.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host))
         else {
             throw section.invalid("url", "expected an https URL (plain http only to loopback with allow_loopback_http: true)")
         }

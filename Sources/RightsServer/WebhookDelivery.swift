@@ -16,7 +16,10 @@ struct WebhookDelivery: MessageDelivery {
     let onFailure: @Sendable () -> Void
 
     struct Payload: Encodable {
-        struct Recipient: Encodable { var kind: String; var value: String }
+        struct Recipient: Encodable {
+            var kind: String
+            var value: String
+        }
         var id: Int64
         var kind: String
         var recipient: Recipient
@@ -52,7 +55,8 @@ struct WebhookDelivery: MessageDelivery {
                 lastFailure = "the webhook could not be reached (\(type(of: error)))"
             }
             onFailure()
-            logger.warning("webhook delivery failed", metadata: ["outbox.id": "\(reference)", "attempt": "\(attempt)", "reason": "\(lastFailure)"])
+            logger.warning(
+                "webhook delivery failed", metadata: ["outbox.id": "\(reference)", "attempt": "\(attempt)", "reason": "\(lastFailure)"])
             if attempt < webhook.attempts {
                 try await Task.sleep(for: .milliseconds(Int(delay * 1_000)))
                 delay *= 2

@@ -28,11 +28,15 @@ extension OperationsStore {
             result = try await verify(publicKey: publicKey, published: published)
             checked = try await checkpoints().count + published.count
         } else if let path = settings.auditPublicKey, try await !checkpoints().isEmpty || !published.isEmpty {
-            throw AuditConfigurationError(description: "no public key at \(path) to check the signed checkpoints: copy the deployment's public key there (`rightskit audit checkpoint` writes it beside the signing key)")
+            throw AuditConfigurationError(
+                description:
+                    "no public key at \(path) to check the signed checkpoints: copy the deployment's public key there (`rightskit audit checkpoint` writes it beside the signing key)"
+            )
         } else {
             result = try await verify()
         }
-        return AuditReport(intact: result.isIntact, result: result.description, checkpoints: checked, simulated: try await simulatedEntries())
+        return AuditReport(
+            intact: result.isIntact, result: result.description, checkpoints: checked, simulated: try await simulatedEntries())
     }
 
     /// Signs the chain's head with the deployment's key and publishes the checkpoint beside it;

@@ -66,7 +66,8 @@ extension OperationsStore {
     /// deployment's public key.
     public func verify(publicKey: Curve25519.Signing.PublicKey, published: [AuditCheckpoint] = []) async throws -> AuditVerification {
         let chain = try await auditChain()
-        return try AuditChain.verify(chain.entries, head: chain.head, checkpoints: chain.checkpoints, published: published, publicKey: publicKey)
+        return try AuditChain.verify(
+            chain.entries, head: chain.head, checkpoints: chain.checkpoints, published: published, publicKey: publicKey)
     }
 
     /// The stored checkpoints, oldest first.
@@ -127,8 +128,11 @@ extension OperationsStore {
 
     /// The services a deployment describes: its data map (checked against the real schemas,
     /// so a mismatch is a load error) over this store.
-    public func services(for settings: DeploymentSettings, logger: Logger, statementLog: StatementLog? = nil, readOnly: Bool = false) throws -> Services {
-        let data: any PersonalDataService = try settings.dataMap.map { try SQLiteDataService(map: $0, statementLog: statementLog, readOnly: readOnly) } ?? NoPersonalData()
+    public func services(for settings: DeploymentSettings, logger: Logger, statementLog: StatementLog? = nil, readOnly: Bool = false) throws
+        -> Services
+    {
+        let data: any PersonalDataService =
+            try settings.dataMap.map { try SQLiteDataService(map: $0, statementLog: statementLog, readOnly: readOnly) } ?? NoPersonalData()
         return services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
     }
 }

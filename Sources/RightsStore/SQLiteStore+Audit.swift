@@ -11,7 +11,8 @@ extension SQLiteStore: AuditLog {
 
     public func entries(for request: RequestID) async throws -> [AuditEntry] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_entries WHERE request_id = ? ORDER BY seq", arguments: [request.rawValue]).map(Self.entry)
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_entries WHERE request_id = ? ORDER BY seq", arguments: [request.rawValue]).map(
+                Self.entry)
         }
     }
 
@@ -22,9 +23,10 @@ extension SQLiteStore: AuditLog {
             guard let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_head WHERE id = 1")) else { return nil }
             let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
             let checkpoint = try AuditCheckpoint.sign(sequence: head["seq"], hash: head["hash"], at: time, with: key)
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)").execute(
-                arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.signedAt, checkpoint.signature]
-            )
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO audit_checkpoints (seq, hash, signed_at, signature) VALUES (?, ?, ?, ?)")
+                .execute(
+                    arguments: [checkpoint.sequence, checkpoint.hash, checkpoint.signedAt, checkpoint.signature]
+                )
             return checkpoint
         }
     }
@@ -58,11 +60,19 @@ extension SQLiteStore: AuditLog {
         let sequence: Int64 = (head?["seq"] ?? 0) + 1
         let previous: String = head?["hash"] ?? AuditEntry.genesisHash
         let entry = try AuditEntry.chained(sequence: sequence, time: Timestamp.string(time), event: event, previousHash: previous)
-        try db.cachedStatement(sql: "INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [entry.sequence, entry.time, event.actor, event.action, event.request?.rawValue,
-                        try CanonicalJSON.string(event.details), entry.previousHash, entry.hash]
+        try db.cachedStatement(
+            sql:
+                "INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(
+            arguments: [
+                entry.sequence, entry.time, event.actor, event.action, event.request?.rawValue,
+                try CanonicalJSON.string(event.details), entry.previousHash, entry.hash,
+            ]
         )
-        try db.cachedStatement(sql: "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash").execute(
+        try db.cachedStatement(
+            sql:
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+        ).execute(
             arguments: [entry.sequence, entry.hash]
         )
     }

@@ -6,19 +6,26 @@ extension SQLiteStore: VerificationCodeStore {
     /// Replaces the request's code inside the caller's transaction; the attempts already spent
     /// on earlier codes of the request still count (one budget per request).
     static func replaceCode(_ code: StoredCode, in db: Database) throws {
-        try db.cachedStatement(sql: """
+        try db.cachedStatement(
+            sql: """
                 INSERT INTO verification_codes (request_id, salt, hash, expires_at, attempts, max_attempts, consumed)
                 VALUES (?, ?, ?, ?, ?, ?, 0)
                 ON CONFLICT (request_id) DO UPDATE SET salt = excluded.salt, hash = excluded.hash, expires_at = excluded.expires_at,
                     max_attempts = excluded.max_attempts, consumed = 0
-                """).execute(
-            arguments: [code.request.rawValue, Data(code.salt), Data(code.hash), code.expiresAt.timeIntervalSince1970, code.attempts, code.maxAttempts]
+                """
+        ).execute(
+            arguments: [
+                code.request.rawValue, Data(code.salt), Data(code.hash), code.expiresAt.timeIntervalSince1970, code.attempts,
+                code.maxAttempts,
+            ]
         )
     }
 
     public func code(for request: RequestID) async throws -> StoredCode? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM verification_codes WHERE request_id = ?"), arguments: [request.rawValue]).map { row in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM verification_codes WHERE request_id = ?"), arguments: [request.rawValue]
+            ).map { row in
                 StoredCode(
                     request: request,
                     salt: Array(row["salt"] as Data),
@@ -34,7 +41,12 @@ extension SQLiteStore: VerificationCodeStore {
 
     public func attempt(_ request: RequestID, at time: Date, digest: @Sendable ([UInt8]) -> [UInt8]) async throws -> CodeAttempt {
         try await database.write { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT salt, attempts, max_attempts, expires_at, consumed FROM verification_codes WHERE request_id = ?"), arguments: [request.rawValue]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT salt, attempts, max_attempts, expires_at, consumed FROM verification_codes WHERE request_id = ?"),
+                    arguments: [request.rawValue])
+            else {
                 return .none
             }
             if row["consumed"] as Bool { return .used }
@@ -44,14 +56,17 @@ extension SQLiteStore: VerificationCodeStore {
             let candidate = Data(digest(Array(salt)))
             // One statement counts the attempt and consumes the code when it matches; its
             // conditions repeat the checks above, so it is right even outside a transaction.
-            guard let result = try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    UPDATE verification_codes SET attempts = attempts + 1, consumed = (hash = ?)
-                    WHERE request_id = ? AND salt = ? AND consumed = 0 AND attempts < max_attempts AND expires_at > ?
-                    RETURNING consumed, attempts, max_attempts
-                    """),
-                arguments: [candidate, request.rawValue, salt, time.timeIntervalSince1970]
-            ) else { return .used }
+            guard
+                let result = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE verification_codes SET attempts = attempts + 1, consumed = (hash = ?)
+                            WHERE request_id = ? AND salt = ? AND consumed = 0 AND attempts < max_attempts AND expires_at > ?
+                            RETURNING consumed, attempts, max_attempts
+                            """),
+                    arguments: [candidate, request.rawValue, salt, time.timeIntervalSince1970]
+                )
+            else { return .used }
             if result["consumed"] as Bool { return .matched }
             return .mismatched(attempts: result["attempts"], maxAttempts: result["max_attempts"])
         }

@@ -21,9 +21,12 @@ extension SQLiteStore: ExceptionChecks {
         let time = clock.now
         return try await database.write { db in
             try db.execute(
-                sql: "INSERT INTO holds (subject_key, category, ground_code, ground_explanation, authority, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [hold.subject?.rawValue, hold.category?.name, hold.ground.code, hold.ground.explanation, hold.authority,
-                            hold.expiresAt?.timeIntervalSince1970, hold.createdAt.timeIntervalSince1970]
+                sql:
+                    "INSERT INTO holds (subject_key, category, ground_code, ground_explanation, authority, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    hold.subject?.rawValue, hold.category?.name, hold.ground.code, hold.ground.explanation, hold.authority,
+                    hold.expiresAt?.timeIntervalSince1970, hold.createdAt.timeIntervalSince1970,
+                ]
             )
             var saved = hold
             saved.id = db.lastInsertedRowID

@@ -15,12 +15,14 @@ extension SQLiteStore: RequestLedger {
         return try await database.write { db in
             if let subject = change.requiresNoHoldOn {
                 // Inside the write transaction no hold can be added until this commits.
-                let held = try Bool.fetchOne(
-                    db.cachedStatement(sql: """
-                        SELECT EXISTS (SELECT 1 FROM holds WHERE \(Self.holdsInForce) AND category IS NULL)
-                        """),
-                    arguments: [subject.rawValue, time.timeIntervalSince1970]
-                ) ?? false
+                let held =
+                    try Bool.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT EXISTS (SELECT 1 FROM holds WHERE \(Self.holdsInForce) AND category IS NULL)
+                                """),
+                        arguments: [subject.rawValue, time.timeIntervalSince1970]
+                    ) ?? false
                 if held { throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true) }
             }
             for quota in change.quotas { try Self.count(quota, at: time, in: db) }
@@ -38,24 +40,33 @@ extension SQLiteStore: RequestLedger {
                     claimSQL = "claim_owner = NULL, claim_expires = NULL"
                 }
                 let owner = change.owner.rawValue
-                try db.cachedStatement(sql: """
+                try db.cachedStatement(
+                    sql: """
                         UPDATE requests SET state = ?, due_at = ?, body = ?, version = version + 1, \(claimSQL)
                         WHERE id = ? AND version = ? AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
-                        """).execute(
+                        """
+                ).execute(
                     arguments: [request.state.rawValue, request.dueAt.timeIntervalSince1970, body] + claimArguments
                         + [request.id.rawValue, request.version, time.timeIntervalSince1970, owner]
                 )
                 guard db.changesCount == 1 else { throw try Self.conflict(request.id, at: time, in: db) }
                 version = request.version + 1
             } else {
-                var owner: String?, expires: Double?
-                if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.timeIntervalSince1970) }
-                try db.cachedStatement(sql: """
+                var owner: String?
+                var expires: Double?
+                if case .take(let claimant, let until) = change.claim {
+                    (owner, expires) = (claimant.rawValue, until.timeIntervalSince1970)
+                }
+                try db.cachedStatement(
+                    sql: """
                         INSERT INTO requests (id, right, subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires)
                         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-                        """).execute(
-                    arguments: [request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue,
-                                request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, body, owner, expires]
+                        """
+                ).execute(
+                    arguments: [
+                        request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue,
+                        request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, body, owner, expires,
+                    ]
                 )
                 version = 0
             }
@@ -73,8 +84,10 @@ extension SQLiteStore: RequestLedger {
             }
             for step in change.steps {
                 if !request.state.isFinal {
-                    try db.cachedStatement(sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-                        .execute(arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970])
+                    try db.cachedStatement(
+                        sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                    )
+                    .execute(arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970])
                 }
                 for message in step.messages { try Self.enqueue(message, at: time, in: db) }
                 for event in step.audit { try self.appendAudit(event, at: time, in: db) }
@@ -87,22 +100,31 @@ extension SQLiteStore: RequestLedger {
 
     /// A live claim is respected unless its owner is a process on this host that no longer
     /// exists (killed): its work can be taken over at once rather than after the lease.
-    public func claim(_ id: RequestID, in states: Set<RequestState>, as owner: ClaimOwner, until expires: Date) async throws -> RightRequest? {
+    public func claim(_ id: RequestID, in states: Set<RequestState>, as owner: ClaimOwner, until expires: Date) async throws
+        -> RightRequest?
+    {
         let time = clock.now.timeIntervalSince1970
         let stateList = states.map(\.rawValue).sorted()
         return try await database.write { db in
-            if let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT claim_owner FROM requests WHERE id = ? AND claim_expires > ?"), arguments: [id.rawValue, time]),
-               ClaimOwner(rawValue: holder).isGoneFromThisHost {
-                try db.cachedStatement(sql: "UPDATE requests SET claim_owner = NULL, claim_expires = NULL WHERE id = ? AND claim_owner = ?").execute(arguments: [id.rawValue, holder])
+            if let holder = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT claim_owner FROM requests WHERE id = ? AND claim_expires > ?"),
+                arguments: [id.rawValue, time]),
+                ClaimOwner(rawValue: holder).isGoneFromThisHost
+            {
+                try db.cachedStatement(sql: "UPDATE requests SET claim_owner = NULL, claim_expires = NULL WHERE id = ? AND claim_owner = ?")
+                    .execute(arguments: [id.rawValue, holder])
             }
             let placeholders = stateList.map { _ in "?" }.joined(separator: ", ")
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    UPDATE requests SET claim_owner = ?, claim_expires = ?, version = version + 1
-                    WHERE id = ? AND state IN (\(placeholders)) AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
-                    RETURNING body, version
-                    """),
-                arguments: StatementArguments([owner.rawValue, expires.timeIntervalSince1970, id.rawValue] + stateList + [time, owner.rawValue] as [any DatabaseValueConvertible])
+                db.cachedStatement(
+                    sql: """
+                        UPDATE requests SET claim_owner = ?, claim_expires = ?, version = version + 1
+                        WHERE id = ? AND state IN (\(placeholders)) AND (claim_owner IS NULL OR claim_expires <= ? OR claim_owner = ?)
+                        RETURNING body, version
+                        """),
+                arguments: StatementArguments(
+                    [owner.rawValue, expires.timeIntervalSince1970, id.rawValue] + stateList + [time, owner.rawValue]
+                        as [any DatabaseValueConvertible])
             )
             return try row.map { try Self.request(body: $0["body"], version: $0["version"]) }
         }
@@ -118,7 +140,9 @@ extension SQLiteStore: RequestLedger {
 
     public func request(_ id: RequestID) async throws -> RightRequest? {
         let stored = try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT body, version FROM requests WHERE id = ?"), arguments: [id.rawValue]).map { row -> (String, Int) in (row["body"], row["version"]) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT body, version FROM requests WHERE id = ?"), arguments: [id.rawValue]).map {
+                row -> (String, Int) in (row["body"], row["version"])
+            }
         }
         return try stored.map { try Self.request(body: $0.0, version: $0.1) }
     }
@@ -126,7 +150,8 @@ extension SQLiteStore: RequestLedger {
     public func responsesToRemove(finalBefore cutoff: Date, limit: Int) async throws -> [RightRequest] {
         let rows = try await database.read { db -> [(String, Int)] in
             try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT body, version FROM requests WHERE responses_removed = 0 AND final_at < ? ORDER BY final_at LIMIT ?"),
+                db.cachedStatement(
+                    sql: "SELECT body, version FROM requests WHERE responses_removed = 0 AND final_at < ? ORDER BY final_at LIMIT ?"),
                 arguments: [cutoff.timeIntervalSince1970, limit]
             ).map { ($0["body"], $0["version"]) }
         }
@@ -173,12 +198,13 @@ extension SQLiteStore: RequestLedger {
     public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int {
         try await database.read { db in
             try Int.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT COUNT(*) FROM requests r
-                    WHERE r.subject_key = ? AND r.right = ? AND r.received_at >= ? AND r.id != ?
-                      AND r.rowid < coalesce((SELECT rowid FROM requests WHERE id = ?), 9223372036854775807)
-                      AND json_extract(r.body, '$.verification') IS NOT NULL
-                    """),
+                db.cachedStatement(
+                    sql: """
+                        SELECT COUNT(*) FROM requests r
+                        WHERE r.subject_key = ? AND r.right = ? AND r.received_at >= ? AND r.id != ?
+                          AND r.rowid < coalesce((SELECT rowid FROM requests WHERE id = ?), 9223372036854775807)
+                          AND json_extract(r.body, '$.verification') IS NOT NULL
+                        """),
                 arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue, excluding.rawValue]
             ) ?? 0
         }
@@ -186,7 +212,9 @@ extension SQLiteStore: RequestLedger {
 
     public func journalledResult(of step: String, request: RequestID) async throws -> Data? {
         try await database.read { db in
-            try Data.fetchOne(db.cachedStatement(sql: "SELECT result FROM journal WHERE request_id = ? AND step = ?"), arguments: [request.rawValue, step])
+            try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT result FROM journal WHERE request_id = ? AND step = ?"),
+                arguments: [request.rawValue, step])
         }
     }
 
@@ -199,7 +227,9 @@ extension SQLiteStore: RequestLedger {
                 )
                 guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
             }
-            try db.cachedStatement(sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING").execute(
+            try db.cachedStatement(
+                sql: "INSERT INTO journal (request_id, step, result, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            ).execute(
                 arguments: [step.request.rawValue, step.step, step.result, time.timeIntervalSince1970]
             )
             guard db.changesCount == 1 else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
@@ -214,7 +244,8 @@ extension SQLiteStore: RequestLedger {
 
     /// Why a conditional change did not apply: the request moved on, or a live claim holds it.
     private static func conflict(_ id: RequestID, at time: Date, in db: Database) throws -> LedgerConflict {
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, claim_owner, claim_expires FROM requests WHERE id = ?"), arguments: [id.rawValue])
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT state, claim_owner, claim_expires FROM requests WHERE id = ?"), arguments: [id.rawValue])
         guard let row else { return LedgerConflict(request: id, current: nil, claimed: false) }
         let expires: Double? = row["claim_expires"]
         let claimed = (row["claim_owner"] as String?) != nil && (expires ?? 0) > time.timeIntervalSince1970

@@ -41,19 +41,26 @@ extension SQLiteStore: Notifier {
 
     /// Queues inside the caller's transaction (the transactional outbox).
     static func enqueue(_ message: OutboundMessage, at time: Date, in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [message.request?.rawValue, message.kind, message.recipient.kind, message.recipient.value, message.title, message.body, time.timeIntervalSince1970]
+        try db.cachedStatement(
+            sql:
+                "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(
+            arguments: [
+                message.request?.rawValue, message.kind, message.recipient.kind, message.recipient.value, message.title, message.body,
+                time.timeIntervalSince1970,
+            ]
         )
     }
 
     /// The queued messages, oldest first, optionally only those of one request.
     public func outbox(request: RequestID?) async throws -> [OutboxMessage] {
         try await database.read { db in
-            let rows = if let request {
-                try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE request_id = ? ORDER BY id", arguments: [request.rawValue])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
-            }
+            let rows =
+                if let request {
+                    try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE request_id = ? ORDER BY id", arguments: [request.rawValue])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY id")
+                }
             return rows.map { row in
                 let requestID: String? = row["request_id"]
                 let delivered: Double? = row["delivered_at"]
@@ -85,11 +92,13 @@ extension SQLiteStore: Notifier {
         for id in candidates {
             let now = clock.now.timeIntervalSince1970
             let claimed = try await database.write { db -> OutboundMessage? in
-                let row = try Row.fetchOne(db.cachedStatement(sql: """
-                    UPDATE outbox SET delivering_until = ?
-                    WHERE id = ? AND delivered_at IS NULL AND minimised = 0 AND (delivering_until IS NULL OR delivering_until <= ?)
-                    RETURNING request_id, kind, recipient_kind, recipient_value, title, body
-                    """), arguments: [now + lease, id, now])
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE outbox SET delivering_until = ?
+                            WHERE id = ? AND delivered_at IS NULL AND minimised = 0 AND (delivering_until IS NULL OR delivering_until <= ?)
+                            RETURNING request_id, kind, recipient_kind, recipient_value, title, body
+                            """), arguments: [now + lease, id, now])
                 return row.map { row in
                     let requestID: String? = row["request_id"]
                     return OutboundMessage(
@@ -108,7 +117,9 @@ extension SQLiteStore: Notifier {
             }
             let time = clock.now.timeIntervalSince1970
             try await database.write { db in
-                try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, delivering_until = NULL WHERE id = ?").execute(arguments: [time, id])
+                try db.cachedStatement(sql: "UPDATE outbox SET delivered_at = ?, delivering_until = NULL WHERE id = ?").execute(arguments: [
+                    time, id,
+                ])
                 try self.minimise(row: id, recipient: message.recipient, in: db)
             }
             report.delivered += 1
@@ -119,7 +130,10 @@ extension SQLiteStore: Notifier {
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it.
     func minimiseMessages(of request: RequestID, onlyCodes: Bool, in db: Database) throws {
         let filter = onlyCodes ? "kind = 'verification-code'" : "delivered_at IS NOT NULL"
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, recipient_kind, recipient_value FROM outbox WHERE request_id = ? AND minimised = 0 AND \(filter)"), arguments: [request.rawValue])
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT id, recipient_kind, recipient_value FROM outbox WHERE request_id = ? AND minimised = 0 AND \(filter)"),
+            arguments: [request.rawValue])
         for row in rows {
             try minimise(row: row["id"], recipient: SubjectIdentity(kind: row["recipient_kind"], value: row["recipient_value"]), in: db)
         }

@@ -10,12 +10,16 @@ extension SQLiteStore {
         let windowStart = now - quota.window
         try db.cachedStatement(sql: "DELETE FROM intake_events WHERE key = ? AND action = ? AND at <= ?")
             .execute(arguments: [quota.key.rawValue, quota.action.rawValue, windowStart])
-        if quota.cooldown > 0, let last = try Double.fetchOne(db.cachedStatement(sql: "SELECT MAX(at) FROM intake_events WHERE key = ?"), arguments: [quota.key.rawValue]),
-           last + quota.cooldown > now {
+        if quota.cooldown > 0,
+            let last = try Double.fetchOne(
+                db.cachedStatement(sql: "SELECT MAX(at) FROM intake_events WHERE key = ?"), arguments: [quota.key.rawValue]),
+            last + quota.cooldown > now
+        {
             throw IntakeQuotaExceeded(action: quota.action, retryAfter: Date(timeIntervalSince1970: last + quota.cooldown))
         }
         let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) AS used, MIN(at) AS oldest FROM intake_events WHERE key = ? AND action = ? AND at > ?"),
+            db.cachedStatement(
+                sql: "SELECT COUNT(*) AS used, MIN(at) AS oldest FROM intake_events WHERE key = ? AND action = ? AND at > ?"),
             arguments: [quota.key.rawValue, quota.action.rawValue, windowStart]
         )
         let used: Int = row?["used"] ?? 0

@@ -10,7 +10,9 @@ public struct StoredDeployment: Sendable {
 
     /// Loads `path`, opening the store it names; configuration and schema mistakes throw
     /// ``ConfigErrors`` with their locations.
-    public init(path: String, registry: ModuleRegistry, clock: any WallClock = SystemClock(), logger: Logger, statementLog: StatementLog? = nil) throws {
+    public init(
+        path: String, registry: ModuleRegistry, clock: any WallClock = SystemClock(), logger: Logger, statementLog: StatementLog? = nil
+    ) throws {
         var opened: SQLiteStore?
         deployment = try Deployment.load(path: path, registry: registry) { settings in
             let store = try SQLiteStore(path: settings.store.path, clock: clock)

@@ -41,7 +41,9 @@ extension SQLiteStore {
         let time = clock.now
         do {
             let id = try await database.write { db -> Int64 in
-                try db.execute(sql: "INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)", arguments: [name, role.rawValue, hash, time.timeIntervalSince1970])
+                try db.execute(
+                    sql: "INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [name, role.rawValue, hash, time.timeIntervalSince1970])
                 let id = db.lastInsertedRowID
                 // Who may act through the API is itself on the record, in the same transaction.
                 try self.appendAudit(.tokenCreated(id: id, name: name, role: role), at: time, in: db)
@@ -60,7 +62,9 @@ extension SQLiteStore {
     public func revokeToken(name: String) async throws -> Bool {
         let now = clock.now
         return try await database.write { db in
-            try db.execute(sql: "UPDATE operator_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", arguments: [now.timeIntervalSince1970, name])
+            try db.execute(
+                sql: "UPDATE operator_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                arguments: [now.timeIntervalSince1970, name])
             guard db.changesCount > 0 else { return false }
             try self.appendAudit(.tokenRevoked(name: name), at: now, in: db)
             return true
@@ -69,20 +73,26 @@ extension SQLiteStore {
 
     public func token(hash: String) async throws -> OperatorToken? {
         try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM operator_tokens WHERE token_hash = ? AND revoked_at IS NULL"), arguments: [hash]).map(Self.token)
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM operator_tokens WHERE token_hash = ? AND revoked_at IS NULL"), arguments: [hash]
+            ).map(Self.token)
         }
     }
 
     private static func token(_ row: Row) throws -> OperatorToken {
         let revoked: Double? = row["revoked_at"]
-        return OperatorToken(id: row["id"], name: row["name"], role: try OperatorRole(stored: row["role"]), createdAt: Date(timeIntervalSince1970: row["created_at"]), revokedAt: revoked.map(Date.init(timeIntervalSince1970:)))
+        return OperatorToken(
+            id: row["id"], name: row["name"], role: try OperatorRole(stored: row["role"]),
+            createdAt: Date(timeIntervalSince1970: row["created_at"]), revokedAt: revoked.map(Date.init(timeIntervalSince1970:)))
     }
 }
 
 extension OperatorRole {
     /// A role as a store keeps it.
     package init(stored: String) throws {
-        guard let role = OperatorRole(rawValue: stored) else { throw OperatorTokenError(description: "unknown role '\(stored)' in the ledger") }
+        guard let role = OperatorRole(rawValue: stored) else {
+            throw OperatorTokenError(description: "unknown role '\(stored)' in the ledger")
+        }
         self = role
     }
 }
@@ -107,6 +117,7 @@ extension AuditEvent {
 extension Data {
     /// Base64 with the URL-safe alphabet and no padding.
     package var base64URLEncoded: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=", with: "")
     }
 }

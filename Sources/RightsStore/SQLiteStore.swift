@@ -28,7 +28,8 @@ public final class SQLiteStore: Sendable {
         try PrivateFiles.prepareDatabase(atPath: path)
         let database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
-        let secretFile = secretPath ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys/subject-key.secret").path
+        let secretFile =
+            secretPath ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys/subject-key.secret").path
         try self.init(database: database, clock: clock, secret: Self.loadOrCreateSecret(file: secretFile, movingOutOf: database))
     }
 
@@ -70,101 +71,106 @@ public final class SQLiteStore: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-                CREATE TABLE requests (
-                    id TEXT PRIMARY KEY,
-                    right TEXT NOT NULL,
-                    subject_key TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    received_at REAL NOT NULL,
-                    due_at REAL NOT NULL,
-                    body TEXT NOT NULL
-                );
-                CREATE INDEX requests_by_subject ON requests (subject_key, right, received_at);
-                CREATE INDEX requests_by_state ON requests (state, due_at);
-                CREATE TABLE journal (
-                    request_id TEXT NOT NULL REFERENCES requests(id),
-                    step TEXT NOT NULL,
-                    result BLOB NOT NULL,
-                    recorded_at REAL NOT NULL,
-                    PRIMARY KEY (request_id, step)
-                );
-                CREATE TABLE audit_entries (
-                    seq INTEGER PRIMARY KEY,
-                    time TEXT NOT NULL,
-                    actor TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    request_id TEXT,
-                    details TEXT NOT NULL,
-                    prev_hash TEXT NOT NULL,
-                    hash TEXT NOT NULL
-                );
-                CREATE INDEX audit_by_request ON audit_entries (request_id);
-                CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
-                CREATE TABLE holds (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    subject_key TEXT,
-                    category TEXT,
-                    ground_code TEXT NOT NULL,
-                    ground_explanation TEXT NOT NULL,
-                    authority TEXT NOT NULL,
-                    expires_at REAL,
-                    created_at REAL NOT NULL
-                );
-                CREATE INDEX holds_by_subject ON holds (subject_key);
-                CREATE TABLE verification_codes (
-                    request_id TEXT PRIMARY KEY,
-                    salt BLOB NOT NULL,
-                    hash BLOB NOT NULL,
-                    expires_at REAL NOT NULL,
-                    attempts INTEGER NOT NULL,
-                    max_attempts INTEGER NOT NULL,
-                    consumed INTEGER NOT NULL
-                );
-                CREATE TABLE outbox (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    request_id TEXT,
-                    kind TEXT NOT NULL,
-                    recipient_kind TEXT NOT NULL,
-                    recipient_value TEXT NOT NULL,
-                    title TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    created_at REAL NOT NULL
-                );
-                CREATE INDEX outbox_by_request ON outbox (request_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+                    CREATE TABLE requests (
+                        id TEXT PRIMARY KEY,
+                        right TEXT NOT NULL,
+                        subject_key TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        received_at REAL NOT NULL,
+                        due_at REAL NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX requests_by_subject ON requests (subject_key, right, received_at);
+                    CREATE INDEX requests_by_state ON requests (state, due_at);
+                    CREATE TABLE journal (
+                        request_id TEXT NOT NULL REFERENCES requests(id),
+                        step TEXT NOT NULL,
+                        result BLOB NOT NULL,
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (request_id, step)
+                    );
+                    CREATE TABLE audit_entries (
+                        seq INTEGER PRIMARY KEY,
+                        time TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        request_id TEXT,
+                        details TEXT NOT NULL,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_by_request ON audit_entries (request_id);
+                    CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+                    CREATE TABLE holds (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subject_key TEXT,
+                        category TEXT,
+                        ground_code TEXT NOT NULL,
+                        ground_explanation TEXT NOT NULL,
+                        authority TEXT NOT NULL,
+                        expires_at REAL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX holds_by_subject ON holds (subject_key);
+                    CREATE TABLE verification_codes (
+                        request_id TEXT PRIMARY KEY,
+                        salt BLOB NOT NULL,
+                        hash BLOB NOT NULL,
+                        expires_at REAL NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        max_attempts INTEGER NOT NULL,
+                        consumed INTEGER NOT NULL
+                    );
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        request_id TEXT,
+                        kind TEXT NOT NULL,
+                        recipient_kind TEXT NOT NULL,
+                        recipient_value TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX outbox_by_request ON outbox (request_id);
+                    """)
         }
         migrator.registerMigration("v2-checkpoints") { db in
-            try db.execute(sql: """
-                CREATE TABLE audit_checkpoints (
-                    seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_checkpoints (
+                        seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, signed_at TEXT NOT NULL, signature TEXT NOT NULL)
+                    """)
         }
         migrator.registerMigration("v3-claims") { db in
             // A version per request makes every change conditional on the state it replaces;
             // the claim is the lease of the process working the request.
-            try db.execute(sql: """
-                ALTER TABLE requests ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE requests ADD COLUMN claim_owner TEXT;
-                ALTER TABLE requests ADD COLUMN claim_expires REAL;
-                CREATE INDEX codes_consumed ON verification_codes (consumed) WHERE consumed = 1;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE requests ADD COLUMN claim_owner TEXT;
+                    ALTER TABLE requests ADD COLUMN claim_expires REAL;
+                    CREATE INDEX codes_consumed ON verification_codes (consumed) WHERE consumed = 1;
+                    """)
         }
         migrator.registerMigration("v4-intake-quotas") { db in
             // Filings and codes per salted key, counted by the commit that does them.
-            try db.execute(sql: """
-                CREATE TABLE intake_events (key TEXT NOT NULL, action TEXT NOT NULL, at REAL NOT NULL);
-                CREATE INDEX intake_events_by_key ON intake_events (key, action, at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE intake_events (key TEXT NOT NULL, action TEXT NOT NULL, at REAL NOT NULL);
+                    CREATE INDEX intake_events_by_key ON intake_events (key, action, at);
+                    """)
         }
         migrator.registerMigration("v5-outbox-delivery") { db in
             // Delivered rows keep kind, time and a salted recipient hash only.
-            try db.execute(sql: """
-                ALTER TABLE outbox ADD COLUMN delivered_at REAL;
-                ALTER TABLE outbox ADD COLUMN minimised INTEGER NOT NULL DEFAULT 0;
-                CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND minimised = 0;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN delivered_at REAL;
+                    ALTER TABLE outbox ADD COLUMN minimised INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL AND minimised = 0;
+                    """)
         }
         migrator.registerMigration("v6-outbox-claims") { db in
             // A deliverer's claim on a message, so two never send it twice.
@@ -173,26 +179,28 @@ public final class SQLiteStore: Sendable {
         migrator.registerMigration("v7-operator-tokens") { db in
             // Operators' bearer tokens, kept as SHA-256 hashes; and the deadline notices sent,
             // one row per request and kind so each is sent once whoever runs the reminders.
-            try db.execute(sql: """
-                CREATE TABLE operator_tokens (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, role TEXT NOT NULL,
-                    token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, revoked_at REAL);
-                CREATE UNIQUE INDEX operator_tokens_active_name ON operator_tokens (name) WHERE revoked_at IS NULL;
-                CREATE TABLE deadline_notices (
-                    request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at REAL NOT NULL, PRIMARY KEY (request_id, kind));
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE operator_tokens (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, role TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, revoked_at REAL);
+                    CREATE UNIQUE INDEX operator_tokens_active_name ON operator_tokens (name) WHERE revoked_at IS NULL;
+                    CREATE TABLE deadline_notices (
+                        request_id TEXT NOT NULL, kind TEXT NOT NULL, sent_at REAL NOT NULL, PRIMARY KEY (request_id, kind));
+                    """)
         }
         migrator.registerMigration("v8-response-retention") { db in
             // When a request became final, and whether its response files are gone: the sweep
             // finds the files due for removal by index instead of reading every finished request.
             // Requests already final take the time of their last change from their body.
             let finalStates = RequestState.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            try db.execute(sql: """
-                ALTER TABLE requests ADD COLUMN final_at REAL;
-                ALTER TABLE requests ADD COLUMN responses_removed INTEGER NOT NULL DEFAULT 0;
-                UPDATE requests SET final_at = CAST(strftime('%s', json_extract(body, '$.updatedAt')) AS REAL) WHERE state IN (\(finalStates));
-                CREATE INDEX requests_responses_due ON requests (final_at) WHERE responses_removed = 0;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN final_at REAL;
+                    ALTER TABLE requests ADD COLUMN responses_removed INTEGER NOT NULL DEFAULT 0;
+                    UPDATE requests SET final_at = CAST(strftime('%s', json_extract(body, '$.updatedAt')) AS REAL) WHERE state IN (\(finalStates));
+                    CREATE INDEX requests_responses_due ON requests (final_at) WHERE responses_removed = 0;
+                    """)
         }
         return migrator
     }

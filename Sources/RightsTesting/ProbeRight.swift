@@ -25,17 +25,33 @@ public struct ProbeRight: RightModule {
     ]
     public static let acceptedRequesters: Set<RequesterRole> = [.subject, .agent, .guardian, .closeRelative]
 
-    enum Outcome: String, CaseIterable { case complete, deny }
+    enum Outcome: String, CaseIterable, SettingToken { case complete, deny }
+
+    /// The module's keys in the deployment file.
+    public struct Settings: ModuleSettings {
+        var steps = 2
+        var trace: String?
+        var outcome = Outcome.complete
+
+        public init() {}
+
+        public static var keys: [SettingKey<Self>] {
+            [
+                SettingKey("steps", \.steps, in: 1...1_000, "journalled steps per request"),
+                SettingKey("trace", \.trace, "a file each step execution appends a line to"),
+                SettingKey("outcome", \.outcome, "complete or deny"),
+            ]
+        }
+    }
 
     let steps: Int
     let trace: String?
     let outcome: Outcome
 
-    public init(configuration: ConfigSection, services: Services) throws {
-        steps = try configuration.int("steps", default: 2)
-        guard steps >= 1 else { throw configuration.invalid("steps", "expected at least 1 step, found \(steps)") }
-        trace = try configuration.optionalString("trace")
-        outcome = try configuration.choice("outcome", default: Outcome.complete)
+    public init(settings: Settings, services: Services) throws {
+        steps = settings.steps
+        trace = settings.trace
+        outcome = settings.outcome
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
@@ -65,9 +81,11 @@ public struct ProbeRight: RightModule {
         if outcome == .deny {
             return .denied(.impractical, message: "The probe was configured to deny.")
         }
-        return .done("The probe ran \(steps) step(s).", withheld: context.withheldByHolds, references: [
-            "steps": "\(steps)", "verification": context.verification.rawValue,
-        ])
+        return .done(
+            "The probe ran \(steps) step(s).", withheld: context.withheldByHolds,
+            references: [
+                "steps": "\(steps)", "verification": context.verification.rawValue,
+            ])
     }
 
     static func append(_ text: String, to path: String) throws {

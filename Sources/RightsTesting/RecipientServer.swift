@@ -14,33 +14,33 @@ package final class RecipientServer {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let script = folder.appendingPathComponent("server.py")
         try """
-            import http.server, os, sys, threading, time
-            parent = os.getppid()
-            def orphaned():
-                # Ends with the test process, whatever happens to it.
-                while os.getppid() == parent: time.sleep(0.5)
-                os._exit(0)
-            threading.Thread(target=orphaned, daemon=True).start()
-            folder, failures, redirect = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-            count = {"n": 0}
-            class Handler(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                    count["n"] += 1
-                    with open(os.path.join(folder, "attempts"), "a") as f: f.write("x")
-                    if redirect:
-                        self.send_response(307); self.send_header("Location", "http://127.0.0.1:%d/import" % redirect); self.end_headers(); return
-                    if count["n"] <= failures:
-                        self.send_response(503); self.end_headers(); return
-                    with open(os.path.join(folder, "received-%d.json" % count["n"]), "wb") as f: f.write(body)
-                    with open(os.path.join(folder, "request-id"), "w") as f: f.write(self.headers.get("X-RightsKit-Request", ""))
-                    self.send_response(201); self.end_headers()
-                def log_message(self, *args): pass
-            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-            with open(os.path.join(folder, "port.tmp"), "w") as f: f.write(str(server.server_address[1]))
-            os.rename(os.path.join(folder, "port.tmp"), os.path.join(folder, "port"))
-            server.serve_forever()
-            """.write(to: script, atomically: true, encoding: .utf8)
+        import http.server, os, sys, threading, time
+        parent = os.getppid()
+        def orphaned():
+            # Ends with the test process, whatever happens to it.
+            while os.getppid() == parent: time.sleep(0.5)
+            os._exit(0)
+        threading.Thread(target=orphaned, daemon=True).start()
+        folder, failures, redirect = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        count = {"n": 0}
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                count["n"] += 1
+                with open(os.path.join(folder, "attempts"), "a") as f: f.write("x")
+                if redirect:
+                    self.send_response(307); self.send_header("Location", "http://127.0.0.1:%d/import" % redirect); self.end_headers(); return
+                if count["n"] <= failures:
+                    self.send_response(503); self.end_headers(); return
+                with open(os.path.join(folder, "received-%d.json" % count["n"]), "wb") as f: f.write(body)
+                with open(os.path.join(folder, "request-id"), "w") as f: f.write(self.headers.get("X-RightsKit-Request", ""))
+                self.send_response(201); self.end_headers()
+            def log_message(self, *args): pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        with open(os.path.join(folder, "port.tmp"), "w") as f: f.write(str(server.server_address[1]))
+        os.rename(os.path.join(folder, "port.tmp"), os.path.join(folder, "port"))
+        server.serve_forever()
+        """.write(to: script, atomically: true, encoding: .utf8)
         process = Process()
         // The system interpreter when there is one: a version manager's shim may not pass signals on.
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/env"

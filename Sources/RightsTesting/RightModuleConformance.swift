@@ -24,7 +24,9 @@ public struct RightModuleConformance: Sendable {
     /// The intake, when the request is not a subject's own (an operator, a relative).
     public var intake: RequestIntake?
 
-    public init(module: any RightModule.Type, rights: String, parameters: [String: String] = [:], subject: Int? = 13, intake: RequestIntake? = nil) {
+    public init(
+        module: any RightModule.Type, rights: String, parameters: [String: String] = [:], subject: Int? = 13, intake: RequestIntake? = nil
+    ) {
         self.module = module
         self.rights = rights
         self.parameters = parameters
@@ -44,7 +46,10 @@ public struct RightModuleConformance: Sendable {
     }
 
     var request: RequestIntake {
-        intake ?? RequestIntake(right: module.identifier, subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject ?? 1)), parameters: parameters)
+        intake
+            ?? RequestIntake(
+                right: module.identifier, subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject ?? 1)),
+                parameters: parameters)
     }
 
     func harness() throws -> RightsTestHarness {
@@ -65,7 +70,9 @@ public struct RightModuleConformance: Sendable {
         let request = try await runToEnd(harness)
         let actions = try await harness.store.entries(for: request.id).map(\.event.action)
         var failures: [String] = []
-        if actions.first != "request.received" { failures.append("audit: the first entry is \(actions.first ?? "missing"), not request.received") }
+        if actions.first != "request.received" {
+            failures.append("audit: the first entry is \(actions.first ?? "missing"), not request.received")
+        }
         if !actions.contains(where: { $0 == "request.\(request.state.rawValue)" || $0 == "processing.waiting" }) {
             failures.append("audit: no entry records the decision (\(request.state.rawValue)); entries: \(actions)")
         }
@@ -77,7 +84,10 @@ public struct RightModuleConformance: Sendable {
         let harness = try harness()
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
         let key = harness.store.subjectKey(for: request.subject)
-        _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .criminalInvestigation, authority: "Conformance case", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: key, category: nil, ground: .criminalInvestigation, authority: "Conformance case", expiresAt: nil,
+                createdAt: harness.clock.now))
         let request = try await runToEnd(harness)
         var failures: [String] = []
         if request.state != .denied || request.outcome?.ground != .criminalInvestigation {
@@ -96,7 +106,8 @@ public struct RightModuleConformance: Sendable {
         let harness = try harness()
         let submitted = try await harness.pipeline.submit(request)
         guard let right = harness.pipeline.deployment.rights[module.identifier] else { return ["the module is not enabled by `rights`"] }
-        let context = HandlingContext(requestID: submitted.id, services: harness.services, categoryHolds: [], logger: harness.services.logger)
+        let context = HandlingContext(
+            requestID: submitted.id, services: harness.services, categoryHolds: [], logger: harness.services.logger)
         let first = try await right.module.handle(submitted, context: context)
         let afterFirst = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
         let messages = try await harness.store.outbox().count
@@ -106,7 +117,9 @@ public struct RightModuleConformance: Sendable {
             failures.append("retry: handling the request again changed data again")
         }
         if try await harness.store.outbox().count != messages { failures.append("retry: handling the request again sent messages again") }
-        if first.status != second.status { failures.append("retry: the second run's outcome differs (\(first.status) vs \(second.status))") }
+        if first.status != second.status {
+            failures.append("retry: the second run's outcome differs (\(first.status) vs \(second.status))")
+        }
         return failures
     }
 
@@ -131,7 +144,10 @@ public struct RightModuleConformance: Sendable {
     func categoryHoldIsHonoured() async throws -> [String] {
         guard let subject else { return [] }
         let harness = try harness()
-        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.contact.email", ground: .tradeSecret, authority: "Conformance hold", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: nil, category: "user.contact.email", ground: .tradeSecret, authority: "Conformance hold", expiresAt: nil,
+                createdAt: harness.clock.now))
         let request = try await runToEnd(harness)
         var failures: [String] = []
         let email = SampleBusinessDatabase.email(subject)
@@ -146,7 +162,8 @@ public struct RightModuleConformance: Sendable {
     /// What the requester receives: the outcome, the outcome message and any file it references.
     func artifacts(of request: RightRequest, harness: RightsTestHarness) throws -> [String] {
         var texts = [try CanonicalJSON.string(request.outcome)]
-        for value in (request.outcome?.references ?? [:]).values where value.hasPrefix("/") && FileManager.default.fileExists(atPath: value) {
+        for value in (request.outcome?.references ?? [:]).values where value.hasPrefix("/") && FileManager.default.fileExists(atPath: value)
+        {
             texts.append(String(decoding: try Data(contentsOf: URL(fileURLWithPath: value)), as: UTF8.self))
         }
         return texts

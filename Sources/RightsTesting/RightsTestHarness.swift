@@ -41,7 +41,9 @@ public struct RightsTestHarness: Sendable {
         statementLog: StatementLog? = nil
     ) throws {
         let directory = try directory ?? TemporaryDirectory()
-        let yaml = Self.deployment(store: "{ driver: sqlite, path: ledger.sqlite }", rights: rights, policy: policy, timezone: timezone, identity: identity, dataMap: dataMap)
+        let yaml = Self.deployment(
+            store: "{ driver: sqlite, path: ledger.sqlite }", rights: rights, policy: policy, timezone: timezone, identity: identity,
+            dataMap: dataMap)
         try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock, statementLog: statementLog)
     }
 
@@ -58,12 +60,16 @@ public struct RightsTestHarness: Sendable {
         dataMap: String? = nil
     ) async throws {
         let directory = try TemporaryDirectory()
-        let yaml = Self.deployment(store: try driver.storeSection(), rights: rights, policy: policy, timezone: timezone, identity: identity, dataMap: dataMap)
+        let yaml = Self.deployment(
+            store: try driver.storeSection(), rights: rights, policy: policy, timezone: timezone, identity: identity, dataMap: dataMap)
         try await self.init(on: driver, yaml: yaml, modules: modules, directory: directory, clock: clock)
     }
 
     /// Builds from a whole deployment document whose `services.store` names the ledger.
-    public init(on driver: LedgerDriver, yaml: String, modules: [any RightModule.Type], directory: TemporaryDirectory, clock: SettableClock = SettableClock()) async throws {
+    public init(
+        on driver: LedgerDriver, yaml: String, modules: [any RightModule.Type], directory: TemporaryDirectory,
+        clock: SettableClock = SettableClock()
+    ) async throws {
         guard driver == .postgres else {
             try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock)
             return
@@ -81,7 +87,9 @@ public struct RightsTestHarness: Sendable {
         self.init(directory: directory, clock: clock, store: store, driver: driver, pipeline: RequestPipeline(deployment: deployment))
     }
 
-    private init(directory: TemporaryDirectory, clock: SettableClock, store: any OperationsStore, driver: LedgerDriver, pipeline: RequestPipeline) {
+    private init(
+        directory: TemporaryDirectory, clock: SettableClock, store: any OperationsStore, driver: LedgerDriver, pipeline: RequestPipeline
+    ) {
         self.directory = directory
         self.clock = clock
         self.store = store
@@ -89,7 +97,9 @@ public struct RightsTestHarness: Sendable {
         self.pipeline = pipeline
     }
 
-    private static func deployment(store: String, rights: String, policy: String, timezone: String, identity: String, dataMap: String?) -> String {
+    private static func deployment(store: String, rights: String, policy: String, timezone: String, identity: String, dataMap: String?)
+        -> String
+    {
         let map = dataMap.map { "data_map:\n" + $0 } ?? ""
         return """
             deployment: { name: test, jurisdiction: CN-PIPL, timezone: \(timezone) }
@@ -116,7 +126,9 @@ public struct RightsTestHarness: Sendable {
         self.clock = clock
         let file = directory.file("config.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        let loaded = try StoredDeployment(path: file, registry: ModuleRegistry(modules), clock: clock, logger: Logger(label: "rightskit.test"), statementLog: statementLog)
+        let loaded = try StoredDeployment(
+            path: file, registry: ModuleRegistry(modules), clock: clock, logger: Logger(label: "rightskit.test"), statementLog: statementLog
+        )
         self.store = loaded.store
         self.driver = .sqlite
         self.pipeline = RequestPipeline(deployment: loaded.deployment)
@@ -136,7 +148,8 @@ public struct RightsTestHarness: Sendable {
         editingMap edit: (String) -> String = { $0 }
     ) throws -> RightsTestHarness {
         let directory = try TemporaryDirectory()
-        let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
+        let database = directory.file("business.sqlite")
+        let vault = directory.file("vault.sqlite")
         try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
         return try RightsTestHarness(
             modules: modules, rights: rights, policy: policy, clock: clock,
@@ -154,7 +167,8 @@ public struct RightsTestHarness: Sendable {
             return try SQLiteStore(path: settings.store.path, secretPath: settings.store.keysFolder + "/subject-key.secret", clock: clock)
         case .postgres:
             guard let location = settings.store.postgres else { throw HarnessError.notPostgres }
-            return try await PostgresStore(location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: Logger(label: "rightskit.test"))
+            return try await PostgresStore(
+                location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: Logger(label: "rightskit.test"))
         }
     }
 

@@ -33,10 +33,13 @@ package final class TestPostgres: @unchecked Sendable {
         port = try Self.freePort()
         reapEndedRuns()
         try run("initdb", ["-D", folder + "/data", "-U", "rightskit", "-A", "trust", "--no-sync", "-E", "UTF8"])
-        try run("pg_ctl", [
-            "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
-            "-o", "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=1000",
-        ])
+        try run(
+            "pg_ctl",
+            [
+                "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
+                "-o",
+                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=1000",
+            ])
         Self.stopAtExit(self)
     }
 
@@ -48,9 +51,9 @@ package final class TestPostgres: @unchecked Sendable {
         for name in names where name.hasPrefix("rightskit-pg-") {
             let path = parent + "/" + name
             guard path != folder,
-                  let text = try? String(contentsOfFile: path + "/owner.pid", encoding: .utf8),
-                  let owner = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  kill(owner, 0) != 0, errno == ESRCH
+                let text = try? String(contentsOfFile: path + "/owner.pid", encoding: .utf8),
+                let owner = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                kill(owner, 0) != 0, errno == ESRCH
             else { continue }
             if FileManager.default.fileExists(atPath: path + "/data/postmaster.pid") {
                 try? run("pg_ctl", ["-D", path + "/data", "-m", "immediate", "-w", "stop"])
@@ -72,7 +75,9 @@ package final class TestPostgres: @unchecked Sendable {
         let name = String(url.split(separator: "/").last ?? "")
         let output = folder + "/psql-\(UUID().uuidString.prefix(8)).out"
         defer { unlink(output) }
-        try run("psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "rightskit", "-d", name, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], output: output)
+        try run(
+            "psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "rightskit", "-d", name, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            output: output)
         return ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
@@ -84,7 +89,10 @@ package final class TestPostgres: @unchecked Sendable {
     /// stderr is closed in the child, so the server it may start never holds the test runner's
     /// pipes open.
     func run(_ tool: String, _ arguments: [String], output: String? = nil) throws {
-        let command = ["/bin/sh", "-c", "cd /tmp && exec \"$@\"", "sh"] + (runAs.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [binaries + "/" + tool] + arguments
+        let command =
+            ["/bin/sh", "-c", "cd /tmp && exec \"$@\"", "sh"] + (runAs.map { ["/usr/sbin/runuser", "-u", $0, "--"] } ?? []) + [
+                binaries + "/" + tool
+            ] + arguments
         let log = output ?? folder + "/\(tool).out"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -121,7 +129,9 @@ package final class TestPostgres: @unchecked Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
         }
         guard bound else { throw Failure(description: "no free port") }
         return Int(UInt16(bigEndian: address.sin_port))

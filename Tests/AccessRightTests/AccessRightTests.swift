@@ -12,7 +12,8 @@ struct AccessRightTests {
     }
 
     func run(_ harness: RightsTestHarness, subject: Int = 15) async throws -> RightRequest {
-        try await harness.run(RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))))
+        try await harness.run(
+            RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))))
     }
 
     @Test func theModuleConforms() async throws {
@@ -32,7 +33,9 @@ struct AccessRightTests {
         harness.clock.advance(days: 2)
         #expect(try await harness.pipeline.resumeInterrupted().responsesRemoved == 2)
         #expect(!FileManager.default.fileExists(atPath: folder))
-        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: try #require(other.outcome?.references["html"])).deletingLastPathComponent().path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: URL(fileURLWithPath: try #require(other.outcome?.references["html"])).deletingLastPathComponent().path))
         #expect(FileManager.default.fileExists(atPath: harness.directory.file("exports")), "only the requests' own folders go")
         // Found by index and marked: the next sweep has nothing to read.
         #expect(try await harness.store.responsesToRemove(finalBefore: harness.clock.now, limit: 10).isEmpty)
@@ -72,7 +75,10 @@ struct AccessRightTests {
     /// "… except for exceptions provided by laws and regulations"
     @Test func heldAndExemptCategoriesAreLeftOutWithTheirGround() async throws {
         let harness = try harness("access: { output: exports, exempt: { user.identity.government_id: other-law } }")
-        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.financial", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: nil, category: "user.financial", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil,
+                createdAt: harness.clock.now))
         let request = try await run(harness)
         #expect(request.state == .partiallyCompleted)
         let withheld = try #require(request.outcome?.withheld)
@@ -89,7 +95,8 @@ struct AccessRightTests {
 
     @Test func aSubjectWeDoNotKnowGetsAnEmptyAnswer() async throws {
         let harness = try harness()
-        let request = try await harness.run(RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
+        let request = try await harness.run(
+            RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
         #expect(request.state == .completed)
         #expect(request.outcome?.references["records"] == "0")
         let html = try String(contentsOfFile: try #require(request.outcome?.references["html"]), encoding: .utf8)

@@ -13,13 +13,19 @@ struct AccountCancellationRightTests {
     }
 
     func intake(_ subject: Int, confirm: String? = "irreversible") -> RequestIntake {
-        RequestIntake(right: "account-cancellation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: confirm.map { ["confirm": $0] } ?? [:])
+        RequestIntake(
+            right: "account-cancellation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)),
+            parameters: confirm.map { ["confirm": $0] } ?? [:])
     }
 
-    func database(_ harness: RightsTestHarness) throws -> DatabaseQueue { try DatabaseQueue(path: harness.directory.file("business.sqlite")) }
+    func database(_ harness: RightsTestHarness) throws -> DatabaseQueue {
+        try DatabaseQueue(path: harness.directory.file("business.sqlite"))
+    }
 
     @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: AccountCancellationRight.self, rights: "account-cancellation: {}", parameters: ["confirm": "irreversible"]).run()
+        let failures = try await RightModuleConformance(
+            module: AccountCancellationRight.self, rights: "account-cancellation: {}", parameters: ["confirm": "irreversible"]
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 
@@ -44,23 +50,30 @@ struct AccountCancellationRightTests {
     /// "delete all information about your account or anonymize … except where otherwise provided by law"
     @Test func theAccountIsErasedAndRetainedDataRestricted() async throws {
         let harness = try harness()
-        let subject = try await #require(try database(harness).read { db in
-            try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' AND account_id % 3 != 0 LIMIT 1")
-        })
+        let subject = try await #require(
+            try database(harness).read { db in
+                try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' AND account_id % 3 != 0 LIMIT 1")
+            })
         let request = try await harness.run(intake(subject))
         #expect(request.state == .partiallyCompleted)
-        let account = try #require(try database(harness).read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [subject]) })
+        let account = try #require(
+            try database(harness).read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [subject]) })
         #expect(account["email"] as String != SampleBusinessDatabase.email(subject))
         #expect(account["phone"] as String? == nil)
         #expect(account["display_name"] as String == "Deleted user")
         // The host application reads the account as the data map declares a cancelled one.
         #expect(account["status"] as String == "cancelled")
-        let neighbour = try await database(harness).read { db in try String.fetchOne(db, sql: "SELECT status FROM accounts WHERE id = ?", arguments: [subject + 1]) }
+        let neighbour = try await database(harness).read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM accounts WHERE id = ?", arguments: [subject + 1])
+        }
         #expect(neighbour == "active")
         let left = try await database(harness).read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_devices WHERE account_id = ?", arguments: [subject]) ?? -1,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consents WHERE account_id = ?", arguments: [subject]) ?? -1,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE request_id = ?", arguments: [request.id.rawValue]) ?? -1)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM login_devices WHERE account_id = ?", arguments: [subject]) ?? -1,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM consents WHERE account_id = ?", arguments: [subject]) ?? -1,
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE request_id = ?", arguments: [request.id.rawValue]) ?? -1
+            )
         }
         #expect(left.0 == 0)
         #expect(left.1 == 0)
@@ -71,22 +84,29 @@ struct AccountCancellationRightTests {
 
     /// A map that deletes the row instead: the row is gone once nothing retained refers to it.
     @Test func aMapThatDeletesCancelledAccountsDeletesTheRow() async throws {
-        let harness = try RightsTestHarness.sample(subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}", editingMap: { map in
-            map.replacingOccurrences(of: "cancelled: { column: status, value: cancelled }", with: "cancelled: delete-row")
-        })
-        let subject = try await #require(try database(harness).read { db in
-            try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE id % 3 != 0 AND id NOT IN (SELECT account_id FROM orders) LIMIT 1")
-        })
+        let harness = try RightsTestHarness.sample(
+            subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}",
+            editingMap: { map in
+                map.replacingOccurrences(of: "cancelled: { column: status, value: cancelled }", with: "cancelled: delete-row")
+            })
+        let subject = try await #require(
+            try database(harness).read { db in
+                try Int.fetchOne(db, sql: "SELECT id FROM accounts WHERE id % 3 != 0 AND id NOT IN (SELECT account_id FROM orders) LIMIT 1")
+            })
         let request = try await harness.run(intake(subject))
         #expect(request.state == .completed)
-        let rows = try await database(harness).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts WHERE id = ?", arguments: [subject]) }
+        let rows = try await database(harness).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts WHERE id = ?", arguments: [subject])
+        }
         #expect(rows == 0)
     }
 
     /// "When you log in … through a third-party account authorization, you need to apply to the third party"
     @Test func aThirdPartyLoginIsReferredToTheThirdParty() async throws {
         let harness = try harness()
-        let provider = try await #require(try database(harness).read { db in try String.fetchOne(db, sql: "SELECT provider FROM third_party_logins WHERE account_id = 12") })
+        let provider = try await #require(
+            try database(harness).read { db in try String.fetchOne(db, sql: "SELECT provider FROM third_party_logins WHERE account_id = 12")
+            })
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
         let request = try await harness.run(intake(12))
         #expect(request.state == .denied)

@@ -21,24 +21,34 @@ struct ConsentWithdrawalRightTests {
     }
 
     func run(_ harness: RightsTestHarness, purpose: String, subject: Int = 13) async throws -> RightRequest {
-        try await harness.run(RequestIntake(right: "consent-withdrawal", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: ["purpose": purpose]))
+        try await harness.run(
+            RequestIntake(
+                right: "consent-withdrawal", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)),
+                parameters: ["purpose": purpose]))
     }
 
     func consents(_ harness: RightsTestHarness, subject: Int) throws -> [String: String?] {
         try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT purpose, withdrawn_at FROM consents WHERE account_id = ?", arguments: [subject]).map { ($0["purpose"] as String, $0["withdrawn_at"] as String?) })
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT purpose, withdrawn_at FROM consents WHERE account_id = ?", arguments: [subject]
+                ).map { ($0["purpose"] as String, $0["withdrawn_at"] as String?) })
         }
     }
 
     @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: ConsentWithdrawalRight.self, rights: Self.rights, parameters: ["purpose": "marketing"]).run()
+        let failures = try await RightModuleConformance(
+            module: ConsentWithdrawalRight.self, rights: Self.rights, parameters: ["purpose": "marketing"]
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 
     /// "you can make your request … withdrawing your authorization"
     @Test func onePurposeIsWithdrawnInTheRegistry() async throws {
         let harness = try harness()
-        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13") }
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
+            try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13")
+        }
         let request = try await run(harness, purpose: "marketing")
         #expect(request.state == .completed)
         let registry = try consents(harness, subject: 13)
@@ -59,7 +69,9 @@ struct ConsentWithdrawalRightTests {
     /// "or you can withdraw all authorizations"
     @Test func everyPurposeCanBeWithdrawnAtOnce() async throws {
         let harness = try harness()
-        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13") }
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
+            try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13")
+        }
         let request = try await run(harness, purpose: "all")
         #expect(try consents(harness, subject: 13).values.allSatisfy { $0 != nil })
         #expect(request.outcome?.references["withdrawn"] == "analytics,marketing,personalisation")
@@ -84,7 +96,9 @@ struct ConsentWithdrawalRightTests {
 
     @Test func aPurposeWithoutFunctionsIsALoadError() throws {
         #expect(throws: ConfigErrors.self) {
-            try RightsTestHarness.sample(subjects: 5, modules: [ConsentWithdrawalRight.self], rights: "consent-withdrawal: { purposes: { marketing: { functions: [] } } }")
+            try RightsTestHarness.sample(
+                subjects: 5, modules: [ConsentWithdrawalRight.self],
+                rights: "consent-withdrawal: { purposes: { marketing: { functions: [] } } }")
         }
     }
 }

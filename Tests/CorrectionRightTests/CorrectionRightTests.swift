@@ -13,7 +13,10 @@ struct CorrectionRightTests {
     }
 
     func run(_ harness: RightsTestHarness, _ parameters: [String: String], subject: Int = 11) async throws -> RightRequest {
-        try await harness.run(RequestIntake(right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: parameters))
+        try await harness.run(
+            RequestIntake(
+                right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)),
+                parameters: parameters))
     }
 
     func column(_ harness: RightsTestHarness, _ sql: String) throws -> String? {
@@ -21,7 +24,9 @@ struct CorrectionRightTests {
     }
 
     @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: CorrectionRight.self, rights: "correction: {}", parameters: ["field": "user.contact.phone", "value": "+8613911112222"]).run()
+        let failures = try await RightModuleConformance(
+            module: CorrectionRight.self, rights: "correction: {}", parameters: ["field": "user.contact.phone", "value": "+8613911112222"]
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 
@@ -50,7 +55,9 @@ struct CorrectionRightTests {
     /// "wrong or incomplete information … correct or update"
     @Test func anEmptyFieldIsSupplemented() async throws {
         let harness = try harness()
-        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in try db.execute(sql: "UPDATE accounts SET address = NULL WHERE id = 11") }
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
+            try db.execute(sql: "UPDATE accounts SET address = NULL WHERE id = 11")
+        }
         let request = try await run(harness, ["field": "user.contact.address", "value": "No. 10 Shangdi 10th Street"])
         #expect(request.outcome?.message == "Added the missing user.contact.address.")
         #expect(try column(harness, "SELECT address FROM accounts WHERE id = 11") == "No. 10 Shangdi 10th Street")
@@ -79,13 +86,19 @@ struct CorrectionRightTests {
     @Test func aRequestWithoutAValueIsRejectedAtIntake() async throws {
         let harness = try harness()
         await #expect(throws: PipelineError.self) {
-            try await harness.pipeline.submit(RequestIntake(right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)), parameters: ["field": "user.contact.phone"]))
+            try await harness.pipeline.submit(
+                RequestIntake(
+                    right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)),
+                    parameters: ["field": "user.contact.phone"]))
         }
     }
 
     @Test func aHeldFieldIsNotChanged() async throws {
         let harness = try harness()
-        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.contact", ground: .criminalInvestigation, authority: "Case 4", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: nil, category: "user.contact", ground: .criminalInvestigation, authority: "Case 4", expiresAt: nil,
+                createdAt: harness.clock.now))
         let request = try await run(harness, ["field": "user.contact.phone", "value": "+8613911112222"])
         #expect(request.state == .denied)
         #expect(request.outcome?.ground == .criminalInvestigation)
@@ -108,7 +121,10 @@ struct CorrectionRightTests {
     /// A hold on a category protects its fields whichever way the request names them.
     @Test func aFieldUnderACategoryHoldIsRefusedByCategoryOrColumn() async throws {
         let harness = try harness()
-        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.contact.phone", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: nil, category: "user.contact.phone", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil,
+                createdAt: harness.clock.now))
         for field in ["user.contact.phone", "accounts.phone"] {
             let request = try await run(harness, ["field": field, "value": "+8613911112222"])
             #expect(request.state == .denied, "\(field)")
@@ -120,12 +136,21 @@ struct CorrectionRightTests {
     /// A retried correction reports the value it replaced the first time, not its own.
     @Test func aRetriedCorrectionReportsTheFirstRunsOldValue() async throws {
         let harness = try harness()
-        let submitted = try await harness.pipeline.submit(RequestIntake(right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)), parameters: ["field": "accounts.phone", "value": "+8613911112222"]))
+        let submitted = try await harness.pipeline.submit(
+            RequestIntake(
+                right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)),
+                parameters: ["field": "accounts.phone", "value": "+8613911112222"]))
         let module = try #require(harness.pipeline.deployment.rights["correction"]).module
-        let first = try await harness.data?.correct([SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11))], field: "accounts.phone", value: "+8613911112222", scope: .everything, request: submitted.id)
-        let context = HandlingContext(requestID: submitted.id, services: harness.services, categoryHolds: [], logger: harness.services.logger)
+        let first = try await harness.data?.correct(
+            [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11))], field: "accounts.phone", value: "+8613911112222",
+            scope: .everything, request: submitted.id)
+        let context = HandlingContext(
+            requestID: submitted.id, services: harness.services, categoryHolds: [], logger: harness.services.logger)
         let outcome = try await module.handle(submitted, context: context)
-        guard case .corrected(let changes) = first else { Issue.record("not corrected: \(String(describing: first))"); return }
+        guard case .corrected(let changes) = first else {
+            Issue.record("not corrected: \(String(describing: first))")
+            return
+        }
         #expect(outcome.references["old"] == changes.first?.oldFingerprints.joined(separator: ","))
         #expect(outcome.references["old"] != harness.data?.fingerprint("+8613911112222"))
     }

@@ -18,20 +18,30 @@ struct DiscontinuationNoticeRightTests {
     }
 
     func announce(_ harness: RightsTestHarness, product: String = "bos", ends: String = Self.ends) async throws -> RightRequest {
-        try await harness.pipeline.submit(RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: product), requester: .operator, requesterReference: "product-board-2026-11", parameters: ["ends": ends]))
+        try await harness.pipeline.submit(
+            RequestIntake(
+                right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: product), requester: .operator,
+                requesterReference: "product-board-2026-11", parameters: ["ends": ends]))
     }
 
     func subjectsWith(_ product: String, _ harness: RightsTestHarness) throws -> Set<String> {
         try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
-            Set(try String.fetchAll(db, sql: """
-                SELECT a.email FROM accounts a WHERE a.id IN (SELECT account_id FROM orders WHERE product = ? UNION SELECT account_id FROM activated_services WHERE product = ?)
-                """, arguments: [product, product]))
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT a.email FROM accounts a WHERE a.id IN (SELECT account_id FROM orders WHERE product = ? UNION SELECT account_id FROM activated_services WHERE product = ?)
+                        """, arguments: [product, product]))
         }
     }
 
     @Test func theModuleConforms() async throws {
-        let intake = RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator, requesterReference: "board", parameters: ["ends": Self.ends])
-        let failures = try await RightModuleConformance(module: DiscontinuationNoticeRight.self, rights: "discontinuation-notice: {}", subject: nil, intake: intake).run()
+        let intake = RequestIntake(
+            right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator,
+            requesterReference: "board", parameters: ["ends": Self.ends])
+        let failures = try await RightModuleConformance(
+            module: DiscontinuationNoticeRight.self, rights: "discontinuation-notice: {}", subject: nil, intake: intake
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 
@@ -53,7 +63,9 @@ struct DiscontinuationNoticeRightTests {
         // What was sent to whom is on record, by salted key.
         let sent = try await harness.store.entries(for: request.id).filter { $0.event.action == "notice.sent" }
         #expect(sent.count == expected.count)
-        #expect(Set(sent.compactMap { $0.event.details["to"] }) == Set(expected.map { harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: $0)).rawValue }))
+        #expect(
+            Set(sent.compactMap { $0.event.details["to"] })
+                == Set(expected.map { harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: $0)).rawValue }))
     }
 
     @Test func lessThanTheNoticePeriodIsRefused() async throws {
@@ -79,7 +91,9 @@ struct DiscontinuationNoticeRightTests {
         let harness = try harness()
         let request = try await announce(harness)
         let database = try DatabaseQueue(path: harness.directory.file("business.sqlite"))
-        let before = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") }
+        let before = try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'")
+        }
         #expect(before ?? 0 > 0)
         // Too early: resuming does nothing yet.
         harness.clock.advance(days: 5)
@@ -89,14 +103,19 @@ struct DiscontinuationNoticeRightTests {
         #expect(finished.map(\.id) == [request.id])
         #expect([.completed, .partiallyCompleted].contains(finished.first?.state))
         let (services, others) = try await database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") ?? -1,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product != 'bos'") ?? -1)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product != 'bos'") ?? -1
+            )
         }
         #expect(services == 0)
         #expect(others > 0, "other products' data stays")
         // Orders of the product within their retention period are restricted, not deleted.
         let retained = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE product = 'bos'") } ?? 0
-        let restricted = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders'") } ?? 0
+        let restricted =
+            try await database.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders'")
+            } ?? 0
         #expect(retained == restricted)
         // No notice went out twice across the runs.
         let notices = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }
@@ -107,7 +126,10 @@ struct DiscontinuationNoticeRightTests {
     @Test func onlyAnOperatorCanAnnounce() async throws {
         let harness = try harness()
         await #expect(throws: PipelineError.self) {
-            try await harness.pipeline.submit(RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), parameters: ["ends": Self.ends]))
+            try await harness.pipeline.submit(
+                RequestIntake(
+                    right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"),
+                    parameters: ["ends": Self.ends]))
         }
     }
 }
@@ -115,21 +137,30 @@ struct DiscontinuationNoticeRightTests {
 @Suite("5.7 Notices reach subjects who joined after the announcement, and nobody twice")
 struct DiscontinuationLateSubjectTests {
     @Test func aSubjectWhoJoinsBeforeTheEndIsToldOnceAndEarlierOnesAreNotToldAgain() async throws {
-        let harness = try RightsTestHarness.sample(subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: "discontinuation-notice: {}")
+        let harness = try RightsTestHarness.sample(
+            subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: "discontinuation-notice: {}")
         let database = try DatabaseQueue(path: harness.directory.file("business.sqlite"))
-        let newcomer = try #require(try await database.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT id FROM accounts WHERE id NOT IN (SELECT account_id FROM orders WHERE product = 'bos')
-                AND id NOT IN (SELECT account_id FROM activated_services WHERE product = 'bos') LIMIT 1
-                """)
-        })
-        let request = try await harness.pipeline.submit(RequestIntake(right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator, requesterReference: "board", parameters: ["ends": DiscontinuationNoticeRightTests.ends]))
+        let newcomer = try #require(
+            try await database.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id FROM accounts WHERE id NOT IN (SELECT account_id FROM orders WHERE product = 'bos')
+                        AND id NOT IN (SELECT account_id FROM activated_services WHERE product = 'bos') LIMIT 1
+                        """)
+            })
+        let request = try await harness.pipeline.submit(
+            RequestIntake(
+                right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator,
+                requesterReference: "board", parameters: ["ends": DiscontinuationNoticeRightTests.ends]))
         let announced = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }.map(\.recipient.value)
         #expect(!announced.contains(SampleBusinessDatabase.email(newcomer)))
 
         // The newcomer activates the product after the announcement, before the end date.
         try await database.write { db in
-            try db.execute(sql: "INSERT INTO activated_services (account_id, product, activated_at, status) VALUES (?, 'bos', '2026-12-01', 'active')", arguments: [newcomer])
+            try db.execute(
+                sql: "INSERT INTO activated_services (account_id, product, activated_at, status) VALUES (?, 'bos', '2026-12-01', 'active')",
+                arguments: [newcomer])
         }
         harness.clock.set(try #require(Timestamp.date(DiscontinuationNoticeRightTests.ends)).addingTimeInterval(60))
         _ = try await harness.pipeline.resumeInterrupted()

@@ -13,13 +13,20 @@ struct ErasureRightTests {
     }
 
     func run(_ harness: RightsTestHarness, ground: String, subject: Int) async throws -> RightRequest {
-        try await harness.run(RequestIntake(right: "erasure", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: ["ground": ground]))
+        try await harness.run(
+            RequestIntake(
+                right: "erasure", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)),
+                parameters: ["ground": ground]))
     }
 
-    func database(_ harness: RightsTestHarness) throws -> DatabaseQueue { try DatabaseQueue(path: harness.directory.file("business.sqlite")) }
+    func database(_ harness: RightsTestHarness) throws -> DatabaseQueue {
+        try DatabaseQueue(path: harness.directory.file("business.sqlite"))
+    }
 
     @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: ErasureRight.self, rights: "erasure: {}", parameters: ["ground": "consent-withdrawn"]).run()
+        let failures = try await RightModuleConformance(
+            module: ErasureRight.self, rights: "erasure: {}", parameters: ["ground": "consent-withdrawn"]
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 
@@ -38,7 +45,9 @@ struct ErasureRightTests {
         let harness = try harness()
         let subject = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(14))
         await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(RequestIntake(right: "erasure", subject: subject)) }
-        await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(RequestIntake(right: "erasure", subject: subject, parameters: ["ground": "i-feel-like-it"])) }
+        await #expect(throws: PipelineError.self) {
+            try await harness.pipeline.submit(RequestIntake(right: "erasure", subject: subject, parameters: ["ground": "i-feel-like-it"]))
+        }
     }
 
     @Test func aDeploymentCanNarrowTheGrounds() async throws {
@@ -50,9 +59,10 @@ struct ErasureRightTests {
     /// "If the retention period prescribed by laws … has not expired … we will stop processing except for storage and taking necessary security protection measures."
     @Test func retainedDataIsRestrictedAndTheResponseSaysUntilWhen() async throws {
         let harness = try harness()
-        let subject = try await #require(try database(harness).read { db in
-            try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' LIMIT 1")
-        })
+        let subject = try await #require(
+            try database(harness).read { db in
+                try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' LIMIT 1")
+            })
         let request = try await run(harness, ground: "purpose-achieved", subject: subject)
         #expect(request.state == .partiallyCompleted)
         let withheld = try #require(request.outcome?.withheld.first { $0.category == "user.financial.order" })
@@ -61,11 +71,15 @@ struct ErasureRightTests {
         #expect(request.outcome?.message.contains("E-Commerce Law Art. 31") == true)
         #expect(request.outcome?.message.contains("storage and security") == true)
         let restrictions = try await database(harness).read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders' AND request_id = ?", arguments: [request.id.rawValue])
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders' AND request_id = ?",
+                arguments: [request.id.rawValue])
         }
         #expect(restrictions ?? 0 > 0)
         // The account itself is erased all the same.
-        let account = try database(harness).read { db in try Row.fetchOne(db, sql: "SELECT email, phone, display_name FROM accounts WHERE id = ?", arguments: [subject]) }
+        let account = try database(harness).read { db in
+            try Row.fetchOne(db, sql: "SELECT email, phone, display_name FROM accounts WHERE id = ?", arguments: [subject])
+        }
         #expect(account?["phone"] as String? == nil)
         #expect(account?["display_name"] as String? == "Deleted user")
     }
@@ -73,7 +87,8 @@ struct ErasureRightTests {
     @Test func theSubjectCanNoLongerBeFoundAfterwards() async throws {
         let harness = try harness()
         _ = try await run(harness, ground: "consent-withdrawn", subject: 14)
-        let footprint = try await harness.services.data.footprint(of: [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(14))], scope: .everything)
+        let footprint = try await harness.services.data.footprint(
+            of: [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(14))], scope: .everything)
         #expect(footprint.tables.first { $0.table == "accounts" }?.rows == 0)
     }
 }

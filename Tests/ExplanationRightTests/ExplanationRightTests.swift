@@ -40,7 +40,8 @@ struct ExplanationRightTests {
     /// "You have the right to ask us to explain our personal information processing rules."
     @Test func theRulesThatApplyAreExplainedFromTheRegister() async throws {
         let harness = try harness()
-        let request = try await harness.run(RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(10))))
+        let request = try await harness.run(
+            RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(10))))
         #expect(request.state == .completed)
         let text = try String(contentsOfFile: try #require(request.outcome?.references["text"]), encoding: .utf8)
         #expect(text.contains("Purpose: Account management and security"))
@@ -52,9 +53,11 @@ struct ExplanationRightTests {
     /// Limited to what is actually held: no health data, so the research activity is left out.
     @Test func activitiesAboutDataNotHeldAreLeftOut() async throws {
         let harness = try harness()
-        let request = try await harness.run(RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(10))))
+        let request = try await harness.run(
+            RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(10))))
         let json = try #require(request.outcome?.references["json"])
-        let activities = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
+        let activities = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]])
         #expect(!activities.contains { $0["purpose"] as? String == "Health research partnership" })
         let account = try #require(activities.first { $0["purpose"] as? String == "Account management and security" })
         let categories = try #require(account["categories"] as? [String])
@@ -63,14 +66,17 @@ struct ExplanationRightTests {
 
     @Test func aStrangerIsToldNothingApplies() async throws {
         let harness = try harness()
-        let request = try await harness.run(RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
+        let request = try await harness.run(
+            RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
         #expect(request.outcome?.references["activities"] == "0")
         #expect(request.outcome?.message.contains("none of our processing activities applies") == true)
     }
 
     @Test func aRegisterEntryWithoutCategoriesIsALoadError() throws {
         #expect(throws: ConfigErrors.self) {
-            try RightsTestHarness.sample(subjects: 5, modules: [ExplanationRight.self], rights: "explanation: { register: [{ purpose: x, categories: [], legal_basis: y, retention: z }] }")
+            try RightsTestHarness.sample(
+                subjects: 5, modules: [ExplanationRight.self],
+                rights: "explanation: { register: [{ purpose: x, categories: [], legal_basis: y, retention: z }] }")
         }
     }
 }

@@ -25,7 +25,9 @@ struct PortabilityRightTests {
     }
 
     func intake(_ parameters: [String: String], subject: Int = 10) -> RequestIntake {
-        RequestIntake(right: "portability", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)), parameters: parameters)
+        RequestIntake(
+            right: "portability", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)),
+            parameters: parameters)
     }
 
     /// Code, then the operator's check that strong verification requires.
@@ -53,7 +55,9 @@ struct PortabilityRightTests {
         let csv = try unzipRead(archive, "business.accounts.csv")
         #expect(csv.hasPrefix("row,category,column,value\r\n"))
         let folder = URL(fileURLWithPath: archive).deletingLastPathComponent()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["personal-information.zip"], "the staging files are gone once zipped")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["personal-information.zip"],
+            "the staging files are gone once zipped")
         #expect(csv.contains("user.contact.email,email,\(SampleBusinessDatabase.email(10))"))
         #expect(!csv.contains(SampleBusinessDatabase.email(11)))
     }
@@ -69,7 +73,8 @@ struct PortabilityRightTests {
         let text = String(decoding: body, as: UTF8.self)
         #expect(text.contains(SampleBusinessDatabase.userID(10)))
         #expect(!text.contains(SampleBusinessDatabase.userID(11)))
-        let attempts = try await harness.store.entries(for: request.id).filter { $0.event.action.hasPrefix("transfer.") }.map(\.event.action)
+        let attempts = try await harness.store.entries(for: request.id).filter { $0.event.action.hasPrefix("transfer.") }.map(
+            \.event.action)
         #expect(attempts == ["transfer.failed", "transfer.delivered"])
         #expect(request.outcome?.references["recipient"] == "other-cloud")
     }
@@ -89,7 +94,9 @@ struct PortabilityRightTests {
 
     @Test func anUnlistedRecipientIsRefusedAtIntake() async throws {
         let harness = try harness(rights())
-        await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(["mode": "transfer", "recipient": "https://evil.example"])) }
+        await #expect(throws: PipelineError.self) {
+            try await harness.pipeline.submit(intake(["mode": "transfer", "recipient": "https://evil.example"]))
+        }
         await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(["mode": "transfer"])) }
     }
 
@@ -114,10 +121,16 @@ struct PortabilityRightTests {
         #expect(elsewhere.attempts == 0, "the other address received nothing")
         #expect(request.state == .denied)
         #expect(request.outcome?.ground == .transferFailed)
-        let statuses = try await harness.store.entries(for: request.id).filter { $0.event.action == "transfer.failed" }.map { $0.event.details["status"] }
+        let statuses = try await harness.store.entries(for: request.id).filter { $0.event.action == "transfer.failed" }.map {
+            $0.event.details["status"]
+        }
         #expect(statuses == ["307"])
-        let folder = URL(fileURLWithPath: request.outcome?.references["archive"] ?? harness.directory.file("exports/\(request.id.rawValue)/x")).deletingLastPathComponent()
-        #expect(!FileManager.default.fileExists(atPath: PortabilityRight.payload(in: folder).path), "the payload is removed once the transfer is decided")
+        let folder = URL(
+            fileURLWithPath: request.outcome?.references["archive"] ?? harness.directory.file("exports/\(request.id.rawValue)/x")
+        ).deletingLastPathComponent()
+        #expect(
+            !FileManager.default.fileExists(atPath: PortabilityRight.payload(in: folder).path),
+            "the payload is removed once the transfer is decided")
     }
 
     @Test func aPlainHTTPRecipientIsRefusedAtLoad() async throws {
@@ -136,7 +149,10 @@ struct PortabilityRightTests {
     func unzipRead(_ archive: String, _ name: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())", archive, name]
+        process.arguments = [
+            "python3", "-c", "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())", archive,
+            name,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -149,7 +165,10 @@ struct PortabilityRightTests {
     func unzipListing(_ archive: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('\\n'.join(z.namelist()))", archive]
+        process.arguments = [
+            "python3", "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print('\\n'.join(z.namelist()))", archive,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

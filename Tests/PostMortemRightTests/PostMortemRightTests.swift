@@ -15,8 +15,14 @@ struct PostMortemRightTests {
     func subject(_ n: Int) -> SubjectIdentity { SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(n)) }
 
     func relative(_ action: String, about n: Int, extra: [String: String] = [:]) -> RequestIntake {
-        RequestIntake(right: "post-mortem", subject: subject(n), requester: .closeRelative, contact: SubjectIdentity(kind: "email", value: "relative@example.cn"),
-                      requesterReference: "relationship-cert-88", parameters: ["action": action, "death_proof": "death-cert-2027-001", "relationship_proof": "household-register-9", "interest": "settling the estate"].merging(extra) { $1 })
+        RequestIntake(
+            right: "post-mortem", subject: subject(n), requester: .closeRelative,
+            contact: SubjectIdentity(kind: "email", value: "relative@example.cn"),
+            requesterReference: "relationship-cert-88",
+            parameters: [
+                "action": action, "death_proof": "death-cert-2027-001", "relationship_proof": "household-register-9",
+                "interest": "settling the estate",
+            ].merging(extra) { $1 })
     }
 
     /// Runs a relative's request: verified at their contact, then the operator checks the proofs.
@@ -27,9 +33,13 @@ struct PostMortemRightTests {
     }
 
     @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: PostMortemRight.self, rights: "post-mortem: { output: exports }", parameters: ["deny": "delete"]).run()
+        let failures = try await RightModuleConformance(
+            module: PostMortemRight.self, rights: "post-mortem: { output: exports }", parameters: ["deny": "delete"]
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
-        let relatives = try await RightModuleConformance(module: PostMortemRight.self, rights: "post-mortem: { output: exports }", intake: relative("access", about: 13)).run()
+        let relatives = try await RightModuleConformance(
+            module: PostMortemRight.self, rights: "post-mortem: { output: exports }", intake: relative("access", about: 13)
+        ).run()
         #expect(relatives.isEmpty, "\(relatives)")
     }
 
@@ -45,13 +55,18 @@ struct PostMortemRightTests {
 
     @Test func aRelativeMayCorrectAndDelete() async throws {
         let harness = try harness()
-        let corrected = try await runRelative(harness, relative("correct", about: 9, extra: ["field": "user.contact.address", "value": "Babaoshan, Beijing"]))
+        let corrected = try await runRelative(
+            harness, relative("correct", about: 9, extra: ["field": "user.contact.address", "value": "Babaoshan, Beijing"]))
         #expect(corrected.state == .completed)
-        let address = try await DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in try String.fetchOne(db, sql: "SELECT address FROM accounts WHERE id = 9") }
+        let address = try await DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
+            try String.fetchOne(db, sql: "SELECT address FROM accounts WHERE id = 9")
+        }
         #expect(address == "Babaoshan, Beijing")
         let deleted = try await runRelative(harness, relative("delete", about: 9))
         #expect([.completed, .partiallyCompleted].contains(deleted.state))
-        let email = try await DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in try String.fetchOne(db, sql: "SELECT email FROM accounts WHERE id = 9") }
+        let email = try await DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
+            try String.fetchOne(db, sql: "SELECT email FROM accounts WHERE id = 9")
+        }
         #expect(email != SampleBusinessDatabase.email(9))
     }
 
@@ -83,7 +98,8 @@ struct PostMortemRightTests {
             await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake) }
         }
         let rejected = try await harness.run(relative("access", about: 9))
-        let denied = try await harness.pipeline.deny(rejected.id, ground: .otherLaw, operator: "registry-desk", note: "The death certificate could not be confirmed.")
+        let denied = try await harness.pipeline.deny(
+            rejected.id, ground: .otherLaw, operator: "registry-desk", note: "The death certificate could not be confirmed.")
         #expect(denied.state == .denied)
     }
 

@@ -29,7 +29,8 @@ struct CommandLineContractTests {
         #expect(result.output.isEmpty, "\(arguments) printed on stdout: \(result.output)")
         // The last line of stderr (log lines, if any, come before it).
         let last = result.errors.split(separator: "\n").last.map(String.init) ?? ""
-        let body = try #require(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "\(arguments): \(result.errors)")
+        let body = try #require(
+            try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "\(arguments): \(result.errors)")
         let error = try #require(body["error"] as? [String: Any])
         #expect(error["code"] as? String == code, "\(arguments): \(error)")
         #expect(error["exit"] as? Int == Int(status))
@@ -48,14 +49,17 @@ struct CommandLineContractTests {
         let cli = try CommandLineRunner(config: config, executable: "rightskit")
         // Before the sample exists: modules lists, check-config says what is missing.
         let modules = try #require(try await json(cli, ["modules"]) as? [[String: Any]])
-        #expect(modules.count == 9 && modules.allSatisfy { $0["enabled"] is Bool && $0["identifier"] is String && $0["verification"] is String })
+        #expect(
+            modules.count == 9 && modules.allSatisfy { $0["enabled"] is Bool && $0["identifier"] is String && $0["verification"] is String }
+        )
         try await failure(cli, ["check-config"], status: 3, code: "invalid-configuration")
         let seeded = try await object(cli, ["demo", "seed", "--subjects", "30"])
         #expect(seeded["subjects"] as? Int == 30 && seeded["database"] as? String == cli.directory.file("data/sample-business.sqlite"))
         let checked = try await object(cli, ["check-config"])
         #expect((checked["rights"] as? [String])?.count == 9 && checked["warnings"] is [Any])
 
-        let filed = try await object(cli, ["submit", "--at", "2027-01-04T10:00", "--right", "access", "--subject", "email:user1@example.cn"])
+        let filed = try await object(
+            cli, ["submit", "--at", "2027-01-04T10:00", "--right", "access", "--subject", "email:user1@example.cn"])
         let id = try #require(filed["id"] as? String)
         #expect(filed["state"] as? String == "awaitingVerification" && filed["receivedAt"] is String && filed["dueAt"] is String)
         #expect(try await object(cli, ["resend", id, "--at", "2027-01-04T10:05"])["resent"] as? String == id)
@@ -65,20 +69,23 @@ struct CommandLineContractTests {
         #expect(try await object(cli, ["status", id])["id"] as? String == id)
         #expect(try #require(try await json(cli, ["requests"]) as? [[String: Any]]).count == 1)
 
-        let copy = try await object(cli, ["submit", "--right", "portability", "--subject", "email:user2@example.cn", "--param", "mode=copy"])
+        let copy = try await object(
+            cli, ["submit", "--right", "portability", "--subject", "email:user2@example.cn", "--param", "mode=copy"])
         let copyID = try #require(copy["id"] as? String)
         #expect(try await object(cli, ["verify", copyID, "--code", try await code(cli, copyID)])["state"] as? String == "awaitingReview")
         #expect(try await object(cli, ["approve", copyID])["state"] as? String == "completed")
 
         let other = try await object(cli, ["submit", "--right", "explanation", "--subject", "email:user3@example.cn"])
         let otherID = try #require(other["id"] as? String)
-        #expect(try await object(cli, ["extend", otherID, "--reason", "complex request"])["extensionReason"] as? String == "complex request")
+        #expect(
+            try await object(cli, ["extend", otherID, "--reason", "complex request"])["extensionReason"] as? String == "complex request")
         #expect(try await object(cli, ["review", otherID])["reviewRequested"] as? Bool == true)
         #expect(try await object(cli, ["deny", otherID, "--ground", "trade-secret"])["state"] as? String == "denied")
         let cancelled = try await object(cli, ["submit", "--right", "explanation", "--subject", "email:user4@example.cn"])
         #expect(try await object(cli, ["cancel", try #require(cancelled["id"] as? String)])["state"] as? String == "cancelled")
 
-        let hold = try await object(cli, ["hold", "add", "--subject", "email:user9@example.cn", "--ground", "criminal-investigation", "--authority", "Case 1"])
+        let hold = try await object(
+            cli, ["hold", "add", "--subject", "email:user9@example.cn", "--ground", "criminal-investigation", "--authority", "Case 1"])
         let holdID = try #require(hold["id"] as? Int)
         #expect(try #require(try await json(cli, ["hold", "list"]) as? [[String: Any]]).first?["authority"] as? String == "Case 1")
         #expect(try await object(cli, ["hold", "remove", "\(holdID)"])["lifted"] as? Int == holdID)
@@ -93,11 +100,17 @@ struct CommandLineContractTests {
         let audit = try await object(cli, ["audit", "verify"])
         #expect(audit["intact"] as? Bool == true && audit["checkpoints"] as? Int == 2 && audit["simulated"] as? Int ?? 0 > 0)
         let sweep = try await object(cli, ["sweep"])
-        #expect(sweep["resumed"] is [Any] && sweep["failed"] is [Any] && sweep["responsesRemoved"] is Int && sweep["restrictionsLifted"] is [String: Any])
+        #expect(
+            sweep["resumed"] is [Any] && sweep["failed"] is [Any] && sweep["responsesRemoved"] is Int
+                && sweep["restrictionsLifted"] is [String: Any])
         #expect((try await object(cli, ["outbox", "deliver"])["delivered"] as? Int ?? 0) > 0)
-        #expect(try #require(try await json(cli, ["outbox"]) as? [[String: Any]]).allSatisfy { $0["minimised"] as? Bool == true && $0["id"] is Int })
+        #expect(
+            try #require(try await json(cli, ["outbox"]) as? [[String: Any]]).allSatisfy {
+                $0["minimised"] as? Bool == true && $0["id"] is Int
+            })
 
-        let bench = try await object(cli, ["bench", "--subjects", "40", "--heavy-rows", "200", "--runs", "1", "--folder", cli.directory.file("bench")])
+        let bench = try await object(
+            cli, ["bench", "--subjects", "40", "--heavy-rows", "200", "--runs", "1", "--folder", cli.directory.file("bench")])
         let rows = try #require(bench["rows"] as? [[String: Any]])
         #expect(rows.count == 4 && rows.allSatisfy { $0["measurement"] is String && $0["byHand"] is Double && $0["ratio"] is Double })
         #expect(bench["peakResidentMiB"] is Double)
@@ -117,7 +130,9 @@ struct CommandLineContractTests {
         try await failure(cli, ["verify", id, "--code", "12ab"], status: 64, code: "bad-input")
         try await failure(cli, ["status", id, "--colour"], status: 64, code: "bad-input")
         // 10 verification failed.
-        try await failure(cli, ["verify", id, "--code", try await code(cli, id) == "000000" ? "111111" : "000000"], status: 10, code: "verification-failed")
+        try await failure(
+            cli, ["verify", id, "--code", try await code(cli, id) == "000000" ? "111111" : "000000"], status: 10,
+            code: "verification-failed")
         // 4 not found.
         try await failure(cli, ["status", "00000000-0000-4000-8000-000000000000"], status: 4, code: "not-found")
         // 5 refused by policy: a right not enabled, a finished request approved.
@@ -157,11 +172,13 @@ struct CommandLineContractTests {
 
     /// 8: the work failed (recorded on the request); `retry` works it again once fixed.
     @Test func aFailingModuleExitsEightAndRetryFinishesIt() async throws {
-        let config = probeDeployment(probe: "{ steps: 3 }", intake: "{ filings: 1000 }\n  processing: { lease_seconds: 30, max_failures: 1 }")
+        let config = probeDeployment(
+            probe: "{ steps: 3 }", intake: "{ filings: 1000 }\n  processing: { lease_seconds: 30, max_failures: 1 }")
         let cli = try CommandLineRunner(config: config)
         let blocker = cli.directory.file("blocker")
         try Data().write(to: URL(fileURLWithPath: blocker))
-        let filed = try await object(cli, ["submit", "--right", "probe", "--subject", "email:li.wei@example.cn", "--param", "fail_while=\(blocker)"])
+        let filed = try await object(
+            cli, ["submit", "--right", "probe", "--subject", "email:li.wei@example.cn", "--param", "fail_while=\(blocker)"])
         let id = try #require(filed["id"] as? String)
         try await failure(cli, ["verify", id, "--code", try await cli.code(for: id)], status: 8, code: "work-failed")
         #expect(try await object(cli, ["status", id])["state"] as? String == "needsAttention")

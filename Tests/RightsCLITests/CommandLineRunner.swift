@@ -61,10 +61,12 @@ struct CommandLineRunner {
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let id = UUID().uuidString
-        let out = URL(fileURLWithPath: directory.file("out-\(id)")), err = URL(fileURLWithPath: directory.file("err-\(id)"))
+        let out = URL(fileURLWithPath: directory.file("out-\(id)"))
+        let err = URL(fileURLWithPath: directory.file("err-\(id)"))
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+        let outHandle = try FileHandle(forWritingTo: out)
+        let errHandle = try FileHandle(forWritingTo: err)
         process.standardOutput = outHandle
         process.standardError = errHandle
         // One launch at a time, and the parent's copies of the output files closed as soon as

@@ -16,11 +16,12 @@ struct ConcurrentProcessTests {
         var results: [CommandLineRunner.Result] = []
         for (process, out, err) in started {
             await CommandLineRunner.waitForExit(process)
-            results.append(CommandLineRunner.Result(
-                status: process.terminationStatus,
-                output: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                errors: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-            ))
+            results.append(
+                CommandLineRunner.Result(
+                    status: process.terminationStatus,
+                    output: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                    errors: (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+                ))
         }
         return results
     }
@@ -30,7 +31,10 @@ struct ConcurrentProcessTests {
         let (outcomes, finals) = try ledger.read { db in
             (
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE request_id = ? AND kind = 'outcome'", arguments: [id]) ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action IN ('request.completed', 'request.denied')", arguments: [id]) ?? 0
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action IN ('request.completed', 'request.denied')",
+                    arguments: [id]) ?? 0
             )
         }
         let trace = (try? String(contentsOfFile: cli.directory.file("trace.log"), encoding: .utf8)) ?? ""
@@ -88,7 +92,8 @@ struct ConcurrentProcessTests {
         for _ in 0..<10 {
             let id = try await cli.submit(["--right", "probe", "--subject", "email:li.wei@example.cn"])
             let code = try await cli.code(for: id)
-            let results = try await Self.together(cli, [["verify", id, "--code", code], ["resume"], ["verify", id, "--code", code], ["resume"], ["resume"]])
+            let results = try await Self.together(
+                cli, [["verify", id, "--code", code], ["resume"], ["verify", id, "--code", code], ["resume"], ["resume"]])
             Self.assertCleanLosers(results.filter { !$0.output.contains("resumed") })
             for result in results where result.output.contains("resumed") {
                 #expect(result.status == 0, "resume leaves a request another process moved first: \(result.errors)")
@@ -108,8 +113,11 @@ struct ConcurrentProcessTests {
         let ledger = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))
         let (rejected, locked) = try await ledger.read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action = 'identity.rejected'", arguments: [id]) ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action = 'identity.locked'", arguments: [id]) ?? 0
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action = 'identity.rejected'", arguments: [id])
+                    ?? 0,
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action = 'identity.locked'", arguments: [id]) ?? 0
             )
         }
         // max_attempts is 3: two guesses rejected, the third locks the request; the other 29
@@ -149,8 +157,12 @@ extension CommandLineRunner {
     /// The newest code sent for a request, read from the outbox as the subject would.
     func code(for id: String) async throws -> String {
         let outbox = try json(try await run("outbox", "--request", id, "--json")) as? [[String: Any]] ?? []
-        let bodies = outbox.compactMap { ($0["message"] as? [String: Any]).flatMap { $0["kind"] as? String == "verification-code" ? $0["body"] as? String : nil } }
-        guard let body = bodies.last, let code = RightsTestHarness.code(in: body) else { throw CommandLineError(message: "no code for \(id)") }
+        let bodies = outbox.compactMap {
+            ($0["message"] as? [String: Any]).flatMap { $0["kind"] as? String == "verification-code" ? $0["body"] as? String : nil }
+        }
+        guard let body = bodies.last, let code = RightsTestHarness.code(in: body) else {
+            throw CommandLineError(message: "no code for \(id)")
+        }
         return code
     }
 }

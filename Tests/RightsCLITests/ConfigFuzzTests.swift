@@ -31,7 +31,10 @@ struct ConfigFuzzTests {
             } else {
                 lines[index] = line + [UInt8(ascii: " ")] + value
             }
-        case 3: lines[index] = Array(repeating: UInt8(ascii: " "), count: Int.random(in: 0..<6, using: &random)) + lines[index].drop { $0 == UInt8(ascii: " ") }
+        case 3:
+            lines[index] =
+                Array(repeating: UInt8(ascii: " "), count: Int.random(in: 0..<6, using: &random))
+                + lines[index].drop { $0 == UInt8(ascii: " ") }
         case 4: return Array(text.prefix(Int.random(in: 0..<text.count, using: &random)))
         case 5: lines[index].append(UInt8.random(in: 128...255, using: &random))
         case 6: lines.swapAt(index, Int.random(in: 0..<lines.count, using: &random))
@@ -66,7 +69,8 @@ struct ConfigFuzzTests {
     }
 
     @Test func twoThousandMutationsNeitherCrashHangWriteNorGoUnlocated() async throws {
-        let mutations = 2_000, workers = 2
+        let mutations = 2_000
+        let workers = 2
         let template = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig, executable: "rightskit")
         #expect(try await template.run("demo", "seed", "--subjects", "20").status == 0)
         let original = Array(try CommandLineRunner.repositoryConfig.utf8)
@@ -86,20 +90,31 @@ struct ConfigFuzzTests {
                         var outcome = try await runner.check(timeout: 2)
                         if outcome.timedOut {
                             outcome = try await runner.check(timeout: 10)  // once more, in case the machine was busy
-                            if outcome.timedOut || outcome.seconds > 2 { findings.append(Finding(mutation: mutation, problem: "hung over 2 s")) }
+                            if outcome.timedOut || outcome.seconds > 2 {
+                                findings.append(Finding(mutation: mutation, problem: "hung over 2 s"))
+                            }
                         }
-                        if outcome.signalled { findings.append(Finding(mutation: mutation, problem: "crashed: \(outcome.errors.prefix(200))")) }
+                        if outcome.signalled {
+                            findings.append(Finding(mutation: mutation, problem: "crashed: \(outcome.errors.prefix(200))"))
+                        }
                         if ![0, 3].contains(outcome.status), !outcome.timedOut, !outcome.signalled {
                             findings.append(Finding(mutation: mutation, problem: "exit \(outcome.status): \(outcome.errors.prefix(200))"))
                         }
-                        if outcome.status == 3, outcome.errors.range(of: #"config\.yaml:[1-9][0-9]*:[1-9][0-9]*: "#, options: .regularExpression) == nil {
+                        if outcome.status == 3,
+                            outcome.errors.range(of: #"config\.yaml:[1-9][0-9]*:[1-9][0-9]*: "#, options: .regularExpression) == nil
+                        {
                             findings.append(Finding(mutation: mutation, problem: "unlocated: \(outcome.errors.prefix(200))"))
                         }
                         let after = Self.listing(folder.path)
                         let compared = before
                         if after != compared {
-                            findings.append(Finding(mutation: mutation, problem: "wrote \(Set(after.keys).symmetricDifference(compared.keys).sorted().prefix(3))"))
-                            for path in Set(after.keys).subtracting(compared.keys) { try? FileManager.default.removeItem(atPath: folder.file(path)) }
+                            findings.append(
+                                Finding(
+                                    mutation: mutation,
+                                    problem: "wrote \(Set(after.keys).symmetricDifference(compared.keys).sorted().prefix(3))"))
+                            for path in Set(after.keys).subtracting(compared.keys) {
+                                try? FileManager.default.removeItem(atPath: folder.file(path))
+                            }
                         }
                     }
                     return findings

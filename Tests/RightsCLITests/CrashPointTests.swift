@@ -22,12 +22,16 @@ struct CrashPointTests {
 
     static let scenarios: [Scenario] = [
         Scenario(right: "access", submit: ["--subject", "email:user1@example.cn"]),
-        Scenario(right: "correction", submit: ["--subject", "email:user2@example.cn", "--param", "field=user.contact.phone", "--param", "value=+8613912345678"]),
+        Scenario(
+            right: "correction",
+            submit: ["--subject", "email:user2@example.cn", "--param", "field=user.contact.phone", "--param", "value=+8613912345678"]),
         Scenario(right: "erasure", submit: ["--subject", "email:user4@example.cn", "--param", "ground=consent-withdrawn"]),
         Scenario(right: "consent-withdrawal", submit: ["--subject", "email:user7@example.cn", "--param", "purpose=all"]),
         Scenario(right: "account-cancellation", submit: ["--subject", "email:user8@example.cn", "--param", "confirm=irreversible"]),
         Scenario(right: "portability", submit: ["--subject", "email:user10@example.cn", "--param", "mode=copy"], approve: true),
-        Scenario(right: "discontinuation-notice", submit: ["--subject", "product:bos", "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=\(ends)"]),
+        Scenario(
+            right: "discontinuation-notice",
+            submit: ["--subject", "product:bos", "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=\(ends)"]),
         Scenario(right: "explanation", submit: ["--subject", "email:user11@example.cn"]),
         Scenario(right: "post-mortem", submit: ["--subject", "email:user13@example.cn", "--param", "deny=delete"]),
     ]
@@ -58,7 +62,9 @@ struct CrashPointTests {
 
     /// Runs the scenario's processes from `first` on; the process numbered `crash.process` gets
     /// the environment that kills it. Returns the process that was killed, if any.
-    static func drive(_ scenario: Scenario, _ cli: CommandLineRunner, from first: Int = 0, environment: (Int) -> [String: String]) async throws -> Int? {
+    static func drive(_ scenario: Scenario, _ cli: CommandLineRunner, from first: Int = 0, environment: (Int) -> [String: String])
+        async throws -> Int?
+    {
         let processes = scenario.approve ? 3 : 2
         for index in first..<processes {
             let arguments: [String]
@@ -85,7 +91,9 @@ struct CrashPointTests {
 
     static func requestID(_ cli: CommandLineRunner) async throws -> String {
         let requests = try cli.json(try await cli.run("requests", "--json")) as? [[String: Any]] ?? []
-        guard requests.count == 1, let id = requests[0]["id"] as? String else { throw CommandLineError(message: "expected one request, found \(requests.count)") }
+        guard requests.count == 1, let id = requests[0]["id"] as? String else {
+            throw CommandLineError(message: "expected one request, found \(requests.count)")
+        }
         return id
     }
 
@@ -100,28 +108,44 @@ struct CrashPointTests {
         let business = try DatabaseQueue(path: cli.directory.file("data/sample-business.sqlite"))
         var lines = try await business.read { db in
             var lines: [String] = []
-            for table in ["accounts", "third_party_logins", "login_devices", "orders", "transactions", "activated_services", "support_tickets"] {
+            for table in [
+                "accounts", "third_party_logins", "login_devices", "orders", "transactions", "activated_services", "support_tickets",
+            ] {
                 lines += try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid").map { "\(table) \($0)" }
             }
-            lines += try Row.fetchAll(db, sql: "SELECT id, account_id, purpose, withdrawn_at IS NOT NULL FROM consents ORDER BY id").map { "consents \($0)" }
+            lines += try Row.fetchAll(db, sql: "SELECT id, account_id, purpose, withdrawn_at IS NOT NULL FROM consents ORDER BY id").map {
+                "consents \($0)"
+            }
             if try db.tableExists("rightskit_restrictions") {
-                lines += try Row.fetchAll(db, sql: "SELECT table_name, row_key, columns, basis, lifts_at FROM rightskit_restrictions ORDER BY table_name, row_key, columns").map { "restriction \($0)" }
+                lines += try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT table_name, row_key, columns, basis, lifts_at FROM rightskit_restrictions ORDER BY table_name, row_key, columns"
+                ).map { "restriction \($0)" }
                 lines.append("journal rows \(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_journal") ?? 0)")
                 lines.append("progress rows \(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_progress") ?? 0)")
             }
             if try db.tableExists("rightskit_discontinued_products") {
-                lines += try Row.fetchAll(db, sql: "SELECT product, collection_stops_at FROM rightskit_discontinued_products").map { "discontinued \($0)" }
+                lines += try Row.fetchAll(db, sql: "SELECT product, collection_stops_at FROM rightskit_discontinued_products").map {
+                    "discontinued \($0)"
+                }
             }
             return lines
         }
         let ledger = try DatabaseQueue(path: cli.directory.file("data/rightskit.sqlite"))
         lines += try await ledger.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, recipient_value, COUNT(*) AS sent FROM outbox GROUP BY kind, recipient_value ORDER BY kind, recipient_value").map { "outbox \($0)" }
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT kind, recipient_value, COUNT(*) AS sent FROM outbox GROUP BY kind, recipient_value ORDER BY kind, recipient_value"
+            ).map { "outbox \($0)" }
         }
         let id = try await requestID(cli)
         let request = try cli.json(try await cli.run("status", id, "--json")) as? [String: Any] ?? [:]
         let outcome = request["outcome"] as? [String: Any]
-        lines.append("state \(request["state"] as? String ?? "?") outcome \(outcome?["status"] as? String ?? "-") \(outcome?["message"] as? String ?? "-")")
+        lines.append(
+            "state \(request["state"] as? String ?? "?") outcome \(outcome?["status"] as? String ?? "-") \(outcome?["message"] as? String ?? "-")"
+        )
         return lines
     }
 
@@ -156,7 +180,8 @@ struct CrashPointTests {
             if let killed { _ = try await Self.drive(scenario, cli, from: killed + 1) { _ in [:] } }
             let actual = try await Self.snapshot(cli)
             let difference = Set(actual).symmetricDifference(expected).sorted()
-            #expect(difference.isEmpty && actual.count == expected.count, "killed at \(point.name)#\(point.arrival): \(difference.prefix(6))")
+            #expect(
+                difference.isEmpty && actual.count == expected.count, "killed at \(point.name)#\(point.arrival): \(difference.prefix(6))")
             #expect(try await cli.run("audit", "verify").status == 0, "audit chain after a kill at \(point.name)")
         }
     }

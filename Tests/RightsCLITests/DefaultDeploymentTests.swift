@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RightsStore
 import RightsTesting
 import Testing
@@ -25,7 +26,9 @@ struct DefaultDeploymentTests {
 
         let exported = try await cli.run("data", "export", "--subject", "phone:+8613000000015", "--out", "export.json")
         #expect(exported.status == 0, "\(exported.errors)")
-        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cli.directory.file("export.json")))) as? [String: Any]
+        let document =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cli.directory.file("export.json"))))
+            as? [String: Any]
         let categories = try #require(document?["categories"] as? [[String: Any]])
         #expect(categories.contains { $0["category"] as? String == "user.contact.email" })
         let text = try String(contentsOfFile: cli.directory.file("export.json"), encoding: .utf8)
@@ -46,8 +49,6 @@ struct DefaultDeploymentTests {
     }
 }
 
-import GRDB
-
 /// Reads every table except the encrypted column (its ciphertext uses a fresh key and nonce).
 struct DatabaseQueueReader {
     let queue: DatabaseQueue
@@ -56,7 +57,10 @@ struct DatabaseQueueReader {
     func dump() throws -> String {
         try queue.read { db in
             var lines: [String] = []
-            for table in ["accounts", "third_party_logins", "login_devices", "orders", "transactions", "activated_services", "consents", "support_tickets"] {
+            for table in [
+                "accounts", "third_party_logins", "login_devices", "orders", "transactions", "activated_services", "consents",
+                "support_tickets",
+            ] {
                 let columns = table == "accounts" ? "id, user_id, email, phone, display_name, real_name, address, created_at" : "*"
                 for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) ORDER BY id") { lines.append("\(table) \(row)") }
             }

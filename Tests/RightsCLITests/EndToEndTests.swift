@@ -61,7 +61,8 @@ struct EndToEndTests {
     }
 
     @Test func checkConfigReportsLocatedMistakesAndExitsNonZero() async throws {
-        let cli = try CommandLineRunner(config: probeDeployment(probe: "{ stpes: 2 }").replacingOccurrences(of: "days: 15, business", with: "days: -1, business"))
+        let cli = try CommandLineRunner(
+            config: probeDeployment(probe: "{ stpes: 2 }").replacingOccurrences(of: "days: 15, business", with: "days: -1, business"))
         let result = try await cli.run("check-config")
         #expect(result.status == 3)
         #expect(result.errors.contains("config.yaml:3:21: policy.deadline.days: expected a positive number of days up to 3650, found -1"))
@@ -85,7 +86,8 @@ struct EndToEndTests {
 
     @Test func holdsFromTheCommandLineDenyWithTheirGround() async throws {
         let cli = try CommandLineRunner(config: probeDeployment())
-        let added = try await cli.run("hold", "add", "--subject", "email:li.wei@example.cn", "--ground", "criminal-investigation", "--authority", "Case 2026-117")
+        let added = try await cli.run(
+            "hold", "add", "--subject", "email:li.wei@example.cn", "--ground", "criminal-investigation", "--authority", "Case 2026-117")
         #expect(added.status == 0, "\(added.errors)")
         let badGround = try await cli.run("hold", "add", "--subject", "email:x@example.cn", "--ground", "because", "--authority", "x")
         #expect(badGround.status != 0)
@@ -116,7 +118,9 @@ struct EndToEndTests {
     }
 
     @Test func aSignedCheckpointCatchesAConsistentRewriteFromTheCommandLine() async throws {
-        let config = probeDeployment().replacingOccurrences(of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }", with: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key }")
+        let config = probeDeployment().replacingOccurrences(
+            of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }",
+            with: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key }")
         let cli = try CommandLineRunner(config: config)
         #expect(try await cli.run("audit", "checkpoint").output.contains("the audit log is empty"))
         _ = try await cli.run("submit", "--right", "probe", "--subject", "email:li.wei@example.cn")
@@ -130,9 +134,13 @@ struct EndToEndTests {
             var previous = AuditEntry.genesisHash
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq") {
                 let details = try CanonicalJSON.decode([String: String].self, from: Data((row["details"] as String).utf8))
-                let event = AuditEvent(actor: "operator:mallory", action: row["action"], request: (row["request_id"] as String?).flatMap(RequestID.init), details: details)
+                let event = AuditEvent(
+                    actor: "operator:mallory", action: row["action"], request: (row["request_id"] as String?).flatMap(RequestID.init),
+                    details: details)
                 let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
-                try db.execute(sql: "UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", arguments: [event.actor, previous, entry.hash, entry.sequence])
+                try db.execute(
+                    sql: "UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                    arguments: [event.actor, previous, entry.hash, entry.sequence])
                 previous = entry.hash
             }
             try db.execute(sql: "UPDATE audit_head SET hash = ?", arguments: [previous])
@@ -146,7 +154,11 @@ struct EndToEndTests {
     /// database's checkpoints deleted. The checkpoint published outside the database catches it,
     /// and verifying needs only the public key.
     @Test func aCutTailWithItsCheckpointsDeletedIsCaughtFromThePublishedCheckpoints() async throws {
-        let config = probeDeployment().replacingOccurrences(of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }", with: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key, published_checkpoints: published }")
+        let config = probeDeployment().replacingOccurrences(
+            of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }",
+            with:
+                "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key, published_checkpoints: published }"
+        )
         let cli = try CommandLineRunner(config: config)
         for index in 1...3 { _ = try await cli.run("submit", "--right", "probe", "--subject", "email:subject\(index)@example.cn") }
         #expect(try await cli.run("audit", "checkpoint").status == 0)

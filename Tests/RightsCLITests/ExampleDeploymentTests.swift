@@ -6,7 +6,8 @@ import Testing
 @Suite("The per-jurisdiction example deployments load and apply their own policy")
 struct ExampleDeploymentTests {
     static var examples: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples")
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples")
     }
 
     func runner() throws -> CommandLineRunner {
@@ -27,21 +28,27 @@ struct ExampleDeploymentTests {
     @Test func theGDPRDeadlineIsAMonthAndCCPARefusesAThirdDisclosure() async throws {
         let cli = try runner()
         #expect(try await cli.run("demo", "seed", "--subjects", "30").status == 0)
-        let submitted = try await cli.run("submit", "--config", "Examples/gdpr.yaml", "--right", "access", "--subject", "email:user1@example.cn", "--json")
+        let submitted = try await cli.run(
+            "submit", "--config", "Examples/gdpr.yaml", "--right", "access", "--subject", "email:user1@example.cn", "--json")
         let request = try #require(try cli.json(submitted) as? [String: Any])
-        let receivedText = try #require(request["receivedAt"] as? String), dueText = try #require(request["dueAt"] as? String)
-        let received = try #require(Timestamp.date(receivedText)), due = try #require(Timestamp.date(dueText))
+        let receivedText = try #require(request["receivedAt"] as? String)
+        let dueText = try #require(request["dueAt"] as? String)
+        let received = try #require(Timestamp.date(receivedText))
+        let due = try #require(Timestamp.date(dueText))
         let days = due.timeIntervalSince(received) / 86_400
         #expect(days > 29 && days < 31.1, "30 days in Europe/Berlin, ending at local midnight")
         // CCPA: the third access request within twelve months is refused once verified.
         var last: [String: Any] = [:]
         for _ in 1...3 {
-            let result = try await cli.run("submit", "--config", "Examples/ccpa.yaml", "--right", "access", "--subject", "email:user2@example.cn", "--json")
+            let result = try await cli.run(
+                "submit", "--config", "Examples/ccpa.yaml", "--right", "access", "--subject", "email:user2@example.cn", "--json")
             let id = try #require((try cli.json(result) as? [String: Any])?["id"] as? String)
-            let outbox = try #require(try cli.json(try await cli.run("outbox", "--config", "Examples/ccpa.yaml", "--request", id, "--json")) as? [[String: Any]])
+            let outbox = try #require(
+                try cli.json(try await cli.run("outbox", "--config", "Examples/ccpa.yaml", "--request", id, "--json")) as? [[String: Any]])
             let body = try #require((outbox.first?["message"] as? [String: Any])?["body"] as? String)
             let code = try #require(RightsTestHarness.code(in: body))
-            last = try #require(try cli.json(try await cli.run("verify", "--config", "Examples/ccpa.yaml", id, "--code", code, "--json")) as? [String: Any])
+            last = try #require(
+                try cli.json(try await cli.run("verify", "--config", "Examples/ccpa.yaml", id, "--code", code, "--json")) as? [String: Any])
         }
         #expect(last["state"] as? String == "denied")
         #expect(((last["outcome"] as? [String: Any])?["ground"] as? [String: Any])?["code"] as? String == "gratuitous-repetition")

@@ -23,7 +23,9 @@ struct IdentityHijackTests {
     func outbox(_ cli: CommandLineRunner) async throws -> [(kind: String, recipient: String, body: String)] {
         let entries = try #require(try cli.json(try await cli.run("outbox", "--json")) as? [[String: Any]])
         return entries.compactMap { entry in
-            guard let message = entry["message"] as? [String: Any], let recipient = message["recipient"] as? [String: Any] else { return nil }
+            guard let message = entry["message"] as? [String: Any], let recipient = message["recipient"] as? [String: Any] else {
+                return nil
+            }
             return (message["kind"] as? String ?? "", recipient["value"] as? String ?? "", message["body"] as? String ?? "")
         }
     }
@@ -39,16 +41,22 @@ struct IdentityHijackTests {
             let victim = "user\(index + 1)@example.cn"
             // As "the subject", with the attacker's address as contact: refused, nothing recorded.
             let before = try await requestCount(cli)
-            let hijack = try await cli.run(["submit", "--right", right, "--subject", "email:\(victim)", "--contact", "email:\(Self.attacker)"] + parameters)
+            let hijack = try await cli.run(
+                ["submit", "--right", right, "--subject", "email:\(victim)", "--contact", "email:\(Self.attacker)"] + parameters)
             #expect(hijack.status == 64, "\(right): \(hijack.errors)")
             #expect(hijack.errors.contains("contact: a subject is reached only at their own contact on file"), "\(right): \(hijack.errors)")
             #expect(try await requestCount(cli) == before, "\(right): the refused filing recorded nothing")
 
             // As an agent giving the attacker's address: the code goes to the subject.
-            let asAgent = try await cli.run(["submit", "--right", right, "--subject", "email:\(victim)", "--requester", "agent",
-                                             "--contact", "email:\(Self.attacker)", "--reference", "agent-7", "--json"] + parameters)
+            let asAgent = try await cli.run(
+                [
+                    "submit", "--right", right, "--subject", "email:\(victim)", "--requester", "agent",
+                    "--contact", "email:\(Self.attacker)", "--reference", "agent-7", "--json",
+                ] + parameters)
             if right == "post-mortem" || right == "account-cancellation" {
-                #expect(asAgent.status == 5 && asAgent.errors.contains("cannot be filed by the requester role agent"), "\(right): \(asAgent.errors)")
+                #expect(
+                    asAgent.status == 5 && asAgent.errors.contains("cannot be filed by the requester role agent"),
+                    "\(right): \(asAgent.errors)")
                 continue
             }
             #expect(asAgent.status == 0, "\(right): \(asAgent.errors)")
@@ -81,10 +89,11 @@ struct IdentityHijackTests {
     @Test func aGuardianOrCloseRelativesRequestWaitsForAnOperatorsReviewOfTheProofs() async throws {
         let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig, executable: "rightskit")
         #expect(try await cli.run("demo", "seed", "--subjects", "10").status == 0)
-        let relative = try await cli.run("submit", "--right", "post-mortem", "--subject", "email:user4@example.cn", "--requester", "close-relative",
-                                          "--contact", "email:relative@example.cn", "--reference", "household-register-9", "--param", "action=access",
-                                          "--param", "death_proof=death-cert-001", "--param", "relationship_proof=household-register-9",
-                                          "--param", "interest=settling the estate", "--json")
+        let relative = try await cli.run(
+            "submit", "--right", "post-mortem", "--subject", "email:user4@example.cn", "--requester", "close-relative",
+            "--contact", "email:relative@example.cn", "--reference", "household-register-9", "--param", "action=access",
+            "--param", "death_proof=death-cert-001", "--param", "relationship_proof=household-register-9",
+            "--param", "interest=settling the estate", "--json")
         #expect(relative.status == 0, "\(relative.errors)")
         let filed = try #require(try cli.json(relative) as? [String: Any])
         #expect(filed["state"] as? String == "awaitingReview")

@@ -16,7 +16,9 @@ struct IntakeAbuseTests {
             config = config.replacingOccurrences(of: line, with: "  intake: \(intake)")
         }
         if let repeatPolicy {
-            config = config.replacingOccurrences(of: "  repeat: { window_days: 365, free: 4, beyond: fee, fee: { amount: 30, currency: CNY } }", with: "  repeat: \(repeatPolicy)")
+            config = config.replacingOccurrences(
+                of: "  repeat: { window_days: 365, free: 4, beyond: fee, fee: { amount: 30, currency: CNY } }",
+                with: "  repeat: \(repeatPolicy)")
         }
         return config
     }
@@ -94,10 +96,12 @@ struct IntakeAbuseTests {
     @Test func unverifiedDecoysLeaveTheSubjectsAllowanceUntouched() async throws {
         let cli = try await seeded(try Self.config(repeatPolicy: "{ window_days: 365, free: 2, beyond: refuse }"))
         for _ in 0..<4 {
-            let (decoy, _) = try await submit(cli, "--right", "erasure", "--subject", "email:user5@example.cn", "--param", "ground=consent-withdrawn")
+            let (decoy, _) = try await submit(
+                cli, "--right", "erasure", "--subject", "email:user5@example.cn", "--param", "ground=consent-withdrawn")
             #expect(decoy.status == 0)
         }
-        let (_, filed) = try await submit(cli, "--right", "erasure", "--subject", "email:user5@example.cn", "--param", "ground=consent-withdrawn")
+        let (_, filed) = try await submit(
+            cli, "--right", "erasure", "--subject", "email:user5@example.cn", "--param", "ground=consent-withdrawn")
         let id = try #require(filed)
         let verified = try await cli.run("verify", id, "--code", try await code(cli, id), "--json")
         #expect(verified.status == 0, "\(verified.errors)")
@@ -108,17 +112,50 @@ struct IntakeAbuseTests {
     @Test func eachClassOfJunkIsRefusedWithAClearErrorAndNothingRecorded() async throws {
         let cli = try await seeded(try Self.config())
         let cases: [(arguments: [String], error: String)] = [
-            (["--right", "access", "--subject", "passport:E1234567"], "subject: unknown identity kind; 'access' requests name the subject by email, phone, user_id"),
-            (["--right", "access", "--subject", "email:user1\u{07}@example.cn"], "subject: contains a control, line-break or bidirectional character (U+7)"),
-            (["--right", "access", "--subject", "email:user1@example.cn\u{202E}nc.elpmaxe"], "subject: contains a control, line-break or bidirectional character (U+202E)"),
-            (["--right", "access", "--subject", "email:user1@example.cn\nBcc: everyone@example.cn"], "subject: contains a control, line-break or bidirectional character (U+A)"),
+            (
+                ["--right", "access", "--subject", "passport:E1234567"],
+                "subject: unknown identity kind; 'access' requests name the subject by email, phone, user_id"
+            ),
+            (
+                ["--right", "access", "--subject", "email:user1\u{07}@example.cn"],
+                "subject: contains a control, line-break or bidirectional character (U+7)"
+            ),
+            (
+                ["--right", "access", "--subject", "email:user1@example.cn\u{202E}nc.elpmaxe"],
+                "subject: contains a control, line-break or bidirectional character (U+202E)"
+            ),
+            (
+                ["--right", "access", "--subject", "email:user1@example.cn\nBcc: everyone@example.cn"],
+                "subject: contains a control, line-break or bidirectional character (U+A)"
+            ),
             (["--right", "access", "--subject", "email:not-an-email"], "subject: expected an email address"),
             (["--right", "access", "--subject", "phone:12345"], "subject: expected a phone number in international form (E.164)"),
-            (["--right", "correction", "--subject", "email:user1@example.cn", "--param", "field=user.contact.address", "--param", "value=" + String(repeating: "x", count: 120_000)], "value: expected at most 2000 characters"),
-            (["--right", "access", "--subject", "email:user1@example.cn", "--param", "colour=red"], "colour: unknown parameter; 'access' accepts no parameters"),
-            (["--right", "erasure", "--subject", "email:user1@example.cn", "--param", "ground=consent-withdrawn", "--param", "priority=high"], "priority: unknown parameter; 'erasure' accepts only ground"),
-            (["--right", "correction", "--subject", "email:user1@example.cn", "--param", "field=../../etc/passwd", "--param", "value=x"], "field: expected letters, digits and . _ , : + - only"),
-            (["--right", "correction", "--subject", "email:user1@example.cn", "--param", "field=user..contact", "--param", "value=x"], "field: expected a category such as user.contact.phone or a table.column"),
+            (
+                [
+                    "--right", "correction", "--subject", "email:user1@example.cn", "--param", "field=user.contact.address", "--param",
+                    "value=" + String(repeating: "x", count: 120_000),
+                ], "value: expected at most 2000 characters"
+            ),
+            (
+                ["--right", "access", "--subject", "email:user1@example.cn", "--param", "colour=red"],
+                "colour: unknown parameter; 'access' accepts no parameters"
+            ),
+            (
+                [
+                    "--right", "erasure", "--subject", "email:user1@example.cn", "--param", "ground=consent-withdrawn", "--param",
+                    "priority=high",
+                ], "priority: unknown parameter; 'erasure' accepts only ground"
+            ),
+            (
+                [
+                    "--right", "correction", "--subject", "email:user1@example.cn", "--param", "field=../../etc/passwd", "--param",
+                    "value=x",
+                ], "field: expected letters, digits and . _ , : + - only"
+            ),
+            (
+                ["--right", "correction", "--subject", "email:user1@example.cn", "--param", "field=user..contact", "--param", "value=x"],
+                "field: expected a category such as user.contact.phone or a table.column"
+            ),
         ]
         for (arguments, error) in cases {
             let result = try await cli.run(["submit"] + arguments)

@@ -48,11 +48,16 @@ struct LargeErasureTests {
         #expect(seeded.status == 0, "\(seeded.errors)")
         let business = cli.directory.file("data/sample-business.sqlite")
         let heavy = try await Self.open(business).read { db in
-            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM orders WHERE account_id = 1) + (SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 1)") ?? 0
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT (SELECT COUNT(*) FROM orders WHERE account_id = 1) + (SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 1)"
+            ) ?? 0
         }
         #expect(heavy >= 400_000)
 
-        let script = cli.directory.file("host-writer.py"), stop = cli.directory.file("stop")
+        let script = cli.directory.file("host-writer.py")
+        let stop = cli.directory.file("stop")
         try Self.hostWriter.write(toFile: script, atomically: true, encoding: .utf8)
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -73,16 +78,22 @@ struct LargeErasureTests {
         let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "erase:batch#60"])
         await CommandLineRunner.waitForExit(process)
         #expect(process.terminationReason == .uncaughtSignal, "the erasure was killed mid-way")
-        let partial = try await Self.open(business).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions") ?? 0 }
+        let partial = try await Self.open(business).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions") ?? 0
+        }
         #expect(partial > 0 && partial < heavy, "some rows were handled before the kill (\(partial))")
 
         let resumed = try await cli.run("resume")
         #expect(resumed.status == 0, "\(resumed.errors)")
         try Data().write(to: URL(fileURLWithPath: stop))
         await CommandLineRunner.waitForExit(writer)
-        let report = String(decoding: writerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").map(String.init)
+        let report = String(decoding: writerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").map(
+            String.init)
         #expect(report.count == 3)
-        let (written, failed, worst) = (Int(report.first ?? "") ?? 0, Int(report.dropFirst().first ?? "") ?? -1, Double(report.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99)
+        let (written, failed, worst) = (
+            Int(report.first ?? "") ?? 0, Int(report.dropFirst().first ?? "") ?? -1,
+            Double(report.last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 99
+        )
         #expect(written > 20, "the host wrote throughout")
         #expect(failed == 0, "no host write failed with 'database is locked'")
         // Alone, the longest wait is about 0.3 s; with every other suite (and their servers)
@@ -93,8 +104,16 @@ struct LargeErasureTests {
         // Every row of the subject is restricted (retention runs) exactly once, none twice.
         let (rows, duplicates, progress) = try await Self.open(business).read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name IN ('orders', 'transactions')") ?? 0,
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1)") ?? -1,
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name IN ('orders', 'transactions')"
+                ) ?? 0,
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1)"
+                ) ?? -1,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_progress") ?? -1
             )
         }

@@ -26,7 +26,8 @@ struct RehearsalTests {
         let filed = try await json(cli, ["submit", "--at", time] + arguments)
         let id = try #require(filed["id"] as? String)
         let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
-        let body = try #require(outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
+        let body = try #require(
+            outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
         return try await json(cli, ["verify", id, "--at", time, "--code", try #require(RightsTestHarness.code(in: body))])
     }
 
@@ -71,22 +72,34 @@ struct RehearsalTests {
         #expect((audit["simulated"] as? Int ?? 0) > 10)
         #expect(try await cli.run("audit", "verify").output.contains("entries were written under a simulated clock"))
         let actions = try await DatabaseQueue(path: cli.directory.file("data/rightskit.sqlite")).read { db in
-            try String.fetchAll(db, sql: "SELECT action FROM audit_entries WHERE action LIKE 'fee.%' OR action = 'repetition.fee-quoted' ORDER BY seq")
+            try String.fetchAll(
+                db, sql: "SELECT action FROM audit_entries WHERE action LIKE 'fee.%' OR action = 'repetition.fee-quoted' ORDER BY seq")
         }
-        #expect(actions == ["repetition.fee-quoted", "fee.accepted", "repetition.fee-quoted", "fee.declined", "repetition.fee-quoted", "fee.lapsed"])
+        #expect(
+            actions == [
+                "repetition.fee-quoted", "fee.accepted", "repetition.fee-quoted", "fee.declined", "repetition.fee-quoted", "fee.lapsed",
+            ])
     }
 
     @Test func aDiscontinuationIsToldAheadWaitsWithoutBeingOverdueAndTheSweepErasesOnTheEndDate() async throws {
         let cli = try await seeded(try CommandLineRunner.repositoryConfig)
-        let filed = try await json(cli, ["submit", "--at", "2027-01-04", "--right", "discontinuation-notice", "--subject", "product:bos",
-                                         "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=2027-01-31"])
+        let filed = try await json(
+            cli,
+            [
+                "submit", "--at", "2027-01-04", "--right", "discontinuation-notice", "--subject", "product:bos",
+                "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=2027-01-31",
+            ])
         let id = try #require(filed["id"] as? String)
         #expect(filed["state"] as? String == "inProgress")
         let told = Int((filed["outcome"] as? [String: Any]).flatMap { ($0["references"] as? [String: String])?["notified"] } ?? "") ?? 0
         #expect(told > 0, "the filing reports how many subjects were told")
         let sample = try DatabaseQueue(path: cli.directory.file("data/sample-business.sqlite"))
         let users = try await sample.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT account_id FROM activated_services WHERE product = 'bos' UNION SELECT account_id FROM orders WHERE product = 'bos')")
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT COUNT(*) FROM (SELECT account_id FROM activated_services WHERE product = 'bos' UNION SELECT account_id FROM orders WHERE product = 'bos')"
+            )
         }
         #expect(told == users)
         // Not overdue while it waits: nothing is due before the end of the end date.
@@ -94,38 +107,53 @@ struct RehearsalTests {
         #expect(overdue.isEmpty)
         _ = try await json(cli, ["sweep", "--at", "2027-01-30T23:50"])
         #expect(try await json(cli, ["status", id])["state"] as? String == "inProgress")
-        let before = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") }
+        let before = try await sample.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'")
+        }
         #expect((before ?? 0) > 0)
         _ = try await json(cli, ["sweep", "--at", "2027-01-31T00:05"])
         let done = try await json(cli, ["status", id])
         #expect(["completed", "partiallyCompleted"].contains(done["state"] as? String ?? ""), "\(done)")
-        let after = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") }
+        let after = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'")
+        }
         #expect(after == 0, "erased on the end date by the sweep alone")
     }
 
     @Test func rowsWhoseRetentionLiftedAreErasedByTheSweepOnTheAnniversary() async throws {
         let cli = try await seeded(try CommandLineRunner.repositoryConfig)
         let sample = try DatabaseQueue(path: cli.directory.file("data/sample-business.sqlite"))
-        let account = try #require(try await sample.read { db in
-            try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' ORDER BY account_id LIMIT 1")
-        })
-        let erased = try await fileAndVerify(cli, at: "2027-02-01", ["--right", "erasure", "--subject", "email:\(SampleBusinessDatabase.email(account))", "--param", "ground=consent-withdrawn"])
+        let account = try #require(
+            try await sample.read { db in
+                try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' ORDER BY account_id LIMIT 1")
+            })
+        let erased = try await fileAndVerify(
+            cli, at: "2027-02-01",
+            ["--right", "erasure", "--subject", "email:\(SampleBusinessDatabase.email(account))", "--param", "ground=consent-withdrawn"])
         #expect(erased["state"] as? String == "partiallyCompleted", "recent orders are restricted")
         let earliest = try sample.read { db in
-            try Row.fetchOne(db, sql: "SELECT row_key, lifts_at FROM rightskit_restrictions WHERE table_name = 'orders' ORDER BY lifts_at LIMIT 1")
+            try Row.fetchOne(
+                db, sql: "SELECT row_key, lifts_at FROM rightskit_restrictions WHERE table_name = 'orders' ORDER BY lifts_at LIMIT 1")
         }
         let first = try #require(earliest)
         let orderKey: String = first["row_key"]
         let lifts = Date(timeIntervalSince1970: first["lifts_at"])
         let shanghai = TimeZone(identifier: "Asia/Shanghai")!
-        let created = try #require(try await sample.read { db in try String.fetchOne(db, sql: "SELECT created_at FROM orders WHERE id = ?", arguments: [orderKey]) })
+        let created = try #require(
+            try await sample.read { db in try String.fetchOne(db, sql: "SELECT created_at FROM orders WHERE id = ?", arguments: [orderKey])
+            })
         // Three calendar years from the order's local date.
-        #expect(Timestamp.day(lifts, in: shanghai) == Timestamp.day(CalendarPeriod.years(3).added(to: try #require(Timestamp.date(created, localTo: shanghai)), in: shanghai), in: shanghai))
+        #expect(
+            Timestamp.day(lifts, in: shanghai)
+                == Timestamp.day(
+                    CalendarPeriod.years(3).added(to: try #require(Timestamp.date(created, localTo: shanghai)), in: shanghai), in: shanghai)
+        )
         #expect(Timestamp.day(lifts, in: shanghai).suffix(5) == created.prefix(10).suffix(5), "the same day of the year")
 
         let dayBefore = Timestamp.string(lifts.addingTimeInterval(-60))
         _ = try await json(cli, ["sweep", "--at", dayBefore])
-        let kept = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE id = ?", arguments: [orderKey]) }
+        let kept = try await sample.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE id = ?", arguments: [orderKey])
+        }
         #expect(kept == 1, "still within the period")
         // Three sweeps at once on the anniversary: the rows are erased once, by one of them.
         let after = Timestamp.string(lifts.addingTimeInterval(60))
@@ -134,9 +162,14 @@ struct RehearsalTests {
         let reports = sweeps.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.output.utf8))) as? [String: Any] }
         let erasedOrders = reports.map { ($0["restrictionsLifted"] as? [String: Int])?["orders"] ?? 0 }
         #expect(erasedOrders.filter { $0 > 0 }.count == 1, "one sweep erased them: \(erasedOrders)")
-        let gone = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE id = ?", arguments: [orderKey]) }
+        let gone = try await sample.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE id = ?", arguments: [orderKey])
+        }
         #expect(gone == 0)
-        let restrictions = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders' AND row_key = ?", arguments: [orderKey]) }
+        let restrictions = try await sample.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM rightskit_restrictions WHERE table_name = 'orders' AND row_key = ?", arguments: [orderKey])
+        }
         #expect(restrictions == 0)
         let lifted = try await DatabaseQueue(path: cli.directory.file("data/rightskit.sqlite")).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE action = 'retention.lifted'")
@@ -158,6 +191,8 @@ struct RehearsalTests {
         #expect(closed["subject"] == nil && closed["contact"] == nil, "minimised")
         #expect(((closed["outcome"] as? [String: Any])?["ground"] as? [String: Any])?["code"] as? String == "identity-not-verified")
         let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
-        #expect(outbox.count == 1 && outbox.allSatisfy { $0["minimised"] as? Bool == true }, "only the code, minimised; no outcome to the subject")
+        #expect(
+            outbox.count == 1 && outbox.allSatisfy { $0["minimised"] as? Bool == true },
+            "only the code, minimised; no outcome to the subject")
     }
 }

@@ -9,7 +9,8 @@ struct ResumeAfterKillTests {
     @Test func killedBetweenStepsThenResumed() async throws {
         let trace = "trace.log"
         let cli = try CommandLineRunner(config: probeDeployment(probe: "{ steps: 3, trace: \(trace) }"))
-        let traceFile = cli.directory.file(trace), marker = cli.directory.file("paused")
+        let traceFile = cli.directory.file(trace)
+        let marker = cli.directory.file("paused")
 
         let submitted = try await cli.run("submit", "--right", "probe", "--subject", "email:li.wei@example.cn", "--json")
         let id = try #require((try cli.json(submitted) as? [String: Any])?["id"] as? String)
@@ -51,7 +52,9 @@ struct ResumeAfterKillTests {
         let raw = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))
         let (completions, outcomes) = try await raw.read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action = 'request.completed'", arguments: [id]) ?? 0,
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM audit_entries WHERE request_id = ? AND action = 'request.completed'", arguments: [id])
+                    ?? 0,
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE request_id = ? AND kind = 'outcome'", arguments: [id]) ?? 0
             )
         }
@@ -69,11 +72,13 @@ struct ResumeAfterKillTests {
         let before = try SampleBusinessDatabase.dump(path: business)
         let id = try await cli.submit(["--right", "erasure", "--subject", "email:user4@example.cn", "--param", "ground=consent-withdrawn"])
         let code = try await cli.code(for: id)
-        let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "commit:processing.started"])
+        let (process, _, _) = try cli.start(
+            ["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "commit:processing.started"])
         await CommandLineRunner.waitForExit(process)
         #expect(process.terminationReason == .uncaughtSignal)
 
-        let held = try await cli.run("hold", "add", "--subject", "email:user4@example.cn", "--ground", "criminal-investigation", "--authority", "Case 2026-117")
+        let held = try await cli.run(
+            "hold", "add", "--subject", "email:user4@example.cn", "--ground", "criminal-investigation", "--authority", "Case 2026-117")
         #expect(held.status == 0, "\(held.errors)")
         let resumed = try await cli.run("resume")
         #expect(resumed.status == 0, "\(resumed.errors)")

@@ -28,7 +28,9 @@ struct SecretsAtRestTests {
         #expect(try await cli.run("demo", "seed", "--subjects", "20").status == 0)
         let vaultPath = cli.directory.file("data/vault.sqlite")
         let vaultBefore = try DatabaseQueue(path: vaultPath)
-        let storedKey = try await vaultBefore.read { db in try Data.fetchOne(db, sql: "SELECT key FROM subject_keys WHERE subject = 'accounts:9'") }
+        let storedKey = try await vaultBefore.read { db in
+            try Data.fetchOne(db, sql: "SELECT key FROM subject_keys WHERE subject = 'accounts:9'")
+        }
         try vaultBefore.close()
         let shreddedKey = try #require(storedKey)
 
@@ -38,7 +40,8 @@ struct SecretsAtRestTests {
         let copy = try await file(cli, ["--right", "portability", "--subject", "email:user8@example.cn", "--param", "mode=copy"])
         codes += copy.code.map { [$0] } ?? []
         #expect(try await cli.run("approve", copy.id).status == 0)
-        let erasure = try await file(cli, ["--right", "erasure", "--subject", "phone:\(SampleBusinessDatabase.phone(9))", "--param", "ground=consent-withdrawn"])
+        let erasure = try await file(
+            cli, ["--right", "erasure", "--subject", "phone:\(SampleBusinessDatabase.phone(9))", "--param", "ground=consent-withdrawn"])
         codes += erasure.code.map { [$0] } ?? []
         #expect(try await cli.run("audit", "checkpoint").status == 0)
         let delivered = try await cli.run("outbox", "deliver")
@@ -63,7 +66,13 @@ struct SecretsAtRestTests {
         // The ledger's files hold no email, phone or code of a finished request.
         let ledgerFiles = try FileManager.default.contentsOfDirectory(atPath: data.path).filter { $0.hasPrefix("rightskit.sqlite") }
         #expect(ledgerFiles.contains("rightskit.sqlite"))
-        let secrets = [7, 8, 9].flatMap { [SampleBusinessDatabase.email($0), SampleBusinessDatabase.phone($0), SampleBusinessDatabase.phone($0).dropFirst().description] } + codes
+        let secrets =
+            [7, 8, 9].flatMap {
+                [
+                    SampleBusinessDatabase.email($0), SampleBusinessDatabase.phone($0),
+                    SampleBusinessDatabase.phone($0).dropFirst().description,
+                ]
+            } + codes
         for name in ledgerFiles {
             let bytes = try Data(contentsOf: data.appendingPathComponent(name))
             for secret in secrets {
@@ -77,7 +86,8 @@ struct SecretsAtRestTests {
         // The erased subject's key is not in the vault's bytes.
         let vaultBytes = try Data(contentsOf: URL(fileURLWithPath: vaultPath))
         #expect(vaultBytes.range(of: shreddedKey) == nil, "a destroyed key survives in the vault file")
-        let remaining = try await DatabaseQueue(path: vaultPath).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subject_keys") }
+        let remaining = try await DatabaseQueue(path: vaultPath).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subject_keys")
+        }
         #expect(remaining == 19)
     }
 
@@ -98,7 +108,9 @@ struct OutboxDeliveryTests {
         }
         let results = try await ConcurrentProcessTests.together(cli, Array(repeating: ["outbox", "deliver", "--json"], count: 3))
         #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.errors))")
-        let counts = results.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any])?["delivered"] as? Int }
+        let counts = results.compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any])?["delivered"] as? Int
+        }
         #expect(counts.reduce(0, +) == 30, "each of the 30 codes delivered by exactly one process: \(counts)")
         let dropped = try FileManager.default.contentsOfDirectory(atPath: cli.directory.file("data/mail-drop"))
         #expect(dropped.count == 30)

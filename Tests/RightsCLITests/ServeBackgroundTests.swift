@@ -23,7 +23,8 @@ struct ServeBackgroundTests {
 
     func seeded(server: String = quick) async throws -> CommandLineRunner {
         let directory = try TemporaryDirectory(prefix: "rightskit-serve-bg")
-        try ServedDeployment.repositoryConfig(server: server).write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        try ServedDeployment.repositoryConfig(server: server).write(
+            toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
         let cli = try CommandLineRunner(directory: directory, executable: "rightskit")
         #expect(try await cli.run("demo", "seed", "--subjects", "30").status == 0)
         return cli
@@ -46,11 +47,17 @@ struct ServeBackgroundTests {
     @Test("a discontinuation erases on its end date with nobody typing sweep")
     func discontinuation() async throws {
         let cli = try await seeded()
-        let filed = try await json(cli, ["submit", "--at", "2027-01-04", "--right", "discontinuation-notice", "--subject", "product:bos",
-                                         "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=2027-01-31"])
+        let filed = try await json(
+            cli,
+            [
+                "submit", "--at", "2027-01-04", "--right", "discontinuation-notice", "--subject", "product:bos",
+                "--requester", "operator", "--reference", "board-2026-11", "--param", "ends=2027-01-31",
+            ])
         let id = try #require(filed["id"] as? String)
         let sample = try hostDatabase(cli)
-        func remaining() async throws -> Int { try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") ?? -1 } }
+        func remaining() async throws -> Int {
+            try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activated_services WHERE product = 'bos'") ?? -1 }
+        }
         #expect(try await remaining() > 0)
         // The day before: the server's sweep leaves it waiting.
         let early = try await ServedDeployment(runner: cli, arguments: ["--at", "2027-01-30T23:58"])
@@ -67,21 +74,34 @@ struct ServeBackgroundTests {
     func liftedRestriction() async throws {
         let cli = try await seeded()
         let sample = try hostDatabase(cli)
-        let account = try #require(try await sample.read { db in
-            try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' ORDER BY account_id LIMIT 1")
-        })
-        let filed = try await json(cli, ["submit", "--at", "2027-02-01", "--right", "erasure", "--subject", "email:\(SampleBusinessDatabase.email(account))", "--param", "ground=consent-withdrawn"])
+        let account = try #require(
+            try await sample.read { db in
+                try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' ORDER BY account_id LIMIT 1")
+            })
+        let filed = try await json(
+            cli,
+            [
+                "submit", "--at", "2027-02-01", "--right", "erasure", "--subject", "email:\(SampleBusinessDatabase.email(account))",
+                "--param", "ground=consent-withdrawn",
+            ])
         let id = try #require(filed["id"] as? String)
         let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
-        let body = try #require(outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
-        #expect(try await json(cli, ["verify", id, "--at", "2027-02-01", "--code", try #require(RightsTestHarness.code(in: body))])["state"] as? String == "partiallyCompleted")
+        let body = try #require(
+            outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
+        #expect(
+            try await json(cli, ["verify", id, "--at", "2027-02-01", "--code", try #require(RightsTestHarness.code(in: body))])["state"]
+                as? String == "partiallyCompleted")
         let earliest = try sample.read { db in
-            try Row.fetchOne(db, sql: "SELECT row_key, lifts_at FROM rightskit_restrictions WHERE table_name = 'orders' ORDER BY lifts_at LIMIT 1")
+            try Row.fetchOne(
+                db, sql: "SELECT row_key, lifts_at FROM rightskit_restrictions WHERE table_name = 'orders' ORDER BY lifts_at LIMIT 1")
         }
         let first = try #require(earliest)
         let orderKey: String = first["row_key"]
         let lifts = Date(timeIntervalSince1970: first["lifts_at"])
-        func kept() async throws -> Int { try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE id = ?", arguments: [orderKey]) ?? -1 } }
+        func kept() async throws -> Int {
+            try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE id = ?", arguments: [orderKey]) ?? -1
+            }
+        }
         let server = try await ServedDeployment(runner: cli, arguments: ["--at", Timestamp.string(lifts.addingTimeInterval(60))])
         #expect(try await eventually { try await kept() == 0 }, "erased by the server's sweep once its period ran out")
         await server.stop()
@@ -91,10 +111,12 @@ struct ServeBackgroundTests {
     func reminders() async throws {
         let cli = try await seeded(server: Self.quick + "  reminders: { days_before: 3, to: 'email:privacy@example.cn' }\n")
         // A copy waits for the identity desk: an operator must act before its deadline.
-        let filed = try await json(cli, ["submit", "--at", "2027-01-04", "--right", "portability", "--subject", "email:user3@example.cn", "--param", "mode=copy"])
+        let filed = try await json(
+            cli, ["submit", "--at", "2027-01-04", "--right", "portability", "--subject", "email:user3@example.cn", "--param", "mode=copy"])
         let id = try #require(filed["id"] as? String)
         let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
-        let body = try #require(outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
+        let body = try #require(
+            outbox.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String)
         let verified = try await json(cli, ["verify", id, "--at", "2027-01-04", "--code", try #require(RightsTestHarness.code(in: body))])
         #expect(verified["state"] as? String == "awaitingReview")
         let dueText = try #require(verified["dueAt"] as? String)

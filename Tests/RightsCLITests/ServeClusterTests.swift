@@ -18,12 +18,15 @@ struct ServeClusterTests {
 
     enum Organisation: String, CaseIterable { case postgres, sqlite }
 
-    @Test("1,000 erasures over three instances, one killed mid-load and restarted: each done exactly once", arguments: Organisation.allCases)
+    @Test(
+        "1,000 erasures over three instances, one killed mid-load and restarted: each done exactly once", arguments: Organisation.allCases)
     func threeInstancesOneKilled(organisation: Organisation) async throws {
         let postgres = try TestPostgres.shared.get()
         let database = try postgres.database()
         var config = try ServedDeployment.repositoryConfig(server: "  background: { sweep_seconds: 1, deliver_seconds: 1 }\n")
-            .replacingOccurrences(of: "store: { driver: sqlite, path: data/rightskit.sqlite }", with: "store: { driver: postgres, url: \"\(database)\" }")
+            .replacingOccurrences(
+                of: "store: { driver: sqlite, path: data/rightskit.sqlite }", with: "store: { driver: postgres, url: \"\(database)\" }"
+            )
             .replacingOccurrences(of: "processing: { lease_seconds: 300,", with: "processing: { lease_seconds: 10,")
         let directory = try TemporaryDirectory(prefix: "rightskit-cluster")
         var business: String?
@@ -31,7 +34,9 @@ struct ServeClusterTests {
             // The organisation's database on PostgreSQL, seeded by the CLI.
             let url = try postgres.database()
             business = url
-            config = config.replacingOccurrences(of: "      driver: sqlite\n      path: data/sample-business.sqlite\n", with: "      driver: postgres\n      url: \"\(url)\"\n")
+            config = config.replacingOccurrences(
+                of: "      driver: sqlite\n      path: data/sample-business.sqlite\n",
+                with: "      driver: postgres\n      url: \"\(url)\"\n")
             try config.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
             let seeded = try await CommandLineRunner(directory: directory, executable: "rightskit").run("demo", "seed", "--postgres", url)
             #expect(seeded.status == 0, "\(seeded.errors)")
@@ -46,7 +51,8 @@ struct ServeClusterTests {
         // Filed round-robin, 32 at a time.
         let subjects = (1...Self.requests).map { SampleBusinessDatabase.email($0) }
         let filed = try await Self.inParallel(Array(subjects.enumerated()), width: 32) { index, subject in
-            let reply = try await servers[index % 3].file("erasure", subject: "email:\(subject)", parameters: ["ground": "consent-withdrawn"])
+            let reply = try await servers[index % 3].file(
+                "erasure", subject: "email:\(subject)", parameters: ["ground": "consent-withdrawn"])
             #expect(reply.reply.status == 201, "\(reply.reply.text)")
             return (reply.id, reply.secret)
         }
@@ -68,31 +74,42 @@ struct ServeClusterTests {
 
         // The clients that got no answer send it again to the next instance.
         _ = try await Self.inParallel(filed.filter { statuses[$0.0] != 200 }.enumerated().map { $0 }, width: 16) { index, request in
-            let retried = try await servers[index % 3].call(.POST, "/v1/requests/\(request.0)/verification", json: ["code": codes[request.0] ?? ""], headers: ["X-Request-Secret": request.1])
+            let retried = try await servers[index % 3].call(
+                .POST, "/v1/requests/\(request.0)/verification", json: ["code": codes[request.0] ?? ""],
+                headers: ["X-Request-Secret": request.1])
             #expect([200, 409].contains(retried.status), "\(retried.text)")
             return retried.status
         }
         let deadline = Date().addingTimeInterval(180)
         var finished = 0
         while Date() < deadline {
-            finished = Int(try postgres.query("SELECT COUNT(*) FROM requests WHERE state IN ('completed', 'partiallyCompleted')", on: database).first ?? "") ?? 0
+            finished =
+                Int(
+                    try postgres.query("SELECT COUNT(*) FROM requests WHERE state IN ('completed', 'partiallyCompleted')", on: database)
+                        .first ?? "") ?? 0
             if finished == Self.requests { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         #expect(finished == Self.requests)
-        Issue.record(Comment(rawValue: "organisation on \(organisation.rawValue): all \(finished) completed \(ContinuousClock.now - answering) after the answers began"), severity: .warning)
+        Issue.record(
+            Comment(
+                rawValue:
+                    "organisation on \(organisation.rawValue): all \(finished) completed \(ContinuousClock.now - answering) after the answers began"
+            ), severity: .warning)
         for server in servers { await server.stop() }
 
         // Plain SQL: every subject erased in the organisation's database, each request journalled
         // there once; one outcome message each; no claim left; the chain verifies.
-        let emails: [String], journalled: Int?
+        let emails: [String]
+        let journalled: Int?
         if let business {
             emails = try postgres.query("SELECT email FROM accounts WHERE email IS NOT NULL", on: business)
             journalled = Int(try postgres.query("SELECT COUNT(DISTINCT request_id) FROM rightskit_journal", on: business).first ?? "")
         } else {
             let sample = try DatabaseQueue(path: first.runner.directory.file("data/sample-business.sqlite"))
             emails = try await sample.read { db in try String.fetchAll(db, sql: "SELECT email FROM accounts WHERE email IS NOT NULL") }
-            journalled = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT request_id) FROM rightskit_journal") }
+            journalled = try await sample.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT request_id) FROM rightskit_journal")
+            }
         }
         #expect(emails.count == 1_000, "the accounts stay, their emails replaced by keyed hashes")
         #expect(Set(emails).isDisjoint(with: subjects))
@@ -116,7 +133,9 @@ struct ServeClusterTests {
     }
 
     /// Runs `body` over `items`, at most `width` at once, keeping the order of `items`.
-    static func inParallel<Item: Sendable, Result: Sendable>(_ items: [Item], width: Int, _ body: @escaping @Sendable (Item) async throws -> Result) async throws -> [Result] {
+    static func inParallel<Item: Sendable, Result: Sendable>(
+        _ items: [Item], width: Int, _ body: @escaping @Sendable (Item) async throws -> Result
+    ) async throws -> [Result] {
         try await withThrowingTaskGroup(of: (Int, Result).self) { group in
             var results: [Int: Result] = [:]
             var next = 0
@@ -139,7 +158,9 @@ struct ServeClusterTests {
 
     /// Sends every request's code at once, round-robin over `ports`; returns each one's HTTP
     /// status (0 when the connection was refused or cut).
-    static func answerAll(_ filed: [(String, String)], codes: [String: String], ports: [Int], connectionsPerServer: Int = 24) async -> [String: Int] {
+    static func answerAll(_ filed: [(String, String)], codes: [String: String], ports: [Int], connectionsPerServer: Int = 24) async
+        -> [String: Int]
+    {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerServer
         // Queued requests wait for a connection as long as the slowest answer takes.

@@ -31,8 +31,10 @@ struct ServeShutdownTests {
     }
 
     func fiftyInFlight(executable: String, environment: [String: String], stop: (ServedDeployment) async -> Void) async throws {
-        let config = try ServedDeployment.repositoryConfig(server: "  shutdown_grace_seconds: \(Self.grace)\n  background: { sweep_seconds: 1 }\n")
-            .replacingOccurrences(of: "processing: { lease_seconds: 300,", with: "processing: { lease_seconds: 5,")
+        let config = try ServedDeployment.repositoryConfig(
+            server: "  shutdown_grace_seconds: \(Self.grace)\n  background: { sweep_seconds: 1 }\n"
+        )
+        .replacingOccurrences(of: "processing: { lease_seconds: 300,", with: "processing: { lease_seconds: 5,")
         let server = try await ServedDeployment(config: config, executable: executable, environment: environment)
         let subjects = (101...150).map { SampleBusinessDatabase.email($0) }
         var filed: [(id: String, secret: String)] = []
@@ -45,7 +47,9 @@ struct ServeShutdownTests {
         var codes: [String: String] = [:]
         for request in filed {
             let body = try await ledger.read { db in
-                try String.fetchOne(db, sql: "SELECT body FROM outbox WHERE request_id = ? AND kind = 'verification-code' ORDER BY id DESC LIMIT 1", arguments: [request.id])
+                try String.fetchOne(
+                    db, sql: "SELECT body FROM outbox WHERE request_id = ? AND kind = 'verification-code' ORDER BY id DESC LIMIT 1",
+                    arguments: [request.id])
             }
             codes[request.id] = RightsTestHarness.code(in: body ?? "")
         }
@@ -60,13 +64,17 @@ struct ServeShutdownTests {
             try String.fetchAll(db, sql: "SELECT state FROM requests")
         }
         let unfinished = inFlightStates.filter { !["completed", "partiallyCompleted"].contains($0) }.count
-        Issue.record(Comment(rawValue: "when stopped: \(statuses.values.filter { $0 == 200 }.count) answered, \(unfinished) of 50 unfinished"), severity: .warning)
+        Issue.record(
+            Comment(rawValue: "when stopped: \(statuses.values.filter { $0 == 200 }.count) answered, \(unfinished) of 50 unfinished"),
+            severity: .warning)
 
         // Restarted: the sweep finishes what was cut off; the subjects whose answer never
         // arrived send it again, as a client would.
         try await server.restart()
         for request in filed where statuses[request.id] != 200 {
-            let retried = try await server.call(.POST, "/v1/requests/\(request.id)/verification", json: ["code": codes[request.id] ?? ""], headers: ["X-Request-Secret": request.secret])
+            let retried = try await server.call(
+                .POST, "/v1/requests/\(request.id)/verification", json: ["code": codes[request.id] ?? ""],
+                headers: ["X-Request-Secret": request.secret])
             #expect([200, 409].contains(retried.status), "\(retried.text)")
         }
         let ids = filed.map(\.id)
@@ -74,7 +82,11 @@ struct ServeShutdownTests {
         var finished = 0
         while Date() < deadline {
             finished = try await ledger.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests WHERE state IN ('completed', 'partiallyCompleted') AND id IN (\(ids.map { "'\($0)'" }.joined(separator: ",")))") ?? 0
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM requests WHERE state IN ('completed', 'partiallyCompleted') AND id IN (\(ids.map { "'\($0)'" }.joined(separator: ",")))"
+                ) ?? 0
             }
             if finished == 50 { break }
             try await Task.sleep(for: .milliseconds(200))
@@ -89,12 +101,18 @@ struct ServeShutdownTests {
         }
         #expect(left == 0)
         let journalled = try await sample.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT request_id) FROM rightskit_journal WHERE request_id IN (\(ids.map { "'\($0)'" }.joined(separator: ",")))")
+            try Int.fetchOne(
+                db,
+                sql:
+                    "SELECT COUNT(DISTINCT request_id) FROM rightskit_journal WHERE request_id IN (\(ids.map { "'\($0)'" }.joined(separator: ",")))"
+            )
         }
         #expect(journalled == 50)
         // One outcome message each.
         let outcomes = try await ledger.read { db in
-            try Row.fetchAll(db, sql: "SELECT request_id, COUNT(*) AS n FROM outbox WHERE kind = 'outcome' GROUP BY request_id").map { ($0["request_id"] as String, $0["n"] as Int) }
+            try Row.fetchAll(db, sql: "SELECT request_id, COUNT(*) AS n FROM outbox WHERE kind = 'outcome' GROUP BY request_id").map {
+                ($0["request_id"] as String, $0["n"] as Int)
+            }
         }
         #expect(outcomes.count == 50)
         #expect(outcomes.allSatisfy { $0.1 == 1 }, "\(outcomes.filter { $0.1 != 1 })")

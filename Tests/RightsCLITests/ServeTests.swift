@@ -10,7 +10,9 @@ import Testing
 @Suite("rightskit serve over HTTP", .serialized)
 struct ServeTests {
     /// Files, verifies (when a code is asked) and returns the request as the subject sees it.
-    func filedAndVerified(_ server: ServedDeployment, _ right: String, subject: String, parameters: [String: String] = [:]) async throws -> (id: String, secret: String, state: String) {
+    func filedAndVerified(_ server: ServedDeployment, _ right: String, subject: String, parameters: [String: String] = [:]) async throws
+        -> (id: String, secret: String, state: String)
+    {
         let filed = try await server.file(right, subject: subject, parameters: parameters)
         #expect(filed.reply.status == 201, "\(right): \(filed.reply.text)")
         guard (filed.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingVerification" else {
@@ -34,7 +36,9 @@ struct ServeTests {
         #expect(outbox.output.contains("verification-code to email user1@example.cn"))
         let verified = try await server.verify(filed.id, secret: filed.secret)
         #expect(verified.json["state"] as? String == "completed")
-        #expect(try await server.call(.GET, "/v1/requests/\(filed.id)/results", headers: ["X-Request-Secret": filed.secret]).text.contains("access.html"))
+        #expect(
+            try await server.call(.GET, "/v1/requests/\(filed.id)/results", headers: ["X-Request-Secret": filed.secret]).text.contains(
+                "access.html"))
         let page = try await server.call(.GET, "/v1/requests/\(filed.id)/results/access.html", headers: ["X-Request-Secret": filed.secret])
         #expect(page.status == 200 && page.text.contains("<html"))
         let document = try await server.call(.GET, "/openapi.yaml")
@@ -61,38 +65,65 @@ struct ServeTests {
         let files = try await server.call(.GET, "/v1/requests/\(access.id)/results", headers: ["X-Request-Secret": access.secret])
         let names = (files.json["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(Set(names) == ["access.json", "access.html"])
-        let page = try await server.call(.GET, "/v1/requests/\(access.id)/results/access.json", headers: ["X-Request-Secret": access.secret])
+        let page = try await server.call(
+            .GET, "/v1/requests/\(access.id)/results/access.json", headers: ["X-Request-Secret": access.secret])
         #expect(page.status == 200)
         #expect(page.text.contains("user1@example.cn"), "the subject's own export holds their data")
 
-        #expect(try await filedAndVerified(server, "correction", subject: "email:user2@example.cn", parameters: ["field": "user.contact.phone", "value": "+8613912345678"]).state == "completed")
-        #expect(["completed", "partiallyCompleted"].contains(try await filedAndVerified(server, "erasure", subject: "email:user4@example.cn", parameters: ["ground": "consent-withdrawn"]).state))
-        #expect(try await filedAndVerified(server, "consent-withdrawal", subject: "email:user7@example.cn", parameters: ["purpose": "marketing"]).state == "completed")
-        #expect(["completed", "partiallyCompleted"].contains(try await filedAndVerified(server, "account-cancellation", subject: "email:user8@example.cn", parameters: ["confirm": "irreversible"]).state))
+        #expect(
+            try await filedAndVerified(
+                server, "correction", subject: "email:user2@example.cn",
+                parameters: ["field": "user.contact.phone", "value": "+8613912345678"]
+            ).state == "completed")
+        #expect(
+            ["completed", "partiallyCompleted"].contains(
+                try await filedAndVerified(
+                    server, "erasure", subject: "email:user4@example.cn", parameters: ["ground": "consent-withdrawn"]
+                ).state))
+        #expect(
+            try await filedAndVerified(
+                server, "consent-withdrawal", subject: "email:user7@example.cn", parameters: ["purpose": "marketing"]
+            ).state == "completed")
+        #expect(
+            ["completed", "partiallyCompleted"].contains(
+                try await filedAndVerified(
+                    server, "account-cancellation", subject: "email:user8@example.cn", parameters: ["confirm": "irreversible"]
+                ).state))
         #expect(try await filedAndVerified(server, "explanation", subject: "email:user11@example.cn").state == "completed")
 
         // A copy needs the identity desk: verified by code, then approved by an operator.
         let copy = try await filedAndVerified(server, "portability", subject: "email:user10@example.cn", parameters: ["mode": "copy"])
         #expect(copy.state == "awaitingReview")
-        let approved = try await server.call(.POST, "/v1/admin/requests/\(copy.id)/approve", headers: ["Authorization": "Bearer \(operatorToken)"])
+        let approved = try await server.call(
+            .POST, "/v1/admin/requests/\(copy.id)/approve", headers: ["Authorization": "Bearer \(operatorToken)"])
         #expect(approved.json["state"] as? String == "completed", "\(approved.text)")
         let copyFiles = try await server.call(.GET, "/v1/requests/\(copy.id)/results", headers: ["X-Request-Secret": copy.secret])
-        let zipName = try #require((copyFiles.json["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.first { $0.hasSuffix(".zip") })
+        let zipName = try #require(
+            (copyFiles.json["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.first { $0.hasSuffix(".zip") })
         let zip = try await server.call(.GET, "/v1/requests/\(copy.id)/results/\(zipName)", headers: ["X-Request-Secret": copy.secret])
         #expect(zip.body.prefix(2) == Data("PK".utf8))
 
         // Arrangements in advance, then a close relative's request, which a reviewer approves.
-        #expect(try await filedAndVerified(server, "post-mortem", subject: "email:user13@example.cn", parameters: ["deny": "delete"]).state == "completed")
+        #expect(
+            try await filedAndVerified(server, "post-mortem", subject: "email:user13@example.cn", parameters: ["deny": "delete"]).state
+                == "completed")
         let relative = try await server.file(
-            "post-mortem", subject: "email:user13@example.cn", requester: "close-relative", contact: "email:relative@example.cn", reference: "household-register-9",
-            parameters: ["action": "access", "death_proof": "death-cert-001", "relationship_proof": "household-register-9", "interest": "settling the estate"]
+            "post-mortem", subject: "email:user13@example.cn", requester: "close-relative", contact: "email:relative@example.cn",
+            reference: "household-register-9",
+            parameters: [
+                "action": "access", "death_proof": "death-cert-001", "relationship_proof": "household-register-9",
+                "interest": "settling the estate",
+            ]
         )
         #expect((relative.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingReview", "\(relative.reply.text)")
-        let reviewed = try await server.call(.POST, "/v1/admin/requests/\(relative.id)/approve", headers: ["Authorization": "Bearer \(reviewerToken)"])
+        let reviewed = try await server.call(
+            .POST, "/v1/admin/requests/\(relative.id)/approve", headers: ["Authorization": "Bearer \(reviewerToken)"])
         #expect(reviewed.json["state"] as? String == "completed", "\(reviewed.text)")
 
         // A discontinuation is announced by an operator; erasure waits for its end date.
-        let notice = try await server.call(.POST, "/v1/admin/discontinuations", json: ["product": "bos", "ends": "2027-01-31", "reference": "board-2026-11"], headers: ["Authorization": "Bearer \(operatorToken)"])
+        let notice = try await server.call(
+            .POST, "/v1/admin/discontinuations", json: ["product": "bos", "ends": "2027-01-31", "reference": "board-2026-11"],
+            headers: ["Authorization": "Bearer \(operatorToken)"])
         #expect(notice.status == 201, "\(notice.text)")
         #expect(notice.json["state"] as? String == "inProgress")
 
@@ -121,14 +152,17 @@ struct ServeTests {
         #expect(waiting.json["state"] as? String == "awaitingFee")
         let fee = try #require(waiting.json["fee"] as? [String: Any])
         #expect(fee["amount"] as? String == "30" && fee["currency"] as? String == "CNY" && fee["validUntil"] != nil)
-        let accepted = try await server.call(.POST, "/v1/requests/\(quoted.id)/fee", json: ["decision": "accept"], headers: ["X-Request-Secret": quoted.secret])
+        let accepted = try await server.call(
+            .POST, "/v1/requests/\(quoted.id)/fee", json: ["decision": "accept"], headers: ["X-Request-Secret": quoted.secret])
         #expect(accepted.json["state"] as? String == "completed", "\(accepted.text)")
 
         let declining = try await server.file("access", subject: "email:user40@example.cn")
         #expect(try await server.verify(declining.id, secret: declining.secret).json["state"] as? String == "awaitingFee")
-        let declined = try await server.call(.POST, "/v1/requests/\(declining.id)/fee", json: ["decision": "decline"], headers: ["X-Request-Secret": declining.secret])
+        let declined = try await server.call(
+            .POST, "/v1/requests/\(declining.id)/fee", json: ["decision": "decline"], headers: ["X-Request-Secret": declining.secret])
         #expect(declined.json["state"] as? String == "cancelled")
-        let again = try await server.call(.POST, "/v1/requests/\(declining.id)/fee", json: ["decision": "accept"], headers: ["X-Request-Secret": declining.secret])
+        let again = try await server.call(
+            .POST, "/v1/requests/\(declining.id)/fee", json: ["decision": "accept"], headers: ["X-Request-Secret": declining.secret])
         #expect(again.status == 409, "a decided quote cannot be decided again")
     }
 
@@ -152,14 +186,21 @@ struct ServeTests {
         #expect(Set(try await ids("?dueBefore=2099-01-01")).isSuperset(of: [open.id]))
         #expect(try await server.call(.GET, "/v1/admin/requests?dueBefore=someday", headers: auth).problem == "invalid_field")
 
-        let extended = try await server.call(.POST, "/v1/admin/requests/\(open.id)/extend", json: ["reason": "the archive is offline"], headers: auth)
+        let extended = try await server.call(
+            .POST, "/v1/admin/requests/\(open.id)/extend", json: ["reason": "the archive is offline"], headers: auth)
         #expect(extended.status == 200 && extended.json["extensionReason"] as? String == "the archive is offline", "\(extended.text)")
         let status = try await server.call(.GET, "/v1/requests/\(open.id)", headers: ["X-Request-Secret": open.secret])
         #expect(status.json["extended"] as? Bool == true)
-        #expect(try await server.call(.POST, "/v1/admin/requests/\(open.id)/extend", json: ["reason": "again"], headers: auth).status == 409, "one extension")
+        #expect(
+            try await server.call(.POST, "/v1/admin/requests/\(open.id)/extend", json: ["reason": "again"], headers: auth).status == 409,
+            "one extension")
 
         // A hold on a subject: their request is denied citing the ground only; lifted, it is gone.
-        let hold = try await server.call(.POST, "/v1/admin/holds", json: ["subject": ["kind": "email", "value": "user52@example.cn"], "ground": "criminal-investigation", "authority": "case 2026-77"], headers: auth)
+        let hold = try await server.call(
+            .POST, "/v1/admin/holds",
+            json: [
+                "subject": ["kind": "email", "value": "user52@example.cn"], "ground": "criminal-investigation", "authority": "case 2026-77",
+            ], headers: auth)
         #expect(hold.status == 201, "\(hold.text)")
         let held = try await server.file("access", subject: "email:user52@example.cn")
         let denied = try await server.verify(held.id, secret: held.secret)
@@ -203,7 +244,10 @@ struct ServeTests {
             (.POST, "/v1/admin/requests/\(id)/review", nil, ["operator", "reviewer"]),
             (.POST, "/v1/admin/requests/\(id)/extend", ["reason": "x"], ["operator"]),
             (.GET, "/v1/admin/holds", nil, ["operator"]),
-            (.POST, "/v1/admin/holds", ["category": "user.financial", "ground": "other-law", "authority": "case-1", "expires": "2020-01-01"], ["operator"]),
+            (
+                .POST, "/v1/admin/holds",
+                ["category": "user.financial", "ground": "other-law", "authority": "case-1", "expires": "2020-01-01"], ["operator"]
+            ),
             (.POST, "/v1/admin/discontinuations", ["product": "nothing", "ends": "not-a-date", "reference": "r"], ["operator"]),
             (.GET, "/v1/admin/outbox", nil, ["operator"]),
             (.GET, "/v1/admin/audit/verification", nil, ["operator", "auditor"]),
@@ -213,7 +257,9 @@ struct ServeTests {
         ]
         for (method, path, body, allowed) in endpoints {
             #expect(try await server.call(method, path, json: body).status == 401, "\(path) without a token")
-            #expect(try await server.call(method, path, json: body, headers: ["Authorization": "Bearer rk_not-a-token"]).status == 401, "\(path) with a wrong token")
+            #expect(
+                try await server.call(method, path, json: body, headers: ["Authorization": "Bearer rk_not-a-token"]).status == 401,
+                "\(path) with a wrong token")
             for (role, token) in tokens {
                 let reply = try await server.call(method, path, json: body, headers: ["Authorization": "Bearer \(token)"])
                 let refused = [401, 403].contains(reply.status)
@@ -227,20 +273,25 @@ struct ServeTests {
             }
         }
         // An auditor reads requests without personal data; an operator with it.
-        let audited = try await server.call(.GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(tokens["auditor"] ?? "")"])
+        let audited = try await server.call(
+            .GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(tokens["auditor"] ?? "")"])
         #expect((audited.json["request"] as? [String: Any])?["subject"] == nil)
         #expect(!audited.text.contains("user3@example.cn"))
-        let operated = try await server.call(.GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"])
+        let operated = try await server.call(
+            .GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"])
         #expect(operated.text.contains("user3@example.cn"))
         // A revoked token stops working at once.
         #expect(try await server.runner.run("token", "revoke", "op").status == 0)
-        #expect(try await server.call(.GET, "/v1/admin/holds", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"]).status == 401)
+        #expect(
+            try await server.call(.GET, "/v1/admin/holds", headers: ["Authorization": "Bearer \(tokens["operator"] ?? "")"]).status == 401)
         let listed = try await server.runner.run("token", "list", "--json")
         #expect(!listed.output.contains(tokens["auditor"] ?? "-"), "the list never shows a secret")
         // Tokens made and revoked are on the audit record, without their secrets.
         let ledger = try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite"))
         let tokenEntries: [(action: String, details: String)] = try await ledger.read { db in
-            try Row.fetchAll(db, sql: "SELECT action, details FROM audit_entries WHERE action LIKE 'token.%' ORDER BY seq").map { ($0["action"], $0["details"]) }
+            try Row.fetchAll(db, sql: "SELECT action, details FROM audit_entries WHERE action LIKE 'token.%' ORDER BY seq").map {
+                ($0["action"], $0["details"])
+            }
         }
         #expect(tokenEntries.map(\.action) == ["token.created", "token.created", "token.created", "token.revoked"])
         #expect(tokenEntries.allSatisfy { entry in !tokens.values.contains { entry.details.contains($0) } })
@@ -258,16 +309,20 @@ struct ServeTests {
             #expect(crossed.status == 404 && crossed.problem == "not_found", "\(path)")
             #expect(!crossed.text.contains("user22"))
         }
-        let crossedVerify = try await server.call(.POST, "/v1/requests/\(second.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": first.secret])
+        let crossedVerify = try await server.call(
+            .POST, "/v1/requests/\(second.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": first.secret])
         #expect(crossedVerify.status == 404)
-        let unknown = try await server.call(.GET, "/v1/requests/\(UUID().uuidString.lowercased())", headers: ["X-Request-Secret": first.secret])
+        let unknown = try await server.call(
+            .GET, "/v1/requests/\(UUID().uuidString.lowercased())", headers: ["X-Request-Secret": first.secret])
         #expect(unknown.status == 404 && unknown.problem == "not_found", "an unknown id reads exactly like a wrong secret")
         #expect(try await server.call(.GET, "/v1/requests/\(second.id)").status == 401)
     }
 
     @Test("every client mistake is a 4xx with the JSON problem shape")
     func clientMistakes() async throws {
-        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig(server: "  body_limit_bytes: 2048\n").replacingOccurrences(of: "filings_per_minute: 100000", with: "filings_per_minute: 6"))
+        let server = try await ServedDeployment(
+            config: try ServedDeployment.repositoryConfig(server: "  body_limit_bytes: 2048\n").replacingOccurrences(
+                of: "filings_per_minute: 100000", with: "filings_per_minute: 6"))
         let token = try await server.token("operator", name: "desk")
         func expectProblem(_ reply: ServedDeployment.Reply, _ status: Int, _ code: String, field: String? = nil, _ comment: Comment) {
             #expect(reply.status == status, comment)
@@ -278,20 +333,41 @@ struct ServeTests {
         }
         let json = ["Content-Type": "application/json"]
         expectProblem(try await server.call(.POST, "/v1/requests", body: Data("{bad".utf8), headers: json), 400, "bad_json", "bad JSON")
-        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "nope", "subject": ["kind": "email", "value": "user1@example.cn"]]), 400, "right_not_enabled", field: "right", "unknown right")
-        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "access"]), 400, "missing_field", field: "subject", "missing field")
-        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "access", "subject": 5]), 400, "invalid_field", field: "subject", "ill-typed field")
-        expectProblem(try await server.call(.POST, "/v1/requests", json: ["right": "access", "subject": ["kind": "email", "value": "not an email"]]), 400, "invalid_request", "bad identity")
+        expectProblem(
+            try await server.call(
+                .POST, "/v1/requests", json: ["right": "nope", "subject": ["kind": "email", "value": "user1@example.cn"]]), 400,
+            "right_not_enabled", field: "right", "unknown right")
+        expectProblem(
+            try await server.call(.POST, "/v1/requests", json: ["right": "access"]), 400, "missing_field", field: "subject", "missing field"
+        )
+        expectProblem(
+            try await server.call(.POST, "/v1/requests", json: ["right": "access", "subject": 5]), 400, "invalid_field", field: "subject",
+            "ill-typed field")
+        expectProblem(
+            try await server.call(
+                .POST, "/v1/requests", json: ["right": "access", "subject": ["kind": "email", "value": "not an email"]]), 400,
+            "invalid_request", "bad identity")
         let big = try await server.call(.POST, "/v1/requests", body: Data(repeating: UInt8(ascii: " "), count: 4_096), headers: json)
         expectProblem(big, 413, "body_too_large", "oversized body")
-        expectProblem(try await server.call(.GET, "/v1/admin/requests", headers: ["Authorization": "Bearer nope"]), 401, "token_invalid", "bad token")
+        expectProblem(
+            try await server.call(.GET, "/v1/admin/requests", headers: ["Authorization": "Bearer nope"]), 401, "token_invalid", "bad token")
         expectProblem(try await server.call(.GET, "/v1/admin/requests"), 401, "token_required", "missing token")
         let filed = try await server.file("access", subject: "email:user5@example.cn")
-        expectProblem(try await server.call(.GET, "/v1/requests/\(filed.id)", headers: ["X-Request-Secret": "wrong"]), 404, "not_found", "wrong secret")
-        expectProblem(try await server.call(.POST, "/v1/requests/\(filed.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": filed.secret]), 422, "verification_failed", field: "code", "wrong code")
+        expectProblem(
+            try await server.call(.GET, "/v1/requests/\(filed.id)", headers: ["X-Request-Secret": "wrong"]), 404, "not_found",
+            "wrong secret")
+        expectProblem(
+            try await server.call(
+                .POST, "/v1/requests/\(filed.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": filed.secret]), 422,
+            "verification_failed", field: "code", "wrong code")
         #expect(try await server.verify(filed.id, secret: filed.secret).status == 200)
-        expectProblem(try await server.call(.POST, "/v1/admin/requests/\(filed.id)/approve", headers: ["Authorization": "Bearer \(token)"]), 409, "illegal_transition", "illegal transition")
-        expectProblem(try await server.call(.POST, "/v1/requests/\(filed.id)/fee", json: ["decision": "maybe"], headers: ["X-Request-Secret": filed.secret]), 400, "invalid_field", field: "decision", "value outside the enum")
+        expectProblem(
+            try await server.call(.POST, "/v1/admin/requests/\(filed.id)/approve", headers: ["Authorization": "Bearer \(token)"]), 409,
+            "illegal_transition", "illegal transition")
+        expectProblem(
+            try await server.call(
+                .POST, "/v1/requests/\(filed.id)/fee", json: ["decision": "maybe"], headers: ["X-Request-Secret": filed.secret]), 400,
+            "invalid_field", field: "decision", "value outside the enum")
         expectProblem(try await server.call(.GET, "/v1/nothing-here"), 404, "not_found", "unknown endpoint")
         // A method the path does not take: the router answers as for no such endpoint.
         expectProblem(try await server.call(.DELETE, "/v1/rights"), 404, "not_found", "wrong method")
@@ -299,7 +375,10 @@ struct ServeTests {
         var limited: ServedDeployment.Reply?
         for index in 0..<10 {
             let reply = try await server.file("access", subject: "email:user\(30 + index)@example.cn").reply
-            if reply.status == 429 { limited = reply; break }
+            if reply.status == 429 {
+                limited = reply
+                break
+            }
         }
         let refused = try #require(limited)
         expectProblem(refused, 429, "rate_limited", "rate limit")

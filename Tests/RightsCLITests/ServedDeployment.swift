@@ -27,15 +27,19 @@ final class ServedDeployment: @unchecked Sendable {
 
     /// The repository's `config.yaml` with `server:` settings for tests appended.
     static func repositoryConfig(server: String = "") throws -> String {
-        try CommandLineRunner.repositoryConfig.replacingOccurrences(of: "intake: { window_minutes: 60, filings: 20,", with: "intake: { window_minutes: 60, filings: 1000,")
+        try CommandLineRunner.repositoryConfig.replacingOccurrences(
+            of: "intake: { window_minutes: 60, filings: 20,", with: "intake: { window_minutes: 60, filings: 1000,")
             + "\nserver:\n  rate_limits: { filings_per_minute: 100000, code_attempts_per_minute: 100000 }\n" + server
     }
 
     /// Starts `rightskit serve` in a new folder with `config`.
-    convenience init(config: String, arguments: [String] = [], executable: String = "rightskit", environment: [String: String] = [:]) async throws {
+    convenience init(config: String, arguments: [String] = [], executable: String = "rightskit", environment: [String: String] = [:])
+        async throws
+    {
         let directory = try TemporaryDirectory(prefix: "rightskit-serve")
         try config.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
-        try await self.init(runner: CommandLineRunner(directory: directory, executable: executable), arguments: arguments, environment: environment)
+        try await self.init(
+            runner: CommandLineRunner(directory: directory, executable: executable), arguments: arguments, environment: environment)
     }
 
     init(runner: CommandLineRunner, arguments: [String] = [], environment: [String: String] = [:]) async throws {
@@ -43,13 +47,16 @@ final class ServedDeployment: @unchecked Sendable {
         (process, port, output) = try await Self.launch(runner, arguments, environment)
     }
 
-    private static func launch(_ runner: CommandLineRunner, _ arguments: [String], _ environment: [String: String] = [:]) async throws -> (Process, Int, URL) {
+    private static func launch(_ runner: CommandLineRunner, _ arguments: [String], _ environment: [String: String] = [:]) async throws -> (
+        Process, Int, URL
+    ) {
         let (process, out, err) = try runner.start(["serve", "--port", "0", "--json"] + arguments, environment: environment)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.contains("\"listening\"") }),
-               let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let port = object["port"] as? Int {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let port = object["port"] as? Int
+            {
                 return (process, port, out)
             }
             if !process.isRunning {
@@ -92,7 +99,9 @@ final class ServedDeployment: @unchecked Sendable {
     }
 
     /// One HTTP call over loopback.
-    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) async throws
+        -> Reply
+    {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -112,7 +121,10 @@ final class ServedDeployment: @unchecked Sendable {
     // MARK: A subject's and an operator's steps
 
     /// Files a request as `subject` and returns its id and secret.
-    func file(_ right: String, subject: String, requester: String? = nil, contact: String? = nil, reference: String? = nil, parameters: [String: String] = [:]) async throws -> (id: String, secret: String, reply: Reply) {
+    func file(
+        _ right: String, subject: String, requester: String? = nil, contact: String? = nil, reference: String? = nil,
+        parameters: [String: String] = [:]
+    ) async throws -> (id: String, secret: String, reply: Reply) {
         let parts = subject.split(separator: ":", maxSplits: 1).map(String.init)
         var filing: [String: Any] = ["right": right, "subject": ["kind": parts[0], "value": parts[1]], "parameters": parameters]
         if let requester { filing["requester"] = requester }
@@ -131,13 +143,16 @@ final class ServedDeployment: @unchecked Sendable {
     func code(for id: String) async throws -> String {
         let result = try await runner.run("outbox", "--request", id, "--json")
         let messages = (try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]]) ?? []
-        let body = messages.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"] as? String ?? ""
+        let body =
+            messages.compactMap { $0["message"] as? [String: Any] }.last { $0["kind"] as? String == "verification-code" }?["body"]
+            as? String ?? ""
         return RightsTestHarness.code(in: body) ?? ""
     }
 
     /// Answers a request's challenge with its code.
     func verify(_ id: String, secret: String) async throws -> Reply {
-        try await call(.POST, "/v1/requests/\(id)/verification", json: ["code": try await code(for: id)], headers: ["X-Request-Secret": secret])
+        try await call(
+            .POST, "/v1/requests/\(id)/verification", json: ["code": try await code(for: id)], headers: ["X-Request-Secret": secret])
     }
 
     /// Creates a token with `role` through the CLI.

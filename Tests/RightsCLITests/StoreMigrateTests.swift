@@ -18,7 +18,10 @@ struct StoreMigrateTests {
         #expect(filed.status == 0, "\(filed.errors)")
         let token = try await cli.run("token", "create", "--role", "auditor", "--name", "li.audit")
         #expect(token.status == 0)
-        #expect(try await cli.run("hold", "add", "--ground", "criminal-investigation", "--authority", "case 7", "--subject", "email:user9@example.cn").status == 0)
+        #expect(
+            try await cli.run(
+                "hold", "add", "--ground", "criminal-investigation", "--authority", "case 7", "--subject", "email:user9@example.cn"
+            ).status == 0)
         #expect(try await cli.run("audit", "checkpoint").status == 0)
         let before = try #require(try cli.json(try await cli.run("requests", "--json")) as? [[String: Any]])
 
@@ -37,7 +40,8 @@ struct StoreMigrateTests {
         #expect(again.errors.contains("already holds a ledger"))
 
         // Switched: the same requests, the checkpoint verifies, the token and the hold still hold.
-        let postgresConfig = sqliteConfig.replacingOccurrences(of: "store: { driver: sqlite, path: data/rightskit.sqlite }", with: "store: { driver: postgres, url: \"\(database)\" }")
+        let postgresConfig = sqliteConfig.replacingOccurrences(
+            of: "store: { driver: sqlite, path: data/rightskit.sqlite }", with: "store: { driver: postgres, url: \"\(database)\" }")
         try postgresConfig.write(toFile: cli.directory.file("config.yaml"), atomically: true, encoding: .utf8)
         let after = try #require(try cli.json(try await cli.run("requests", "--json")) as? [[String: Any]])
         #expect(after.compactMap { $0["id"] as? String } == before.compactMap { $0["id"] as? String })
@@ -46,10 +50,14 @@ struct StoreMigrateTests {
         #expect((try cli.json(verified) as? [String: Any])?["checkpoints"] as? Int ?? 0 >= 1)
         let tokens = try await cli.run("token", "list", "--json")
         #expect(tokens.output.contains("li.audit"))
-        let held = try await cli.run("submit", "--right", "erasure", "--subject", "email:user9@example.cn", "--param", "ground=consent-withdrawn")
+        let held = try await cli.run(
+            "submit", "--right", "erasure", "--subject", "email:user9@example.cn", "--param", "ground=consent-withdrawn")
         #expect(held.status == 0)
-        let id = try #require((try cli.json(try await cli.run("requests", "--json", "--right", "erasure")) as? [[String: Any]])?.last?["id"] as? String)
-        let code = try #require(try postgres.query("SELECT body FROM outbox WHERE request_id = '\(id)' AND kind = 'verification-code'", on: database).first.flatMap(RightsTestHarness.code(in:)))
+        let id = try #require(
+            (try cli.json(try await cli.run("requests", "--json", "--right", "erasure")) as? [[String: Any]])?.last?["id"] as? String)
+        let code = try #require(
+            try postgres.query("SELECT body FROM outbox WHERE request_id = '\(id)' AND kind = 'verification-code'", on: database).first
+                .flatMap(RightsTestHarness.code(in:)))
         let denied = try await cli.run("verify", id, "--code", code, "--json")
         #expect((try cli.json(denied) as? [String: Any])?["state"] as? String == "denied", "the moved hold still applies: \(denied.output)")
         // The subject key is the same on both sides, so the moved hold found the subject.

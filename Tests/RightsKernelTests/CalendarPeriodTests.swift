@@ -13,7 +13,9 @@ struct CalendarPeriodTests {
     }
 
     @Test func threeYearsFromAnOrderDateLiftOnTheSameDateThreeYearsLater() throws {
-        let rule = RetentionRule(basis: "E-Commerce Law Art. 31", period: .years(3), from: "created_at", location: ConfigLocation(file: "t", line: 1, column: 1, keyPath: "retention"))
+        let rule = RetentionRule(
+            basis: "E-Commerce Law Art. 31", period: .years(3), from: "created_at",
+            location: ConfigLocation(file: "t", line: 1, column: 1, keyPath: "retention"))
         let lifts = rule.lifts(after: try local("2026-03-17", shanghai), in: shanghai)
         #expect(lifts == (try local("2029-03-17", shanghai)))
         #expect(Timestamp.day(lifts, in: shanghai) == "2029-03-17")
@@ -27,8 +29,12 @@ struct CalendarPeriodTests {
     }
 
     @Test func monthsAndDaysAreCalendarUnits() throws {
-        #expect(Timestamp.day(CalendarPeriod.months(1).added(to: try local("2027-01-31", brussels), in: brussels), in: brussels) == "2027-02-28")
-        #expect(Timestamp.day(CalendarPeriod.months(1).added(to: try local("2028-01-31", brussels), in: brussels), in: brussels) == "2028-02-29")
+        #expect(
+            Timestamp.day(CalendarPeriod.months(1).added(to: try local("2027-01-31", brussels), in: brussels), in: brussels) == "2027-02-28"
+        )
+        #expect(
+            Timestamp.day(CalendarPeriod.months(1).added(to: try local("2028-01-31", brussels), in: brussels), in: brussels) == "2028-02-29"
+        )
         // Across the change to summer time a day is still a day on the wall clock.
         let before = try local("2027-03-27 12:00", brussels)
         #expect(CalendarPeriod.days(1).added(to: before, in: brussels) == (try local("2027-03-28 12:00", brussels)))
@@ -63,7 +69,11 @@ struct CalendarPeriodTests {
         let settings = try DeploymentSettings.load(yaml: yaml)
         #expect(settings.policy.deadline.months == 1)
         #expect(settings.policy.deadline.extensionMonths == 2)
-        #expect(throws: ConfigError.self) { try DeploymentSettings.load(yaml: yaml.replacingOccurrences(of: "{ months: 1 }", with: "{ days: 9223372036854775807 }")) }
-        #expect(throws: ConfigError.self) { try DeploymentSettings.load(yaml: yaml.replacingOccurrences(of: "{ months: 1 }", with: "{ months: 1, days: 3 }")) }
+        #expect(throws: ConfigError.self) {
+            try DeploymentSettings.load(yaml: yaml.replacingOccurrences(of: "{ months: 1 }", with: "{ days: 9223372036854775807 }"))
+        }
+        #expect(throws: ConfigError.self) {
+            try DeploymentSettings.load(yaml: yaml.replacingOccurrences(of: "{ months: 1 }", with: "{ months: 1, days: 3 }"))
+        }
     }
 }

@@ -16,7 +16,8 @@ struct ConfigErrorTests {
     }
 
     @Test func yamlSyntaxErrorIsLocated() {
-        let yaml = validDeployment.replacingOccurrences(of: "  deadline: { days: 15, business_days: true }", with: "  deadline: { days: 15, business_days: true")
+        let yaml = validDeployment.replacingOccurrences(
+            of: "  deadline: { days: 15, business_days: true }", with: "  deadline: { days: 15, business_days: true")
         let errors = configErrors(yaml)
         #expect(errors.count == 1)
         #expect(errors.first?.file == "deploy.yaml")
@@ -118,7 +119,8 @@ struct ConfigErrorTests {
     }
 
     @Test func severalMistakesAreReportedTogether() {
-        let yaml = validDeployment
+        let yaml =
+            validDeployment
             .replacingOccurrences(of: "deadline: { days: 15,", with: "deadline: { days: -3,")
             .replacingOccurrences(of: "  probe: { steps: 2 }", with: "  prboe: {}")
         let errors = configErrors(yaml)

@@ -5,7 +5,8 @@ import RightsStore
 import RightsTesting
 
 /// Loads a deployment from YAML text against an in-memory store, as `check-config` does.
-func loadDeployment(_ yaml: String, file: String = "deploy.yaml", modules: [any RightModule.Type] = [ProbeRight.self]) throws -> Deployment {
+func loadDeployment(_ yaml: String, file: String = "deploy.yaml", modules: [any RightModule.Type] = [ProbeRight.self]) throws -> Deployment
+{
     try Deployment.load(yaml: yaml, file: file, baseDirectory: "/tmp", registry: ModuleRegistry(modules)) { settings in
         try SQLiteStore.inMemory().services(identity: settings.identity, logger: Logger(label: "test"))
     }

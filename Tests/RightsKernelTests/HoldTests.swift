@@ -11,7 +11,10 @@ struct HoldTests {
     @Test(arguments: LedgerDriver.allCases) func aSubjectHoldDeniesWithItsGround(on driver: LedgerDriver) async throws {
         let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
-        _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .criminalInvestigation, authority: "Case 2026-117", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: key, category: nil, ground: .criminalInvestigation, authority: "Case 2026-117", expiresAt: nil,
+                createdAt: harness.clock.now))
 
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .denied)
@@ -29,7 +32,10 @@ struct HoldTests {
     @Test(arguments: LedgerDriver.allCases) func aHoldStopsApplyingWhenItExpires(on driver: LedgerDriver) async throws {
         let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
-        _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .nationalSecurity, authority: "Order 7", expiresAt: harness.clock.now.addingTimeInterval(86_400 * 10), createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: key, category: nil, ground: .nationalSecurity, authority: "Order 7",
+                expiresAt: harness.clock.now.addingTimeInterval(86_400 * 10), createdAt: harness.clock.now))
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .denied)
 
         harness.clock.advance(days: 11)
@@ -39,7 +45,8 @@ struct HoldTests {
     @Test(arguments: LedgerDriver.allCases) func aLiftedHoldStopsApplying(on driver: LedgerDriver) async throws {
         let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
-        let hold = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .tradeSecret, authority: "Legal 12", expiresAt: nil, createdAt: harness.clock.now))
+        let hold = try await harness.services.exceptions.addHold(
+            Hold(subject: key, category: nil, ground: .tradeSecret, authority: "Legal 12", expiresAt: nil, createdAt: harness.clock.now))
         #expect(try await harness.services.exceptions.removeHold(id: try #require(hold.id), at: harness.clock.now))
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .completed)
         #expect(try await harness.services.exceptions.holds().count == 1, "the lifted hold stays on record")
@@ -48,17 +55,24 @@ struct HoldTests {
     @Test(arguments: LedgerDriver.allCases) func aHoldOnAnotherSubjectDoesNotApply(on driver: LedgerDriver) async throws {
         let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let other = harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: "zhang.min@example.cn"))
-        _ = try await harness.services.exceptions.addHold(Hold(subject: other, category: nil, ground: .criminalInvestigation, authority: "Case 1", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: other, category: nil, ground: .criminalInvestigation, authority: "Case 1", expiresAt: nil,
+                createdAt: harness.clock.now))
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .completed)
     }
 
     @Test(arguments: LedgerDriver.allCases) func aCategoryHoldNarrowsTheResponse(on driver: LedgerDriver) async throws {
         let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let expiry = harness.clock.now.addingTimeInterval(86_400 * 30)
-        _ = try await harness.services.exceptions.addHold(Hold(subject: nil, category: "user.financial", ground: .otherLaw, authority: "Tax audit 2026", expiresAt: expiry, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: nil, category: "user.financial", ground: .otherLaw, authority: "Tax audit 2026", expiresAt: expiry,
+                createdAt: harness.clock.now))
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .partiallyCompleted)
-        #expect(request.outcome?.withheld == [WithheldCategory(category: "user.financial", ground: .otherLaw, until: Timestamp.string(expiry))])
+        #expect(
+            request.outcome?.withheld == [WithheldCategory(category: "user.financial", ground: .otherLaw, until: Timestamp.string(expiry))])
         let notice = try #require(try await harness.outbox(for: request.id).last)
         #expect(notice.body.contains("Withheld user.financial"))
     }
@@ -66,7 +80,8 @@ struct HoldTests {
     @Test(arguments: LedgerDriver.allCases) func holdsAreAudited(on driver: LedgerDriver) async throws {
         let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}")
         let key = harness.store.subjectKey(for: subject)
-        _ = try await harness.services.exceptions.addHold(Hold(subject: key, category: nil, ground: .abuseOfRights, authority: "Review 3", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(subject: key, category: nil, ground: .abuseOfRights, authority: "Review 3", expiresAt: nil, createdAt: harness.clock.now))
         #expect(try await harness.store.verify() == .intact(entries: 1))
     }
 
@@ -74,7 +89,10 @@ struct HoldTests {
     @Test(arguments: DenialGround.exceptionGrounds)
     func everyExceptionGroundDeniesAndIsCited(_ ground: DenialGround) async throws {
         let harness = try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}")
-        _ = try await harness.services.exceptions.addHold(Hold(subject: harness.store.subjectKey(for: subject), category: nil, ground: ground, authority: "Ref 1", expiresAt: nil, createdAt: harness.clock.now))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: harness.store.subjectKey(for: subject), category: nil, ground: ground, authority: "Ref 1", expiresAt: nil,
+                createdAt: harness.clock.now))
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.outcome?.ground == ground)
         let notice = try #require(try await harness.outbox(for: request.id).last)

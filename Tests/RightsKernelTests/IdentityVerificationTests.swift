@@ -14,7 +14,8 @@ struct IdentityVerificationTests {
     }
 
     func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
-        try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}", identity: "{ code_ttl_seconds: 300, max_attempts: 3 }")
+        try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: {}", identity: "{ code_ttl_seconds: 300, max_attempts: 3 }")
     }
 
     @Test func theCodeGoesToTheSubjectAndIsNotStoredInClear() async throws {

@@ -30,27 +30,36 @@ struct PipelineTests {
 
     @Test(arguments: LedgerDriver.allCases) func aNonSubjectRequesterMustGiveTheirAuthority(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)
-        await #expect(throws: PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role agent need a reference to their authority")) {
+        await #expect(
+            throws: PipelineError(
+                .invalidRequest, "requester_reference: requests filed by a requester of role agent need a reference to their authority")
+        ) {
             try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent))
         }
-        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent, contact: SubjectIdentity(kind: "email", value: "agent@privacy-agent.example"), requesterReference: "agent-42"))
+        let request = try await harness.pipeline.submit(
+            RequestIntake(
+                right: "probe", subject: subject, requester: .agent,
+                contact: SubjectIdentity(kind: "email", value: "agent@privacy-agent.example"), requesterReference: "agent-42"))
         // The code goes to the subject, never to the agent's contact: the subject confirms.
         let sent = try await harness.outbox(for: request.id)
         #expect(sent.map(\.recipient) == [subject])
         #expect(sent.first?.body.contains("acting as your agent") == true)
     }
 
-    @Test(arguments: LedgerDriver.allCases) func moduleIntakeValidationRejectsBeforeAnythingIsRecorded(on driver: LedgerDriver) async throws {
+    @Test(arguments: LedgerDriver.allCases) func moduleIntakeValidationRejectsBeforeAnythingIsRecorded(on driver: LedgerDriver) async throws
+    {
         let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) {
-            try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["note": String(repeating: "x", count: 201)]))
+            try await harness.pipeline.submit(
+                RequestIntake(right: "probe", subject: subject, parameters: ["note": String(repeating: "x", count: 201)]))
         }
         #expect(try await harness.store.requests(RequestQuery()).isEmpty)
         #expect(try await harness.store.verify() == .intact(entries: 0))
     }
 
     @Test(arguments: LedgerDriver.allCases) func theDeadlineComesFromTheJurisdictionPolicy(on driver: LedgerDriver) async throws {
-        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 10, business_days: true }")
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 10, business_days: true }")
         // The harness clock starts on Monday 2026-11-30 09:00 UTC (17:00 in Shanghai).
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         #expect(Timestamp.string(request.dueAt) == "2026-12-14T15:59:59.000Z")
@@ -72,12 +81,15 @@ struct PipelineTests {
     }
 
     @Test(arguments: LedgerDriver.allCases) func aPolicyWithoutExtensionRefusesOne(on driver: LedgerDriver) async throws {
-        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 15 }")
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: {}", policy: "deadline: { days: 15 }")
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "busy", operator: "dpo") }
     }
 
-    @Test(arguments: LedgerDriver.allCases) func anOperatorRoutesARequestToReviewAndDeniesItWithAGround(on driver: LedgerDriver) async throws {
+    @Test(arguments: LedgerDriver.allCases) func anOperatorRoutesARequestToReviewAndDeniesItWithAGround(on driver: LedgerDriver)
+        async throws
+    {
         let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         _ = try await harness.pipeline.requestReview(request.id, operator: "dpo")
@@ -151,11 +163,13 @@ struct PipelineTests {
     func aReviewerRefusesOnAHandlingGround(_ ground: DenialGround) async throws {
         let harness = try harness("probe: { review: true }")
         let waiting = try await harness.run(RequestIntake(right: "probe", subject: subject))
-        let denied = try await harness.pipeline.deny(waiting.id, ground: ground, operator: "dpo", note: "We can offer the data on request in person instead.")
+        let denied = try await harness.pipeline.deny(
+            waiting.id, ground: ground, operator: "dpo", note: "We can offer the data on request in person instead.")
         #expect(denied.outcome?.ground == ground)
         let notice = try #require(try await harness.outbox(for: waiting.id).last)
         #expect(notice.body.contains(ground.code))
-        #expect(notice.body.contains("We can offer the data on request in person instead."), "the alternative offered reaches the requester")
+        #expect(
+            notice.body.contains("We can offer the data on request in person instead."), "the alternative offered reaches the requester")
         #expect(notice.body.contains("complain to the supervisory authority"), "PIPL Art. 50 / GDPR Art. 12(4): the right to complain")
     }
 }

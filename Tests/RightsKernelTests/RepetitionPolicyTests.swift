@@ -10,10 +10,12 @@ struct RepetitionPolicyTests {
 
     func harness(beyond: String) throws -> RightsTestHarness {
         let fee = beyond == "fee" ? ", fee: { amount: 30, currency: CNY }" : ""
-        return try RightsTestHarness(modules: [ProbeRight.self], rights: "probe: {}", policy: """
-            deadline: { days: 15 }
-            repeat: { window_days: 365, free: 2, beyond: \(beyond)\(fee) }
-            """)
+        return try RightsTestHarness(
+            modules: [ProbeRight.self], rights: "probe: {}",
+            policy: """
+                deadline: { days: 15 }
+                repeat: { window_days: 365, free: 2, beyond: \(beyond)\(fee) }
+                """)
     }
 
     @Test func beyondTheFreeAllowanceAFeeIsQuoted() async throws {
@@ -50,9 +52,11 @@ struct RepetitionPolicyTests {
         _ = try await harness.run(RequestIntake(right: "probe", subject: subject))
         _ = try await harness.run(RequestIntake(right: "probe", subject: subject))
         // Another subject, and the same subject spelt with other capitals, are counted apart / together.
-        let other = try await harness.run(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "zhang.min@example.cn")))
+        let other = try await harness.run(
+            RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "zhang.min@example.cn")))
         #expect(other.state == .completed)
-        let sameSubject = try await harness.run(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "Li.Wei@Example.CN")))
+        let sameSubject = try await harness.run(
+            RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "Li.Wei@Example.CN")))
         #expect(sameSubject.state == .denied)
     }
 

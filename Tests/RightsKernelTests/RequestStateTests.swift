@@ -16,7 +16,9 @@ struct RequestStateTests {
     ]
 
     func request(in state: RequestState) -> RightRequest {
-        var request = RightRequest(right: "probe", subject: SubjectIdentity(kind: "email", value: "a@example.cn"), subjectKey: SubjectKey(rawValue: "k"), receivedAt: Date(), dueAt: Date())
+        var request = RightRequest(
+            right: "probe", subject: SubjectIdentity(kind: "email", value: "a@example.cn"), subjectKey: SubjectKey(rawValue: "k"),
+            receivedAt: Date(), dueAt: Date())
         request.state = state
         return request
     }

@@ -11,14 +11,16 @@ struct WorkEntryTests {
     let subject = SubjectIdentity(kind: "email", value: "li.wei@example.cn")
 
     func hold(_ harness: RightsTestHarness) async throws {
-        _ = try await harness.services.exceptions.addHold(Hold(
-            subject: harness.store.subjectKey(for: subject), category: nil, ground: .criminalInvestigation,
-            authority: "Case 2026-117", expiresAt: nil, createdAt: harness.clock.now
-        ))
+        _ = try await harness.services.exceptions.addHold(
+            Hold(
+                subject: harness.store.subjectKey(for: subject), category: nil, ground: .criminalInvestigation,
+                authority: "Case 2026-117", expiresAt: nil, createdAt: harness.clock.now
+            ))
     }
 
     @Test(arguments: LedgerDriver.allCases) func aHoldPlacedWhileAwaitingReviewDeniesOnApproval(on driver: LedgerDriver) async throws {
-        let harness = try await RightsTestHarness(on: driver, modules: [ProbeRight.self], rights: "probe: { review: true, trace: trace.log }")
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [ProbeRight.self], rights: "probe: { review: true, trace: trace.log }")
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .awaitingReview)
         try await hold(harness)
@@ -28,10 +30,12 @@ struct WorkEntryTests {
         #expect(!FileManager.default.fileExists(atPath: harness.directory.file("trace.log")), "the module never ran")
     }
 
-    @Test(arguments: LedgerDriver.allCases) func aHoldPlacedWhileAwaitingAFeeDeniesWhenTheFeeIsSettled(on driver: LedgerDriver) async throws {
+    @Test(arguments: LedgerDriver.allCases) func aHoldPlacedWhileAwaitingAFeeDeniesWhenTheFeeIsSettled(on driver: LedgerDriver) async throws
+    {
         let harness = try await RightsTestHarness(
             on: driver, modules: [ProbeRight.self], rights: "probe: { trace: trace.log }",
-            policy: RightsTestHarness.defaultPolicy + "\nrepeat: { window_days: 365, free: 0, beyond: fee, fee: { amount: 30, currency: CNY } }"
+            policy: RightsTestHarness.defaultPolicy
+                + "\nrepeat: { window_days: 365, free: 0, beyond: fee, fee: { amount: 30, currency: CNY } }"
         )
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .awaitingFee)
@@ -42,10 +46,13 @@ struct WorkEntryTests {
         #expect(!FileManager.default.fileExists(atPath: harness.directory.file("trace.log")))
     }
 
-    @Test(arguments: LedgerDriver.allCases) func aSettledFeeOnAStrongRightStillNeedsTheReviewAndTheModuleSeesTheLevelReached(on driver: LedgerDriver) async throws {
+    @Test(arguments: LedgerDriver.allCases) func aSettledFeeOnAStrongRightStillNeedsTheReviewAndTheModuleSeesTheLevelReached(
+        on driver: LedgerDriver
+    ) async throws {
         let harness = try await RightsTestHarness(
             on: driver, modules: [ProbeRight.self], rights: "probe: { verification: strong }",
-            policy: RightsTestHarness.defaultPolicy + "\nrepeat: { window_days: 365, free: 0, beyond: fee, fee: { amount: 30, currency: CNY } }"
+            policy: RightsTestHarness.defaultPolicy
+                + "\nrepeat: { window_days: 365, free: 0, beyond: fee, fee: { amount: 30, currency: CNY } }"
         )
         let request = try await harness.run(RequestIntake(right: "probe", subject: subject))
         #expect(request.state == .awaitingFee)
@@ -63,7 +70,9 @@ struct WorkEntryTests {
         #expect(request.outcome?.references["verification"] == "code")
     }
 
-    @Test(arguments: LedgerDriver.allCases) func resumeContinuesPastAFailingRequestAndTakesOverAnExpiredClaim(on driver: LedgerDriver) async throws {
+    @Test(arguments: LedgerDriver.allCases) func resumeContinuesPastAFailingRequestAndTakesOverAnExpiredClaim(on driver: LedgerDriver)
+        async throws
+    {
         let clock = SettableClock()
         let harness = try await RightsTestHarness(
             on: driver, modules: [ProbeRight.self], rights: "probe: { steps: 3 }", clock: clock
@@ -72,7 +81,8 @@ struct WorkEntryTests {
         try Data().write(to: URL(fileURLWithPath: blocker))
 
         // A: its step 2 keeps failing until the blocker goes.
-        let failing = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["fail_while": blocker]))
+        let failing = try await harness.pipeline.submit(
+            RequestIntake(right: "probe", subject: subject, parameters: ["fail_while": blocker]))
         await #expect(throws: PipelineError.self) {
             try await harness.pipeline.verify(failing.id, code: try #require(try await harness.latestCode(for: failing.id)))
         }
@@ -82,12 +92,14 @@ struct WorkEntryTests {
         #expect(afterFirst.lastFailure?.step == "probe.step2")
 
         // B: claimed by a worker that then vanished; its lease runs out.
-        let orphan = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "other@example.cn")))
+        let orphan = try await harness.pipeline.submit(
+            RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "other@example.cn")))
         var verified = orphan
         try verified.transition(to: .verified, at: clock.now)
         verified.verification = .code
         let vanished = ClaimOwner(rawValue: "elsewhere:1:gone")
-        _ = try await harness.store.commit(LedgerChange(request: verified, claim: .take(vanished, expires: clock.now.addingTimeInterval(300)), owner: vanished))
+        _ = try await harness.store.commit(
+            LedgerChange(request: verified, claim: .take(vanished, expires: clock.now.addingTimeInterval(300)), owner: vanished))
         let early = try await harness.pipeline.resumeInterrupted()
         #expect(!early.finished.contains { $0.id == orphan.id }, "a live claim is respected")
         #expect(early.failures.map(\.request) == [failing.id], "a second failure (max_failures is 3)")
@@ -112,15 +124,16 @@ struct WorkEntryTests {
     @Test func aLongStepKeepsItsClaimPastTheLease() async throws {
         let clock = SettableClock()
         let directory = try TemporaryDirectory()
-        let harness = try RightsTestHarness(yaml: """
-            deployment: { name: test, jurisdiction: CN-PIPL, timezone: Asia/Shanghai }
-            policy: { deadline: { days: 15 } }
-            services:
-              store: { driver: sqlite, path: ledger.sqlite }
-              processing: { lease_seconds: 5, max_failures: 3 }
-            rights:
-              probe: { steps: 2, trace: \(directory.file("trace.log")), verification: none }
-            """, modules: [ProbeRight.self], directory: directory, clock: clock)
+        let harness = try RightsTestHarness(
+            yaml: """
+                deployment: { name: test, jurisdiction: CN-PIPL, timezone: Asia/Shanghai }
+                policy: { deadline: { days: 15 } }
+                services:
+                  store: { driver: sqlite, path: ledger.sqlite }
+                  processing: { lease_seconds: 5, max_failures: 3 }
+                rights:
+                  probe: { steps: 2, trace: \(directory.file("trace.log")), verification: none }
+                """, modules: [ProbeRight.self], directory: directory, clock: clock)
         let other = RequestPipeline(deployment: harness.pipeline.deployment)
         let long = Task { try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, parameters: ["sleep": "8"])) }
         try await Task.sleep(for: .seconds(0.5))
@@ -143,7 +156,9 @@ struct WorkEntryTests {
         try moving.transition(to: .verified, at: harness.clock.now)
         try moving.transition(to: .inProgress, at: harness.clock.now)
         try await hold(harness)  // placed after the (simulated) read of the holds
-        var change = LedgerChange(request: moving, claim: .take(harness.pipeline.owner, expires: harness.clock.now.addingTimeInterval(300)), owner: harness.pipeline.owner)
+        var change = LedgerChange(
+            request: moving, claim: .take(harness.pipeline.owner, expires: harness.clock.now.addingTimeInterval(300)),
+            owner: harness.pipeline.owner)
         change.requiresNoHoldOn = submitted.subjectKey
         await #expect(throws: LedgerConflict(request: submitted.id, current: nil, claimed: false, holdAppeared: true)) {
             try await harness.store.commit(change)

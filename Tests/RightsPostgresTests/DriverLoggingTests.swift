@@ -16,9 +16,13 @@ struct DriverLoggingTests {
         let lines = LogLines()
         var logger = Logger(label: "test") { _ in CapturingHandler(lines: lines) }
         logger.logLevel = .trace
-        let store = try await PostgresStore(location: try PostgresLocation(url: try TestPostgres.shared.get().database()), keysFolder: try TemporaryDirectory().file("keys"), logger: logger)
+        let store = try await PostgresStore(
+            location: try PostgresLocation(url: try TestPostgres.shared.get().database()),
+            keysFolder: try TemporaryDirectory().file("keys"), logger: logger)
         let recipient = SubjectIdentity(kind: "email", value: "li.wei.private@example.cn")
-        try await store.send(OutboundMessage(kind: "notice", recipient: recipient, title: "Your request", body: "a body only the subject reads", request: nil))
+        try await store.send(
+            OutboundMessage(
+                kind: "notice", recipient: recipient, title: "Your request", body: "a body only the subject reads", request: nil))
         #expect(try await store.outbox().first?.message.recipient == recipient, "the row was read back through the driver")
         // The driver shows a row's bytes in hex.
         let logged = lines.all.joined(separator: "\n")

@@ -24,7 +24,8 @@ struct LedgerRaceTests {
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<20 {
                 group.addTask {
-                    try await stores[index % 2].claim(request.id, in: [.awaitingVerification], as: ClaimOwner(rawValue: "worker-\(index)"), until: until) != nil
+                    try await stores[index % 2].claim(
+                        request.id, in: [.awaitingVerification], as: ClaimOwner(rawValue: "worker-\(index)"), until: until) != nil
                 }
             }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -44,7 +45,12 @@ struct LedgerRaceTests {
                     do {
                         try cancelled.transition(to: .cancelled, at: harness.clock.now)
                         let owner = ClaimOwner(rawValue: "operator-\(index)")
-                        return .success(try await stores[index % 2].commit(LedgerChange(request: cancelled, audit: [AuditEvent(actor: "operator-\(index)", action: "request.cancelled", request: request.id)], owner: owner)))
+                        return .success(
+                            try await stores[index % 2].commit(
+                                LedgerChange(
+                                    request: cancelled,
+                                    audit: [AuditEvent(actor: "operator-\(index)", action: "request.cancelled", request: request.id)],
+                                    owner: owner)))
                     } catch {
                         return .failure(error)
                     }
@@ -91,7 +97,10 @@ struct LedgerRaceTests {
     func fourDeliverersSendEachMessageOnce(on driver: LedgerDriver) async throws {
         let (harness, other) = try await harness(driver)
         for index in 0..<30 {
-            try await harness.store.send(OutboundMessage(kind: "notice", recipient: SubjectIdentity(kind: "email", value: "s\(index)@example.cn"), title: "t", body: "b", request: nil))
+            try await harness.store.send(
+                OutboundMessage(
+                    kind: "notice", recipient: SubjectIdentity(kind: "email", value: "s\(index)@example.cn"), title: "t", body: "b",
+                    request: nil))
         }
         let delivery = CountingDelivery()
         let stores: [any OperationsStore] = [harness.store, other]
@@ -111,10 +120,16 @@ struct LedgerRaceTests {
         let (harness, other) = try await harness(driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let stores: [any OperationsStore] = [harness.store, other]
-        let message = OutboundMessage(kind: "deadline-reminder", recipient: SubjectIdentity(kind: "operator", value: "queue"), title: "due", body: "due soon", request: request.id)
+        let message = OutboundMessage(
+            kind: "deadline-reminder", recipient: SubjectIdentity(kind: "operator", value: "queue"), title: "due", body: "due soon",
+            request: request.id)
         let sent = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<10 {
-                group.addTask { try await stores[index % 2].sendOnce(.reminder, about: request.id, message: message, event: AuditEvent(actor: "system", action: "deadline.reminder", request: request.id)) }
+                group.addTask {
+                    try await stores[index % 2].sendOnce(
+                        .reminder, about: request.id, message: message,
+                        event: AuditEvent(actor: "system", action: "deadline.reminder", request: request.id))
+                }
             }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
@@ -127,7 +142,9 @@ struct LedgerRaceTests {
     func thirtyFilingsAtOnceTakeTwentyPlaces(on driver: LedgerDriver) async throws {
         let (harness, _) = try await harness(driver)
         let accepted = await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<30 { group.addTask { (try? await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))) != nil } }
+            for _ in 0..<30 {
+                group.addTask { (try? await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))) != nil }
+            }
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(accepted == 20, "services.intake.filings defaults to 20 in the window")
@@ -151,7 +168,8 @@ struct LedgerRaceTests {
     func finishedRequestsAreFoundForRemovalOnceEach(on driver: LedgerDriver) async throws {
         let (harness, other) = try await harness(driver)
         let done = try await harness.run(RequestIntake(right: "probe", subject: subject))
-        let open = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "open@example.cn")))
+        let open = try await harness.pipeline.submit(
+            RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "open@example.cn")))
         harness.clock.advance(days: 31)
         let due = try await other.responsesToRemove(finalBefore: harness.clock.now.addingTimeInterval(-30 * 86_400), limit: 10)
         #expect(due.map(\.id) == [done.id])

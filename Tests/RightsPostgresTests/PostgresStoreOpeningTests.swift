@@ -15,7 +15,9 @@ struct PostgresStoreOpeningTests {
         let location = try PostgresLocation(url: try database())
         let keys = try TemporaryDirectory().file("keys")
         let ledgers = try await withThrowingTaskGroup(of: PostgresStore.self, returning: [PostgresStore].self) { group in
-            for _ in 0..<5 { group.addTask { try await PostgresStore(location: location, keysFolder: keys, logger: Logger(label: "test")) } }
+            for _ in 0..<5 {
+                group.addTask { try await PostgresStore(location: location, keysFolder: keys, logger: Logger(label: "test")) }
+            }
             var all: [PostgresStore] = []
             for try await ledger in group { all.append(ledger) }
             return all
@@ -52,7 +54,8 @@ struct PostgresStoreOpeningTests {
     func unreachable() async throws {
         let location = try PostgresLocation(url: "postgres://rightskit@127.0.0.1:1/nowhere")
         do {
-            _ = try await PostgresStore(location: location, keysFolder: try TemporaryDirectory().file("keys"), logger: Logger(label: "test"))
+            _ = try await PostgresStore(
+                location: location, keysFolder: try TemporaryDirectory().file("keys"), logger: Logger(label: "test"))
             Issue.record("opened a store on a closed port")
         } catch let error as PostgresStoreUnreachable {
             #expect(error.description.contains("127.0.0.1:1/nowhere"))
@@ -62,7 +65,8 @@ struct PostgresStoreOpeningTests {
     @Test("audit entries committed with their change are chained within a second, without a read")
     func pendingEntriesAreChainedSoon() async throws {
         let harness = try await RightsTestHarness(on: .postgres, modules: [ProbeRight.self], rights: "probe: {}")
-        let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "li.wei@example.cn")))
+        let request = try await harness.pipeline.submit(
+            RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "li.wei@example.cn")))
         let location = try #require(try DeploymentSettings.load(path: harness.directory.file("config.yaml")).store.postgres)
         let server = try TestPostgres.shared.get()
         let url = server.url(database: location.database)

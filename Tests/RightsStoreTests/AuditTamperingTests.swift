@@ -86,8 +86,9 @@ struct AuditCheckpointTests {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq") {
                 let event = AuditEvent(actor: row["actor"], action: row["action"], request: nil, details: ["index": "forged"])
                 let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
-                try db.execute(sql: "UPDATE audit_entries SET details = ?, request_id = NULL, prev_hash = ?, hash = ? WHERE seq = ?",
-                               arguments: [try CanonicalJSON.string(event.details), entry.previousHash, entry.hash, entry.sequence])
+                try db.execute(
+                    sql: "UPDATE audit_entries SET details = ?, request_id = NULL, prev_hash = ?, hash = ? WHERE seq = ?",
+                    arguments: [try CanonicalJSON.string(event.details), entry.previousHash, entry.hash, entry.sequence])
                 previous = entry.hash
             }
             try db.execute(sql: "UPDATE audit_head SET hash = ?", arguments: [previous])
@@ -98,7 +99,8 @@ struct AuditCheckpointTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.file("ledger.sqlite"))
         for index in 1...5 { try await store.append(AuditEvent(actor: "system", action: "test.event", details: ["index": "\(index)"])) }
-        let key = try AuditSigningKey.loadOrCreate(path: directory.file("keys/audit.key"), publicKeyPath: directory.file("keys/audit.key.pub"))
+        let key = try AuditSigningKey.loadOrCreate(
+            path: directory.file("keys/audit.key"), publicKeyPath: directory.file("keys/audit.key.pub"))
         let checkpoint = try #require(try await store.checkpoint(signingKey: key))
         #expect(checkpoint.sequence == 5)
         try await store.append(AuditEvent(actor: "system", action: "test.after-checkpoint"))

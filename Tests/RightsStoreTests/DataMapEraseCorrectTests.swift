@@ -51,7 +51,8 @@ struct DataMapEraseCorrectTests {
     func retentionTurnsErasureIntoRestrictionWithItsEndDate(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver, subjects: 60)
         // A subject with both old orders (past retention) and recent ones (still held).
-        let found = try await sample.value("""
+        let found = try await sample.value(
+            """
             SELECT account_id FROM orders GROUP BY account_id
             HAVING SUM(CASE WHEN created_at < '2023-11-30' THEN 1 ELSE 0 END) > 0 AND SUM(CASE WHEN created_at >= '2023-12-01' THEN 1 ELSE 0 END) > 0
             ORDER BY account_id LIMIT 1
@@ -64,7 +65,8 @@ struct DataMapEraseCorrectTests {
         let remaining = try await sample.rows("SELECT id FROM orders WHERE account_id = \(subject) ORDER BY id").map { $0["id"] ?? nil }
         #expect(Set(remaining) == Set(recent.map { $0["id"] ?? nil }), "old orders are deleted, held ones stay")
         for order in recent {
-            let id = try #require(order["id"] ?? nil), created = try #require(order["created_at"] ?? nil)
+            let id = try #require(order["id"] ?? nil)
+            let created = try #require(order["created_at"] ?? nil)
             let records = try await sample.restrictions(table: "orders", rowKey: id)
             let record = try #require(records.first)
             #expect(record["basis"] == "E-Commerce Law Art. 31")
@@ -83,20 +85,24 @@ struct DataMapEraseCorrectTests {
 
     @Test(arguments: LedgerDriver.allCases)
     func aTechnicallyInfeasibleFieldIsRestrictedIndefinitely(on driver: LedgerDriver) async throws {
-        let fixture = try await DataFixture.make(on: driver, schema: """
-            CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); CREATE INDEX users_email ON users (email);
-            CREATE TABLE backups (id INTEGER PRIMARY KEY, user_id INTEGER, blob TEXT); CREATE INDEX backups_user ON backups (user_id);
-            INSERT INTO users VALUES (1, 'a@example.cn'); INSERT INTO backups VALUES (1, 1, 'tape-17');
-            """, map: """
-            vault: vault.sqlite
-            sources:
-              main:
-                path: db.sqlite
-                tables:
-                  users: { key: id, identities: { email: email }, fields: { email: { category: user.contact.email, erase: null } } }
-                  backups: { key: id, link: { column: user_id, references: users.id }, fields: { blob: { category: user.backup, erase: restrict } } }
-            """)
-        let report = try await fixture.service.erase([SubjectIdentity(kind: "email", value: "a@example.cn")], scope: .everything, request: RequestID(), at: now)
+        let fixture = try await DataFixture.make(
+            on: driver,
+            schema: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); CREATE INDEX users_email ON users (email);
+                CREATE TABLE backups (id INTEGER PRIMARY KEY, user_id INTEGER, blob TEXT); CREATE INDEX backups_user ON backups (user_id);
+                INSERT INTO users VALUES (1, 'a@example.cn'); INSERT INTO backups VALUES (1, 1, 'tape-17');
+                """,
+            map: """
+                vault: vault.sqlite
+                sources:
+                  main:
+                    path: db.sqlite
+                    tables:
+                      users: { key: id, identities: { email: email }, fields: { email: { category: user.contact.email, erase: null } } }
+                      backups: { key: id, link: { column: user_id, references: users.id }, fields: { blob: { category: user.backup, erase: restrict } } }
+                """)
+        let report = try await fixture.service.erase(
+            [SubjectIdentity(kind: "email", value: "a@example.cn")], scope: .everything, request: RequestID(), at: now)
         #expect(report.restricted.map(\.basis) == ["technically infeasible to delete"])
         #expect(report.restricted.first?.until == nil)
         let records = try await fixture.restrictions(table: "backups", rowKey: "1")
@@ -121,8 +127,12 @@ struct DataMapEraseCorrectTests {
     @Test(arguments: LedgerDriver.allCases)
     func correctionUpdatesCorrectableFieldsAndProvesItByFingerprint(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver)
-        let result = try await sample.service.correct(DataFixture.identities(8), field: "user.contact.phone", value: "+8613912345678", scope: .everything, request: RequestID())
-        guard case .corrected(let changes) = result else { Issue.record("not corrected: \(result)"); return }
+        let result = try await sample.service.correct(
+            DataFixture.identities(8), field: "user.contact.phone", value: "+8613912345678", scope: .everything, request: RequestID())
+        guard case .corrected(let changes) = result else {
+            Issue.record("not corrected: \(result)")
+            return
+        }
         #expect(changes.map { "\($0.table).\($0.column)" } == ["accounts.phone"])
         #expect(changes.first?.oldFingerprints == [sample.service.fingerprint(SampleBusinessDatabase.phone(8))])
         #expect(changes.first?.newFingerprint == sample.service.fingerprint("+8613912345678"))
@@ -135,8 +145,13 @@ struct DataMapEraseCorrectTests {
     func supplementingAnEmptyFieldIsRecordedAsSuch(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver)
         try await sample.execute("UPDATE accounts SET address = NULL WHERE id = 8")
-        let result = try await sample.service.correct(DataFixture.identities(8), field: "accounts.address", value: "No. 10 Xibeiwang East Road", scope: .everything, request: RequestID())
-        guard case .corrected(let changes) = result else { Issue.record("not corrected"); return }
+        let result = try await sample.service.correct(
+            DataFixture.identities(8), field: "accounts.address", value: "No. 10 Xibeiwang East Road", scope: .everything,
+            request: RequestID())
+        guard case .corrected(let changes) = result else {
+            Issue.record("not corrected")
+            return
+        }
         #expect(changes.first?.supplemented == true)
         #expect(changes.first?.oldFingerprints == [])
     }
@@ -144,26 +159,35 @@ struct DataMapEraseCorrectTests {
     @Test(arguments: LedgerDriver.allCases)
     func aNonCorrectableFieldIsRefusedWithWhereToGo(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver)
-        let result = try await sample.service.correct(DataFixture.identities(8), field: "user.identity.real_name", value: "Wang Fang", scope: .everything, request: RequestID())
+        let result = try await sample.service.correct(
+            DataFixture.identities(8), field: "user.identity.real_name", value: "Wang Fang", scope: .everything, request: RequestID())
         #expect(result == .refused(field: "accounts.real_name", correctAt: "the website where the original account was registered"))
         #expect(try await sample.value("SELECT real_name FROM accounts WHERE id = 8") != "Wang Fang")
-        #expect(try await sample.service.correct(DataFixture.identities(8), field: "user.favourite_colour", value: "blue", scope: .everything, request: RequestID()) == .unknownField("user.favourite_colour"))
+        #expect(
+            try await sample.service.correct(
+                DataFixture.identities(8), field: "user.favourite_colour", value: "blue", scope: .everything, request: RequestID())
+                == .unknownField("user.favourite_colour"))
     }
 
     @Test(arguments: LedgerDriver.allCases)
     func anEncryptedCorrectableFieldStaysEncrypted(on driver: LedgerDriver) async throws {
-        let fixture = try await DataFixture.make(on: driver, map: """
-            vault: vault.sqlite
-            sources:
-              main: { path: db.sqlite, tables: { users: { key: id, identities: { email: email }, fields: { note: { category: user.note, correctable: true, erase: encrypt } } } } }
-            """) { vault in
+        let fixture = try await DataFixture.make(
+            on: driver,
+            map: """
+                vault: vault.sqlite
+                sources:
+                  main: { path: db.sqlite, tables: { users: { key: id, identities: { email: email }, fields: { note: { category: user.note, correctable: true, erase: encrypt } } } } }
+                """
+        ) { vault in
             let sealed = try vault.encrypt("old secret", subject: "users:1")
             return """
                 CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, note TEXT); CREATE INDEX users_email ON users (email);
                 INSERT INTO users VALUES (1, 'a@example.cn', '\(sealed)');
                 """
         }
-        _ = try await fixture.service.correct([SubjectIdentity(kind: "email", value: "a@example.cn")], field: "user.note", value: "new secret", scope: .everything, request: RequestID())
+        _ = try await fixture.service.correct(
+            [SubjectIdentity(kind: "email", value: "a@example.cn")], field: "user.note", value: "new secret", scope: .everything,
+            request: RequestID())
         let note = try await fixture.value("SELECT note FROM users")
         let stored = try #require(note)
         #expect(stored != "new secret")
@@ -175,25 +199,30 @@ struct DataMapEraseCorrectTests {
 struct DataMapReferencedRowTests {
     @Test(arguments: LedgerDriver.allCases)
     func aParentOfRetainedRowsIsRestrictedNotDeleted(on driver: LedgerDriver) async throws {
-        let fixture = try await DataFixture.make(on: driver, schema: """
-            CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, nickname TEXT); CREATE INDEX users_email ON users (email);
-            CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), total INTEGER, issued TEXT);
-            CREATE INDEX invoices_user ON invoices (user_id);
-            INSERT INTO users VALUES (1, 'a@example.cn', 'ace'); INSERT INTO invoices VALUES (1, 1, 100, '2026-11-01');
-            """, map: """
-            vault: vault.sqlite
-            sources:
-              main:
-                path: db.sqlite
-                tables:
-                  users: { key: id, identities: { email: email }, fields: { email: { category: user.contact.email, erase: delete-row }, nickname: { category: user.name, erase: delete-row } } }
-                  invoices:
-                    key: id
-                    link: { column: user_id, references: users.id }
-                    retention: { basis: Tax law, years: 10, from: issued }
-                    fields: { total: { category: user.financial, erase: delete-row } }
-            """)
-        let report = try await fixture.service.erase([SubjectIdentity(kind: "email", value: "a@example.cn")], scope: .everything, request: RequestID(), at: Date(timeIntervalSince1970: 1_796_029_200))
+        let fixture = try await DataFixture.make(
+            on: driver,
+            schema: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, nickname TEXT); CREATE INDEX users_email ON users (email);
+                CREATE TABLE invoices (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), total INTEGER, issued TEXT);
+                CREATE INDEX invoices_user ON invoices (user_id);
+                INSERT INTO users VALUES (1, 'a@example.cn', 'ace'); INSERT INTO invoices VALUES (1, 1, 100, '2026-11-01');
+                """,
+            map: """
+                vault: vault.sqlite
+                sources:
+                  main:
+                    path: db.sqlite
+                    tables:
+                      users: { key: id, identities: { email: email }, fields: { email: { category: user.contact.email, erase: delete-row }, nickname: { category: user.name, erase: delete-row } } }
+                      invoices:
+                        key: id
+                        link: { column: user_id, references: users.id }
+                        retention: { basis: Tax law, years: 10, from: issued }
+                        fields: { total: { category: user.financial, erase: delete-row } }
+                """)
+        let report = try await fixture.service.erase(
+            [SubjectIdentity(kind: "email", value: "a@example.cn")], scope: .everything, request: RequestID(),
+            at: Date(timeIntervalSince1970: 1_796_029_200))
         let restricted = Set(report.restricted.map { "\($0.table):\($0.basis)" })
         #expect(restricted == ["invoices:Tax law", "users:referenced by retained records"])
         #expect(report.deletedRows.isEmpty)
@@ -208,17 +237,28 @@ struct DataMapReferencedRowTests {
     func twoWorkersOnOneErasureNeverHandleARowTwice(on driver: LedgerDriver) async throws {
         let first = try await DataFixture.sample(on: driver, subjects: 5, heavyRows: 5_000)
         let second = try await first.reopened()
-        let request = RequestID(), time = Date()
-        async let one = Result(catching: { try await first.service.erase(DataFixture.identities(1), scope: .everything, request: request, at: time) })
-        async let two = Result(catching: { try await second.service.erase(DataFixture.identities(1), scope: .everything, request: request, at: time) })
+        let request = RequestID()
+        let time = Date()
+        async let one = Result(catching: {
+            try await first.service.erase(DataFixture.identities(1), scope: .everything, request: request, at: time)
+        })
+        async let two = Result(catching: {
+            try await second.service.erase(DataFixture.identities(1), scope: .everything, request: request, at: time)
+        })
         let results = await [one, two]
         let reports = results.compactMap { try? $0.get() }
         #expect(!reports.isEmpty, "one worker finished")
         for case .failure(let error) in results {
-            guard case DataServiceError.erasureWorkedElsewhere = error else { Issue.record("unexpected \(error)"); continue }
+            guard case DataServiceError.erasureWorkedElsewhere = error else {
+                Issue.record("unexpected \(error)")
+                continue
+            }
         }
-        let rows = try await first.count("SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name = 'orders'")
-        let duplicates = try await first.count("SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1) d")
+        let rows = try await first.count(
+            "SELECT COUNT(DISTINCT table_name || ':' || row_key) FROM rightskit_restrictions WHERE table_name = 'orders'")
+        let duplicates = try await first.count(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM rightskit_restrictions GROUP BY table_name, row_key, columns, basis HAVING COUNT(*) > 1) d"
+        )
         #expect(rows >= 5_000)
         #expect(duplicates == 0)
         let again = try await second.service.erase(DataFixture.identities(1), scope: .everything, request: request, at: time)

@@ -19,7 +19,8 @@ final class CollectingSink: ExportSink {
 struct DataFixture: Sendable {
     let directory: TemporaryDirectory
     let driver: LedgerDriver
-    let service: any PersonalDataService
+    /// Both connectors offer every capability but limits on processing (SQLite only).
+    let service: any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope
     /// The same vault the service uses (another handle on its file).
     let vault: SubjectKeyVault
     /// The PostgreSQL database, for `.postgres`.
@@ -44,24 +45,30 @@ struct DataFixture: Sendable {
     /// The sample business database of `subjects` subjects, with its data map.
     static func sample(on driver: LedgerDriver, subjects: Int = 40, heavyRows: Int = 0) async throws -> DataFixture {
         let directory = try TemporaryDirectory()
-        let database = directory.file("db.sqlite"), vault = directory.file("vault.sqlite")
+        let database = directory.file("db.sqlite")
+        let vault = directory.file("vault.sqlite")
         try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
-        return try await open(on: driver, directory: directory, map: SampleBusinessDatabase.dataMap(database: "db.sqlite", vault: "vault.sqlite"))
+        return try await open(
+            on: driver, directory: directory, map: SampleBusinessDatabase.dataMap(database: "db.sqlite", vault: "vault.sqlite"))
     }
 
     /// Another data service on the same databases, as a second process would open them.
     func reopened() async throws -> DataFixture {
-        try await Self.open(on: driver, directory: directory, map: try String(contentsOfFile: directory.file("map.yaml"), encoding: .utf8), copying: false)
+        try await Self.open(
+            on: driver, directory: directory, map: try String(contentsOfFile: directory.file("map.yaml"), encoding: .utf8), copying: false)
     }
 
-    private static func open(on driver: LedgerDriver, directory: TemporaryDirectory, map: String, copying: Bool = true) async throws -> DataFixture {
+    private static func open(on driver: LedgerDriver, directory: TemporaryDirectory, map: String, copying: Bool = true) async throws
+        -> DataFixture
+    {
         var yaml = map
         var location: PostgresLocation?
         if driver == .postgres {
             let url: String
             if copying {
                 url = try TestPostgres.shared.get().database()
-                try await SQLiteDatabaseCopy(path: directory.file("db.sqlite")).copy(into: try PostgresLocation(url: url), logger: Logger(label: "test"))
+                try await SQLiteDatabaseCopy(path: directory.file("db.sqlite")).copy(
+                    into: try PostgresLocation(url: url), logger: Logger(label: "test"))
                 yaml = Self.onPostgres(yaml, url: url)
             } else {
                 guard let found = yaml.components(separatedBy: "url: \"").dropFirst().first?.components(separatedBy: "\"").first else {
@@ -73,8 +80,13 @@ struct DataFixture: Sendable {
         }
         try yaml.write(toFile: directory.file("map.yaml"), atomically: true, encoding: .utf8)
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
-        let service = try await DataConnector.open(parsed, logger: Logger(label: "test"))
-        return DataFixture(directory: directory, driver: driver, service: service, vault: try SubjectKeyVault(path: directory.file("vault.sqlite")), postgres: location)
+        let opened = try await DataConnector.open(parsed, logger: Logger(label: "test"))
+        guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope else {
+            throw FixtureError.connectorLacksCapabilities
+        }
+        return DataFixture(
+            directory: directory, driver: driver, service: service, vault: try SubjectKeyVault(path: directory.file("vault.sqlite")),
+            postgres: location)
     }
 
     /// The map with its `path: db.sqlite` source on PostgreSQL instead, in block or flow style.
@@ -119,7 +131,9 @@ struct DataFixture: Sendable {
 
     /// The restrictions recorded on a row, as the host application reads them.
     func restrictions(table: String, rowKey: String) async throws -> [[String: String?]] {
-        try await rows("SELECT basis, lifts_at, request_id, columns FROM rightskit_restrictions WHERE table_name = '\(table)' AND row_key = '\(rowKey)' ORDER BY id")
+        try await rows(
+            "SELECT basis, lifts_at, request_id, columns FROM rightskit_restrictions WHERE table_name = '\(table)' AND row_key = '\(rowKey)' ORDER BY id"
+        )
     }
 
     static func identities(_ subject: Int) -> [SubjectIdentity] {
@@ -146,7 +160,8 @@ struct SampleData {
 
     init(subjects: Int = 40, heavyRows: Int = 0) throws {
         let directory = try TemporaryDirectory()
-        let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
+        let database = directory.file("business.sqlite")
+        let vault = directory.file("vault.sqlite")
         try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
         try self.init(directory: directory)
     }
@@ -155,8 +170,11 @@ struct SampleData {
     /// `business.sqlite` and `vault.sqlite`: the plan check on a million subjects uses this.
     init(directory: TemporaryDirectory) throws {
         self.directory = directory
-        let database = directory.file("business.sqlite"), vault = directory.file("vault.sqlite")
-        let map = try DataMap(section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "datamap.yaml"), baseDirectory: directory.path)
+        let database = directory.file("business.sqlite")
+        let vault = directory.file("vault.sqlite")
+        let map = try DataMap(
+            section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "datamap.yaml"),
+            baseDirectory: directory.path)
         log = StatementLog()
         service = try SQLiteDataService(map: map, statementLog: log)
     }
@@ -195,11 +213,15 @@ func dataMapLoad(schema: String, map: String) async throws -> (errors: [ConfigEr
     let directory = try TemporaryDirectory()
     try await DatabaseQueue(path: directory.file("db.sqlite")).write { db in try db.execute(sql: schema) }
     let url = try TestPostgres.shared.get().database()
-    try await SQLiteDatabaseCopy(path: directory.file("db.sqlite")).copy(into: try PostgresLocation(url: url), logger: Logger(label: "test"))
+    try await SQLiteDatabaseCopy(path: directory.file("db.sqlite")).copy(
+        into: try PostgresLocation(url: url), logger: Logger(label: "test"))
     let yaml = map.replacingOccurrences(of: "path: DATABASE", with: "url: \"\(url)\"")
     do {
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
-        let service = try await DataConnector.open(parsed, logger: Logger(label: "test"))
+        let opened = try await DataConnector.open(parsed, logger: Logger(label: "test"))
+        guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope else {
+            throw FixtureError.connectorLacksCapabilities
+        }
         return ([], DataConnector.warnings(of: service))
     } catch let error as ConfigError {
         return ([error], [])
@@ -207,3 +229,5 @@ func dataMapLoad(schema: String, map: String) async throws -> (errors: [ConfigEr
         return (errors.errors, [])
     }
 }
+
+enum FixtureError: Error { case connectorLacksCapabilities }

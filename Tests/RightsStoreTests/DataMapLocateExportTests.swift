@@ -16,7 +16,8 @@ struct DataMapLocateExportTests {
         let expected = [
             "login_devices": try await sample.count("SELECT COUNT(*) FROM login_devices WHERE account_id = 15"),
             "orders": try await sample.count("SELECT COUNT(*) FROM orders WHERE account_id = 15"),
-            "transactions": try await sample.count("SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 15"),
+            "transactions": try await sample.count(
+                "SELECT COUNT(*) FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id = 15"),
         ]
         #expect(rows["accounts"] == 1, "direct identity column")
         #expect(rows["login_devices"] == expected["login_devices"] && (rows["login_devices"] ?? 0) > 0, "one foreign-key hop")
@@ -40,13 +41,15 @@ struct DataMapLocateExportTests {
             let footprint = try await sample.service.footprint(of: [identity], scope: .everything)
             #expect(footprint.tables.first { $0.table == "accounts" }?.rows == 1, "\(identity.kind)")
         }
-        let unknown = try await sample.service.footprint(of: [SubjectIdentity(kind: "email", value: "nobody@example.cn")], scope: .everything)
+        let unknown = try await sample.service.footprint(
+            of: [SubjectIdentity(kind: "email", value: "nobody@example.cn")], scope: .everything)
         #expect(unknown.rows == 0)
         // Several identities of one subject count its rows once.
-        let several = try await sample.service.footprint(of: [
-            SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(7)),
-            SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(7)),
-        ], scope: .everything)
+        let several = try await sample.service.footprint(
+            of: [
+                SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(7)),
+                SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(7)),
+            ], scope: .everything)
         #expect(several.tables.first { $0.table == "accounts" }?.rows == 1)
         #expect(several.rows == (try await sample.service.footprint(of: DataFixture.identities(7), scope: .everything)).rows)
     }
@@ -106,23 +109,32 @@ struct DataMapLocateExportTests {
         // RIGHTSKIT_PLAN_DATABASE and RIGHTSKIT_PLAN_VAULT point at a large generated database
         // (a million subjects: `rightskit demo seed --subjects 1000000`); by default a small one.
         let environment = ProcessInfo.processInfo.environment
-        let sample = if let database = environment["RIGHTSKIT_PLAN_DATABASE"], let vault = environment["RIGHTSKIT_PLAN_VAULT"] {
-            try SampleData.copying(database: database, vault: vault)
-        } else {
-            try SampleData(subjects: 300)
-        }
-        let identities = [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(15)), SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(15))]
+        let sample =
+            if let database = environment["RIGHTSKIT_PLAN_DATABASE"], let vault = environment["RIGHTSKIT_PLAN_VAULT"] {
+                try SampleData.copying(database: database, vault: vault)
+            } else {
+                try SampleData(subjects: 300)
+            }
+        let identities = [
+            SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(15)),
+            SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(15)),
+        ]
         _ = try await sample.service.footprint(of: identities, scope: .everything)
         _ = try await sample.service.export(identities, scope: .everything, into: CollectingSink())
         _ = try await sample.service.export(identities, scope: DataScope(products: ["bcc"]), into: CollectingSink())
-        _ = try await sample.service.correct(identities, field: "user.contact.address", value: "No. 1 Shangdi Road", scope: .everything, request: RequestID())
-        _ = try await sample.service.erase(identities, scope: .everything, request: RequestID(), at: Date(timeIntervalSince1970: 1_796_029_200))
+        _ = try await sample.service.correct(
+            identities, field: "user.contact.address", value: "No. 1 Shangdi Road", scope: .everything, request: RequestID())
+        _ = try await sample.service.erase(
+            identities, scope: .everything, request: RequestID(), at: Date(timeIntervalSince1970: 1_796_029_200))
         let statements = sample.log.statements
         #expect(statements.count > 20)
         let raw = try sample.raw
         for statement in statements {
             let plan = try await raw.read { db in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statement.sql, arguments: StatementArguments(Array(repeating: 1, count: statement.argumentCount))).map { $0["detail"] as String }
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN " + statement.sql,
+                    arguments: StatementArguments(Array(repeating: 1, count: statement.argumentCount))
+                ).map { $0["detail"] as String }
             }
             #expect(!plan.contains { $0.hasPrefix("SCAN") }, "full scan in \(statement.sql): \(plan)")
         }

@@ -17,24 +17,33 @@ struct DataMapRegistryProductTests {
         try await sample.execute("UPDATE consents SET withdrawn_at = NULL WHERE account_id = 6")
         try await sample.execute("UPDATE consents SET withdrawn_at = '2026-01-01' WHERE account_id = 6 AND purpose = 'analytics'")
         let request = RequestID()
-        let first = try await sample.service.withdrawConsent(DataFixture.identities(6), purposes: ["marketing", "analytics"], request: request, at: now)
+        let first = try await sample.service.withdrawConsent(
+            DataFixture.identities(6), purposes: ["marketing", "analytics"], request: request, at: now)
         #expect(first == ConsentWithdrawal(withdrawn: ["marketing"], alreadyWithdrawn: ["analytics"]))
-        #expect(try await sample.value("SELECT withdrawn_at FROM consents WHERE account_id = 6 AND purpose = 'marketing'") == Timestamp.string(now))
+        #expect(
+            try await sample.value("SELECT withdrawn_at FROM consents WHERE account_id = 6 AND purpose = 'marketing'")
+                == Timestamp.string(now))
         #expect(try await sample.value("SELECT withdrawn_at FROM consents WHERE account_id = 6 AND purpose = 'personalisation'") == nil)
-        #expect(try await sample.count("SELECT COUNT(*) FROM consents WHERE account_id = 7 AND withdrawn_at = '\(Timestamp.string(now))'") == 0)
+        #expect(
+            try await sample.count("SELECT COUNT(*) FROM consents WHERE account_id = 7 AND withdrawn_at = '\(Timestamp.string(now))'") == 0)
         // Retried, the journal answers what the first run found.
-        #expect(try await sample.service.withdrawConsent(DataFixture.identities(6), purposes: ["marketing", "analytics"], request: request, at: now) == first)
+        #expect(
+            try await sample.service.withdrawConsent(
+                DataFixture.identities(6), purposes: ["marketing", "analytics"], request: request, at: now) == first)
     }
 
     @Test(arguments: LedgerDriver.allCases)
     func aProductsSubjectsAreFoundAndItsEndIsRecorded(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver)
         let subjects = try await sample.service.subjects(withProduct: "bos")
-        let expected = try await sample.count("""
+        let expected = try await sample.count(
+            """
             SELECT COUNT(*) FROM accounts WHERE id IN (SELECT account_id FROM orders WHERE product = 'bos' UNION SELECT account_id FROM activated_services WHERE product = 'bos')
             """)
         #expect(subjects.count == expected)
-        #expect(subjects.allSatisfy { identities in identities.contains { $0.kind == "email" } && identities.contains { $0.kind == "user_id" } })
+        #expect(
+            subjects.allSatisfy { identities in identities.contains { $0.kind == "email" } && identities.contains { $0.kind == "user_id" } }
+        )
         let request = RequestID()
         try await sample.service.recordDiscontinuation(product: "bos", collectionStopsAt: now, request: request)
         try await sample.service.recordDiscontinuation(product: "bos", collectionStopsAt: now.addingTimeInterval(86_400), request: request)
@@ -56,7 +65,8 @@ struct DataMapRegistryProductTests {
     @Test(arguments: LedgerDriver.allCases)
     func restrictionsThatLiftAreErasedByTheSweep(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver, subjects: 60)
-        let found = try await sample.value("""
+        let found = try await sample.value(
+            """
             SELECT account_id FROM orders GROUP BY account_id HAVING SUM(CASE WHEN created_at >= '2023-12-01' THEN 1 ELSE 0 END) > 0 ORDER BY account_id LIMIT 1
             """)
         let subject = try #require(Int(found ?? ""))
@@ -81,6 +91,10 @@ struct DataMapRegistryProductTests {
     func contactsOnFileAreWhereACodeGoes(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver)
         let contacts = try await sample.service.contacts(of: [SubjectIdentity(kind: "user_id", value: SampleBusinessDatabase.userID(4))])
-        #expect(Set(contacts) == [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(4)), SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(4))])
+        #expect(
+            Set(contacts) == [
+                SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(4)),
+                SubjectIdentity(kind: "phone", value: SampleBusinessDatabase.phone(4)),
+            ])
     }
 }

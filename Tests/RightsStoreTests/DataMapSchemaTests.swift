@@ -63,7 +63,8 @@ struct DataMapSchemaTests {
 
     @Test(arguments: LedgerDriver.allCases)
     func aMissingIdentityColumn(on driver: LedgerDriver) async throws {
-        let error = try #require(try await errors(replacing: "identities: { email: email }", with: "identities: { email: mail }", on: driver).first)
+        let error = try #require(
+            try await errors(replacing: "identities: { email: email }", with: "identities: { email: mail }", on: driver).first)
         #expect(error.keyPath == "sources.shop.tables.users.identities")
         #expect(error.line == 8)
         #expect(error.message.contains("identity column 'mail'"))
@@ -88,7 +89,8 @@ struct DataMapSchemaTests {
     }
 
     @Test func aLinkCycle() async throws {
-        let error = try #require(try await errors(replacing: "identities: { email: email }", with: "link: { column: id, references: orders.id }").first)
+        let error = try #require(
+            try await errors(replacing: "identities: { email: email }", with: "link: { column: id, references: orders.id }").first)
         #expect(error.message.contains("cycle"))
     }
 
@@ -101,7 +103,8 @@ struct DataMapSchemaTests {
 
     @Test(arguments: LedgerDriver.allCases)
     func aMissingKeyColumn(on driver: LedgerDriver) async throws {
-        let error = try #require(try await errors(replacing: "key: id\n        identities", with: "key: uid\n        identities", on: driver).first)
+        let error = try #require(
+            try await errors(replacing: "key: id\n        identities", with: "key: uid\n        identities", on: driver).first)
         #expect(error.message.contains("key column 'uid'"))
     }
 
@@ -160,9 +163,11 @@ struct DataMapSchemaTests {
 
     @Test(arguments: LedgerDriver.allCases)
     func severalMismatchesAreReportedTogether(on driver: LedgerDriver) async throws {
-        let errors = try await dataMapErrors(schema: Self.schema, map: Self.map
-            .replacingOccurrences(of: "total: {", with: "totl: {")
-            .replacingOccurrences(of: "from: created_at", with: "from: created"), on: driver)
+        let errors = try await dataMapErrors(
+            schema: Self.schema,
+            map: Self.map
+                .replacingOccurrences(of: "total: {", with: "totl: {")
+                .replacingOccurrences(of: "from: created_at", with: "from: created"), on: driver)
         #expect(errors.count == 2)
     }
 
@@ -176,7 +181,9 @@ struct DataMapSchemaTests {
             let directory = try TemporaryDirectory()
             let database = directory.file("db.sqlite")
             try await DatabaseQueue(path: database).write { db in try db.execute(sql: schema) }
-            let map = try DataMap(section: ConfigSection.parse(yaml: Self.map.replacingOccurrences(of: "DATABASE", with: database), file: "map.yaml"), baseDirectory: directory.path)
+            let map = try DataMap(
+                section: ConfigSection.parse(yaml: Self.map.replacingOccurrences(of: "DATABASE", with: database), file: "map.yaml"),
+                baseDirectory: directory.path)
             warnings = try SQLiteDataService(map: map).warnings
         }
         #expect(warnings.map(\.message) == ["link column 'orders.user_id' has no index; finding a subject scans the table"])
@@ -192,18 +199,20 @@ struct ErasureStrategyFitTests {
         """
 
     func errors(_ fields: String, on driver: LedgerDriver) async throws -> [ConfigError] {
-        try await dataMapErrors(schema: Self.schema, map: """
-            vault: vault.sqlite
-            sources:
-              shop:
-                path: DATABASE
-                tables:
-                  users:
-                    key: id
-                    identities: { email: email }
-                    fields:
-            \(fields)
-            """, on: driver)
+        try await dataMapErrors(
+            schema: Self.schema,
+            map: """
+                vault: vault.sqlite
+                sources:
+                  shop:
+                    path: DATABASE
+                    tables:
+                      users:
+                        key: id
+                        identities: { email: email }
+                        fields:
+                \(fields)
+                """, on: driver)
     }
 
     @Test(arguments: LedgerDriver.allCases)
@@ -226,18 +235,20 @@ struct ErasureStrategyFitTests {
     @Test(arguments: LedgerDriver.allCases)
     func deleteRowWhereAnUnmappedTableRefersToTheRow(on driver: LedgerDriver) async throws {
         let schema = Self.schema + "\nCREATE TABLE audit_trail (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));"
-        let errors = try await dataMapErrors(schema: schema, map: """
-            vault: vault.sqlite
-            sources:
-              shop:
-                path: DATABASE
-                tables:
-                  users:
-                    key: id
-                    identities: { email: email }
-                    fields:
-                      nickname: { category: user.name, erase: delete-row }
-            """, on: driver)
+        let errors = try await dataMapErrors(
+            schema: schema,
+            map: """
+                vault: vault.sqlite
+                sources:
+                  shop:
+                    path: DATABASE
+                    tables:
+                      users:
+                        key: id
+                        identities: { email: email }
+                        fields:
+                          nickname: { category: user.name, erase: delete-row }
+                """, on: driver)
         let error = try #require(errors.first)
         #expect(error.message.contains("referred to by audit_trail.user_id"))
         #expect(error.message.contains("references: users.id"))

@@ -16,7 +16,8 @@ struct LedgerTests {
         // Make every audit insert fail from now on: the state change must not land either.
         let raw = try DatabaseQueue(path: harness.directory.file("ledger.sqlite"))
         try await raw.write { db in
-            try db.execute(sql: "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END")
+            try db.execute(
+                sql: "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END")
         }
         await #expect(throws: (any Error).self) { try await harness.pipeline.cancel(request.id, actor: "subject") }
         #expect(try await harness.store.request(request.id)?.state == .awaitingVerification)
@@ -37,7 +38,9 @@ struct LedgerTests {
         let key = first.subjectKey(for: subject)
         let second = try SQLiteStore(path: directory.file("ledger.sqlite"))
         #expect(second.subjectKey(for: subject) == key)
-        #expect(second.subjectKey(for: SubjectIdentity(kind: "email", value: " LI.WEI@example.cn ".trimmingCharacters(in: .whitespaces))) == key)
+        #expect(
+            second.subjectKey(for: SubjectIdentity(kind: "email", value: " LI.WEI@example.cn ".trimmingCharacters(in: .whitespaces))) == key
+        )
         #expect(second.subjectKey(for: SubjectIdentity(kind: "phone", value: "li.wei@example.cn")) != key)
         #expect(!key.rawValue.contains("li.wei"))
         // Another deployment salts differently, so keys cannot be matched across ledgers.

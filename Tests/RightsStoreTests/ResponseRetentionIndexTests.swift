@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import RightsKernel
-@testable import RightsStore
 import RightsTesting
 import Testing
+
+@testable import RightsStore
 
 /// The sweep finds finished requests' files by the time they became final, from an index; a
 /// ledger written before that column existed gets the time from each request's body.
@@ -16,17 +17,24 @@ struct ResponseRetentionIndexTests {
         let queue = try DatabaseQueue(path: path)
         try SQLiteStore.migrator.migrate(queue, upTo: "v7-operator-tokens")
         let finishedAt = try #require(Timestamp.date("2026-01-10T08:00:00Z"))
-        var done = RightRequest(right: "access", subject: SubjectIdentity(kind: "email", value: "a@example.cn"), subjectKey: SubjectKey(rawValue: "k1"), receivedAt: finishedAt.addingTimeInterval(-86_400), dueAt: finishedAt)
+        var done = RightRequest(
+            right: "access", subject: SubjectIdentity(kind: "email", value: "a@example.cn"), subjectKey: SubjectKey(rawValue: "k1"),
+            receivedAt: finishedAt.addingTimeInterval(-86_400), dueAt: finishedAt)
         done.state = .completed
         done.updatedAt = finishedAt
-        var open = RightRequest(right: "access", subject: SubjectIdentity(kind: "email", value: "b@example.cn"), subjectKey: SubjectKey(rawValue: "k2"), receivedAt: finishedAt, dueAt: finishedAt)
+        var open = RightRequest(
+            right: "access", subject: SubjectIdentity(kind: "email", value: "b@example.cn"), subjectKey: SubjectKey(rawValue: "k2"),
+            receivedAt: finishedAt, dueAt: finishedAt)
         open.state = .inProgress
         let written = [done, open]
         try await queue.write { db in
             for request in written {
                 try db.execute(
                     sql: "INSERT INTO requests (id, right, subject_key, state, received_at, due_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue, request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, try CanonicalJSON.string(request)]
+                    arguments: [
+                        request.id.rawValue, request.right, request.subjectKey.rawValue, request.state.rawValue,
+                        request.receivedAt.timeIntervalSince1970, request.dueAt.timeIntervalSince1970, try CanonicalJSON.string(request),
+                    ]
                 )
             }
         }

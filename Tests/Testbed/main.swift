@@ -1,8 +1,3 @@
-import Foundation
-import Logging
-import RightsCLI
-import RightsKernel
-import RightsTesting
 import AccessRight
 import AccountCancellationRight
 import ConsentWithdrawalRight
@@ -10,8 +5,13 @@ import CorrectionRight
 import DiscontinuationNoticeRight
 import ErasureRight
 import ExplanationRight
+import Foundation
+import Logging
 import PortabilityRight
 import PostMortemRight
+import RightsCLI
+import RightsKernel
+import RightsTesting
 
 // A composition root for the CLI tests: the real command line with the nine rights and the probe
 // module, so a request can be driven end to end, and killed between steps or at a named crash
@@ -24,7 +24,9 @@ LoggingSystem.bootstrap { label in
 
 CrashPoint.bootstrap()
 
-await RightsCommandLine.main(registry: ModuleRegistry([
-    ProbeRight.self, AccessRight.self, CorrectionRight.self, ErasureRight.self, ConsentWithdrawalRight.self, AccountCancellationRight.self,
-    PortabilityRight.self, DiscontinuationNoticeRight.self, ExplanationRight.self, PostMortemRight.self,
-]))
+await RightsCommandLine.main(
+    registry: ModuleRegistry([
+        ProbeRight.self, AccessRight.self, CorrectionRight.self, ErasureRight.self, ConsentWithdrawalRight.self,
+        AccountCancellationRight.self,
+        PortabilityRight.self, DiscontinuationNoticeRight.self, ExplanationRight.self, PostMortemRight.self,
+    ]))

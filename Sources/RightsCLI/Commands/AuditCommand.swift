@@ -6,10 +6,12 @@ import RightsStore
 /// `rightskit audit verify|checkpoint`: checks the hash chain (and its signed checkpoints);
 /// signs the current head.
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Inspect the audit log.", subcommands: [Verify.self, Checkpoint.self])
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Inspect the audit log.", subcommands: [Verify.self, Checkpoint.self])
 
     struct Verify: DeploymentCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify the audit hash chain and its signed checkpoints; exits 6 on a break.")
+        static let configuration = CommandConfiguration(
+            abstract: "Verify the audit hash chain and its signed checkpoints; exits 6 on a break.")
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {
@@ -23,15 +25,20 @@ struct AuditCommand: ParsableCommand {
             if options.json {
                 try Output.json(report)
             } else {
-                Output.line(report.result + (report.checkpoints > 0 ? "; \(report.checkpoints) signed checkpoint(s) match (stored and published)" : ""))
-                if report.simulated > 0 { Output.line("\(report.simulated) entries were written under a simulated clock (rehearsals with --at)") }
+                Output.line(
+                    report.result
+                        + (report.checkpoints > 0 ? "; \(report.checkpoints) signed checkpoint(s) match (stored and published)" : ""))
+                if report.simulated > 0 {
+                    Output.line("\(report.simulated) entries were written under a simulated clock (rehearsals with --at)")
+                }
             }
             if !report.intact { throw CommandFailure(.auditBroken, "audit chain broken: \(report.result)") }
         }
     }
 
     struct Checkpoint: DeploymentCommand {
-        static let configuration = CommandConfiguration(abstract: "Sign the chain's current head with the key of services.audit.signing_key.")
+        static let configuration = CommandConfiguration(
+            abstract: "Sign the chain's current head with the key of services.audit.signing_key.")
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {

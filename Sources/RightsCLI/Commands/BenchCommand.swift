@@ -10,8 +10,11 @@ import RightsStore
 /// same reads in the same run, and prints the ratios (and the process's peak memory).
 struct BenchCommand: DeploymentCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure locate, export and a whole request against plain SQLite baselines; --http measures the server.",
-        discussion: "--http starts `rightskit serve` as a subprocess and files and verifies access requests over loopback from --clients concurrent clients, beside the same requests run in-process in the same run.")
+        commandName: "bench",
+        abstract: "Measure locate, export and a whole request against plain SQLite baselines; --http measures the server.",
+        discussion:
+            "--http starts `rightskit serve` as a subprocess and files and verifies access requests over loopback from --clients concurrent clients, beside the same requests run in-process in the same run."
+    )
 
     @Option(help: "Subjects in the generated database.") var subjects: Int = 20_000
     @Option(name: .customLong("heavy-rows"), help: "Extra orders (with transactions) for subject 1, the heavy export.") var heavyRows: Int =
@@ -23,8 +26,10 @@ struct BenchCommand: DeploymentCommand {
     @Flag(name: .long, help: "Measure the HTTP server against the in-process pipeline instead.") var http = false
     @Option(help: "With --http: concurrent clients.") var clients: Int = 16
     @Option(help: "With --http: timed requests on each side (after 100 untimed).") var requests: Int = 2_000
-    @Option(help: "With --http: serve on this PostgreSQL ledger (postgres://user@host:port/database) instead of SQLite.") var postgres: String?
-    @Option(name: .customLong("password-env"), help: "With --postgres: the environment variable holding the password.") var passwordEnv: String?
+    @Option(help: "With --http: serve on this PostgreSQL ledger (postgres://user@host:port/database) instead of SQLite.") var postgres:
+        String?
+    @Option(name: .customLong("password-env"), help: "With --postgres: the environment variable holding the password.") var passwordEnv:
+        String?
     @Option(help: "With --http: how many serve instances share the ledger (clients round-robin).") var instances: Int = 1
 
     /// One measurement as `--json` prints it (seconds, medians of `runs`).
@@ -146,9 +151,14 @@ struct BenchCommand: DeploymentCommand {
 
     /// `--http`: the server against the in-process pipeline, with this machine's targets.
     func runHTTP(registry: ModuleRegistry, directory: String) async throws {
-        guard clients >= 1, requests >= 1, (1...16).contains(instances) else { throw ValidationError("--clients ≥ 1, --requests ≥ 1 and --instances 1 to 16") }
+        guard clients >= 1, requests >= 1, (1...16).contains(instances) else {
+            throw ValidationError("--clients ≥ 1, --requests ≥ 1 and --instances 1 to 16")
+        }
         guard instances == 1 || postgres != nil else { throw ValidationError("--instances above 1 needs a shared ledger: --postgres") }
-        if !json { Output.line("filing and verifying \(requests) access requests from \(clients) clients, over HTTP and in-process, in \(directory) …") }
+        if !json {
+            Output.line(
+                "filing and verifying \(requests) access requests from \(clients) clients, over HTTP and in-process, in \(directory) …")
+        }
         let report: HTTPBench.Report
         do {
             var bench = HTTPBench(directory: directory, subjects: max(subjects, 2 * requests + 200), requests: requests, clients: clients)
@@ -166,13 +176,17 @@ struct BenchCommand: DeploymentCommand {
         }
         if json { return try Output.json(report) }
         func row(_ name: String, _ side: HTTPBench.Side) -> String {
-            name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.0f/s  p50 %7.2f ms  p99 %7.2f ms", side.requestsPerSecond, side.p50Milliseconds, side.p99Milliseconds)
+            name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + String(format: "%9.0f/s  p50 %7.2f ms  p99 %7.2f ms", side.requestsPerSecond, side.p50Milliseconds, side.p99Milliseconds)
         }
         Output.line(row("in-process", report.inProcess))
         Output.line(row("over HTTP", report.http) + "  (\(report.instances) × serve on \(report.store))")
         Output.line(String(format: "HTTP throughput is %.2f× in-process (target ≥ 0.67×: within 1.5×)", report.throughputRatio))
-        Output.line(String(format: "server CPU per request: %.2f ms; peak resident memory: %.1f MiB (target ≤ 64); ready %.0f ms after launch (target ≤ 150)",
-                           report.serverCPUMillisecondsPerRequest, report.serverPeakResidentMiB, report.serverReadyMilliseconds))
+        Output.line(
+            String(
+                format:
+                    "server CPU per request: %.2f ms; peak resident memory: %.1f MiB (target ≤ 64); ready %.0f ms after launch (target ≤ 150)",
+                report.serverCPUMillisecondsPerRequest, report.serverPeakResidentMiB, report.serverReadyMilliseconds))
         Output.line(String(format: "completed access requests per second over HTTP: %.0f (target ≥ 1,000)", report.http.requestsPerSecond))
     }
 

@@ -1,14 +1,15 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Logging
 import RightsKernel
-import RightsServer
 import RightsPostgres
+import RightsServer
 import RightsStore
 
 /// `rightskit check-config`: validates a deployment without touching its store.
 struct CheckConfigCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a deployment file; exits 3 on any mistake.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a deployment file; exits 3 on any mistake.")
 
     @OptionGroup var options: DeploymentOptions
 
@@ -20,11 +21,22 @@ struct CheckConfigCommand: DeploymentCommand {
         }
         let rights = deployment.rights.keys.sorted()
         if options.json {
-            struct Checked: Encodable { var file: String; var deployment: String; var jurisdiction: String; var rights: [String]; var warnings: [String] }
+            struct Checked: Encodable {
+                var file: String
+                var deployment: String
+                var jurisdiction: String
+                var rights: [String]
+                var warnings: [String]
+            }
             let warnings = (DataConnector.warnings(of: deployment.services.data)).map(\.description)
-            try Output.json(Checked(file: options.config, deployment: deployment.settings.name, jurisdiction: deployment.settings.policy.jurisdiction, rights: rights, warnings: warnings))
+            try Output.json(
+                Checked(
+                    file: options.config, deployment: deployment.settings.name, jurisdiction: deployment.settings.policy.jurisdiction,
+                    rights: rights, warnings: warnings))
         } else {
-            Output.line("\(options.config): OK: \(deployment.settings.name) (\(deployment.settings.policy.jurisdiction)), rights: \(rights.joined(separator: ", "))")
+            Output.line(
+                "\(options.config): OK: \(deployment.settings.name) (\(deployment.settings.policy.jurisdiction)), rights: \(rights.joined(separator: ", "))"
+            )
         }
     }
 }

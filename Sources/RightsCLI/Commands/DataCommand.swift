@@ -6,7 +6,8 @@ import RightsStore
 /// `rightskit data locate|export`: what the data map finds about a subject, for operators
 /// checking a map. Subjects exercise their rights through requests instead.
 struct DataCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "data", abstract: "Inspect a subject's data through the data map.", subcommands: [Locate.self, Export.self])
+    static let configuration = CommandConfiguration(
+        commandName: "data", abstract: "Inspect a subject's data through the data map.", subcommands: [Locate.self, Export.self])
 
     struct Locate: DeploymentCommand {
         static let configuration = CommandConfiguration(abstract: "Rows per table and categories held about a subject.")
@@ -38,7 +39,11 @@ struct DataCommand: ParsableCommand {
             let summary = try await deployment.services.data.export(identities, scope: .everything, into: writer)
             try writer.finish()
             if options.json {
-                struct Exported: Encodable { var records: Int; var categories: Int; var file: String }
+                struct Exported: Encodable {
+                    var records: Int
+                    var categories: Int
+                    var file: String
+                }
                 return try Output.json(Exported(records: summary.total, categories: summary.records.count, file: out))
             }
             Output.line("exported \(summary.total) record(s) in \(summary.records.count) categories to \(out)")

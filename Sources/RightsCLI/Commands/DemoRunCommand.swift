@@ -7,7 +7,8 @@ import RightsStore
 /// first look: seeds the database the deployment maps if it is missing, files the request, reads
 /// the code from the outbox, verifies, and shows the outcome and the audit check.
 struct DemoRunCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one access request end to end on the sample database.")
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run one access request end to end on the sample database.")
 
     @OptionGroup var options: DeploymentOptions
     @Option(help: "Which sample subject files the request.") var subject: Int = 1
@@ -20,7 +21,9 @@ struct DemoRunCommand: DeploymentCommand {
         let deployment = try await options.open(registry)
         let identity = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))
         let submitted = try await mapped { try await deployment.pipeline.submit(RequestIntake(right: right, subject: identity)) }
-        if !options.json { Output.line("1. \(identity.value) filed a request (\(right)): \(submitted.id) (due \(Timestamp.string(submitted.dueAt)))") }
+        if !options.json {
+            Output.line("1. \(identity.value) filed a request (\(right)): \(submitted.id) (due \(Timestamp.string(submitted.dueAt)))")
+        }
         var request = submitted
         if submitted.state == .awaitingVerification {
             let message = try await deployment.store.outbox(request: submitted.id).last { $0.message.kind == "verification-code" }
@@ -33,7 +36,10 @@ struct DemoRunCommand: DeploymentCommand {
         }
         let audit = try await deployment.store.verify()
         if options.json {
-            struct Demo: Encodable { var request: RightRequest; var auditIntact: Bool }
+            struct Demo: Encodable {
+                var request: RightRequest
+                var auditIntact: Bool
+            }
             return try Output.json(Demo(request: request, auditIntact: audit.isIntact))
         }
         Output.line(Output.describe(request))

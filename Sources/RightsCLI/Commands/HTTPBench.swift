@@ -69,20 +69,25 @@ struct HTTPBench {
         if !FileManager.default.fileExists(atPath: database) {
             try SampleBusinessDatabase(subjects: subjects, heavyRows: 0).write(to: database, vault: SubjectKeyVault(path: vault))
         }
-        let served = directory + "/served.yaml", local = directory + "/in-process.yaml"
+        let served = directory + "/served.yaml"
+        let local = directory + "/in-process.yaml"
         for file in ["served-ledger", "in-process-ledger"] { try? FileManager.default.removeItem(atPath: directory + "/\(file).sqlite") }
-        let servedLedger = postgres.map { location in
-            "{ driver: postgres, url: \"postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\"\(location.passwordVariable.map { ", password_env: \($0)" } ?? ""), keys: keys }"
-        } ?? "{ path: served-ledger.sqlite }"
+        let servedLedger =
+            postgres.map { location in
+                "{ driver: postgres, url: \"postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\"\(location.passwordVariable.map { ", password_env: \($0)" } ?? ""), keys: keys }"
+            } ?? "{ path: served-ledger.sqlite }"
         try config(ledger: servedLedger, database: database, vault: vault).write(toFile: served, atomically: true, encoding: .utf8)
-        try config(ledger: "{ path: in-process-ledger.sqlite }", database: database, vault: vault).write(toFile: local, atomically: true, encoding: .utf8)
+        try config(ledger: "{ path: in-process-ledger.sqlite }", database: database, vault: vault).write(
+            toFile: local, atomically: true, encoding: .utf8)
 
         // The baseline first: the pipeline in this process, the same concurrency.
         let stored = try StoredDeployment(path: local, registry: ModuleRegistry([access]), logger: Logger(label: "bench"))
         let pipeline = RequestPipeline(deployment: stored.deployment)
         let baseline = try await measure(first: requests + 101) { subject in
             let filed = try await pipeline.submit(RequestIntake(right: "access", subject: Self.email(subject)))
-            let code = try await Self.code(for: filed.id.rawValue) { try await stored.store.outbox(request: filed.id).map { ($0.message.kind, $0.message.body) } }
+            let code = try await Self.code(for: filed.id.rawValue) {
+                try await stored.store.outbox(request: filed.id).map { ($0.message.kind, $0.message.body) }
+            }
             let done = try await pipeline.verify(filed.id, code: code)
             guard done.state == .completed else { throw Failure(description: "in-process request ended \(done.state.rawValue)") }
         }
@@ -96,9 +101,19 @@ struct HTTPBench {
             let store = try await PostgresStore(location: postgres, keysFolder: directory + "/keys", logger: Logger(label: "bench"))
             messages = { id in try await store.outbox(request: RequestID(id)).map { ($0.message.kind, $0.message.body) } }
         } else {
-            let ledger = try DatabasePool(path: directory + "/served-ledger.sqlite", configuration: { var c = Configuration(); c.readonly = true; return c }())
+            let ledger = try DatabasePool(
+                path: directory + "/served-ledger.sqlite",
+                configuration: {
+                    var c = Configuration()
+                    c.readonly = true
+                    return c
+                }())
             messages = { id in
-                try await ledger.read { db in try Row.fetchAll(db, sql: "SELECT kind, body FROM outbox WHERE request_id = ?", arguments: [id]).map { ($0["kind"], $0["body"]) } }
+                try await ledger.read { db in
+                    try Row.fetchAll(db, sql: "SELECT kind, body FROM outbox WHERE request_id = ?", arguments: [id]).map {
+                        ($0["kind"], $0["body"])
+                    }
+                }
             }
         }
         var configuration = HTTPClient.Configuration()
@@ -110,12 +125,17 @@ struct HTTPBench {
         do {
             overHTTP = try await measure(first: 1) { subject in
                 let base = bases[subject % bases.count]
-                let filed = try await Self.post(client, base + "/v1/requests", json: #"{"right":"access","subject":{"kind":"email","value":"\#(SampleBusinessDatabase.email(subject))"}}"#)
-                guard let request = filed["request"] as? [String: Any], let id = request["id"] as? String, let secret = filed["secret"] as? String else {
+                let filed = try await Self.post(
+                    client, base + "/v1/requests",
+                    json: #"{"right":"access","subject":{"kind":"email","value":"\#(SampleBusinessDatabase.email(subject))"}}"#)
+                guard let request = filed["request"] as? [String: Any], let id = request["id"] as? String,
+                    let secret = filed["secret"] as? String
+                else {
                     throw Failure(description: "filing answered \(filed)")
                 }
                 let code = try await Self.code(for: id) { try await messages(id) }
-                let verified = try await Self.post(client, base + "/v1/requests/\(id)/verification", json: #"{"code":"\#(code)"}"#, secret: secret)
+                let verified = try await Self.post(
+                    client, base + "/v1/requests/\(id)/verification", json: #"{"code":"\#(code)"}"#, secret: secret)
                 guard verified["state"] as? String == "completed" else { throw Failure(description: "verification answered \(verified)") }
             }
         } catch {
@@ -125,7 +145,8 @@ struct HTTPBench {
         try await client.shutdown()
         let cpu = servers.map { $0.cpuSeconds() }.reduce(0, +) - cpuBefore
         return Report(
-            requests: requests, clients: clients, store: postgres == nil ? "sqlite" : "postgres", instances: instances, http: overHTTP, inProcess: baseline,
+            requests: requests, clients: clients, store: postgres == nil ? "sqlite" : "postgres", instances: instances, http: overHTTP,
+            inProcess: baseline,
             throughputRatio: overHTTP.requestsPerSecond / max(baseline.requestsPerSecond, 1e-9),
             serverCPUMillisecondsPerRequest: cpu * 1_000 / Double(requests + 100),
             serverPeakResidentMiB: servers.map { $0.peakResidentMiB() }.max() ?? 0,
@@ -156,8 +177,11 @@ struct HTTPBench {
             return all.sorted()
         }
         let elapsed = Self.seconds(ContinuousClock.now - start)
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1_000 }
-        return Side(requestsPerSecond: Double(latencies.count) / elapsed, p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99))
+        func percentile(_ p: Double) -> Double {
+            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1_000
+        }
+        return Side(
+            requestsPerSecond: Double(latencies.count) / elapsed, p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99))
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -210,7 +234,8 @@ final class ServerProcess {
 
     init(config: String, directory: String, output: String = "serve.out") throws {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.executableURL = FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: CommandLine.arguments[0])
+        process.executableURL =
+            FileManager.default.isExecutableFile(atPath: executable.path) ? executable : URL(fileURLWithPath: CommandLine.arguments[0])
         process.arguments = ["serve", "--config", config, "--port", "0", "--json"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = directory + "/" + output
@@ -225,7 +250,8 @@ final class ServerProcess {
         while port == 0, process.isRunning, ContinuousClock.now - start < .seconds(30) {
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.contains("\"port\"") }),
-               let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let bound = object["port"] as? Int {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let bound = object["port"] as? Int
+            {
                 port = bound
             } else {
                 usleep(1_000)
@@ -245,7 +271,7 @@ final class ServerProcess {
     /// User and system CPU seconds the server has used so far.
     func cpuSeconds() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
+            let close = stat.lastIndex(of: ")")
         else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the name: state is field 3, utime 14 and stime 15 (1-based over the whole line).
@@ -256,7 +282,7 @@ final class ServerProcess {
     /// The server's peak resident memory (VmHWM).
     func peakResidentMiB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return 0 }
         return (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1_024
     }

@@ -12,7 +12,8 @@ struct HoldCommand: ParsableCommand {
     )
 
     struct Add: DeploymentCommand {
-        static let configuration = CommandConfiguration(abstract: "Place a hold; requests it meets are denied or narrowed, citing its ground.")
+        static let configuration = CommandConfiguration(
+            abstract: "Place a hold; requests it meets are denied or narrowed, citing its ground.")
 
         @OptionGroup var options: DeploymentOptions
         @Option(help: "The subject held, as kind:value (stored as a salted hash).") var subject: String?
@@ -23,7 +24,9 @@ struct HoldCommand: ParsableCommand {
 
         func validate() throws {
             guard subject != nil || category != nil else { throw ValidationError("give --subject, --category or both") }
-            if let category, !DataCategory.isValid(category) { throw ValidationError("--category expects a dotted lowercase name such as user.financial") }
+            if let category, !DataCategory.isValid(category) {
+                throw ValidationError("--category expects a dotted lowercase name such as user.financial")
+            }
             guard DenialGround.exceptionGrounds.contains(where: { $0.code == ground }) else {
                 throw ValidationError("--ground must be one of \(DenialGround.exceptionGrounds.map(\.code).joined(separator: ", "))")
             }
@@ -33,14 +36,15 @@ struct HoldCommand: ParsableCommand {
         func run(registry: ModuleRegistry) async throws {
             let deployment = try await options.open(registry)
             let services = deployment.pipeline.deployment.services
-            let hold = try await services.exceptions.addHold(Hold(
-                subject: try subject.map { services.ledger.subjectKey(for: try identity($0, option: "--subject")) },
-                category: category.map { DataCategory($0) },
-                ground: DenialGround.kernel(ground) ?? .otherLaw,
-                authority: authority,
-                expiresAt: expires.flatMap { Timestamp.date($0, localTo: services.timeZone) },
-                createdAt: services.clock.now
-            ))
+            let hold = try await services.exceptions.addHold(
+                Hold(
+                    subject: try subject.map { services.ledger.subjectKey(for: try identity($0, option: "--subject")) },
+                    category: category.map { DataCategory($0) },
+                    ground: DenialGround.kernel(ground) ?? .otherLaw,
+                    authority: authority,
+                    expiresAt: expires.flatMap { Timestamp.date($0, localTo: services.timeZone) },
+                    createdAt: services.clock.now
+                ))
             if options.json { return try Output.json(hold) }
             Output.line("hold \(hold.id ?? 0) placed: \(hold.ground.code) (\(hold.authority))")
         }
@@ -57,9 +61,12 @@ struct HoldCommand: ParsableCommand {
             if options.json { return try Output.json(holds) }
             let now = services.clock.now
             for hold in holds {
-                let scope = [hold.subject.map { "subject \($0.rawValue.prefix(12))" }, hold.category.map { "category \($0.name)" }].compactMap { $0 }.joined(separator: ", ")
+                let scope = [hold.subject.map { "subject \($0.rawValue.prefix(12))" }, hold.category.map { "category \($0.name)" }]
+                    .compactMap { $0 }.joined(separator: ", ")
                 let status = hold.isActive(at: now) ? "active" : "lapsed"
-                Output.line("\(hold.id ?? 0)  \(status)  \(hold.ground.code)  \(scope)  authority: \(hold.authority)  expires: \(hold.expiresAt.map(Timestamp.string) ?? "when lifted")")
+                Output.line(
+                    "\(hold.id ?? 0)  \(status)  \(hold.ground.code)  \(scope)  authority: \(hold.authority)  expires: \(hold.expiresAt.map(Timestamp.string) ?? "when lifted")"
+                )
             }
             if holds.isEmpty { Output.line("no holds") }
         }

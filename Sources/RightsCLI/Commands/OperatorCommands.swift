@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import RightsKernel
 import RightsStore
 
@@ -22,15 +22,22 @@ struct DenyCommand: DeploymentCommand {
 
     @OptionGroup var options: DeploymentOptions
     @Argument(help: "The request id.") var id: String
-    @Option(help: "The ground: \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", ")).") var ground: String
+    @Option(
+        help:
+            "The ground: \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", ")), or one of an enabled module's (`rightskit modules --describe ID` lists them)."
+    ) var ground: String
     @Option(help: "A note for the requester.") var note: String?
     @Option(name: .customLong("operator"), help: "Who denies.") var operatorName: String = "operator"
 
     func run(registry: ModuleRegistry) async throws {
-        guard let ground = DenialGround.kernel(ground) else {
-            throw ValidationError("--ground must be one of \(DenialGround.kernelGrounds.map(\.code).joined(separator: ", "))")
+        try await options.act(on: id, registry) { pipeline, id in
+            guard let cited = pipeline.deployment.denialGround(ground) else {
+                let known = pipeline.deployment.denialGrounds.map(\.code)
+                let hint = Spelling.closest(to: ground, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+                throw ValidationError("--ground must be one of \(known.joined(separator: ", ")); found '\(ground)'\(hint)")
+            }
+            return try await pipeline.deny(id, ground: cited, operator: operatorName, note: note)
         }
-        try await options.act(on: id, registry) { pipeline, id in try await pipeline.deny(id, ground: ground, operator: operatorName, note: note) }
     }
 }
 
@@ -75,7 +82,8 @@ struct CancelCommand: DeploymentCommand {
 
 /// `rightskit retry`: works a request again after its failures made it wait for attention.
 struct RetryCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Retry a request whose work failed too often (state needsAttention).")
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Retry a request whose work failed too often (state needsAttention).")
 
     @OptionGroup var options: DeploymentOptions
     @Argument(help: "The request id.") var id: String
@@ -94,7 +102,8 @@ struct SweepCommand: DeploymentCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Do what is due: finish interrupted requests, continue waiting ones, cancel lapsed fees, erase lifted restrictions.",
-        discussion: "Every due request is tried; each failure is reported and the command exits 8 if any failed. Run it on a schedule (cron, a systemd timer); `resume` is the same command.",
+        discussion:
+            "Every due request is tried; each failure is reported and the command exits 8 if any failed. Run it on a schedule (cron, a systemd timer); `resume` is the same command.",
         aliases: ["resume"]
     )
 
@@ -117,7 +126,10 @@ struct SweepCommand: DeploymentCommand {
         let deployment = try await options.open(registry)
         let report = try await deployment.pipeline.resumeInterrupted()
         if options.json {
-            try Output.json(Report(resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) }, responsesRemoved: report.responsesRemoved, restrictionsLifted: report.restrictionsLifted))
+            try Output.json(
+                Report(
+                    resumed: report.finished, failed: report.failures.map { Report.Failure(id: $0.request.rawValue, message: $0.message) },
+                    responsesRemoved: report.responsesRemoved, restrictionsLifted: report.restrictionsLifted))
         } else {
             Output.line("resumed \(report.finished.count) request(s)")
             for request in report.finished { Output.line("\(request.id)  \(request.state.rawValue)") }
@@ -125,7 +137,9 @@ struct SweepCommand: DeploymentCommand {
             for (table, rows) in report.restrictionsLifted.sorted(by: { $0.key < $1.key }) {
                 Output.line("erased \(rows) row(s) of \(table) whose restriction lifted")
             }
-            if report.responsesRemoved > 0 { Output.line("removed the files of \(report.responsesRemoved) response(s) past their retention") }
+            if report.responsesRemoved > 0 {
+                Output.line("removed the files of \(report.responsesRemoved) response(s) past their retention")
+            }
         }
         if !report.failures.isEmpty {
             throw CommandFailure(.workFailed, "\(report.failures.count) request(s) failed; see above")

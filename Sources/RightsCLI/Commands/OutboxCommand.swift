@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import RightsKernel
 import RightsStore
 
@@ -11,7 +11,8 @@ struct OutboxCommand: ParsableCommand {
     )
 
     struct List: DeploymentCommand {
-        static let configuration = CommandConfiguration(abstract: "Show queued and delivered messages (delivered ones keep kind, time and a recipient hash only).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show queued and delivered messages (delivered ones keep kind, time and a recipient hash only).")
         @OptionGroup var options: DeploymentOptions
         @Option(help: "Only messages about this request.") var request: String?
 
@@ -22,10 +23,14 @@ struct OutboxCommand: ParsableCommand {
             if options.json { return try Output.json(messages) }
             for entry in messages {
                 if entry.minimised {
-                    Output.line("#\(entry.id) \(entry.message.kind) to \(entry.message.recipient.kind) \(entry.message.recipient.value.prefix(12))… (\(entry.deliveredAt == nil ? "no longer needed" : "delivered"); minimised)")
+                    Output.line(
+                        "#\(entry.id) \(entry.message.kind) to \(entry.message.recipient.kind) \(entry.message.recipient.value.prefix(12))… (\(entry.deliveredAt == nil ? "no longer needed" : "delivered"); minimised)"
+                    )
                     continue
                 }
-                Output.line("#\(entry.id) \(entry.message.kind) to \(entry.message.recipient.kind) \(entry.message.recipient.value): \(entry.message.title)")
+                Output.line(
+                    "#\(entry.id) \(entry.message.kind) to \(entry.message.recipient.kind) \(entry.message.recipient.value): \(entry.message.title)"
+                )
                 Output.line("  " + entry.message.body.replacingOccurrences(of: "\n", with: "\n  "))
             }
             if messages.isEmpty { Output.line("the outbox is empty") }
@@ -33,7 +38,8 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct Deliver: DeploymentCommand {
-        static let configuration = CommandConfiguration(abstract: "Deliver queued messages through services.notifier.mail_drop, then minimise them.")
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver queued messages through services.notifier.mail_drop, then minimise them.")
         @OptionGroup var options: DeploymentOptions
 
         func run(registry: ModuleRegistry) async throws {

@@ -30,7 +30,8 @@ struct ServeCommand: DeploymentCommand {
             settings.port = port
         }
         let deployment = try await options.open(registry)
-        let server = RightsServer(pipeline: deployment.pipeline, store: deployment.store, settings: settings, logger: Logger(label: "rightskit.server"))
+        let server = RightsServer(
+            pipeline: deployment.pipeline, store: deployment.store, settings: settings, logger: Logger(label: "rightskit.server"))
         let json = options.json
         let host = settings.host
         do {
@@ -45,7 +46,10 @@ struct ServeCommand: DeploymentCommand {
             // The usual reasons a server cannot start, said plainly.
             let text = String(describing: error)
             if text.contains("Address already in use") {
-                throw CommandFailure(.failure, "cannot listen on \(host):\(settings.port): the address is in use (another server on that port? --port 0 picks a free one)")
+                throw CommandFailure(
+                    .failure,
+                    "cannot listen on \(host):\(settings.port): the address is in use (another server on that port? --port 0 picks a free one)"
+                )
             }
             if text.contains("UnknownHost") {
                 throw CommandFailure(.badInput, "cannot listen on \(host): no such host or address (server.host, --host)")

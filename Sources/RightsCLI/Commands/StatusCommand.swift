@@ -22,7 +22,8 @@ struct StatusCommand: DeploymentCommand {
 
 /// `rightskit requests`: the ledger, filtered by state, right and due date.
 struct RequestsCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "requests", abstract: "List requests, filtered by state, right or due date.")
+    static let configuration = CommandConfiguration(
+        commandName: "requests", abstract: "List requests, filtered by state, right or due date.")
 
     @OptionGroup var options: DeploymentOptions
     @Option(help: "Only requests in this state; repeat for several.") var state: [String] = []
@@ -48,7 +49,9 @@ struct RequestsCommand: DeploymentCommand {
         let requests = try await deployment.store.requests(RequestQuery(states: states, right: right, dueBefore: due))
         if options.json { return try Output.json(requests) }
         for request in requests {
-            Output.line("\(request.id)  \(request.right.padding(toLength: 22, withPad: " ", startingAt: 0)) \(request.state.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) due \(Timestamp.string(request.dueAt))")
+            Output.line(
+                "\(request.id)  \(request.right.padding(toLength: 22, withPad: " ", startingAt: 0)) \(request.state.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0)) due \(Timestamp.string(request.dueAt))"
+            )
         }
         if requests.isEmpty { Output.line("no requests match") }
     }

@@ -38,7 +38,8 @@ struct StoreCommand: ParsableCommand {
             let path = sqlite ?? settings.store.path
             let store: PostgresStore
             do {
-                store = try await PostgresStore(location: location, keysFolder: settings.store.keysFolder, logger: Logger(label: "rightskit.store"))
+                store = try await PostgresStore(
+                    location: location, keysFolder: settings.store.keysFolder, logger: Logger(label: "rightskit.store"))
             } catch let error as PostgresStoreUnreachable {
                 throw CommandFailure(.failure, error.description)
             }
@@ -53,13 +54,18 @@ struct StoreCommand: ParsableCommand {
                 throw CommandFailure(.refused, error.description)
             }
             if options.json {
-                struct Moved: Encodable { var rows: [String: Int]; var audit: AuditReport }
+                struct Moved: Encodable {
+                    var rows: [String: Int]
+                    var audit: AuditReport
+                }
                 try Output.json(Moved(rows: report.rows, audit: verification))
             } else {
                 for (table, count) in report.rows.sorted(by: { $0.key < $1.key }) { Output.line("\(table): \(count)") }
                 Output.line("audit on PostgreSQL: \(verification.result)")
             }
-            guard verification.intact else { throw CommandFailure(.auditBroken, "the audit chain does not verify on PostgreSQL: \(verification.result)") }
+            guard verification.intact else {
+                throw CommandFailure(.auditBroken, "the audit chain does not verify on PostgreSQL: \(verification.result)")
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import RightsKernel
 import RightsStore
 
@@ -10,8 +10,14 @@ struct SubmitCommand: DeploymentCommand {
     @OptionGroup var options: DeploymentOptions
     @Option(help: "The right's module identifier, such as access or erasure.") var right: String
     @Option(help: "The subject's identity as kind:value, such as email:li.wei@example.cn.") var subject: String
-    @Option(help: "Who files it: \(RequesterRole.allCases.map(\.rawValue).joined(separator: ", ")) (operator for rights an organisation files, such as discontinuation-notice).") var requester: String = "subject"
-    @Option(help: "The requester's own email or phone (kind:value) for updates and the outcome, when the requester is not the subject; the subject's code never goes there.") var contact: String?
+    @Option(
+        help:
+            "Who files it: \(RequesterRole.allCases.map(\.rawValue).joined(separator: ", ")) (operator for rights an organisation files, such as discontinuation-notice)."
+    ) var requester: String = "subject"
+    @Option(
+        help:
+            "The requester's own email or phone (kind:value) for updates and the outcome, when the requester is not the subject; the subject's code never goes there."
+    ) var contact: String?
     @Option(help: "A reference to the requester's authority (agent id, proof document id).") var reference: String?
     @Option(name: .customLong("param"), help: "A module parameter as key=value; repeat for several.") var parameters: [String] = []
 

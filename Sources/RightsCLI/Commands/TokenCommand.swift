@@ -13,7 +13,8 @@ struct TokenCommand: ParsableCommand {
     struct Create: DeploymentCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token; it is printed once and the ledger keeps only its hash.",
-            discussion: "Roles: operator (works the queue), reviewer (reads, approves, denies, routes to review), auditor (reads the audit and requests without personal data)."
+            discussion:
+                "Roles: operator (works the queue), reviewer (reads, approves, denies, routes to review), auditor (reads the audit and requests without personal data)."
         )
         @OptionGroup var options: DeploymentOptions
         @Option(help: "operator, reviewer or auditor.") var role: String
@@ -31,11 +32,16 @@ struct TokenCommand: ParsableCommand {
                 throw CommandFailure(.badInput, error.description)
             }
             if options.json {
-                struct Created: Encodable { var name: String; var role: String; var token: String }
+                struct Created: Encodable {
+                    var name: String
+                    var role: String
+                    var token: String
+                }
                 return try Output.json(Created(name: created.token.name, role: role.rawValue, token: created.secret))
             }
             Output.line(created.secret)
-            FileHandle.standardError.write(Data("token for \(name) (\(role.rawValue)); it is not shown again. Send it as Authorization: Bearer <token>.\n".utf8))
+            FileHandle.standardError.write(
+                Data("token for \(name) (\(role.rawValue)); it is not shown again. Send it as Authorization: Bearer <token>.\n".utf8))
         }
     }
 
@@ -47,7 +53,9 @@ struct TokenCommand: ParsableCommand {
             let tokens = try await options.open(registry).store.tokens()
             if options.json { return try Output.json(tokens) }
             for token in tokens {
-                Output.line("\(token.name)  \(token.role.rawValue)  created \(Timestamp.string(token.createdAt))" + (token.revokedAt.map { "  revoked \(Timestamp.string($0))" } ?? ""))
+                Output.line(
+                    "\(token.name)  \(token.role.rawValue)  created \(Timestamp.string(token.createdAt))"
+                        + (token.revokedAt.map { "  revoked \(Timestamp.string($0))" } ?? ""))
             }
             if tokens.isEmpty { Output.line("no tokens") }
         }

@@ -1,11 +1,12 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import RightsKernel
 import RightsStore
 
 /// `rightskit verify`: checks the one-time code and carries the request out.
 struct VerifyCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Confirm a request with its one-time code; the request then proceeds.")
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Confirm a request with its one-time code; the request then proceeds.")
 
     @OptionGroup var options: DeploymentOptions
     @Argument(help: "The request id.") var id: String
@@ -18,7 +19,8 @@ struct VerifyCommand: DeploymentCommand {
 
 /// `rightskit resend`: a fresh code for a request still awaiting verification.
 struct ResendCommand: DeploymentCommand {
-    static let configuration = CommandConfiguration(commandName: "resend", abstract: "Send a new verification code; the old one stops working.")
+    static let configuration = CommandConfiguration(
+        commandName: "resend", abstract: "Send a new verification code; the old one stops working.")
 
     @OptionGroup var options: DeploymentOptions
     @Argument(help: "The request id.") var id: String

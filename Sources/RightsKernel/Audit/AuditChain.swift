@@ -35,7 +35,9 @@ public struct AuditChain: Sendable {
             guard let hash = hashes[checkpoint.sequence] else { return .cutOff(lastPresent: last, expected: checkpoint.sequence) }
             guard hash == checkpoint.hash else { return .rewritten(sequence: checkpoint.sequence) }
         }
-        if let newest = published.max(by: { $0.sequence < $1.sequence }), !checkpoints.contains(where: { $0.sequence == newest.sequence && $0.hash == newest.hash }) {
+        if let newest = published.max(by: { $0.sequence < $1.sequence }),
+            !checkpoints.contains(where: { $0.sequence == newest.sequence && $0.hash == newest.hash })
+        {
             return .checkpointMissing(sequence: newest.sequence)
         }
         return chain

@@ -25,7 +25,8 @@ public struct AuditCheckpoint: Codable, Sendable, Equatable {
     }
 
     /// Signs the chain head with `key`.
-    public static func sign(sequence: Int64, hash: String, at time: Date, with key: Curve25519.Signing.PrivateKey) throws -> AuditCheckpoint {
+    public static func sign(sequence: Int64, hash: String, at time: Date, with key: Curve25519.Signing.PrivateKey) throws -> AuditCheckpoint
+    {
         let signedAt = Timestamp.string(time)
         let signature = try key.signature(for: message(sequence: sequence, hash: hash, signedAt: signedAt))
         return AuditCheckpoint(sequence: sequence, hash: hash, signedAt: signedAt, signature: signature.base64EncodedString())
@@ -96,7 +97,9 @@ public struct PublishedCheckpoints: Sendable {
         defer { close(descriptor) }
         let line = Array((try CanonicalJSON.string(checkpoint) + "\n").utf8)
         let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(descriptor) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file]) }
+        guard written == line.count, fsync(descriptor) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file])
+        }
     }
 
     /// Every published checkpoint, in the order written; none when nothing was published.

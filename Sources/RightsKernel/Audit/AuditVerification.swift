@@ -33,7 +33,8 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
         case .cutOff(let last, let expected): "log cut off after entry \(last) (chain head records \(expected))"
         case .rewritten(let sequence): "the chain was rewritten: entry \(sequence) differs from its signed checkpoint"
         case .forgedCheckpoint(let sequence): "the checkpoint at entry \(sequence) is not signed by this deployment's key"
-        case .checkpointMissing(let sequence): "the checkpoint published at entry \(sequence) is missing from the database, or differs there"
+        case .checkpointMissing(let sequence):
+            "the checkpoint published at entry \(sequence) is missing from the database, or differs there"
         }
     }
 }

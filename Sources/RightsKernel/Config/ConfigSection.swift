@@ -24,7 +24,9 @@ public final class ConfigSection {
             var pairs: [(String, Node, Node)] = []
             for (key, value) in mapping {
                 guard let name = key.scalar?.string else {
-                    throw ConfigError(file: file, line: key.mark?.line ?? 1, column: key.mark?.column ?? 1, keyPath: keyPath, message: "expected a plain key")
+                    throw ConfigError(
+                        file: file, line: key.mark?.line ?? 1, column: key.mark?.column ?? 1, keyPath: keyPath,
+                        message: "expected a plain key")
                 }
                 pairs.append((name, key, value))
             }
@@ -32,7 +34,9 @@ public final class ConfigSection {
         case .scalar(let scalar) where scalar.tag == Tag(.null) || scalar.string.isEmpty:
             self.pairs = []
         default:
-            throw ConfigError(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, keyPath: keyPath, message: "expected a mapping of keys to values, found \(Self.kind(of: node))")
+            throw ConfigError(
+                file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, keyPath: keyPath,
+                message: "expected a mapping of keys to values, found \(Self.kind(of: node))")
         }
     }
 
@@ -60,7 +64,9 @@ public final class ConfigSection {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
             guard size <= maximumFileSize else {
-                throw ConfigError(file: path, line: 1, column: 1, keyPath: "", message: "the file is \(size) bytes; a deployment file is at most \(maximumFileSize) bytes")
+                throw ConfigError(
+                    file: path, line: 1, column: 1, keyPath: "",
+                    message: "the file is \(size) bytes; a deployment file is at most \(maximumFileSize) bytes")
             }
             guard attributes[.type] as? FileAttributeType != .typeDirectory else {
                 throw ConfigError(file: path, line: 1, column: 1, keyPath: "", message: "is a folder, not a deployment file")
@@ -81,7 +87,8 @@ public final class ConfigSection {
                 if String(data: Data(bytes), encoding: .utf8) == nil { break }
                 line += 1
             }
-            throw ConfigError(file: path, line: line, column: 1, keyPath: "", message: "this line is not valid UTF-8; save the file as UTF-8")
+            throw ConfigError(
+                file: path, line: line, column: 1, keyPath: "", message: "this line is not valid UTF-8; save the file as UTF-8")
         }
         return try parse(yaml: text, file: path)
     }
@@ -132,7 +139,9 @@ public final class ConfigSection {
 
     public func optionalInt(_ key: String) throws(ConfigError) -> Int? {
         guard let node = value(key) else { return nil }
-        guard let scalar = node.scalar, scalar.style == .plain, let number = node.int else { throw wrongType(key, node, expected: "an integer") }
+        guard let scalar = node.scalar, scalar.style == .plain, let number = node.int else {
+            throw wrongType(key, node, expected: "an integer")
+        }
         return number
     }
 
@@ -147,7 +156,9 @@ public final class ConfigSection {
 
     public func bool(_ key: String, default fallback: Bool) throws(ConfigError) -> Bool {
         guard let node = value(key) else { return fallback }
-        guard let scalar = node.scalar, scalar.style == .plain, let flag = node.bool else { throw wrongType(key, node, expected: "true or false") }
+        guard let scalar = node.scalar, scalar.style == .plain, let flag = node.bool else {
+            throw wrongType(key, node, expected: "true or false")
+        }
         return flag
     }
 
@@ -158,14 +169,17 @@ public final class ConfigSection {
         guard case .sequence(let sequence) = node else { throw wrongType(key, node, expected: "a list of strings") }
         var result: [String] = []
         for item in sequence {
-            guard let scalar = item.scalar else { throw located(item, key: key, "expected a string in the list, found \(Self.kind(of: item))") }
+            guard let scalar = item.scalar else {
+                throw located(item, key: key, "expected a string in the list, found \(Self.kind(of: item))")
+            }
             result.append(scalar.string)
         }
         return result
     }
 
     /// One of a fixed set of values, listed in the error when the value is not one of them.
-    public func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws(ConfigError) -> Choice where Choice.RawValue == String {
+    public func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) throws(ConfigError) -> Choice
+    where Choice.RawValue == String {
         guard let raw = try optionalString(key) else { return fallback }
         guard let value = Choice(rawValue: raw) else {
             let allowed = Choice.allCases.map(\.rawValue)
@@ -243,13 +257,15 @@ public final class ConfigSection {
     /// An error located at `key`'s value (or at this section when the key is absent).
     public func invalid(_ key: String, _ message: String) -> ConfigError {
         let node = pairs.first { $0.key == key }?.value
-        return ConfigError(file: file, line: node?.mark?.line ?? line, column: node?.mark?.column ?? column, keyPath: path(key), message: message)
+        return ConfigError(
+            file: file, line: node?.mark?.line ?? line, column: node?.mark?.column ?? column, keyPath: path(key), message: message)
     }
 
     /// An error located at `key` itself (for unknown or misspelt keys).
     public func invalidKey(_ key: String, _ message: String) -> ConfigError {
         let node = pairs.first { $0.key == key }?.keyNode
-        return ConfigError(file: file, line: node?.mark?.line ?? line, column: node?.mark?.column ?? column, keyPath: path(key), message: message)
+        return ConfigError(
+            file: file, line: node?.mark?.line ?? line, column: node?.mark?.column ?? column, keyPath: path(key), message: message)
     }
 
     /// Fails on the first key that no reader used, suggesting the closest known key.
@@ -260,6 +276,11 @@ public final class ConfigSection {
             let list = known.isEmpty ? "no keys are allowed here" : "known keys: \(known.sorted().joined(separator: ", "))"
             throw invalidKey(pair.key, "unknown key\(hint); \(list)")
         }
+    }
+
+    /// Fails with a located "missing required key" unless `key` is present.
+    public func require(_ key: String) throws(ConfigError) {
+        guard contains(key) else { throw missing(key, expected: "a value") }
     }
 
     /// Marks keys as read when a caller inspects them without the typed readers.
@@ -301,7 +322,9 @@ public final class ConfigSection {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return ConfigError(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax error: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return ConfigError(file: file, line: context.mark.line, column: context.mark.column, keyPath: "", message: "duplicated key(s): \(duplicates.sorted().joined(separator: ", "))")
+            return ConfigError(
+                file: file, line: context.mark.line, column: context.mark.column, keyPath: "",
+                message: "duplicated key(s): \(duplicates.sorted().joined(separator: ", "))")
         case .reader(let problem, _, _, _):
             return ConfigError(file: file, line: 1, column: 1, keyPath: "", message: "YAML cannot be read: \(problem)")
         default:

@@ -14,6 +14,17 @@ public struct Deployment: Sendable {
     public let services: Services
     public let rights: [String: EnabledRight]
 
+    /// The grounds an operator may cite on this deployment: the kernel's, then those of each
+    /// enabled module.
+    public var denialGrounds: [DenialGround] {
+        DenialGround.kernelGrounds + rights.keys.sorted().flatMap { rights[$0].map { type(of: $0.module).denialGrounds } ?? [] }
+    }
+
+    /// The ground with `code` among ``denialGrounds``.
+    public func denialGround(_ code: String) -> DenialGround? {
+        denialGrounds.first { $0.code == code }
+    }
+
     /// One enabled module with the kernel's settings for it.
     public struct EnabledRight: Sendable {
         public let module: any RightModule
@@ -39,7 +50,8 @@ public struct Deployment: Sendable {
         registry: ModuleRegistry,
         services makeServices: (DeploymentSettings) throws -> Services
     ) throws -> Deployment {
-        try load(root: ConfigSection.parse(yaml: yaml, file: file), baseDirectory: baseDirectory, registry: registry, services: makeServices)
+        try load(
+            root: ConfigSection.parse(yaml: yaml, file: file), baseDirectory: baseDirectory, registry: registry, services: makeServices)
     }
 
     private static func load(
@@ -62,7 +74,10 @@ public struct Deployment: Sendable {
                 guard let type = registry.module(identifier) else {
                     let hint = Spelling.closest(to: identifier, in: registry.identifiers).map { "did you mean '\($0)'? " } ?? ""
                     let known = registry.identifiers.isEmpty ? "none are registered" : registry.identifiers.joined(separator: ", ")
-                    errors.append(ConfigError(file: root.file, line: section.line, column: section.column, keyPath: section.keyPath, message: "unknown right module; \(hint)known modules: \(known)"))
+                    errors.append(
+                        ConfigError(
+                            file: root.file, line: section.line, column: section.column, keyPath: section.keyPath,
+                            message: "unknown right module; \(hint)known modules: \(known)"))
                     continue
                 }
                 pending.append((identifier, type, section))
@@ -86,12 +101,13 @@ public struct Deployment: Sendable {
         var rights: [String: EnabledRight] = [:]
         for (identifier, type, section) in pending {
             do {
+                let module = try type.load(from: section, services: services)
                 let rightSettings = try RightSettings(section: section, module: type)
-                let module = try type.init(configuration: section, services: services)
-                try section.rejectUnknownKeys()
                 rights[identifier] = EnabledRight(module: module, settings: rightSettings)
             } catch let error as ConfigError {
                 errors.append(error)
+            } catch let error as MissingDataCapability {
+                errors.append(section.location.error("the \(identifier) right \(error)"))
             }
         }
         guard errors.isEmpty else { throw ConfigErrors(errors) }

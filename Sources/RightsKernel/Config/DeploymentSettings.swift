@@ -101,7 +101,9 @@ public struct DeploymentSettings: Sendable, Equatable {
     }
 
     /// Reads the kernel's settings from YAML text (`file` names it in errors).
-    public static func load(yaml: String, file: String = "config.yaml", baseDirectory: String = "/") throws(ConfigError) -> DeploymentSettings {
+    public static func load(yaml: String, file: String = "config.yaml", baseDirectory: String = "/") throws(ConfigError)
+        -> DeploymentSettings
+    {
         try DeploymentSettings(root: ConfigSection.parse(yaml: yaml, file: file), baseDirectory: baseDirectory)
     }
 
@@ -141,9 +143,13 @@ public struct DeploymentSettings: Sendable, Equatable {
         let attempts = try identitySection?.int("max_attempts", default: defaults.maxAttempts) ?? defaults.maxAttempts
         let digits = try identitySection?.int("code_digits", default: defaults.digits) ?? defaults.digits
         if let identitySection {
-            guard (30...86_400).contains(ttl) else { throw identitySection.invalid("code_ttl_seconds", "expected 30 to 86400 seconds, found \(ttl)") }
+            guard (30...86_400).contains(ttl) else {
+                throw identitySection.invalid("code_ttl_seconds", "expected 30 to 86400 seconds, found \(ttl)")
+            }
             guard (1...20).contains(attempts) else { throw identitySection.invalid("max_attempts", "expected 1 to 20, found \(attempts)") }
-            guard (4...10).contains(digits) else { throw identitySection.invalid("code_digits", "expected 4 to 10 digits, found \(digits)") }
+            guard (4...10).contains(digits) else {
+                throw identitySection.invalid("code_digits", "expected 4 to 10 digits, found \(digits)")
+            }
             try identitySection.rejectUnknownKeys()
         }
         identity = OneTimeCodeVerifier.Settings(codeLifetime: TimeInterval(ttl), maxAttempts: attempts, digits: digits)
@@ -152,8 +158,12 @@ public struct DeploymentSettings: Sendable, Equatable {
         let lease = try processingSection?.int("lease_seconds", default: 300) ?? 300
         let maxFailures = try processingSection?.int("max_failures", default: 3) ?? 3
         if let processingSection {
-            guard (5...86_400).contains(lease) else { throw processingSection.invalid("lease_seconds", "expected 5 to 86400 seconds, found \(lease)") }
-            guard (1...100).contains(maxFailures) else { throw processingSection.invalid("max_failures", "expected 1 to 100, found \(maxFailures)") }
+            guard (5...86_400).contains(lease) else {
+                throw processingSection.invalid("lease_seconds", "expected 5 to 86400 seconds, found \(lease)")
+            }
+            guard (1...100).contains(maxFailures) else {
+                throw processingSection.invalid("max_failures", "expected 1 to 100, found \(maxFailures)")
+            }
             try processingSection.rejectUnknownKeys()
         }
         processing = ProcessingSettings(lease: TimeInterval(lease), maxFailures: maxFailures)
@@ -165,18 +175,25 @@ public struct DeploymentSettings: Sendable, Equatable {
         let resends = try intakeSection?.int("resends", default: limits.resends) ?? limits.resends
         let cooldown = try intakeSection?.int("resend_cooldown_seconds", default: 60) ?? 60
         if let intakeSection {
-            guard (1...10_080).contains(windowMinutes) else { throw intakeSection.invalid("window_minutes", "expected 1 to 10080 minutes, found \(windowMinutes)") }
+            guard (1...10_080).contains(windowMinutes) else {
+                throw intakeSection.invalid("window_minutes", "expected 1 to 10080 minutes, found \(windowMinutes)")
+            }
             guard (1...10_000).contains(filings) else { throw intakeSection.invalid("filings", "expected 1 to 10000, found \(filings)") }
             guard (0...1_000).contains(resends) else { throw intakeSection.invalid("resends", "expected 0 to 1000, found \(resends)") }
-            guard (0...86_400).contains(cooldown) else { throw intakeSection.invalid("resend_cooldown_seconds", "expected 0 to 86400 seconds, found \(cooldown)") }
+            guard (0...86_400).contains(cooldown) else {
+                throw intakeSection.invalid("resend_cooldown_seconds", "expected 0 to 86400 seconds, found \(cooldown)")
+            }
             try intakeSection.rejectUnknownKeys()
         }
-        intake = IntakeLimits(window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown))
+        intake = IntakeLimits(
+            window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown))
 
         let exportsSection = try services?.optionalSection("exports")
         let retentionDays = try exportsSection?.int("retention_days", default: 30) ?? 30
         if let exportsSection {
-            guard (1...3_650).contains(retentionDays) else { throw exportsSection.invalid("retention_days", "expected 1 to 3650 days, found \(retentionDays)") }
+            guard (1...3_650).contains(retentionDays) else {
+                throw exportsSection.invalid("retention_days", "expected 1 to 3650 days, found \(retentionDays)")
+            }
             try exportsSection.rejectUnknownKeys()
         }
         exportRetention = TimeInterval(retentionDays) * 86_400
@@ -187,8 +204,15 @@ public struct DeploymentSettings: Sendable, Equatable {
         try notifierSection?.rejectUnknownKeys()
         let auditSection = try services?.optionalSection("audit")
         auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }
-        auditPublicKey = try auditSection?.optionalString("public_key").map { DataMap.resolve($0, against: baseDirectory) } ?? auditSigningKey.map { $0 + ".pub" }
-        publishedCheckpoints = auditPublicKey == nil ? nil : DataMap.resolve(try auditSection?.string("published_checkpoints", default: "data/audit-checkpoints") ?? "data/audit-checkpoints", against: baseDirectory)
+        auditPublicKey =
+            try auditSection?.optionalString("public_key").map { DataMap.resolve($0, against: baseDirectory) }
+            ?? auditSigningKey.map { $0 + ".pub" }
+        publishedCheckpoints =
+            auditPublicKey == nil
+            ? nil
+            : DataMap.resolve(
+                try auditSection?.string("published_checkpoints", default: "data/audit-checkpoints") ?? "data/audit-checkpoints",
+                against: baseDirectory)
         try auditSection?.rejectUnknownKeys()
         try services?.rejectUnknownKeys()
 
@@ -200,7 +224,7 @@ public struct DeploymentSettings: Sendable, Equatable {
             let mapRoot: ConfigSection
             do {
                 mapRoot = try ConfigSection.load(path: path)
-            } catch where error.line <= 1 && error.keyPath.isEmpty && !FileManager.default.isReadableFile(atPath: path) {
+            } catch  where error.line <= 1 && error.keyPath.isEmpty && !FileManager.default.isReadableFile(atPath: path) {
                 throw root.invalid("data_map", "the data map file \(path): \(error.message)")
             }
             dataMap = try DataMap(section: mapRoot, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
@@ -238,7 +262,9 @@ public struct DeploymentSettings: Sendable, Equatable {
             extensionBusiness = try extensionSection.bool("business_days", default: business && extensionMonths == 0)
             try extensionSection.rejectUnknownKeys()
         }
-        var deadline = DeadlinePolicy(days: days, businessDays: business, extensionDays: extensionDays, extensionBusinessDays: extensionBusiness, holidays: Set(holidays), timeZone: timeZone)
+        var deadline = DeadlinePolicy(
+            days: days, businessDays: business, extensionDays: extensionDays, extensionBusinessDays: extensionBusiness,
+            holidays: Set(holidays), timeZone: timeZone)
         deadline.months = months
         deadline.extensionMonths = extensionMonths
         return deadline
@@ -249,7 +275,9 @@ public struct DeploymentSettings: Sendable, Equatable {
         switch (section.contains("days"), section.contains("months")) {
         case (true, false):
             let days = try section.int("days")
-            guard (1...3_650).contains(days) else { throw section.invalid("days", "expected a positive number of days up to 3650, found \(days)") }
+            guard (1...3_650).contains(days) else {
+                throw section.invalid("days", "expected a positive number of days up to 3650, found \(days)")
+            }
             return (days, 0)
         case (false, true):
             let months = try section.int("months")
@@ -262,7 +290,9 @@ public struct DeploymentSettings: Sendable, Equatable {
 
     private static func repetition(_ section: ConfigSection) throws(ConfigError) -> RepetitionPolicy {
         let window = try section.int("window_days")
-        guard (1...3_650).contains(window) else { throw section.invalid("window_days", "expected a positive number of days up to 3650, found \(window)") }
+        guard (1...3_650).contains(window) else {
+            throw section.invalid("window_days", "expected a positive number of days up to 3650, found \(window)")
+        }
         let free = try section.int("free")
         guard (0...10_000).contains(free) else { throw section.invalid("free", "expected 0 to 10000 free requests, found \(free)") }
         let beyond = try section.choice("beyond", default: RepetitionPolicy.Beyond.refuse)
@@ -273,7 +303,9 @@ public struct DeploymentSettings: Sendable, Equatable {
             let amount = try feeSection.decimal("amount")
             guard amount > 0 else { throw feeSection.invalid("amount", "expected a positive amount, found \(amount)") }
             feeValidDays = try feeSection.int("valid_days", default: 14)
-            guard (1...365).contains(feeValidDays) else { throw feeSection.invalid("valid_days", "expected 1 to 365 days, found \(feeValidDays)") }
+            guard (1...365).contains(feeValidDays) else {
+                throw feeSection.invalid("valid_days", "expected 1 to 365 days, found \(feeValidDays)")
+            }
             let currency = try feeSection.string("currency")
             guard currency.count == 3, currency.allSatisfy(\.isUppercase) else {
                 throw feeSection.invalid("currency", "expected an ISO 4217 code such as CNY, found '\(currency)'")

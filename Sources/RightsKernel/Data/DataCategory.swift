@@ -13,9 +13,10 @@ public struct DataCategory: Hashable, Codable, Sendable, Comparable, CustomStrin
     /// Whether a dotted name is well formed: lowercase segments of letters, digits, `_` or `-`.
     public static func isValid(_ name: String) -> Bool {
         let segments = name.split(separator: ".", omittingEmptySubsequences: false)
-        return !segments.isEmpty && segments.allSatisfy { segment in
-            !segment.isEmpty && segment.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-" }
-        }
+        return !segments.isEmpty
+            && segments.allSatisfy { segment in
+                !segment.isEmpty && segment.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-" }
+            }
     }
 
     /// Whether this category equals `other` or lies below it (`user.contact.email` within `user.contact`).

@@ -87,7 +87,10 @@ public struct FieldChange: Codable, Sendable, Equatable {
     /// Whether the field was empty before (a supplement rather than a correction).
     public var supplemented: Bool
 
-    public init(source: String, table: String, column: String, category: DataCategory, rows: Int, oldFingerprints: [String], newFingerprint: String, supplemented: Bool) {
+    public init(
+        source: String, table: String, column: String, category: DataCategory, rows: Int, oldFingerprints: [String], newFingerprint: String,
+        supplemented: Bool
+    ) {
         self.source = source
         self.table = table
         self.column = column
@@ -173,15 +176,32 @@ public struct ConsentWithdrawal: Codable, Sendable, Equatable {
     }
 }
 
-/// The data service of a deployment without a data map: it holds nothing.
-public struct NoPersonalData: PersonalDataService {
-    public init() {}
-    public func footprint(of identities: [SubjectIdentity], scope: DataScope) async throws -> SubjectFootprint { SubjectFootprint(tables: []) }
-    public func export(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) async throws -> ExportSummary { ExportSummary() }
-    public func correct(_ identities: [SubjectIdentity], field: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult { .unknownField(field) }
-    public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport { ErasureReport() }
+/// The data service of a deployment without a data map: it holds nothing, so every operation
+/// trivially succeeds and it offers every capability (or those given, in tests).
+public struct NoPersonalData: PersonalDataCorrection, PersonalDataErasure, ConsentRegistry, ProductScope, ProcessingLimits {
+    public let capabilities: Set<DataCapability>
+    public init(capabilities: Set<DataCapability> = Set(DataCapability.allCases)) { self.capabilities = capabilities }
+    public func footprint(of identities: [SubjectIdentity], scope: DataScope) async throws -> SubjectFootprint {
+        SubjectFootprint(tables: [])
+    }
+    public func export(_ identities: [SubjectIdentity], scope: DataScope, into sink: any ExportSink) async throws -> ExportSummary {
+        ExportSummary()
+    }
+    public func correct(_ identities: [SubjectIdentity], field: String, value: String, scope: DataScope, request: RequestID) async throws
+        -> CorrectionResult
+    { .unknownField(field) }
+    public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
+        ErasureReport()
+    }
     public func fingerprint(_ value: String) -> String { "" }
-    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws -> ConsentWithdrawal { ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: []) }
+    public func contacts(of identities: [SubjectIdentity]) async throws -> [SubjectIdentity] { [] }
+    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws
+        -> ConsentWithdrawal
+    { ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: []) }
     public func subjects(withProduct product: String) async throws -> [[SubjectIdentity]] { [] }
     public func recordDiscontinuation(product: String, collectionStopsAt: Date, request: RequestID) async throws {}
+    public func limitProcessing(_ identities: [SubjectIdentity], _ limit: ProcessingLimit, request: RequestID, at time: Date) async throws
+        -> ProcessingLimitReport
+    { ProcessingLimitReport() }
+    public func processingLimits(source: String, table: String, rowKey: String) async throws -> [ProcessingLimit] { [] }
 }

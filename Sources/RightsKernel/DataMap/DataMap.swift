@@ -72,13 +72,15 @@ public struct DataMap: Sendable, Equatable {
                     try Self.checkIdentifier(name, at: section.location(of: key))
                 }
                 guard tables.contains(where: { $0.name == table }) else {
-                    throw section.invalid("table", "the consent registry must be one of the mapped tables of this source; '\(table)' is not")
+                    throw section.invalid(
+                        "table", "the consent registry must be one of the mapped tables of this source; '\(table)' is not")
                 }
                 try section.rejectUnknownKeys()
                 registry = ConsentRegistryMap(table: table, purposeColumn: purpose, withdrawnColumn: withdrawn, location: section.location)
             }
             try source.rejectUnknownKeys()
-            var mapped = DataSourceMap(name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location)
+            var mapped = DataSourceMap(
+                name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location)
             mapped.postgres = postgres
             sources.append(mapped)
         }
@@ -88,7 +90,10 @@ public struct DataMap: Sendable, Equatable {
         }
         let vault = vaultPath
         if let shared = sources.first(where: { $0.path == vault }) {
-            throw section.invalid("vault", "the key vault needs its own file; it names the database of source '\(shared.name)', where destroying a key would not shred it")
+            throw section.invalid(
+                "vault",
+                "the key vault needs its own file; it names the database of source '\(shared.name)', where destroying a key would not shred it"
+            )
         }
         try section.rejectUnknownKeys()
         self.sources = sources
@@ -125,7 +130,10 @@ public struct DataMap: Sendable, Equatable {
             link = .parent(column: column, table: parts[0], referencedColumn: parts[1])
             linkLocation = linkSection.location(of: "references")
         default:
-            throw section.invalid("link", "expected either `identities` (columns holding the subject's identities) or `link` (a foreign key to another mapped table), not both or neither")
+            throw section.invalid(
+                "link",
+                "expected either `identities` (columns holding the subject's identities) or `link` (a foreign key to another mapped table), not both or neither"
+            )
         }
         let retention = try section.optionalSection("retention").map(retentionRule)
         let productColumn = try section.optionalString("product_column")
@@ -151,7 +159,9 @@ public struct DataMap: Sendable, Equatable {
             fields.append(try self.field(column, field))
         }
         try section.rejectUnknownKeys()
-        var table = MappedTable(name: name, key: key, link: link, fields: fields, retention: retention, productColumn: productColumn, location: section.location, linkLocation: linkLocation)
+        var table = MappedTable(
+            name: name, key: key, link: link, fields: fields, retention: retention, productColumn: productColumn,
+            location: section.location, linkLocation: linkLocation)
         table.cancellation = cancellation
         return table
     }
@@ -181,7 +191,10 @@ public struct DataMap: Sendable, Equatable {
             case "delete-row": erasure = .deleteRow
             case "null": erasure = .null
             case "hash", "sha256":
-                throw section.invalid("erase", "an unkeyed hash is not erasure: anyone can hash a guessed value (a name, a phone number) and find it; use `hmac`, keyed with the vault's deployment key")
+                throw section.invalid(
+                    "erase",
+                    "an unkeyed hash is not erasure: anyone can hash a guessed value (a name, a phone number) and find it; use `hmac`, keyed with the vault's deployment key"
+                )
             case "hmac": erasure = .hmac
             case "encrypt": erasure = .encrypt
             case "restrict": erasure = .restrict
@@ -193,7 +206,9 @@ public struct DataMap: Sendable, Equatable {
         }
         let retention = try section.optionalSection("retention").map(retentionRule)
         try section.rejectUnknownKeys()
-        return MappedField(column: column, category: DataCategory(categoryName), correctable: correctable, correctAt: correctAt, erasure: erasure, retention: retention, location: section.location)
+        return MappedField(
+            column: column, category: DataCategory(categoryName), correctable: correctable, correctAt: correctAt, erasure: erasure,
+            retention: retention, location: section.location)
     }
 
     private static func retentionRule(_ section: ConfigSection) throws(ConfigError) -> RetentionRule {
@@ -215,10 +230,12 @@ public struct DataMap: Sendable, Equatable {
                     guard let parent = source.table(parentName) else {
                         let known = source.tables.map(\.name)
                         let hint = Spelling.closest(to: parentName, in: known).map { " (did you mean '\($0)'?)" } ?? ""
-                        throw current.linkLocation.error("links to '\(parentName)', which is not a mapped table of source '\(source.name)'\(hint)")
+                        throw current.linkLocation.error(
+                            "links to '\(parentName)', which is not a mapped table of source '\(source.name)'\(hint)")
                     }
                     guard seen.insert(parent.name).inserted else {
-                        throw table.linkLocation.error("the links from '\(table.name)' form a cycle and never reach a table with identities")
+                        throw table.linkLocation.error(
+                            "the links from '\(table.name)' form a cycle and never reach a table with identities")
                     }
                     current = parent
                 }
@@ -243,7 +260,8 @@ public struct DataMap: Sendable, Equatable {
 
     /// Names reach SQL, so only plain identifiers are accepted.
     static func checkIdentifier(_ name: String, at location: ConfigLocation) throws(ConfigError) {
-        let valid = !name.isEmpty && name.count <= 64
+        let valid =
+            !name.isEmpty && name.count <= 64
             && (name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } ?? false)
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
         guard valid else {

@@ -14,7 +14,10 @@ public struct DataSourceMap: Sendable, Equatable {
     public var consentRegistry: ConsentRegistryMap?
     public var location: ConfigLocation
 
-    public init(name: String, driver: Driver, path: String, tables: [MappedTable], consentRegistry: ConsentRegistryMap? = nil, location: ConfigLocation) {
+    public init(
+        name: String, driver: Driver, path: String, tables: [MappedTable], consentRegistry: ConsentRegistryMap? = nil,
+        location: ConfigLocation
+    ) {
         self.consentRegistry = consentRegistry
         self.name = name
         self.driver = driver
@@ -29,7 +32,9 @@ public struct DataSourceMap: Sendable, Equatable {
     public func path(to table: MappedTable) -> [MappedTable] {
         var chain = [table]
         var current = table
-        while case .parent(_, let parentName, _) = current.link, let parent = self.table(parentName), !chain.contains(where: { $0.name == parent.name }) {
+        while case .parent(_, let parentName, _) = current.link, let parent = self.table(parentName),
+            !chain.contains(where: { $0.name == parent.name })
+        {
             chain.append(parent)
             current = parent
         }

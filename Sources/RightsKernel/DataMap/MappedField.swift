@@ -10,7 +10,10 @@ public struct MappedField: Sendable, Equatable {
     public var retention: RetentionRule?
     public var location: ConfigLocation
 
-    public init(column: String, category: DataCategory, correctable: Bool, correctAt: String?, erasure: ErasureStrategy, retention: RetentionRule?, location: ConfigLocation) {
+    public init(
+        column: String, category: DataCategory, correctable: Bool, correctAt: String?, erasure: ErasureStrategy, retention: RetentionRule?,
+        location: ConfigLocation
+    ) {
         self.column = column
         self.category = category
         self.correctable = correctable

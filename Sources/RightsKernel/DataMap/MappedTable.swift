@@ -23,7 +23,10 @@ public struct MappedTable: Sendable, Equatable {
     public var location: ConfigLocation
     public var linkLocation: ConfigLocation
 
-    public init(name: String, key: String, link: Link, fields: [MappedField], retention: RetentionRule?, productColumn: String?, location: ConfigLocation, linkLocation: ConfigLocation) {
+    public init(
+        name: String, key: String, link: Link, fields: [MappedField], retention: RetentionRule?, productColumn: String?,
+        location: ConfigLocation, linkLocation: ConfigLocation
+    ) {
         self.name = name
         self.key = key
         self.link = link

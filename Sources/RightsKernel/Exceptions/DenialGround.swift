@@ -16,22 +16,33 @@ public struct DenialGround: Hashable, Codable, Sendable, CustomStringConvertible
     public var description: String { code }
 
     // Clause 5.11: exceptions to responses.
-    public static let nationalSecurity = DenialGround(code: "national-security", explanation: "Directly related to national security or national defence security")
-    public static let publicSafetyOrHealth = DenialGround(code: "public-safety-health", explanation: "Directly related to public safety, public health or major public interests")
-    public static let criminalInvestigation = DenialGround(code: "criminal-investigation", explanation: "Directly related to criminal investigation, prosecution, trial or execution of judgment")
-    public static let abuseOfRights = DenialGround(code: "abuse-of-rights", explanation: "There is sufficient evidence of subjective malice or abuse of rights")
-    public static let seriousHarmToOthers = DenialGround(code: "serious-harm", explanation: "Responding would seriously harm the legitimate rights and interests of the subject or others")
+    public static let nationalSecurity = DenialGround(
+        code: "national-security", explanation: "Directly related to national security or national defence security")
+    public static let publicSafetyOrHealth = DenialGround(
+        code: "public-safety-health", explanation: "Directly related to public safety, public health or major public interests")
+    public static let criminalInvestigation = DenialGround(
+        code: "criminal-investigation",
+        explanation: "Directly related to criminal investigation, prosecution, trial or execution of judgment")
+    public static let abuseOfRights = DenialGround(
+        code: "abuse-of-rights", explanation: "There is sufficient evidence of subjective malice or abuse of rights")
+    public static let seriousHarmToOthers = DenialGround(
+        code: "serious-harm", explanation: "Responding would seriously harm the legitimate rights and interests of the subject or others")
     public static let tradeSecret = DenialGround(code: "trade-secret", explanation: "Involves trade secrets")
     public static let otherLaw = DenialGround(code: "other-law", explanation: "Laws or administrative regulations provide otherwise")
 
     // Clause 5.10: refusals of the request itself.
-    public static let gratuitousRepetition = DenialGround(code: "gratuitous-repetition", explanation: "Repeated requests beyond the reasonable limit")
-    public static let excessiveTechnicalMeans = DenialGround(code: "excessive-technical-means", explanation: "Would require developing new systems or fundamentally changing existing practice")
-    public static let riskToOthers = DenialGround(code: "risk-to-others", explanation: "Poses risks to the legitimate rights and interests of others")
-    public static let impractical = DenialGround(code: "impractical", explanation: "Very impractical, for example information stored on backup tapes")
+    public static let gratuitousRepetition = DenialGround(
+        code: "gratuitous-repetition", explanation: "Repeated requests beyond the reasonable limit")
+    public static let excessiveTechnicalMeans = DenialGround(
+        code: "excessive-technical-means", explanation: "Would require developing new systems or fundamentally changing existing practice")
+    public static let riskToOthers = DenialGround(
+        code: "risk-to-others", explanation: "Poses risks to the legitimate rights and interests of others")
+    public static let impractical = DenialGround(
+        code: "impractical", explanation: "Very impractical, for example information stored on backup tapes")
 
     // Identity.
-    public static let identityNotVerified = DenialGround(code: "identity-not-verified", explanation: "The requester's identity could not be verified")
+    public static let identityNotVerified = DenialGround(
+        code: "identity-not-verified", explanation: "The requester's identity could not be verified")
 
     /// The grounds of clause 5.11, which holds and reviewers cite.
     public static let exceptionGrounds: [DenialGround] = [
@@ -40,9 +51,10 @@ public struct DenialGround: Hashable, Codable, Sendable, CustomStringConvertible
     ]
 
     /// Every ground the kernel knows, for parsing operator input.
-    public static let kernelGrounds: [DenialGround] = exceptionGrounds + [
-        .gratuitousRepetition, .excessiveTechnicalMeans, .riskToOthers, .impractical, .identityNotVerified,
-    ]
+    public static let kernelGrounds: [DenialGround] =
+        exceptionGrounds + [
+            .gratuitousRepetition, .excessiveTechnicalMeans, .riskToOthers, .impractical, .identityNotVerified,
+        ]
 
     /// The kernel ground with `code`, if any.
     public static func kernel(_ code: String) -> DenialGround? {

@@ -41,7 +41,8 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             consumed: false
         )
         let minutes = Int(settings.codeLifetime / 60)
-        let filedBy = request.requester == .subject
+        let filedBy =
+            request.requester == .subject
             ? ""
             : "Someone acting as your \(request.requester.rawValue) asked to exercise this right for you. If you authorised them, give them this code; if not, ignore this message and nothing will happen.\n\n"
         let message = recipient.map { recipient in
@@ -49,7 +50,8 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
                 kind: "verification-code",
                 recipient: recipient,
                 title: "Confirm the \(request.right) request",
-                body: filedBy + "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)." + (notice.map { "\n\n" + $0 } ?? ""),
+                body: filedBy + "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)."
+                    + (notice.map { "\n\n" + $0 } ?? ""),
                 request: request.id
             )
         }
@@ -61,7 +63,8 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         guard candidate.count == settings.digits, candidate.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .malformed }
         switch try await codes.attempt(request, at: clock.now, digest: { salt in Self.digest(candidate, salt: salt) }) {
         case .matched: return .verified
-        case .mismatched(let attempts, let maxAttempts): return attempts >= maxAttempts ? .locked : .rejected(remaining: maxAttempts - attempts)
+        case .mismatched(let attempts, let maxAttempts):
+            return attempts >= maxAttempts ? .locked : .rejected(remaining: maxAttempts - attempts)
         case .exhausted: return .locked
         case .expired: return .expired
         case .used: return .alreadyUsed

@@ -27,7 +27,10 @@ public struct LedgerChange: Sendable {
     /// ``IntakeQuotaExceeded`` and nothing commits.
     public var quotas: [IntakeQuota] = []
 
-    public init(request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [], code: StoredCode? = nil, claim: ClaimChange = .keep, owner: ClaimOwner) {
+    public init(
+        request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [],
+        code: StoredCode? = nil, claim: ClaimChange = .keep, owner: ClaimOwner
+    ) {
         self.owner = owner
         self.request = request
         self.replacesStored = replacesStored
@@ -85,7 +88,10 @@ public struct StepRecord: Sendable {
     public var owner: ClaimOwner?
     public var renewUntil: Date?
 
-    public init(request: RequestID, step: String, result: Data, audit: [AuditEvent] = [], messages: [OutboundMessage] = [], owner: ClaimOwner? = nil, renewUntil: Date? = nil) {
+    public init(
+        request: RequestID, step: String, result: Data, audit: [AuditEvent] = [], messages: [OutboundMessage] = [],
+        owner: ClaimOwner? = nil, renewUntil: Date? = nil
+    ) {
         self.request = request
         self.step = step
         self.result = result

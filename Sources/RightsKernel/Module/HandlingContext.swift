@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 public import Logging
+import Synchronization
 
 /// What a module sees while it handles one request: the services, the category holds that
 /// narrow the request, the verification level reached, and a journal that makes each step run
@@ -25,10 +25,15 @@ public struct HandlingContext: Sendable {
     let fresh: Bool
 
     public init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel = .code, logger: Logger) {
-        self.init(requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil, lease: 0, fresh: false, deferred: nil)
+        self.init(
+            requestID: requestID, services: services, categoryHolds: categoryHolds, verification: verification, logger: logger, owner: nil,
+            lease: 0, fresh: false, deferred: nil)
     }
 
-    init(requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger, owner: ClaimOwner?, lease: TimeInterval, fresh: Bool, deferred: DeferredSteps?) {
+    init(
+        requestID: RequestID, services: Services, categoryHolds: [Hold], verification: VerificationLevel, logger: Logger,
+        owner: ClaimOwner?, lease: TimeInterval, fresh: Bool, deferred: DeferredSteps?
+    ) {
         self.fresh = fresh
         self.deferred = deferred
         self.requestID = requestID
@@ -130,5 +135,10 @@ final class DeferredSteps: Sendable {
 
     func append(_ record: StepRecord) { records.withLock { $0.append(record) } }
 
-    func take() -> [StepRecord] { records.withLock { records in defer { records = [] }; return records } }
+    func take() -> [StepRecord] {
+        records.withLock { records in
+            defer { records = [] }
+            return records
+        }
+    }
 }

@@ -10,7 +10,8 @@ import Foundation
 /// struct ExplanationRight: RightModule {
 ///     static let identifier = "explanation"
 ///     static let summary = "Explains the processing rules that apply to the subject"
-///     init(configuration: ConfigSection, services: Services) throws { … }
+///     struct Settings: ModuleSettings { … }          // its keys, typed, with defaults
+///     init(settings: Settings, services: Services) throws { … }
 ///     func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome { … }
 /// }
 /// ```
@@ -25,13 +26,22 @@ public protocol RightModule: Sendable {
     static var acceptedRequesters: Set<RequesterRole> { get }
     /// The parameters a request may carry; intake refuses any other, naming these.
     static var parameters: [RequestParameter] { get }
+    /// What the module does with the organisation's data beyond reading it; a deployment whose
+    /// data connector lacks one is refused at load, at the module's section.
+    static var dataCapabilities: Set<DataCapability> { get }
+    /// The denial grounds particular to this right, which operators may cite (on the CLI and
+    /// the API) besides the kernel's.
+    static var denialGrounds: [DenialGround] { get }
     /// The identity kinds a request's subject may be named by; nil for the kinds the data map
     /// declares (a discontinuation names a `product` instead).
     static var subjectKinds: Set<String>? { get }
 
-    /// Builds the module from its own section of the deployment; configuration mistakes throw
-    /// ``ConfigError`` here, at load time, never at the first request.
-    init(configuration: ConfigSection, services: Services) throws
+    /// The module's own settings, decoded from its section of the deployment.
+    associatedtype Settings: ModuleSettings = NoModuleSettings
+
+    /// Builds the module from its settings; mistakes the settings type cannot catch alone throw
+    /// here, at load time, never at the first request.
+    init(settings: Settings, services: Services) throws
 
     /// Checks the module-specific parameters of a new request before it is recorded.
     func validate(_ request: RightRequest) throws(IntakeError)
@@ -58,8 +68,33 @@ extension RightModule {
     public static var acceptedRequesters: Set<RequesterRole> { [.subject, .agent, .guardian] }
     public static var parameters: [RequestParameter] { [] }
     public static var subjectKinds: Set<String>? { nil }
+    public static var dataCapabilities: Set<DataCapability> { [.reading] }
+    public static var denialGrounds: [DenialGround] { [] }
     public func validate(_ request: RightRequest) throws(IntakeError) {}
     public func verificationNotice(for request: RightRequest) -> String? { nil }
     public func needsReview(_ request: RightRequest) -> Bool { false }
     public func dueDate(for request: RightRequest, policyDue: Date) -> Date { policyDue }
+}
+
+extension RightModule {
+    /// Every key of the module's section: the kernel's two, then the module's own.
+    public static var settingKeys: [(name: String, type: String, defaultValue: String?, meaning: String)] {
+        [
+            ("verification", VerificationLevel.settingType, defaultVerification.rawValue, "the identity verification a request needs"),
+            ("review", Bool.settingType, "false", "true sends every request to an operator before it is carried out"),
+        ] + Settings.keys.map { ($0.name, $0.type, $0.defaultValue, $0.meaning) }
+    }
+
+    /// Builds the module from its section: unknown keys first (each with the closest known
+    /// key), then the capabilities its data connector must offer, then the settings.
+    static func load(from section: ConfigSection, services: Services) throws -> any RightModule {
+        try section.rejectUnknownKeys(known: settingKeys.map(\.name))
+        for capability in dataCapabilities.sorted(by: { $0.rawValue < $1.rawValue })
+        where !services.data.capabilities.contains(capability) {
+            let reason = MissingDataCapability(capability: capability, reason: services.data.missingReason(capability))
+            throw section.location.error("the \(identifier) right \(reason)")
+        }
+        let settings = try Settings.decode(section)
+        return try Self(settings: settings, services: services)
+    }
 }

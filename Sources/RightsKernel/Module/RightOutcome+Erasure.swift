@@ -3,22 +3,28 @@
 extension RightOutcome {
     public static func erasure(_ report: ErasureReport, reason: String, holds: [Hold]) -> RightOutcome {
         var withheld = report.restricted.map { restricted in
-            WithheldCategory(category: restricted.category, ground: .retained(restricted.basis), until: restricted.until.map(Timestamp.string))
+            WithheldCategory(
+                category: restricted.category, ground: .retained(restricted.basis), until: restricted.until.map(Timestamp.string))
         }
         withheld += holds.compactMap(\.withheld)
         let deleted = report.deletedRows.values.reduce(0, +)
         var message = "\(reason): \(report.erased.count) field(s) erased, \(deleted) row(s) deleted."
         if !report.restricted.isEmpty {
-            message += " We keep some data because the law requires it or deletion is infeasible; it is no longer processed except for storage and security:"
+            message +=
+                " We keep some data because the law requires it or deletion is infeasible; it is no longer processed except for storage and security:"
             for restricted in report.restricted {
-                message += " \(restricted.table).\(restricted.column) (\(restricted.basis), " + (restricted.until.map { "until \(Timestamp.string($0))" } ?? "indefinitely") + ");"
+                message +=
+                    " \(restricted.table).\(restricted.column) (\(restricted.basis), "
+                    + (restricted.until.map { "until \(Timestamp.string($0))" } ?? "indefinitely") + ");"
             }
         }
         if report.isEmpty { message = "We hold no personal information about you to erase." }
-        return .done(message, withheld: withheld, references: [
-            "fields_erased": "\(report.erased.count)", "rows_deleted": "\(deleted)",
-            "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
-        ])
+        return .done(
+            message, withheld: withheld,
+            references: [
+                "fields_erased": "\(report.erased.count)", "rows_deleted": "\(deleted)",
+                "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
+            ])
     }
 }
 

@@ -42,7 +42,8 @@ public struct RightOutcome: Codable, Sendable, Equatable {
 
     /// A completed outcome, or partially completed when something was withheld.
     public static func done(_ message: String, withheld: [WithheldCategory] = [], references: [String: String] = [:]) -> RightOutcome {
-        RightOutcome(status: withheld.isEmpty ? .completed : .partiallyCompleted, message: message, withheld: withheld, references: references)
+        RightOutcome(
+            status: withheld.isEmpty ? .completed : .partiallyCompleted, message: message, withheld: withheld, references: references)
     }
 
     /// Work remains for later: call the module again at `time`.

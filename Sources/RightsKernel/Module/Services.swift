@@ -15,6 +15,8 @@ public struct Services: Sendable {
     public var identity: any IdentityVerifier
     /// Outbound messages to subjects and requesters.
     public var notifier: any Notifier
+    /// Requests to other organisations, each module limited to the origins it allows.
+    public var http: any OutboundHTTP
     /// The time, settable in tests.
     public var clock: any WallClock
     /// The deployment's timezone: bare dates are local dates here, and calendar periods count
@@ -30,6 +32,7 @@ public struct Services: Sendable {
         identity: any IdentityVerifier,
         notifier: any Notifier,
         clock: any WallClock,
+        http: any OutboundHTTP = FoundationOutboundHTTP(),
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) {
@@ -40,6 +43,7 @@ public struct Services: Sendable {
         self.identity = identity
         self.notifier = notifier
         self.clock = clock
+        self.http = http
         self.timeZone = timeZone
         self.logger = logger
     }

@@ -7,12 +7,17 @@ extension RequestPipeline {
         var checked = intake
         let kinds = module.subjectKinds ?? deployment.identityKinds
         guard kinds.contains(intake.subject.kind) else {
-            throw IntakeError(field: "subject", "unknown identity kind; '\(intake.right)' requests name the subject by \(kinds.sorted().joined(separator: ", "))")
+            throw IntakeError(
+                field: "subject",
+                "unknown identity kind; '\(intake.right)' requests name the subject by \(kinds.sorted().joined(separator: ", "))")
         }
         checked.subject = try intake.subject.checked(field: "subject")
         switch (intake.requester, intake.contact) {
         case (.subject, .some):
-            throw IntakeError(field: "contact", "a subject is reached only at their own contact on file; a contact is given by an agent, guardian or close relative filing for the subject")
+            throw IntakeError(
+                field: "contact",
+                "a subject is reached only at their own contact on file; a contact is given by an agent, guardian or close relative filing for the subject"
+            )
         case (.agent, nil), (.guardian, nil), (.closeRelative, nil):
             throw IntakeError(field: "contact", "a \(intake.requester.rawValue) gives their own email or phone for updates and the outcome")
         case (_, .some(let contact)):

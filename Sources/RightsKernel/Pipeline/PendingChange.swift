@@ -21,7 +21,8 @@ struct PendingChange: Sendable {
     mutating func record(_ event: AuditEvent) { audit.append(event) }
 
     func ledgerChange(by owner: ClaimOwner) -> LedgerChange {
-        var change = LedgerChange(request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
+        var change = LedgerChange(
+            request: request, replacesStored: replacesStored, audit: audit, messages: messages, code: code, claim: claim, owner: owner)
         change.steps = steps
         change.requiresNoHoldOn = requiresNoHoldOn
         change.quotas = quotas
@@ -31,7 +32,9 @@ struct PendingChange: Sendable {
 
 extension RequestPipeline {
     /// Applies a transition and records its audit entry; a final state also minimises.
-    func move(_ pending: inout PendingChange, to next: RequestState, action: String, actor: String = "system", details: [String: String] = [:]) throws {
+    func move(
+        _ pending: inout PendingChange, to next: RequestState, action: String, actor: String = "system", details: [String: String] = [:]
+    ) throws {
         do {
             try pending.request.transition(to: next, at: services.clock.now)
         } catch {
@@ -45,14 +48,18 @@ extension RequestPipeline {
     }
 
     /// Denies, citing the ground, and tells the requester in the same commit.
-    func deny(_ pending: inout PendingChange, ground: DenialGround, message: String, actor: String = "system", details: [String: String] = [:]) throws {
+    func deny(
+        _ pending: inout PendingChange, ground: DenialGround, message: String, actor: String = "system", details: [String: String] = [:]
+    ) throws {
         pending.request.outcome = .denied(ground, message: message)
         if let contact = pending.request.contact {
-            pending.messages.append(OutboundMessage(
-                kind: "outcome", recipient: contact, title: "Your \(pending.request.right) request: denied",
-                body: "\(message)\nGround: \(ground.code): \(ground.explanation).\nYou may complain to the supervisory authority or seek a remedy in court.",
-                request: pending.request.id
-            ))
+            pending.messages.append(
+                OutboundMessage(
+                    kind: "outcome", recipient: contact, title: "Your \(pending.request.right) request: denied",
+                    body:
+                        "\(message)\nGround: \(ground.code): \(ground.explanation).\nYou may complain to the supervisory authority or seek a remedy in court.",
+                    request: pending.request.id
+                ))
         }
         try move(&pending, to: .denied, action: "request.denied", actor: actor, details: details.merging(["ground": ground.code]) { $1 })
     }

@@ -11,15 +11,16 @@ extension RequestPipeline {
         pending.request.resumeAt = until
         guard let contact = pending.request.contact else { return }
         let id = pending.request.id
-        pending.messages.append(OutboundMessage(
-            kind: "fee-quote", recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
-            body: """
-                You have used the free requests of this kind for the period, so a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
-                To go ahead, accept the fee (rightskit fee accept \(id)); to withdraw, decline it (rightskit fee decline \(id)).
-                The quote is valid until \(Timestamp.day(until, in: policy.deadline.timeZone)); after that the request is cancelled and nothing is charged.
-                """,
-            request: id
-        ))
+        pending.messages.append(
+            OutboundMessage(
+                kind: "fee-quote", recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
+                body: """
+                    You have used the free requests of this kind for the period, so a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
+                    To go ahead, accept the fee (rightskit fee accept \(id)); to withdraw, decline it (rightskit fee decline \(id)).
+                    The quote is valid until \(Timestamp.day(until, in: policy.deadline.timeZone)); after that the request is cancelled and nothing is charged.
+                    """,
+                request: id
+            ))
     }
 
     /// The requester accepts the quoted fee: the request continues through the entry checks
@@ -30,7 +31,10 @@ extension RequestPipeline {
         var pending = PendingChange(request)
         pending.request.feeAccepted = true
         pending.request.resumeAt = nil
-        pending.record(event(request, "fee.accepted", actor: actor, details: ["amount": "\(request.feeQuote?.amount ?? 0)", "currency": request.feeQuote?.currency ?? ""]))
+        pending.record(
+            event(
+                request, "fee.accepted", actor: actor,
+                details: ["amount": "\(request.feeQuote?.amount ?? 0)", "currency": request.feeQuote?.currency ?? ""]))
         return try await enterWorkAndCarryOut(pending, right: right)
     }
 
@@ -57,15 +61,18 @@ extension RequestPipeline {
     func cancelLapsedQuotes() async throws -> [RightRequest] {
         let now = services.clock.now
         var cancelled: [RightRequest] = []
-        for request in try await services.ledger.requests(RequestQuery(states: [.awaitingFee])) where (request.resumeAt ?? .distantFuture) <= now {
+        for request in try await services.ledger.requests(RequestQuery(states: [.awaitingFee]))
+        where (request.resumeAt ?? .distantFuture) <= now {
             var pending = PendingChange(request)
             pending.request.resumeAt = nil
             if let contact = request.contact {
-                pending.messages.append(OutboundMessage(
-                    kind: "outcome", recipient: contact, title: "Your \(request.right) request was cancelled",
-                    body: "The fee quoted for this request was not accepted in time, so the request is cancelled and nothing is charged. You may file a new request.",
-                    request: request.id
-                ))
+                pending.messages.append(
+                    OutboundMessage(
+                        kind: "outcome", recipient: contact, title: "Your \(request.right) request was cancelled",
+                        body:
+                            "The fee quoted for this request was not accepted in time, so the request is cancelled and nothing is charged. You may file a new request.",
+                        request: request.id
+                    ))
             }
             try move(&pending, to: .cancelled, action: "fee.lapsed")
             do {

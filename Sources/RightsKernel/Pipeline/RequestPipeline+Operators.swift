@@ -20,7 +20,10 @@ extension RequestPipeline {
                 // of the requester's proofs) is the second factor of `strong`.
                 pending.request.verification = .strong
             }
-            pending.record(event(request, "review.approved", actor: "operator:\(name)", details: ["level": (pending.request.verification ?? .none).rawValue]))
+            pending.record(
+                event(
+                    request, "review.approved", actor: "operator:\(name)",
+                    details: ["level": (pending.request.verification ?? .none).rawValue]))
         default:
             throw PipelineError(.illegalTransition, "request \(id) is not waiting for approval (it is \(request.state.rawValue))")
         }
@@ -57,18 +60,24 @@ extension RequestPipeline {
         let request = try await load(id)
         guard !request.state.isFinal else { throw PipelineError(.extensionRefused, "request \(id) is already \(request.state.rawValue)") }
         guard request.extensionReason == nil else { throw PipelineError(.extensionRefused, "request \(id) was already extended once") }
-        guard policy.deadline.allowsExtension else { throw PipelineError(.extensionRefused, "this deployment's policy allows no extension") }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw PipelineError(.extensionRefused, "an extension needs a reason") }
+        guard policy.deadline.allowsExtension else {
+            throw PipelineError(.extensionRefused, "this deployment's policy allows no extension")
+        }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw PipelineError(.extensionRefused, "an extension needs a reason")
+        }
         var pending = PendingChange(request)
         pending.request.extensionReason = reason
         pending.request.dueAt = policy.deadline.extended(request.dueAt)
         pending.request.updatedAt = services.clock.now
-        pending.record(event(request, "deadline.extended", actor: "operator:\(name)", details: ["due": Timestamp.string(pending.request.dueAt)]))
+        pending.record(
+            event(request, "deadline.extended", actor: "operator:\(name)", details: ["due": Timestamp.string(pending.request.dueAt)]))
         if let contact = request.contact {
-            pending.messages.append(OutboundMessage(
-                kind: "extension", recipient: contact, title: "Your \(request.right) request needs more time",
-                body: "We will respond by \(Timestamp.string(pending.request.dueAt)). Reason: \(reason)", request: id
-            ))
+            pending.messages.append(
+                OutboundMessage(
+                    kind: "extension", recipient: contact, title: "Your \(request.right) request needs more time",
+                    body: "We will respond by \(Timestamp.string(pending.request.dueAt)). Reason: \(reason)", request: id
+                ))
         }
         return try await commit(pending)
     }

@@ -10,7 +10,8 @@ extension RequestPipeline {
         while true {
             let due = try await services.ledger.responsesToRemove(finalBefore: cutoff, limit: 200)
             for request in due {
-                let folders = Set((request.outcome?.references.values ?? [:].values).compactMap { Self.responseFolder(of: $0, request: request.id) })
+                let folders = Set(
+                    (request.outcome?.references.values ?? [:].values).compactMap { Self.responseFolder(of: $0, request: request.id) })
                 for folder in folders.sorted() where FileManager.default.fileExists(atPath: folder) {
                     try FileManager.default.removeItem(atPath: folder)
                     removed += 1
@@ -29,7 +30,8 @@ extension RequestPipeline {
         var closed: [RightRequest] = []
         for request in try await services.ledger.requests(RequestQuery(states: [.awaitingVerification])) where request.updatedAt < cutoff {
             var pending = PendingChange(request)
-            let message = "The request was not confirmed with its verification code in time, so it is closed. A new request can be filed at any time."
+            let message =
+                "The request was not confirmed with its verification code in time, so it is closed. A new request can be filed at any time."
             if request.requester == .subject { pending.request.contact = nil }  // the subject did not ask to hear of it
             do {
                 try deny(&pending, ground: .identityNotVerified, message: message)
@@ -44,7 +46,7 @@ extension RequestPipeline {
     /// Erases the organisation's rows whose retention restriction has lifted, by their
     /// strategies, and records it in the audit log (counts per table, never values).
     func eraseLiftedRestrictions() async throws -> [String: Int] {
-        let erased = try await services.data.eraseLiftedRestrictions(at: services.clock.now)
+        let erased = try await (services.data as? any PersonalDataErasure)?.eraseLiftedRestrictions(at: services.clock.now) ?? [:]
         if !erased.isEmpty {
             var details = erased.mapValues(String.init)
             details["rows"] = "\(erased.values.reduce(0, +))"

@@ -19,14 +19,18 @@ extension RequestPipeline {
                 return
             case .fee(let quote):
                 quoteFee(&pending, quote)
-                try move(&pending, to: .awaitingFee, action: "repetition.fee-quoted", details: [
-                    "amount": "\(quote.amount)", "currency": quote.currency, "until": Timestamp.string(pending.request.resumeAt ?? services.clock.now),
-                ])
+                try move(
+                    &pending, to: .awaitingFee, action: "repetition.fee-quoted",
+                    details: [
+                        "amount": "\(quote.amount)", "currency": quote.currency,
+                        "until": Timestamp.string(pending.request.resumeAt ?? services.clock.now),
+                    ])
                 return
             }
         }
         let request = pending.request
-        let needsReview = right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested
+        let needsReview =
+            right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested
             || request.requester.speaksForAbsentSubject || right.module.needsReview(request)
         if needsReview, !request.reviewApproved {
             try move(&pending, to: .awaitingReview, action: "review.required")
@@ -76,7 +80,9 @@ extension RequestPipeline {
     /// in the audit log); true when it did.
     func denyUnderSubjectHold(_ pending: inout PendingChange, holds: [Hold]) throws -> Bool {
         guard let hold = holds.first(where: { $0.category == nil }) else { return false }
-        try deny(&pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.", details: ["hold": "\(hold.id ?? 0)", "authority": hold.authority])
+        try deny(
+            &pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.",
+            details: ["hold": "\(hold.id ?? 0)", "authority": hold.authority])
         return true
     }
 
@@ -84,7 +90,8 @@ extension RequestPipeline {
 
     /// Runs the module under this pipeline's claim and commits the outcome, its message and the
     /// final state in one transaction. A failing module is recorded, not left hanging.
-    func carryOut(_ request: RightRequest, right: Deployment.EnabledRight, holds: [Hold], fresh: Bool = false) async throws -> RightRequest {
+    func carryOut(_ request: RightRequest, right: Deployment.EnabledRight, holds: [Hold], fresh: Bool = false) async throws -> RightRequest
+    {
         let context = HandlingContext(
             requestID: request.id,
             services: services,
@@ -103,7 +110,10 @@ extension RequestPipeline {
             throw PipelineError(.conflict, conflict.description)
         } catch {
             try await recordFailure(of: request, error, steps: context.deferred?.take() ?? [])
-            throw PipelineError(.workFailed, "request \(request.id) failed\(((error as? StepFailure)?.step).map { " at step \($0)" } ?? ""); it is recorded and will be retried", request: request.id)
+            throw PipelineError(
+                .workFailed,
+                "request \(request.id) failed\(((error as? StepFailure)?.step).map { " at step \($0)" } ?? ""); it is recorded and will be retried",
+                request: request.id)
         }
         var pending = PendingChange(request)
         pending.claim = .release
@@ -114,7 +124,8 @@ extension RequestPipeline {
             pending.request.resumeAt = until
             pending.request.outcome = outcome
             pending.request.updatedAt = services.clock.now
-            pending.record(event(request, "processing.waiting", actor: "module:\(request.right)", details: ["until": Timestamp.string(until)]))
+            pending.record(
+                event(request, "processing.waiting", actor: "module:\(request.right)", details: ["until": Timestamp.string(until)]))
             return try await commit(pending)
         }
         pending.request.resumeAt = nil
@@ -122,14 +133,17 @@ extension RequestPipeline {
         pending.request.lastFailure = nil
         pending.request.outcome = outcome
         if let message = outcomeMessage(pending.request, outcome: outcome) { pending.messages.append(message) }
-        let final: RequestState = switch outcome.status {
-        case .completed, .waiting: .completed
-        case .partiallyCompleted: .partiallyCompleted
-        case .denied: .denied
-        }
+        let final: RequestState =
+            switch outcome.status {
+            case .completed, .waiting: .completed
+            case .partiallyCompleted: .partiallyCompleted
+            case .denied: .denied
+            }
         var details = ["status": outcome.status.rawValue]
         if let ground = outcome.ground { details["ground"] = ground.code }
-        if !outcome.withheld.isEmpty { details["withheld"] = outcome.withheld.map { "\($0.category.name)=\($0.ground.code)" }.joined(separator: ",") }
+        if !outcome.withheld.isEmpty {
+            details["withheld"] = outcome.withheld.map { "\($0.category.name)=\($0.ground.code)" }.joined(separator: ",")
+        }
         try move(&pending, to: final, action: "request.\(final.rawValue)", actor: "module:\(request.right)", details: details)
         let stored = try await commit(pending)
         logger(for: request.id).info("request finished", metadata: ["state": "\(final.rawValue)"])
@@ -139,7 +153,9 @@ extension RequestPipeline {
     /// Runs `work` while a heartbeat renews this pipeline's claim every third of the lease, so
     /// one long step (an erasure of millions of rows) is not taken over while it still runs.
     func withClaimRenewed<Result: Sendable>(_ id: RequestID, _ work: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        let services = services, owner = owner, lease = processing.lease
+        let services = services
+        let owner = owner
+        let lease = processing.lease
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask { try await work() }
             group.addTask {
@@ -163,12 +179,16 @@ extension RequestPipeline {
         var body = outcome.message
         if let ground = outcome.ground { body += "\nGround: \(ground.code): \(ground.explanation)." }
         for withheld in outcome.withheld {
-            body += "\nWithheld \(withheld.category.name): \(withheld.ground.explanation)" + (withheld.until.map { " (until \($0))" } ?? "") + "."
+            body +=
+                "\nWithheld \(withheld.category.name): \(withheld.ground.explanation)" + (withheld.until.map { " (until \($0))" } ?? "")
+                + "."
         }
         if outcome.status == .denied {
             body += "\nYou may ask for this decision to be explained, complain to the supervisory authority or seek a remedy in court."
         }
-        return OutboundMessage(kind: "outcome", recipient: contact, title: "Your \(request.right) request: \(outcome.status.rawValue)", body: body, request: request.id)
+        return OutboundMessage(
+            kind: "outcome", recipient: contact, title: "Your \(request.right) request: \(outcome.status.rawValue)", body: body,
+            request: request.id)
     }
 
     /// Records a failed attempt at the module's work and gives the claim up; after
@@ -180,7 +200,8 @@ extension RequestPipeline {
         pending.claim = .release
         pending.steps = steps
         pending.request.failures += 1
-        pending.request.lastFailure = WorkFailure(step: step, message: String(String(describing: cause).prefix(500)), at: services.clock.now)
+        pending.request.lastFailure = WorkFailure(
+            step: step, message: String(String(describing: cause).prefix(500)), at: services.clock.now)
         pending.request.updatedAt = services.clock.now
         var details = ["failures": "\(pending.request.failures)", "error": "\(type(of: cause))"]
         if let step { details["step"] = step }
@@ -189,7 +210,8 @@ extension RequestPipeline {
         } else {
             pending.record(event(request, "processing.failed", actor: "system", details: details))
         }
-        logger(for: request.id).error("request work failed", metadata: ["step": "\(step ?? "-")", "failures": "\(pending.request.failures)"])
+        logger(for: request.id).error(
+            "request work failed", metadata: ["step": "\(step ?? "-")", "failures": "\(pending.request.failures)"])
         try await commit(pending)
     }
 
@@ -210,7 +232,8 @@ extension RequestPipeline {
         for candidate in pending {
             await report.run(candidate.id) {
                 let expires = services.clock.now.addingTimeInterval(processing.lease)
-                guard let request = try await services.ledger.claim(candidate.id, in: [.verified, .inProgress], as: owner, until: expires) else {
+                guard let request = try await services.ledger.claim(candidate.id, in: [.verified, .inProgress], as: owner, until: expires)
+                else {
                     return nil  // another live process works it
                 }
                 logger(for: request.id).notice("resuming interrupted request", metadata: ["state": "\(request.state.rawValue)"])

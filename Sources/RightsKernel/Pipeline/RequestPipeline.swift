@@ -33,10 +33,16 @@ public struct RequestPipeline: Sendable {
         }
         let moduleType = type(of: right.module)
         guard moduleType.acceptedRequesters.contains(filed.requester) else {
-            throw PipelineError(.requesterNotAccepted, "'\(filed.right)' requests cannot be filed by the requester role \(filed.requester.rawValue); accepted: \(moduleType.acceptedRequesters.map(\.rawValue).sorted().joined(separator: ", "))")
+            throw PipelineError(
+                .requesterNotAccepted,
+                "'\(filed.right)' requests cannot be filed by the requester role \(filed.requester.rawValue); accepted: \(moduleType.acceptedRequesters.map(\.rawValue).sorted().joined(separator: ", "))"
+            )
         }
         if filed.requester != .subject, (filed.requesterReference ?? "").isEmpty {
-            throw PipelineError(.invalidRequest, "requester_reference: requests filed by a requester of role \(filed.requester.rawValue) need a reference to their authority")
+            throw PipelineError(
+                .invalidRequest,
+                "requester_reference: requests filed by a requester of role \(filed.requester.rawValue) need a reference to their authority"
+            )
         }
         let intake: RequestIntake
         do {
@@ -64,9 +70,12 @@ public struct RequestPipeline: Sendable {
         var pending = PendingChange(request, replacesStored: false)
         pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
         pending.quotas = filingQuotas(request)
-        pending.record(event(request, "request.received", actor: requesterActor(request), details: [
-            "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(pending.request.dueAt),
-        ]))
+        pending.record(
+            event(
+                request, "request.received", actor: requesterActor(request),
+                details: [
+                    "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(pending.request.dueAt),
+                ]))
         logger(for: request.id).info("request received", metadata: ["right": "\(request.right)"])
 
         if right.settings.verification == .none {
@@ -82,10 +91,12 @@ public struct RequestPipeline: Sendable {
         }
         let recipient = try await verificationRecipient(for: request)
         if request.requester == .subject, let recipient { pending.request.contact = recipient }
-        let challenge = try services.identity.challenge(pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
+        let challenge = try services.identity.challenge(
+            pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
         pending.code = challenge.code
         if let message = challenge.message { pending.messages.append(message) }
-        try move(&pending, to: .awaitingVerification, action: "identity.challenged", details: ["level": right.settings.verification.rawValue])
+        try move(
+            &pending, to: .awaitingVerification, action: "identity.challenged", details: ["level": right.settings.verification.rawValue])
         return try await commit(pending)
     }
 
@@ -105,7 +116,8 @@ public struct RequestPipeline: Sendable {
         let limits = deployment.settings.intake
         var quotas = [IntakeQuota(key: request.subjectKey, action: .filing, limit: limits.filings, window: limits.window)]
         if request.requester != .subject, let contact = request.contact {
-            quotas.append(IntakeQuota(key: services.ledger.subjectKey(for: contact), action: .filing, limit: limits.filings, window: limits.window))
+            quotas.append(
+                IntakeQuota(key: services.ledger.subjectKey(for: contact), action: .filing, limit: limits.filings, window: limits.window))
         }
         return quotas
     }
@@ -129,13 +141,15 @@ public struct RequestPipeline: Sendable {
             try await commit(pending)
             throw PipelineError(.verificationFailed, "too many wrong codes; request \(id) is denied")
         case .rejected(let remaining):
-            try await services.audit.append(event(request, "identity.rejected", actor: requesterActor(request), details: ["remaining": "\(remaining)"]))
+            try await services.audit.append(
+                event(request, "identity.rejected", actor: requesterActor(request), details: ["remaining": "\(remaining)"]))
             throw PipelineError(.verificationFailed, "wrong code; \(remaining) attempt(s) left")
         case .expired:
             try await services.audit.append(event(request, "identity.expired", actor: "system"))
             throw PipelineError(.verificationFailed, "the code has expired; ask for a new one with `rightskit resend`")
         case .malformed:
-            throw PipelineError(.invalidRequest, "a verification code is \(deployment.settings.identity.digits) digits; nothing was counted")
+            throw PipelineError(
+                .invalidRequest, "a verification code is \(deployment.settings.identity.digits) digits; nothing was counted")
         case .alreadyUsed:
             throw alreadyPastVerification(try await load(id))
         case .noChallenge:
@@ -152,10 +166,14 @@ public struct RequestPipeline: Sendable {
         let request = try await load(id)
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
         let recipient = try await verificationRecipient(for: request)
-        let challenge = try services.identity.challenge(request, to: recipient, notice: try enabledRight(request.right).module.verificationNotice(for: request))
+        let challenge = try services.identity.challenge(
+            request, to: recipient, notice: try enabledRight(request.right).module.verificationNotice(for: request))
         var pending = PendingChange(request)
         let limits = deployment.settings.intake
-        pending.quotas = [IntakeQuota(key: request.subjectKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)]
+        pending.quotas = [
+            IntakeQuota(
+                key: request.subjectKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)
+        ]
         pending.code = challenge.code
         pending.request.updatedAt = services.clock.now
         if let message = challenge.message { pending.messages.append(message) }
@@ -202,7 +220,8 @@ public struct RequestPipeline: Sendable {
     }
 
     func event(_ request: RightRequest, _ action: String, actor: String, details: [String: String] = [:]) -> AuditEvent {
-        AuditEvent(actor: actor, action: action, request: request.id, details: details.merging(["subject": request.subjectKey.rawValue]) { $1 })
+        AuditEvent(
+            actor: actor, action: action, request: request.id, details: details.merging(["subject": request.subjectKey.rawValue]) { $1 })
     }
 
     func requesterActor(_ request: RightRequest) -> String {

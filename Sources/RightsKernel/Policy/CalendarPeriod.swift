@@ -12,11 +12,12 @@ public enum CalendarPeriod: Sendable, Equatable, CustomStringConvertible {
     public func added(to start: Date, in timeZone: TimeZone) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let (component, value): (Calendar.Component, Int) = switch self {
-        case .days(let count): (.day, count)
-        case .months(let count): (.month, count)
-        case .years(let count): (.year, count)
-        }
+        let (component, value): (Calendar.Component, Int) =
+            switch self {
+            case .days(let count): (.day, count)
+            case .months(let count): (.month, count)
+            case .years(let count): (.year, count)
+            }
         return calendar.date(byAdding: component, value: value, to: start) ?? start
     }
 
@@ -41,11 +42,12 @@ extension ConfigSection {
         guard present.count == 1, let key = present.first else {
             throw invalid(present.first ?? "days", "expected exactly one of days, months or years")
         }
-        let limit = switch key {
-        case "years": CalendarPeriod.maximumYears
-        case "months": CalendarPeriod.maximumMonths
-        default: CalendarPeriod.maximumDays
-        }
+        let limit =
+            switch key {
+            case "years": CalendarPeriod.maximumYears
+            case "months": CalendarPeriod.maximumMonths
+            default: CalendarPeriod.maximumDays
+            }
         let value = try int(key)
         guard (1...limit).contains(value) else { throw invalid(key, "expected 1 to \(limit) \(key), found \(value)") }
         switch key {

@@ -38,7 +38,8 @@ public struct DeadlinePolicy: Sendable, Equatable {
 
     /// The instant a request received at `received` falls due: the last moment of the final day.
     public func due(receivedAt received: Date) -> Date {
-        months > 0 ? endOfDay(addingMonths: months, toDayOf: received) : endOfDay(adding: days, businessDays: businessDays, toDayOf: received)
+        months > 0
+            ? endOfDay(addingMonths: months, toDayOf: received) : endOfDay(adding: days, businessDays: businessDays, toDayOf: received)
     }
 
     /// The deadline after the one extension, counted from the current due date.

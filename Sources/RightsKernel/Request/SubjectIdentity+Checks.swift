@@ -21,7 +21,8 @@ extension SubjectIdentity {
         case "phone":
             let phone = value.filter { !" -().".contains($0) }
             let digits = phone.dropFirst()
-            guard phone.first == "+", (7...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0" else {
+            guard phone.first == "+", (7...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0"
+            else {
                 throw IntakeError(field: field, "expected a phone number in international form (E.164), such as +8613912345678")
             }
             return SubjectIdentity(kind: kind, value: phone)
@@ -55,7 +56,9 @@ package enum IntakeText {
             throw IntakeError(field: field, "expected at most \(maxLength) characters")
         }
         for scalar in text.unicodeScalars where isRefused(scalar) {
-            throw IntakeError(field: field, "contains a control, line-break or bidirectional character (U+\(String(scalar.value, radix: 16, uppercase: true)))")
+            throw IntakeError(
+                field: field,
+                "contains a control, line-break or bidirectional character (U+\(String(scalar.value, radix: 16, uppercase: true)))")
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One identity of a subject, such as an email address, a phone number or a user id.
 ///
 /// Written `kind:value` on the command line (`email:li.wei@example.cn`). Raw values live in the
@@ -33,5 +35,3 @@ public struct SubjectIdentity: Hashable, Codable, Sendable, CustomStringConverti
     /// Only the kind: an identity's description never prints its value.
     public var description: String { "\(kind):<redacted>" }
 }
-
-import Foundation

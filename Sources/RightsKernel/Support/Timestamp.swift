@@ -3,7 +3,9 @@ import Foundation
 /// RFC 3339 timestamps in UTC with milliseconds, the one textual time format RightsKit writes.
 public enum Timestamp {
     public static func string(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(
+                separator: .omitted))
     }
 
     /// The local calendar day of `date` in `timeZone`, as `yyyy-MM-dd`.

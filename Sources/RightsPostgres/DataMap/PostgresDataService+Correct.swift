@@ -7,7 +7,9 @@ import RightsStore
 extension PostgresDataService {
     /// Corrects exactly one mapped field, in one transaction on its source that also journals the
     /// result, so a retried request returns what it did the first time.
-    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult {
+    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID)
+        async throws -> CorrectionResult
+    {
         let target: CorrectionTarget
         switch map.correctionTarget(selector, scope: scope) {
         case .success(let found): target = found
@@ -36,14 +38,18 @@ extension PostgresDataService {
                     var update = BoundQuery()
                     let newValue = update.mark(stored.databaseValue, as: type(target.source, target.table.name, target.field.column))
                     let key = update.mark(row.key, as: type(target.source, target.table.name, target.table.key))
-                    update.append("UPDATE \(quoted(target.table.name)) SET \(quoted(target.field.column)) = \(newValue) WHERE \(quoted(target.table.key)) = \(key)")
+                    update.append(
+                        "UPDATE \(quoted(target.table.name)) SET \(quoted(target.field.column)) = \(newValue) WHERE \(quoted(target.table.key)) = \(key)"
+                    )
                     try await connection.query(update.query, logger: logger)
                 }
                 let olds = rows.compactMap(\.old).filter { !$0.isEmpty }
-                changes.append(FieldChange(
-                    source: target.source.name, table: target.table.name, column: target.field.column, category: target.field.category,
-                    rows: rows.count, oldFingerprints: olds.map(fingerprint), newFingerprint: fingerprint(value), supplemented: olds.isEmpty
-                ))
+                changes.append(
+                    FieldChange(
+                        source: target.source.name, table: target.table.name, column: target.field.column, category: target.field.category,
+                        rows: rows.count, oldFingerprints: olds.map(fingerprint), newFingerprint: fingerprint(value),
+                        supplemented: olds.isEmpty
+                    ))
             }
             try await journal(try CanonicalJSON.string(changes), request: request, operation: operation, at: time, on: connection)
             return changes

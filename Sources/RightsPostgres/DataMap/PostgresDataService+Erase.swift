@@ -9,11 +9,15 @@ extension PostgresDataService {
         try await eraseEverySource(identities, scope: scope, request: request, at: time, cancelling: false)
     }
 
-    public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
+    public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws
+        -> ErasureReport
+    {
         try await eraseEverySource(identities, scope: scope, request: request, at: time, cancelling: true)
     }
 
-    private func eraseEverySource(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date, cancelling: Bool) async throws -> ErasureReport {
+    private func eraseEverySource(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date, cancelling: Bool)
+        async throws -> ErasureReport
+    {
         var report = ErasureReport()
         for source in map.sources {
             report.merge(try await erase(identities, scope: scope, source: source, request: request, at: time, cancelling: cancelling))
@@ -27,7 +31,9 @@ extension PostgresDataService {
     /// retried request returns it without erasing again. As in the SQLite connector, a batch
     /// commits only over the cursor this process last saw (read under a lock on the erasure), so two processes
     /// that ever work one erasure never both handle a row.
-    func erase(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date, cancelling: Bool) async throws -> ErasureReport {
+    func erase(
+        _ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date, cancelling: Bool
+    ) async throws -> ErasureReport {
         let operation = vault.journalOperation(cancelling ? "cancel" : "erase", for: identities)
         try await prepareHostTables(source)
         let start: (done: ErasureReport?, progress: ErasureProgress?, cursor: String?) = try await transaction(source) { connection in
@@ -38,7 +44,9 @@ extension PostgresDataService {
                 return (nil, try CanonicalJSON.decode(ErasureProgress.self, from: Data(saved.utf8)), saved)
             }
             let keys = try await rootKeys(identities, source: source, on: connection)
-            return (nil, ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)), nil)
+            return (
+                nil, ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)), nil
+            )
         }
         if let done = start.done { return done }
         guard var progress = start.progress else { return ErasureReport() }
@@ -54,7 +62,9 @@ extension PostgresDataService {
         for index in progress.table..<work.count where !work[index].fields.isEmpty {
             let raw: [DatabaseValue] = try await snapshot(source) { connection in
                 var raw: [DatabaseValue] = []
-                try await forEachRow(work[index].query, columns: [], rootKeys: keys, products: scope.products, on: connection) { row in raw.append(try row[value: "rk_row"]) }
+                try await forEachRow(work[index].query, columns: [], rootKeys: keys, products: scope.products, on: connection) { row in
+                    raw.append(try row[value: "rk_row"])
+                }
                 return raw
             }
             var found = Set(raw.map(StoredKey.init))
@@ -64,12 +74,14 @@ extension PostgresDataService {
         var offset = 0
         while true {
             let started = Date()
-            let (next, nextOffset, saved, report) = try await transaction(source) { connection -> (ErasureProgress, Int, String?, ErasureReport?) in
+            let (next, nextOffset, saved, report) = try await transaction(source) {
+                connection -> (ErasureProgress, Int, String?, ErasureReport?) in
                 var progress = progress
                 var offset = offset
                 // Batches of one erasure queue here, so the first batch, before any cursor row
                 // exists, is as exclusive as the later ones.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(request.rawValue + "|" + operation), 11))", logger: logger)
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(\(request.rawValue + "|" + operation), 11))", logger: logger)
                 let current = try await cursor(request: request, operation: operation, on: connection)
                 guard current == seenCursor else { throw DataServiceError.erasureWorkedElsewhere(request) }
                 while progress.table < work.count, Date().timeIntervalSince(started) < SQLiteDataService.batchBudget {
@@ -78,9 +90,15 @@ extension PostgresDataService {
                     while offset < tableKeys.count, Date().timeIntervalSince(started) < SQLiteDataService.batchBudget {
                         let batch = Array(tableKeys[offset..<min(offset + SQLiteDataService.batchRows, tableKeys.count)])
                         var plans: [RowErasure] = []
-                        try await forEachRow(query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue), on: connection) { row in
+                        try await forEachRow(
+                            query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue),
+                            on: connection
+                        ) { row in
                             let planned = try Self.row(row, columns: columns)
-                            plans.append(RowErasure(row: planned, table: query.table, fields: fields, at: time, timeZone: map.timeZone, reference: query.subjectReference(rootKey: planned["rk_root"])))
+                            plans.append(
+                                RowErasure(
+                                    row: planned, table: query.table, fields: fields, at: time, timeZone: map.timeZone,
+                                    reference: query.subjectReference(rootKey: planned["rk_root"])))
                         }
                         for plan in plans {
                             try await apply(plan, query: query, request: request, at: time, tally: &progress.tally, on: connection)
@@ -97,7 +115,8 @@ extension PostgresDataService {
                 }
                 guard progress.table >= work.count else {
                     let cursor = try CanonicalJSON.string(progress)
-                    try await connection.query("""
+                    try await connection.query(
+                        """
                         INSERT INTO rightskit_progress (request_id, operation, cursor) VALUES (\(request.rawValue), \(operation), \(cursor))
                         ON CONFLICT (request_id, operation) DO UPDATE SET cursor = excluded.cursor
                         """, logger: logger)
@@ -109,7 +128,8 @@ extension PostgresDataService {
                 if cancelling { try await markCancelled(progress.rootKeys, source: source, request: request, at: time, on: connection) }
                 let done = progress.tally.report
                 try await journal(try CanonicalJSON.string(done), request: request, operation: operation, at: time, on: connection)
-                try await connection.query("DELETE FROM rightskit_progress WHERE request_id = \(request.rawValue) AND operation = \(operation)", logger: logger)
+                try await connection.query(
+                    "DELETE FROM rightskit_progress WHERE request_id = \(request.rawValue) AND operation = \(operation)", logger: logger)
                 return (progress, offset, nil, done)
             }
             CrashPoint.reach("erase:batch")
@@ -121,12 +141,16 @@ extension PostgresDataService {
 
     /// The saved cursor of an erasure.
     private func cursor(request: RequestID, operation: String, on connection: PostgresConnection) async throws -> String? {
-        try await connection.query("SELECT cursor FROM rightskit_progress WHERE request_id = \(request.rawValue) AND operation = \(operation)", logger: logger)
-            .decode(String.self).collect().first
+        try await connection.query(
+            "SELECT cursor FROM rightskit_progress WHERE request_id = \(request.rawValue) AND operation = \(operation)", logger: logger
+        )
+        .decode(String.self).collect().first
     }
 
     /// Marks the subject's account rows cancelled as the map declares.
-    private func markCancelled(_ rootKeys: [String: [StoredKey]], source: DataSourceMap, request: RequestID, at time: Date, on connection: PostgresConnection) async throws {
+    private func markCancelled(
+        _ rootKeys: [String: [StoredKey]], source: DataSourceMap, request: RequestID, at time: Date, on connection: PostgresConnection
+    ) async throws {
         for table in source.tables {
             guard let mark = table.cancellation, let keys = rootKeys[table.name], !keys.isEmpty else { continue }
             for key in keys {
@@ -139,17 +163,24 @@ extension PostgresDataService {
                     try await connection.query(query.query, logger: logger)
                 case .deleteRow:
                     if try await !deleteRow(key.databaseValue, of: table, source: source, on: connection) {
-                        try await recordRestriction(table: table.name, rowKey: key.databaseValue, columns: table.fields.map(\.column), basis: SQLiteDataService.referencedBasis, liftsAt: nil, request: request, at: time, on: connection)
+                        try await recordRestriction(
+                            table: table.name, rowKey: key.databaseValue, columns: table.fields.map(\.column),
+                            basis: SQLiteDataService.referencedBasis, liftsAt: nil, request: request, at: time, on: connection)
                     }
                 }
             }
         }
     }
 
-    private func apply(_ plan: RowErasure, query: TableQuery, request: RequestID, at time: Date, tally: inout ErasureTally, on connection: PostgresConnection) async throws {
+    private func apply(
+        _ plan: RowErasure, query: TableQuery, request: RequestID, at time: Date, tally: inout ErasureTally,
+        on connection: PostgresConnection
+    ) async throws {
         let table = query.table
         for hold in plan.holds {
-            try await recordRestriction(table: table.name, rowKey: plan.key, columns: hold.fields.map(\.column), basis: hold.basis, liftsAt: hold.until, request: request, at: time, on: connection)
+            try await recordRestriction(
+                table: table.name, rowKey: plan.key, columns: hold.fields.map(\.column), basis: hold.basis, liftsAt: hold.until,
+                request: request, at: time, on: connection)
             for field in hold.fields { tally.restricted(table: table.name, field: field, basis: hold.basis, until: hold.until) }
         }
         var erasable = plan.erasable
@@ -160,7 +191,9 @@ extension PostgresDataService {
                 return
             }
             let kept = erasable.filter { $0.erasure == .deleteRow }
-            try await recordRestriction(table: table.name, rowKey: plan.key, columns: kept.map(\.column), basis: SQLiteDataService.referencedBasis, liftsAt: nil, request: request, at: time, on: connection)
+            try await recordRestriction(
+                table: table.name, rowKey: plan.key, columns: kept.map(\.column), basis: SQLiteDataService.referencedBasis, liftsAt: nil,
+                request: request, at: time, on: connection)
             for field in kept { tally.restricted(table: table.name, field: field, basis: SQLiteDataService.referencedBasis, until: nil) }
             erasable.removeAll { $0.erasure == .deleteRow }
         }

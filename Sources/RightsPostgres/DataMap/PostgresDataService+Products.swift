@@ -7,7 +7,9 @@ import RightsStore
 extension PostgresDataService {
     /// Withdraws in one transaction per source that also journals the result, so a retried
     /// request reports what the first run found.
-    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws -> ConsentWithdrawal {
+    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws
+        -> ConsentWithdrawal
+    {
         var result = ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: [])
         let operation = vault.journalOperation("consent-withdrawal", for: identities)
         for source in map.sources {
@@ -20,7 +22,8 @@ extension PostgresDataService {
                 }
                 let keys = try await rootKeys(identities, source: source, on: connection)
                 var rows: [(key: DatabaseValue, purpose: String, withdrawn: Bool)] = []
-                try await forEachRow(query, columns: [registry.purposeColumn, registry.withdrawnColumn], rootKeys: keys, on: connection) { row in
+                try await forEachRow(query, columns: [registry.purposeColumn, registry.withdrawnColumn], rootKeys: keys, on: connection) {
+                    row in
                     let purpose = text(try row[value: registry.purposeColumn]) ?? ""
                     if purposes.map({ $0.contains(purpose) }) ?? true {
                         rows.append((try row[value: "rk_row"], purpose, !(try row[value: registry.withdrawnColumn]).isNull))
@@ -28,9 +31,12 @@ extension PostgresDataService {
                 }
                 for row in rows where !row.withdrawn {
                     var update = BoundQuery()
-                    let withdrawn = update.mark(Timestamp.string(time).databaseValue, as: type(source, table.name, registry.withdrawnColumn))
+                    let withdrawn = update.mark(
+                        Timestamp.string(time).databaseValue, as: type(source, table.name, registry.withdrawnColumn))
                     let key = update.mark(row.key, as: type(source, table.name, table.key))
-                    update.append("UPDATE \(quoted(table.name)) SET \(quoted(registry.withdrawnColumn)) = \(withdrawn) WHERE \(quoted(table.key)) = \(key)")
+                    update.append(
+                        "UPDATE \(quoted(table.name)) SET \(quoted(registry.withdrawnColumn)) = \(withdrawn) WHERE \(quoted(table.key)) = \(key)"
+                    )
                     try await connection.query(update.query, logger: logger)
                 }
                 let outcome = ConsentWithdrawal(
@@ -61,7 +67,9 @@ extension PostgresDataService {
                     var found: [(String?, [SubjectIdentity])] = []
                     for try await row in try await connection.query(bound.query, logger: logger) {
                         let cells = row.makeRandomAccess()
-                        let identities = try kinds.compactMap { kind in text(try cells[value: "id_" + kind]).map { SubjectIdentity(kind: kind, value: $0) } }
+                        let identities = try kinds.compactMap { kind in
+                            text(try cells[value: "id_" + kind]).map { SubjectIdentity(kind: kind, value: $0) }
+                        }
                         found.append((text(try cells[value: "rk_root"]), identities))
                     }
                     return found
@@ -79,11 +87,13 @@ extension PostgresDataService {
         for source in map.sources where source.tables.contains(where: { $0.productColumn != nil }) {
             try await transaction(source) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.hostTablesLock))", logger: logger)
-                try await connection.query("""
+                try await connection.query(
+                    """
                     CREATE TABLE IF NOT EXISTS rightskit_discontinued_products (
                         product TEXT PRIMARY KEY, collection_stops_at DOUBLE PRECISION NOT NULL, request_id TEXT NOT NULL)
                     """, logger: logger)
-                try await connection.query("""
+                try await connection.query(
+                    """
                     INSERT INTO rightskit_discontinued_products (product, collection_stops_at, request_id)
                     VALUES (\(product), \(collectionStopsAt.timeIntervalSince1970), \(request.rawValue))
                     ON CONFLICT (product) DO UPDATE SET collection_stops_at = excluded.collection_stops_at, request_id = excluded.request_id
@@ -101,27 +111,35 @@ extension PostgresDataService {
         for source in map.sources {
             let depth = Dictionary(uniqueKeysWithValues: queries(of: source).map { ($0.table.name, $0.chain.count) })
             let due = try await snapshot(source) { connection -> Bool in
-                guard try await connection.query("SELECT to_regclass('rightskit_restrictions') IS NOT NULL", logger: logger).decode(Bool.self).collect().first == true else { return false }
-                return try await connection.query("""
+                guard
+                    try await connection.query("SELECT to_regclass('rightskit_restrictions') IS NOT NULL", logger: logger).decode(Bool.self)
+                        .collect().first == true
+                else { return false }
+                return try await connection.query(
+                    """
                     SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE lifts_at IS NOT NULL AND lifts_at <= \(time.timeIntervalSince1970))
                         OR EXISTS (SELECT 1 FROM rightskit_restrictions WHERE basis = \(basis))
-                    """, logger: logger).decode(Bool.self).collect().first ?? false
+                    """, logger: logger
+                ).decode(Bool.self).collect().first ?? false
             }
             guard due else { continue }
             var lifted = LiftCursor(liftsAt: -Double.greatestFiniteMagnitude, id: 0)
             var referenced: Int64 = 0
             while true {
                 let (liftedAfter, referencedAfter) = (lifted, referenced)
-                let (erasedHere, fetched, nextLifted, nextReferenced) = try await transaction(source) { connection -> ([String: Int], Int, LiftCursor, Int64) in
+                let (erasedHere, fetched, nextLifted, nextReferenced) = try await transaction(source) {
+                    connection -> ([String: Int], Int, LiftCursor, Int64) in
                     var erased: [String: Int] = [:]
-                    let rows = try await connection.query("""
+                    let rows = try await connection.query(
+                        """
                         SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 0 AS referenced FROM rightskit_restrictions
                                        WHERE lifts_at IS NOT NULL AND lifts_at <= \(time.timeIntervalSince1970) AND (lifts_at, id) > (\(liftedAfter.liftsAt), \(liftedAfter.id))
                                        ORDER BY lifts_at, id LIMIT \(SQLiteDataService.batchRows)) lifted
                         UNION ALL
                         SELECT * FROM (SELECT id, table_name, row_key, columns, lifts_at, 1 AS referenced FROM rightskit_restrictions
                                        WHERE basis = \(basis) AND id > \(referencedAfter) ORDER BY id LIMIT \(SQLiteDataService.batchRows)) kept
-                        """, logger: logger).decode((Int64, String, String, String, Double?, Int32).self).collect()
+                        """, logger: logger
+                    ).decode((Int64, String, String, String, Double?, Int32).self).collect()
                     let nextLifted = rows.last { $0.5 == 0 }.map { LiftCursor(liftsAt: $0.4 ?? 0, id: $0.0) } ?? liftedAfter
                     let nextReferenced = rows.filter { $0.5 == 1 }.map(\.0).max() ?? referencedAfter
                     let ordered = rows.sorted { (depth[$0.1] ?? 0, $1.0) > (depth[$1.1] ?? 0, $0.0) }
@@ -129,10 +147,13 @@ extension PostgresDataService {
                         guard let table = source.table(tableName) else { continue }
                         let columns = Set(columnList.split(separator: ",").map(String.init))
                         let fields = table.fields.filter { columns.contains($0.column) }
-                        let stillHeld = try await connection.query("""
-                            SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE table_name = \(tableName) AND row_key = \(rowKey) AND id <> \(id)
-                                             AND (lifts_at IS NULL OR lifts_at > \(time.timeIntervalSince1970)) AND basis <> \(basis))
-                            """, logger: logger).decode(Bool.self).collect().first ?? false
+                        let stillHeld =
+                            try await connection.query(
+                                """
+                                SELECT EXISTS (SELECT 1 FROM rightskit_restrictions WHERE table_name = \(tableName) AND row_key = \(rowKey) AND id <> \(id)
+                                                 AND (lifts_at IS NULL OR lifts_at > \(time.timeIntervalSince1970)) AND basis <> \(basis))
+                                """, logger: logger
+                            ).decode(Bool.self).collect().first ?? false
                         if stillHeld { continue }
                         guard try await eraseLifted(fields, of: table, rowKey: rowKey, source: source, on: connection) else { continue }
                         try await connection.query("DELETE FROM rightskit_restrictions WHERE id = \(id)", logger: logger)
@@ -150,7 +171,9 @@ extension PostgresDataService {
     }
 
     /// Applies the strategies to one row; false when the row is still referred to and stays.
-    private func eraseLifted(_ fields: [MappedField], of table: MappedTable, rowKey: String, source: DataSourceMap, on connection: PostgresConnection) async throws -> Bool {
+    private func eraseLifted(
+        _ fields: [MappedField], of table: MappedTable, rowKey: String, source: DataSourceMap, on connection: PostgresConnection
+    ) async throws -> Bool {
         let key = rowKey.databaseValue
         if fields.contains(where: { $0.erasure == .deleteRow }) {
             return try await deleteRow(key, of: table, source: source, on: connection)
@@ -158,7 +181,8 @@ extension PostgresDataService {
         var query = BoundQuery()
         let mark = query.mark(key, as: type(source, table.name, table.key))
         let columns = fields.map(\.column)
-        query.append("SELECT \(columns.map(quoted).joined(separator: ", ")) FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = \(mark)")
+        query.append(
+            "SELECT \(columns.map(quoted).joined(separator: ", ")) FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = \(mark)")
         var current: Row?
         for try await row in try await connection.query(query.query, logger: logger) {
             let cells = row.makeRandomAccess()

@@ -15,9 +15,13 @@ extension PostgresDataService {
                     var rows = 0
                     let fields = query.fields(in: scope)
                     if scope.products == nil || !fields.isEmpty {
-                        try await forEachRow(query, columns: [], rootKeys: keys, products: scope.products, on: connection) { _ in rows += 1 }
+                        try await forEachRow(query, columns: [], rootKeys: keys, products: scope.products, on: connection) { _ in rows += 1
+                        }
                     }
-                    found.append(SubjectFootprint.Table(source: source.name, table: query.table.name, rows: rows, categories: Array(Set(fields.map(\.category))).sorted()))
+                    found.append(
+                        SubjectFootprint.Table(
+                            source: source.name, table: query.table.name, rows: rows,
+                            categories: Array(Set(fields.map(\.category))).sorted()))
                 }
                 return found
             }
@@ -33,13 +37,16 @@ extension PostgresDataService {
     /// the root keys are found once, then one query per category and table.
     public func export(_ identities: [SubjectIdentity], passes: [DataScope], into sink: any ExportSink) async throws -> ExportSummary {
         var summary = ExportSummary()
-        let sources = map.sources.filter { source in passes.contains { scope in queries(of: source).contains { !$0.fields(in: scope).isEmpty } } }
+        let sources = map.sources.filter { source in
+            passes.contains { scope in queries(of: source).contains { !$0.fields(in: scope).isEmpty } }
+        }
         for scope in passes {
             let scoped = sources.map { source in (source, queries(of: source).map { ($0, $0.fields(in: scope)) }.filter { !$0.1.isEmpty }) }
             let categories = Set(scoped.flatMap { $0.1.flatMap { $0.1.map(\.category) } }).sorted()
             for category in categories {
                 for (source, tables) in scoped {
-                    let counted = try await exportCategory(category, of: identities, tables: tables, source: source, products: scope.products, into: sink)
+                    let counted = try await exportCategory(
+                        category, of: identities, tables: tables, source: source, products: scope.products, into: sink)
                     if counted > 0 { summary.records[category.name, default: 0] += counted }
                 }
             }
@@ -47,7 +54,10 @@ extension PostgresDataService {
         return summary
     }
 
-    private func exportCategory(_ category: DataCategory, of identities: [SubjectIdentity], tables: [(TableQuery, [MappedField])], source: DataSourceMap, products: [String]?, into sink: any ExportSink) async throws -> Int {
+    private func exportCategory(
+        _ category: DataCategory, of identities: [SubjectIdentity], tables: [(TableQuery, [MappedField])], source: DataSourceMap,
+        products: [String]?, into sink: any ExportSink
+    ) async throws -> Int {
         let work = tables.map { ($0.0, $0.1.filter { $0.category == category }) }.filter { !$0.1.isEmpty }
         guard !work.isEmpty else { return 0 }
         return try await transaction(source) { connection in
@@ -63,7 +73,10 @@ extension PostgresDataService {
                         if field.erasure == .encrypt, let sealed = value { value = try vault.decrypt(sealed, subject: reference) }
                         values.append((field.column, value))
                     }
-                    try sink.write(ExportRecord(category: category, source: source.name, table: query.table.name, rowKey: text(try row[value: "rk_row"]) ?? "", values: values))
+                    try sink.write(
+                        ExportRecord(
+                            category: category, source: source.name, table: query.table.name, rowKey: text(try row[value: "rk_row"]) ?? "",
+                            values: values))
                     count += 1
                 }
             }
@@ -84,7 +97,8 @@ extension PostgresDataService {
                         guard let column = columns[kind] else { continue }
                         var query = BoundQuery()
                         let marks = tableKeys.map { query.mark($0, as: type(source, table.name, table.key)) }.joined(separator: ", ")
-                        query.append("SELECT \(quoted(column)) AS contact FROM \(quoted(table.name)) WHERE \(quoted(table.key)) IN (\(marks))")
+                        query.append(
+                            "SELECT \(quoted(column)) AS contact FROM \(quoted(table.name)) WHERE \(quoted(table.key)) IN (\(marks))")
                         for try await row in try await connection.query(query.query, logger: logger) {
                             if let value = text(try row.makeRandomAccess()[value: "contact"]), !value.isEmpty {
                                 contacts.append(SubjectIdentity(kind: kind, value: value))

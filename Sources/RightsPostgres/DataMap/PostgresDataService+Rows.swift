@@ -8,7 +8,9 @@ import Synchronization
 extension PostgresDataService {
     /// The keys of the root rows the identities match, per root table. An identity that cannot
     /// be a value of its column (letters for an integer column) matches nothing.
-    func rootKeys(_ identities: [SubjectIdentity], source: DataSourceMap, on connection: PostgresConnection) async throws -> [String: [DatabaseValue]] {
+    func rootKeys(_ identities: [SubjectIdentity], source: DataSourceMap, on connection: PostgresConnection) async throws -> [String:
+        [DatabaseValue]]
+    {
         var result: [String: [DatabaseValue]] = [:]
         for table in source.tables {
             guard case .identities(let columns) = table.link else { continue }
@@ -17,7 +19,9 @@ extension PostgresDataService {
             for identity in identities {
                 guard let column = columns[identity.kind] else { continue }
                 let type = type(source, table.name, column)
-                let values = Array(Set([identity.value, identity.normalisedValue])).sorted().filter { type.storage != .integer || Int64($0) != nil }
+                let values = Array(Set([identity.value, identity.normalisedValue])).sorted().filter {
+                    type.storage != .integer || Int64($0) != nil
+                }
                 guard !values.isEmpty else { continue }
                 var query = BoundQuery()
                 let marks = values.map { query.mark($0.databaseValue, as: type) }.joined(separator: ", ")
@@ -47,7 +51,8 @@ extension PostgresDataService {
         let products = query.productTable == nil ? [] : (products ?? [])
         let rootType = type(query.source, query.root.name, query.root.key)
         let rowType = type(query.source, query.table.name, query.table.key)
-        let productType = query.productTable.map { type(query.source, query.chain[$0.index].name, $0.column) } ?? ColumnType(name: "text", storage: .text)
+        let productType =
+            query.productTable.map { type(query.source, query.chain[$0.index].name, $0.column) } ?? ColumnType(name: "text", storage: .text)
         for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
             var bound = BoundQuery()
             var marks: [String] = []
@@ -55,7 +60,10 @@ extension PostgresDataService {
             for product in products { marks.append(bound.mark(product.databaseValue, as: productType)) }
             for key in rows { marks.append(bound.mark(key, as: rowType)) }
             // The builder's `$n` become the typed marks, in the same order.
-            bound.append(Self.typed(query.select(columns, rootKeyCount: chunk.count, productCount: products.count, rowKeyCount: rows.count, numbered: true), marks))
+            bound.append(
+                Self.typed(
+                    query.select(columns, rootKeyCount: chunk.count, productCount: products.count, rowKeyCount: rows.count, numbered: true),
+                    marks))
             for try await row in try await connection.query(bound.query, logger: logger) { try body(row.makeRandomAccess()) }
         }
     }
@@ -120,20 +128,27 @@ extension PostgresDataService {
 
     /// The recorded result of an operation done for a request on this source, if it was done.
     func journalled(request: RequestID, operation: String, on connection: PostgresConnection) async throws -> String? {
-        try await connection.query("SELECT report FROM rightskit_journal WHERE request_id = \(request.rawValue) AND operation = \(operation)", logger: logger)
-            .decode(String.self).collect().first
+        try await connection.query(
+            "SELECT report FROM rightskit_journal WHERE request_id = \(request.rawValue) AND operation = \(operation)", logger: logger
+        )
+        .decode(String.self).collect().first
     }
 
     /// Records an operation's result in the caller's transaction on the source.
     func journal(_ result: String, request: RequestID, operation: String, at time: Date, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+        try await connection.query(
+            """
             INSERT INTO rightskit_journal (request_id, operation, report, done_at) VALUES (\(request.rawValue), \(operation), \(result), \(time.timeIntervalSince1970))
             """, logger: logger)
     }
 
     /// Records that `columns` of one row are restricted on `basis` until `liftsAt` (nil: no date).
-    func recordRestriction(table: String, rowKey: DatabaseValue, columns: [String], basis: String, liftsAt: Date?, request: RequestID, at time: Date, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+    func recordRestriction(
+        table: String, rowKey: DatabaseValue, columns: [String], basis: String, liftsAt: Date?, request: RequestID, at time: Date,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
             INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at)
             VALUES (\(table), \(text(rowKey) ?? ""), \(columns.joined(separator: ",")), \(basis), \(liftsAt?.timeIntervalSince1970), \(request.rawValue), \(time.timeIntervalSince1970))
             """, logger: logger)
@@ -141,7 +156,9 @@ extension PostgresDataService {
 
     /// Deletes one row in a savepoint; false, with nothing changed, when rows kept elsewhere still
     /// refer to it (a foreign key violation rolls back to the savepoint, not the transaction).
-    func deleteRow(_ key: DatabaseValue, of table: MappedTable, source: DataSourceMap, on connection: PostgresConnection) async throws -> Bool {
+    func deleteRow(_ key: DatabaseValue, of table: MappedTable, source: DataSourceMap, on connection: PostgresConnection) async throws
+        -> Bool
+    {
         var query = BoundQuery()
         let mark = query.mark(key, as: type(source, table.name, table.key))
         query.append("DELETE FROM \(quoted(table.name)) WHERE \(quoted(table.key)) = \(mark)")
@@ -159,7 +176,10 @@ extension PostgresDataService {
     /// Overwrites fields of one row in place by their strategies (NULL, a fixed text, a keyed
     /// hash of the `current` value); `encrypt` and `restrict` are left to their own handling.
     @discardableResult
-    func overwrite(_ fields: [MappedField], current: Row, key: DatabaseValue, of table: MappedTable, source: DataSourceMap, on connection: PostgresConnection) async throws -> [MappedField] {
+    func overwrite(
+        _ fields: [MappedField], current: Row, key: DatabaseValue, of table: MappedTable, source: DataSourceMap,
+        on connection: PostgresConnection
+    ) async throws -> [MappedField] {
         var overwritten: [MappedField] = []
         var query = BoundQuery()
         var assignments: [String] = []

@@ -14,7 +14,15 @@ import Synchronization
 /// Values travel as GRDB `DatabaseValue`s, so the erasure planning and the report are the SQLite
 /// connector's own; every value is bound as text and cast to its column's type, so a mapped
 /// `bigint`, `uuid` or `timestamptz` column takes what SQLite would store.
-public final class PostgresDataService: PersonalDataService {
+public final class PostgresDataService: PersonalDataCorrection, PersonalDataErasure, ConsentRegistry, ProductScope {
+    /// What the map declares; limits on processing are not offered on PostgreSQL yet.
+    public var capabilities: Set<DataCapability> { map.declaredCapabilities }
+
+    public func missingReason(_ capability: DataCapability) -> String {
+        map.missingDeclaration(capability)
+            ?? "the PostgreSQL connector does not offer \(capability.meaning) yet; keep the organisation's data on SQLite for this right"
+    }
+
     let map: DataMap
     let clients: [String: PostgresClient]
     let vault: SubjectKeyVault
@@ -94,19 +102,27 @@ public final class PostgresDataService: PersonalDataService {
             vault = try readOnly ? SubjectKeyVault(checking: map.vaultPath) : SubjectKeyVault(path: map.vaultPath)
         } catch let error as DatabaseError {
             running.cancel()
-            throw ConfigErrors([(map.vaultLocation ?? map.location).error("vault: \(map.vaultPath) cannot be opened as the key vault (SQLite error \(error.resultCode.rawValue))")])
+            throw ConfigErrors([
+                (map.vaultLocation ?? map.location).error(
+                    "vault: \(map.vaultPath) cannot be opened as the key vault (SQLite error \(error.resultCode.rawValue))")
+            ])
         }
-        return PostgresDataService(map: map, clients: clients, running: running, vault: vault, logger: logger, columns: columns, warnings: warnings)
+        return PostgresDataService(
+            map: map, clients: clients, running: running, vault: vault, logger: logger, columns: columns, warnings: warnings)
     }
 
-    private init(map: DataMap, clients: [String: PostgresClient], running: Task<Void, Never>, vault: SubjectKeyVault, logger: Logger, columns: [String: [String: [String: ColumnType]]], warnings: [ConfigError]) {
+    private init(
+        map: DataMap, clients: [String: PostgresClient], running: Task<Void, Never>, vault: SubjectKeyVault, logger: Logger,
+        columns: [String: [String: [String: ColumnType]]], warnings: [ConfigError]
+    ) {
         self.map = map
         self.clients = clients
         self.vault = vault
         self.logger = logger
         self.columns = columns
         self.warnings = warnings
-        tableQueries = Dictionary(uniqueKeysWithValues: map.sources.map { source in (source.name, source.tables.map { TableQuery(source: source, table: $0) }) })
+        tableQueries = Dictionary(
+            uniqueKeysWithValues: map.sources.map { source in (source.name, source.tables.map { TableQuery(source: source, table: $0) }) })
         self.running = running
     }
 
@@ -114,37 +130,46 @@ public final class PostgresDataService: PersonalDataService {
 
     /// The schema as PostgreSQL's catalogue gives it, for the current schema of the connection.
     static func facts(_ client: PostgresClient, logger: Logger) async throws -> (SchemaFacts, [String: [String: ColumnType]]) {
-        let tables = try await client.query("""
+        let tables = try await client.query(
+            """
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname
-            """, logger: logger).decode(String.self).collect()
+            """, logger: logger
+        ).decode(String.self).collect()
         var columns: [String: [SchemaFacts.Column]] = [:]
         var types: [String: [String: ColumnType]] = [:]
-        for (table, column, type, notNull, primaryKey) in try await client.query("""
+        for (table, column, type, notNull, primaryKey) in try await client.query(
+            """
             SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                    EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY(i.indkey))
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY c.relname, a.attnum
-            """, logger: logger).decode((String, String, String, Bool, Bool).self).collect() {
+            """, logger: logger
+        ).decode((String, String, String, Bool, Bool).self).collect() {
             let storage = Self.storage(of: type)
-            columns[table, default: []].append(SchemaFacts.Column(name: column, storage: storage, notNull: notNull || primaryKey, primaryKey: primaryKey))
+            columns[table, default: []].append(
+                SchemaFacts.Column(name: column, storage: storage, notNull: notNull || primaryKey, primaryKey: primaryKey))
             types[table, default: [:]][column] = ColumnType(name: type, storage: storage)
         }
         var indexed: [String: Set<String>] = [:]
-        for (table, column) in try await client.query("""
+        for (table, column) in try await client.query(
+            """
             SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
             WHERE n.nspname = current_schema()
-            """, logger: logger).decode((String, String).self).collect() {
+            """, logger: logger
+        ).decode((String, String).self).collect() {
             indexed[table, default: []].insert(column)
         }
-        let references = try await client.query("""
+        let references = try await client.query(
+            """
             SELECT child.relname, a.attname, parent.relname FROM pg_constraint k
             JOIN pg_class child ON child.oid = k.conrelid JOIN pg_class parent ON parent.oid = k.confrelid
             JOIN pg_namespace n ON n.oid = child.relnamespace JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
             WHERE k.contype = 'f' AND n.nspname = current_schema()
-            """, logger: logger).decode((String, String, String).self).collect().map { SchemaFacts.Reference(table: $0.0, column: $0.1, parent: $0.2) }
+            """, logger: logger
+        ).decode((String, String, String).self).collect().map { SchemaFacts.Reference(table: $0.0, column: $0.1, parent: $0.2) }
         return (SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: false), types)
     }
 
@@ -190,7 +215,8 @@ public final class PostgresDataService: PersonalDataService {
     }
 
     /// One read-write transaction on a source, rethrowing the body's own error.
-    func transaction<Result: Sendable>(_ source: DataSourceMap, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(_ source: DataSourceMap, _ body: (PostgresConnection) async throws -> Result) async throws -> Result
+    {
         do {
             return try await client(source).withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {

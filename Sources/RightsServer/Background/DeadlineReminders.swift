@@ -31,11 +31,15 @@ struct DeadlineReminders: Sendable {
             // A read first: an overdue request stays in this list until it closes, and the
             // notice it already had needs no write transaction every pass.
             if try await store.sent(kind, about: request.id) { continue }
-            let text = overdue
+            let text =
+                overdue
                 ? "Request \(request.id) (\(request.right), \(request.state.rawValue)) was due on \(due) and is still open."
                 : "Request \(request.id) (\(request.right), \(request.state.rawValue)) is due on \(due)."
-            let message = OutboundMessage(kind: kind.rawValue, recipient: operators, title: overdue ? "Overdue: a rights request" : "Due soon: a rights request", body: text, request: request.id)
-            let event = AuditEvent(actor: "system", action: overdue ? "deadline.overdue" : "deadline.reminded", request: request.id, details: ["due": due])
+            let message = OutboundMessage(
+                kind: kind.rawValue, recipient: operators, title: overdue ? "Overdue: a rights request" : "Due soon: a rights request",
+                body: text, request: request.id)
+            let event = AuditEvent(
+                actor: "system", action: overdue ? "deadline.overdue" : "deadline.reminded", request: request.id, details: ["due": due])
             if try await store.sendOnce(kind, about: request.id, message: message, event: event) { sent += 1 }
         }
         return sent

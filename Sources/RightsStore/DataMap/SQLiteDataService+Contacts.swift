@@ -14,7 +14,8 @@ extension SQLiteDataService {
                     guard case .identities(let columns) = table.link, let tableKeys = keys[table.name], !tableKeys.isEmpty else { continue }
                     for kind in SubjectIdentity.contactKinds.sorted() {
                         guard let column = columns[kind] else { continue }
-                        let sql = "SELECT \(quoted(column)) FROM \(quoted(table.name)) WHERE \(quoted(table.key)) IN (\(tableKeys.map { _ in "?" }.joined(separator: ", ")))"
+                        let sql =
+                            "SELECT \(quoted(column)) FROM \(quoted(table.name)) WHERE \(quoted(table.key)) IN (\(tableKeys.map { _ in "?" }.joined(separator: ", ")))"
                         for value in try String.fetchAll(db, sql: sql, arguments: StatementArguments(tableKeys)) where !value.isEmpty {
                             let contact = SubjectIdentity(kind: kind, value: value)
                             if !found.contains(contact) { found.append(contact) }

@@ -3,7 +3,9 @@ import GRDB
 import RightsKernel
 
 extension SQLiteDataService {
-    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) async throws -> CorrectionResult {
+    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID)
+        async throws -> CorrectionResult
+    {
         try correctNow(identities, field: selector, value: value, scope: scope, request: request)
     }
 
@@ -29,11 +31,15 @@ extension DataMap {
         let targets = fields(named: selector)
         guard let target = targets.first else { return .failure(CorrectionRefusal(result: .unknownField(selector))) }
         guard targets.count == 1 else {
-            return .failure(CorrectionRefusal(result: .ambiguous(targets.map { "\($0.table.name).\($0.field.column) (\($0.field.category.name))" }.sorted())))
+            return .failure(
+                CorrectionRefusal(
+                    result: .ambiguous(targets.map { "\($0.table.name).\($0.field.column) (\($0.field.category.name))" }.sorted())))
         }
         guard scope.covers(target.field.category) else { return .failure(CorrectionRefusal(result: .outOfScope(target.field.category))) }
         guard target.field.correctable else {
-            return .failure(CorrectionRefusal(result: .refused(field: "\(target.table.name).\(target.field.column)", correctAt: target.field.correctAt)))
+            return .failure(
+                CorrectionRefusal(result: .refused(field: "\(target.table.name).\(target.field.column)", correctAt: target.field.correctAt))
+            )
         }
         return .success(target)
     }
@@ -54,7 +60,9 @@ extension SQLiteDataService {
     /// Corrects exactly one mapped field, in one transaction on its source that also journals
     /// the result, so a retried request returns what it did the first time (the first run's
     /// old value, not its own new one).
-    func correctNow(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) throws -> CorrectionResult {
+    func correctNow(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID) throws
+        -> CorrectionResult
+    {
         let target: CorrectionTarget
         switch map.correctionTarget(selector, scope: scope) {
         case .success(let found): target = found
@@ -85,10 +93,12 @@ extension SQLiteDataService {
                     try db.execute(sql: sql, arguments: [stored, row.key])
                 }
                 let olds = rows.compactMap(\.old).filter { !$0.isEmpty }
-                changes.append(FieldChange(
-                    source: target.source.name, table: target.table.name, column: target.field.column, category: target.field.category,
-                    rows: rows.count, oldFingerprints: olds.map(fingerprint), newFingerprint: fingerprint(value), supplemented: olds.isEmpty
-                ))
+                changes.append(
+                    FieldChange(
+                        source: target.source.name, table: target.table.name, column: target.field.column, category: target.field.category,
+                        rows: rows.count, oldFingerprints: olds.map(fingerprint), newFingerprint: fingerprint(value),
+                        supplemented: olds.isEmpty
+                    ))
             }
             try Self.journal(try CanonicalJSON.string(changes), request: request, operation: operation, at: time, db: db)
             return changes

@@ -10,11 +10,15 @@ extension SQLiteDataService {
 
     /// Erases as ``erase(_:scope:request:at:)`` does and, in the last batch's transaction, marks
     /// the account cancelled where the map says how (`cancelled:` on the account's table).
-    public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
+    public func cancelAccount(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws
+        -> ErasureReport
+    {
         try eraseEverySource(identities, scope: scope, request: request, at: time, cancelling: true)
     }
 
-    private func eraseEverySource(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date, cancelling: Bool) throws -> ErasureReport {
+    private func eraseEverySource(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date, cancelling: Bool)
+        throws -> ErasureReport
+    {
         var report = ErasureReport()
         for source in map.sources {
             report.merge(try eraseNow(identities, scope: scope, source: source, request: request, at: time, cancelling: cancelling))
@@ -28,7 +32,10 @@ extension SQLiteDataService {
     /// crash resumes after the last committed batch and no row is handled twice; the last batch
     /// writes the report to `rightskit_journal`, so a retried request returns it without
     /// erasing again (hashing a hash would change the bytes again).
-    func eraseNow(_ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date, cancelling: Bool = false) throws -> ErasureReport {
+    func eraseNow(
+        _ identities: [SubjectIdentity], scope: DataScope, source: DataSourceMap, request: RequestID, at time: Date,
+        cancelling: Bool = false
+    ) throws -> ErasureReport {
         // One journal entry per request and subject: a discontinuation erases many subjects
         // under one request.
         let operation = journalOperation(cancelling ? "cancel" : "erase", for: identities)
@@ -38,11 +45,16 @@ extension SQLiteDataService {
             if let done = try Self.journalled(request: request, operation: operation, db: db) {
                 return .done(try CanonicalJSON.decode(ErasureReport.self, from: Data(done.utf8)))
             }
-            if let saved = try String.fetchOne(db, sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation]) {
+            if let saved = try String.fetchOne(
+                db, sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?",
+                arguments: [request.rawValue, operation])
+            {
                 return .resume(try CanonicalJSON.decode(ErasureProgress.self, from: Data(saved.utf8)), savedCursor: saved)
             }
             let keys = try rootKeys(identities, source: source, db: db)
-            return .resume(ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)), savedCursor: nil)
+            return .resume(
+                ErasureProgress(rootKeys: keys.mapValues { $0.map(StoredKey.init) }, tally: ErasureTally(source: source.name)),
+                savedCursor: nil)
         }
         var progress: ErasureProgress
         switch start {
@@ -81,7 +93,9 @@ extension SQLiteDataService {
         while report == nil {
             let started = Date()
             try database.write { db in
-                let current = try String.fetchOne(db.cachedStatement(sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?"), arguments: [request.rawValue, operation])
+                let current = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT cursor FROM rightskit_progress WHERE request_id = ? AND operation = ?"),
+                    arguments: [request.rawValue, operation])
                 guard current == seenCursor else { throw DataServiceError.erasureWorkedElsewhere(request) }
                 // As many rows, across as many tables, as fit in one batch's time.
                 while progress.table < work.count, Date().timeIntervalSince(started) < Self.batchBudget {
@@ -90,8 +104,13 @@ extension SQLiteDataService {
                     while offset < tableKeys.count, Date().timeIntervalSince(started) < Self.batchBudget {
                         let batch = Array(tableKeys[offset..<min(offset + Self.batchRows, tableKeys.count)])
                         var plans: [RowErasure] = []
-                        try forEachRow(query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue), db: db) { row in
-                            plans.append(RowErasure(row: row, table: query.table, fields: fields, at: time, timeZone: map.timeZone, reference: query.subjectReference(rootKey: row["rk_root"])))
+                        try forEachRow(
+                            query, columns: columns, rootKeys: keys, products: scope.products, rows: batch.map(\.databaseValue), db: db
+                        ) { row in
+                            plans.append(
+                                RowErasure(
+                                    row: row, table: query.table, fields: fields, at: time, timeZone: map.timeZone,
+                                    reference: query.subjectReference(rootKey: row["rk_root"])))
                         }
                         for plan in plans {
                             try apply(plan, query: query, request: request, at: time, db: db, tally: &progress.tally)
@@ -116,7 +135,8 @@ extension SQLiteDataService {
                 if cancelling { try markCancelled(progress.rootKeys, source: source, request: request, at: time, db: db) }
                 let done = progress.tally.report
                 try Self.journal(try CanonicalJSON.string(done), request: request, operation: operation, at: time, db: db)
-                try db.execute(sql: "DELETE FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
+                try db.execute(
+                    sql: "DELETE FROM rightskit_progress WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
                 report = done
             }
             CrashPoint.reach("erase:batch")
@@ -128,16 +148,22 @@ extension SQLiteDataService {
     /// Marks the subject's account rows cancelled as the map declares, so the host application
     /// stops serving them; a row to delete that retained rows still refer to is restricted and
     /// left for the sweep.
-    private func markCancelled(_ rootKeys: [String: [StoredKey]], source: DataSourceMap, request: RequestID, at time: Date, db: Database) throws {
+    private func markCancelled(_ rootKeys: [String: [StoredKey]], source: DataSourceMap, request: RequestID, at time: Date, db: Database)
+        throws
+    {
         for table in source.tables {
             guard let mark = table.cancellation, let keys = rootKeys[table.name], !keys.isEmpty else { continue }
             for key in keys {
                 switch mark {
                 case .status(let column, let value):
-                    try db.execute(sql: "UPDATE \(quoted(table.name)) SET \(quoted(column)) = ? WHERE \(quoted(table.key)) = ?", arguments: [value, key.databaseValue])
+                    try db.execute(
+                        sql: "UPDATE \(quoted(table.name)) SET \(quoted(column)) = ? WHERE \(quoted(table.key)) = ?",
+                        arguments: [value, key.databaseValue])
                 case .deleteRow:
                     if try !deleteRow(key.databaseValue, of: table, source: source, db: db) {
-                        try Self.recordRestriction(table: table.name, rowKey: key.databaseValue, columns: table.fields.map(\.column), basis: Self.referencedBasis, liftsAt: nil, request: request, at: time, db: db)
+                        try Self.recordRestriction(
+                            table: table.name, rowKey: key.databaseValue, columns: table.fields.map(\.column), basis: Self.referencedBasis,
+                            liftsAt: nil, request: request, at: time, db: db)
                     }
                 }
             }
@@ -152,20 +178,25 @@ extension SQLiteDataService {
 
     /// The tables RightsKit keeps in the organisation's database for the host to read.
     static func createHostTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS rightskit_journal (
-                request_id TEXT NOT NULL, operation TEXT NOT NULL, report TEXT NOT NULL, done_at REAL NOT NULL,
-                PRIMARY KEY (request_id, operation));
-            CREATE TABLE IF NOT EXISTS rightskit_progress (
-                request_id TEXT NOT NULL, operation TEXT NOT NULL, cursor TEXT NOT NULL, PRIMARY KEY (request_id, operation));
-            CREATE TABLE IF NOT EXISTS rightskit_restrictions (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, columns TEXT NOT NULL,
-                basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
-            CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
-            CREATE INDEX IF NOT EXISTS rightskit_restrictions_lifting ON rightskit_restrictions (lifts_at) WHERE lifts_at IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS rightskit_restrictions_referenced ON rightskit_restrictions (id)
-                WHERE basis = '\(referencedBasis)';
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS rightskit_journal (
+                    request_id TEXT NOT NULL, operation TEXT NOT NULL, report TEXT NOT NULL, done_at REAL NOT NULL,
+                    PRIMARY KEY (request_id, operation));
+                CREATE TABLE IF NOT EXISTS rightskit_progress (
+                    request_id TEXT NOT NULL, operation TEXT NOT NULL, cursor TEXT NOT NULL, PRIMARY KEY (request_id, operation));
+                CREATE TABLE IF NOT EXISTS rightskit_restrictions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, columns TEXT NOT NULL,
+                    basis TEXT NOT NULL, lifts_at REAL, request_id TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key);
+                CREATE TABLE IF NOT EXISTS rightskit_processing_limits (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, purposes TEXT,
+                    basis TEXT NOT NULL, request_id TEXT NOT NULL, limited_at REAL NOT NULL);
+                CREATE INDEX IF NOT EXISTS rightskit_processing_limits_by_row ON rightskit_processing_limits (table_name, row_key);
+                CREATE INDEX IF NOT EXISTS rightskit_restrictions_lifting ON rightskit_restrictions (lifts_at) WHERE lifts_at IS NOT NULL;
+                CREATE INDEX IF NOT EXISTS rightskit_restrictions_referenced ON rightskit_restrictions (id)
+                    WHERE basis = '\(referencedBasis)';
+                """)
     }
 
     /// The journal's name for an operation on one subject (a keyed hash of the identities, never
@@ -176,7 +207,9 @@ extension SQLiteDataService {
 
     /// The recorded result of an operation done for a request on this source, if it was done.
     static func journalled(request: RequestID, operation: String, db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT report FROM rightskit_journal WHERE request_id = ? AND operation = ?", arguments: [request.rawValue, operation])
+        try String.fetchOne(
+            db, sql: "SELECT report FROM rightskit_journal WHERE request_id = ? AND operation = ?",
+            arguments: [request.rawValue, operation])
     }
 
     /// Records an operation's result in the caller's transaction on the source.
@@ -187,10 +220,14 @@ extension SQLiteDataService {
         )
     }
 
-    private func apply(_ plan: RowErasure, query: TableQuery, request: RequestID, at time: Date, db: Database, tally: inout ErasureTally) throws {
+    private func apply(_ plan: RowErasure, query: TableQuery, request: RequestID, at time: Date, db: Database, tally: inout ErasureTally)
+        throws
+    {
         let table = query.table
         for hold in plan.holds {
-            try Self.recordRestriction(table: table.name, rowKey: plan.key, columns: hold.fields.map(\.column), basis: hold.basis, liftsAt: hold.until, request: request, at: time, db: db)
+            try Self.recordRestriction(
+                table: table.name, rowKey: plan.key, columns: hold.fields.map(\.column), basis: hold.basis, liftsAt: hold.until,
+                request: request, at: time, db: db)
             for field in hold.fields { tally.restricted(table: table.name, field: field, basis: hold.basis, until: hold.until) }
         }
         var erasable = plan.erasable
@@ -203,7 +240,9 @@ extension SQLiteDataService {
             // Rows that are kept (under retention) still refer to this one: it is kept too,
             // restricted, and its other fields are erased in place.
             let kept = erasable.filter { $0.erasure == .deleteRow }
-            try Self.recordRestriction(table: table.name, rowKey: plan.key, columns: kept.map(\.column), basis: Self.referencedBasis, liftsAt: nil, request: request, at: time, db: db)
+            try Self.recordRestriction(
+                table: table.name, rowKey: plan.key, columns: kept.map(\.column), basis: Self.referencedBasis, liftsAt: nil,
+                request: request, at: time, db: db)
             for field in kept { tally.restricted(table: table.name, field: field, basis: Self.referencedBasis, until: nil) }
             erasable.removeAll { $0.erasure == .deleteRow }
         }
@@ -236,7 +275,8 @@ package struct RowErasure {
         var held: [String: Hold] = [:]
         for field in fields {
             if field.erasure == .restrict {
-                held["technically infeasible to delete", default: Hold(basis: "technically infeasible to delete", until: nil, fields: [])].fields.append(field)
+                held["technically infeasible to delete", default: Hold(basis: "technically infeasible to delete", until: nil, fields: [])]
+                    .fields.append(field)
                 continue
             }
             if let rule = table.retention(for: field) {
@@ -280,7 +320,8 @@ package struct ErasureProgress: Codable, Sendable {
     func save(request: RequestID, operation: String, db: Database) throws -> String {
         let cursor = try CanonicalJSON.string(self)
         try db.execute(
-            sql: "INSERT INTO rightskit_progress (request_id, operation, cursor) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET cursor = excluded.cursor",
+            sql:
+                "INSERT INTO rightskit_progress (request_id, operation, cursor) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET cursor = excluded.cursor",
             arguments: [request.rawValue, operation, cursor]
         )
         return cursor
@@ -330,12 +371,19 @@ package struct ErasureTally: Codable, Sendable {
 
     package mutating func erased(table: String, field: MappedField) {
         let id = "\(table).\(field.column)"
-        erasedCounts[id, default: ErasureReport.Erased(source: source, table: table, column: field.column, category: field.category, strategy: field.erasure.name, rows: 0)].rows += 1
+        erasedCounts[
+            id,
+            default: ErasureReport.Erased(
+                source: source, table: table, column: field.column, category: field.category, strategy: field.erasure.name, rows: 0)
+        ].rows += 1
     }
 
     package mutating func restricted(table: String, field: MappedField, basis: String, until: Date?) {
         let id = "\(table).\(field.column).\(basis)"
-        var entry = restrictedCounts[id] ?? ErasureReport.Restricted(source: source, table: table, column: field.column, category: field.category, basis: basis, rows: 0, until: until)
+        var entry =
+            restrictedCounts[id]
+            ?? ErasureReport.Restricted(
+                source: source, table: table, column: field.column, category: field.category, basis: basis, rows: 0, until: until)
         entry.rows += 1
         if let current = entry.until, let until { entry.until = max(current, until) } else { entry.until = nil }
         restrictedCounts[id] = entry

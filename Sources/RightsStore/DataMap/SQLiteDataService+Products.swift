@@ -3,7 +3,9 @@ import GRDB
 import RightsKernel
 
 extension SQLiteDataService {
-    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws -> ConsentWithdrawal {
+    public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws
+        -> ConsentWithdrawal
+    {
         try withdrawConsentNow(identities, purposes: purposes, request: request, at: time)
     }
 
@@ -17,7 +19,9 @@ extension SQLiteDataService {
 
     /// Withdraws in one transaction per source that also journals the result, so a retried
     /// request reports what the first run found (not "already withdrawn" by itself).
-    func withdrawConsentNow(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) throws -> ConsentWithdrawal {
+    func withdrawConsentNow(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) throws
+        -> ConsentWithdrawal
+    {
         var result = ConsentWithdrawal(withdrawn: [], alreadyWithdrawn: [])
         let operation = journalOperation("consent-withdrawal", for: identities)
         for source in map.sources {
@@ -76,12 +80,14 @@ extension SQLiteDataService {
     func recordDiscontinuationNow(product: String, collectionStopsAt: Date, request: RequestID) throws {
         for source in map.sources where source.tables.contains(where: { $0.productColumn != nil }) {
             try database(source).write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS rightskit_discontinued_products (
-                        product TEXT PRIMARY KEY, collection_stops_at REAL NOT NULL, request_id TEXT NOT NULL)
-                    """)
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO rightskit_discontinued_products (product, collection_stops_at, request_id) VALUES (?, ?, ?)",
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS rightskit_discontinued_products (
+                            product TEXT PRIMARY KEY, collection_stops_at REAL NOT NULL, request_id TEXT NOT NULL)
+                        """)
+                try db.execute(
+                    sql:
+                        "INSERT OR REPLACE INTO rightskit_discontinued_products (product, collection_stops_at, request_id) VALUES (?, ?, ?)",
                     arguments: [product, collectionStopsAt.timeIntervalSince1970, request.rawValue]
                 )
             }

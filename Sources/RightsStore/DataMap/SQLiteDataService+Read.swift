@@ -31,7 +31,8 @@ extension SQLiteDataService {
                         try forEachRow(query, columns: [], rootKeys: keys, products: scope.products, db: db) { _ in rows += 1 }
                     }
                     let categories = fields.map(\.category)
-                    return SubjectFootprint.Table(source: source.name, table: query.table.name, rows: rows, categories: Array(Set(categories)).sorted())
+                    return SubjectFootprint.Table(
+                        source: source.name, table: query.table.name, rows: rows, categories: Array(Set(categories)).sorted())
                 }
             }
         }
@@ -42,7 +43,9 @@ extension SQLiteDataService {
     /// per source: the root keys are found once, then one cursor per category and table.
     func exportNow(_ identities: [SubjectIdentity], passes: [DataScope], into sink: any ExportSink) throws -> ExportSummary {
         var summary = ExportSummary()
-        let sources = map.sources.filter { source in passes.contains { scope in queries(of: source).contains { !$0.fields(in: scope).isEmpty } } }
+        let sources = map.sources.filter { source in
+            passes.contains { scope in queries(of: source).contains { !$0.fields(in: scope).isEmpty } }
+        }
         guard !sources.isEmpty else { return summary }
         try reading(sources[...]) { databases in
             var keys: [String: [String: [DatabaseValue]]] = [:]
@@ -52,7 +55,9 @@ extension SQLiteDataService {
             }
             for scope in passes {
                 // Each source's tables with the fields this pass covers.
-                let scoped = sources.map { source in (source, queries(of: source).map { ($0, $0.fields(in: scope)) }.filter { !$0.1.isEmpty }) }
+                let scoped = sources.map { source in
+                    (source, queries(of: source).map { ($0, $0.fields(in: scope)) }.filter { !$0.1.isEmpty })
+                }
                 let categories = Set(scoped.flatMap { $0.1.flatMap { $0.1.map(\.category) } }).sorted()
                 for category in categories {
                     for (source, tables) in scoped {
@@ -61,7 +66,8 @@ extension SQLiteDataService {
                         for (query, scopedFields) in tables {
                             let fields = scopedFields.filter { $0.category == category }
                             guard !fields.isEmpty else { continue }
-                            try forEachRow(query, columns: fields.map(\.column), rootKeys: sourceKeys, products: scope.products, db: db) { row in
+                            try forEachRow(query, columns: fields.map(\.column), rootKeys: sourceKeys, products: scope.products, db: db) {
+                                row in
                                 let reference = query.subjectReference(rootKey: row["rk_root"])
                                 var values: [(column: String, value: String?)] = []
                                 values.reserveCapacity(fields.count)
@@ -72,7 +78,10 @@ extension SQLiteDataService {
                                     }
                                     values.append((field.column, value))
                                 }
-                                try sink.write(ExportRecord(category: category, source: source.name, table: query.table.name, rowKey: text(row["rk_row"]) ?? "", values: values))
+                                try sink.write(
+                                    ExportRecord(
+                                        category: category, source: source.name, table: query.table.name, rowKey: text(row["rk_row"]) ?? "",
+                                        values: values))
                                 summary.records[category.name, default: 0] += 1
                             }
                         }
@@ -88,9 +97,15 @@ extension SQLiteDataService {
         guard let sourceMap = map.sources.first(where: { $0.name == source }) else { throw DataServiceError.unknownSource(source) }
         return try database(sourceMap).read { db in
             guard try db.tableExists("rightskit_restrictions") else { return [] }
-            return try Row.fetchAll(db, sql: "SELECT * FROM rightskit_restrictions WHERE table_name = ? AND row_key = ? ORDER BY id", arguments: [table, rowKey]).map { row in
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM rightskit_restrictions WHERE table_name = ? AND row_key = ? ORDER BY id",
+                arguments: [table, rowKey]
+            ).map { row in
                 let lifts: Double? = row["lifts_at"]
-                return RestrictionRecord(table: row["table_name"], rowKey: row["row_key"], columns: (row["columns"] as String).split(separator: ",").map(String.init), basis: row["basis"], liftsAt: lifts.map { Date(timeIntervalSince1970: $0) }, request: row["request_id"])
+                return RestrictionRecord(
+                    table: row["table_name"], rowKey: row["row_key"],
+                    columns: (row["columns"] as String).split(separator: ",").map(String.init), basis: row["basis"],
+                    liftsAt: lifts.map { Date(timeIntervalSince1970: $0) }, request: row["request_id"])
             }
         }
     }

@@ -10,10 +10,17 @@ extension SQLiteDataService {
     package static let referencedBasis = "referenced by retained records"
 
     /// Records that `columns` of one row are restricted on `basis` until `liftsAt` (nil: no date).
-    static func recordRestriction(table: String, rowKey: DatabaseValue, columns: [String], basis: String, liftsAt: Date?, request: RequestID, at time: Date, db: Database) throws {
+    static func recordRestriction(
+        table: String, rowKey: DatabaseValue, columns: [String], basis: String, liftsAt: Date?, request: RequestID, at time: Date,
+        db: Database
+    ) throws {
         try db.execute(
-            sql: "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [table, text(rowKey) ?? "", columns.joined(separator: ","), basis, liftsAt?.timeIntervalSince1970, request.rawValue, time.timeIntervalSince1970]
+            sql:
+                "INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                table, text(rowKey) ?? "", columns.joined(separator: ","), basis, liftsAt?.timeIntervalSince1970, request.rawValue,
+                time.timeIntervalSince1970,
+            ]
         )
     }
 
@@ -37,7 +44,9 @@ extension SQLiteDataService {
     /// hash of the `current` value); `encrypt` and `restrict` fields are left to their own
     /// handling. Returns the fields overwritten.
     @discardableResult
-    func overwrite(_ fields: [MappedField], current: Row, key: any DatabaseValueConvertible, of table: MappedTable, source: DataSourceMap, db: Database) throws -> [MappedField] {
+    func overwrite(
+        _ fields: [MappedField], current: Row, key: any DatabaseValueConvertible, of table: MappedTable, source: DataSourceMap, db: Database
+    ) throws -> [MappedField] {
         var overwritten: [MappedField] = []
         var assignments: [String] = []
         var values: [(any DatabaseValueConvertible)?] = []

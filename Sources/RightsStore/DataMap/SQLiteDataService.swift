@@ -7,7 +7,7 @@ import RightsKernel
 /// At construction the map is checked against each database's real schema; every mismatch is a
 /// load error at the map's line. Names in SQL come from the validated map and are quoted;
 /// values are always bound. Reads stream through cursors, so memory stays flat.
-public final class SQLiteDataService: PersonalDataService {
+public final class SQLiteDataService: PersonalDataCorrection, PersonalDataErasure, ConsentRegistry, ProductScope, ProcessingLimits {
     let map: DataMap
     let databases: [String: DatabaseQueue]
     let vault: SubjectKeyVault
@@ -47,13 +47,21 @@ public final class SQLiteDataService: PersonalDataService {
         guard errors.isEmpty else { throw ConfigErrors(errors) }
         self.databases = databases
         self.warnings = warnings
-        self.tableQueries = Dictionary(uniqueKeysWithValues: map.sources.map { source in (source.name, source.tables.map { TableQuery(source: source, table: $0) }) })
+        self.tableQueries = Dictionary(
+            uniqueKeysWithValues: map.sources.map { source in (source.name, source.tables.map { TableQuery(source: source, table: $0) }) })
         do {
             self.vault = try readOnly ? SubjectKeyVault(checking: map.vaultPath) : SubjectKeyVault(path: map.vaultPath)
         } catch let error as DatabaseError {
             let location = map.vaultLocation ?? map.location
             throw ConfigErrors([location.error("vault: \(map.vaultPath) cannot be opened as the key vault (\(Self.reason(error)))")])
         }
+    }
+
+    /// What the map declares, and limits on processing in every source.
+    public var capabilities: Set<DataCapability> { map.declaredCapabilities.union([.processingLimits]) }
+
+    public func missingReason(_ capability: DataCapability) -> String {
+        map.missingDeclaration(capability) ?? "the SQLite connector does not offer \(capability.meaning)"
     }
 
     /// SQLite's reason without its SQL or values.
@@ -87,7 +95,9 @@ public final class SQLiteDataService: PersonalDataService {
 
     /// Runs `body` inside one read transaction on each of `sources`, so a whole export sees one
     /// consistent snapshot of every database.
-    func reading<Result>(_ sources: ArraySlice<DataSourceMap>, _ open: [String: Database] = [:], _ body: ([String: Database]) throws -> Result) throws -> Result {
+    func reading<Result>(
+        _ sources: ArraySlice<DataSourceMap>, _ open: [String: Database] = [:], _ body: ([String: Database]) throws -> Result
+    ) throws -> Result {
         guard let first = sources.first else { return try body(open) }
         return try snapshot(database(first)) { db in
             var open = open

@@ -43,7 +43,9 @@ package struct SchemaFacts: Sendable {
     /// Whether a table's implicit `rowid` may serve as its key (SQLite only).
     package var rowidKeys: Bool
 
-    package init(tables: [String], columns: [String: [Column]], indexedColumns: [String: Set<String>], references: [Reference], rowidKeys: Bool) {
+    package init(
+        tables: [String], columns: [String: [Column]], indexedColumns: [String: Set<String>], references: [Reference], rowidKeys: Bool
+    ) {
         self.tables = tables
         self.columns = columns
         self.indexedColumns = indexedColumns
@@ -61,8 +63,14 @@ package struct SchemaFacts: Sendable {
             let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))")
             columns[table] = info.map { column in
                 let type = ((column["type"] as String?) ?? "").uppercased()
-                let storage: Storage = type.contains("INT") ? .integer : (type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB")) ? .real : (type.contains("CHAR") || type.contains("TEXT") || type.contains("CLOB")) ? .text : .other
-                return Column(name: column["name"], storage: storage, notNull: (column["notnull"] as Int) == 1 || (column["pk"] as Int) > 0, primaryKey: (column["pk"] as Int) > 0)
+                let storage: Storage =
+                    type.contains("INT")
+                    ? .integer
+                    : (type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB"))
+                        ? .real : (type.contains("CHAR") || type.contains("TEXT") || type.contains("CLOB")) ? .text : .other
+                return Column(
+                    name: column["name"], storage: storage, notNull: (column["notnull"] as Int) == 1 || (column["pk"] as Int) > 0,
+                    primaryKey: (column["pk"] as Int) > 0)
             }
             indexed[table] = Set(info.filter { ($0["pk"] as Int) == 1 }.map { $0["name"] as String })
             for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(table)))") {
@@ -109,11 +117,16 @@ package struct SchemaCheck {
         for table in source.tables {
             guard let own = columns[table.name] else { continue }
             let indexed = facts.indexedColumns[table.name] ?? []
-            func require(_ column: String, at location: ConfigLocation, role: String, in tableName: String? = nil, of available: Set<String>? = nil) {
+            func require(
+                _ column: String, at location: ConfigLocation, role: String, in tableName: String? = nil, of available: Set<String>? = nil
+            ) {
                 let pool = available ?? own
                 if (column == "rowid" && facts.rowidKeys) || pool.contains(column) { return }
                 if column == "rowid" {
-                    errors.append(location.error("\(role) column: '\(tableName ?? table.name)' has no single-column primary key to key its rows by; name its key column (`key: …`)"))
+                    errors.append(
+                        location.error(
+                            "\(role) column: '\(tableName ?? table.name)' has no single-column primary key to key its rows by; name its key column (`key: …`)"
+                        ))
                     return
                 }
                 let hint = Spelling.closest(to: column, in: pool).map { " (did you mean '\($0)'?)" } ?? ""
@@ -125,7 +138,9 @@ package struct SchemaCheck {
                 for (_, column) in identities.sorted(by: { $0.key < $1.key }) {
                     require(column, at: table.linkLocation, role: "identity")
                     if own.contains(column), !indexed.contains(column) {
-                        warnings.append(table.linkLocation.error("identity column '\(table.name).\(column)' has no index; finding a subject scans the table"))
+                        warnings.append(
+                            table.linkLocation.error(
+                                "identity column '\(table.name).\(column)' has no index; finding a subject scans the table"))
                     }
                 }
             case .parent(let column, let parent, let referenced):
@@ -134,7 +149,8 @@ package struct SchemaCheck {
                     require(referenced, at: table.linkLocation, role: "referenced", in: parent, of: parentColumns)
                 }
                 if own.contains(column), !indexed.contains(column) {
-                    warnings.append(table.linkLocation.error("link column '\(table.name).\(column)' has no index; finding a subject scans the table"))
+                    warnings.append(
+                        table.linkLocation.error("link column '\(table.name).\(column)' has no index; finding a subject scans the table"))
                 }
             }
             for field in table.fields {
@@ -147,7 +163,10 @@ package struct SchemaCheck {
             if let deleting = table.fields.first(where: { $0.erasure == .deleteRow }) {
                 let references = Self.unmappedReferences(to: table, in: source, facts: facts)
                 if !references.isEmpty {
-                    errors.append(deleting.location.error("erase: rows of '\(table.name)' are referred to by \(references.joined(separator: ", ")), which the data map does not link to it, so deleting them would fail; map that table with `link: { column: …, references: \(table.name).\(table.key) }`, or erase these fields in place (`null`, `hmac`, `{ fixed: … }`)"))
+                    errors.append(
+                        deleting.location.error(
+                            "erase: rows of '\(table.name)' are referred to by \(references.joined(separator: ", ")), which the data map does not link to it, so deleting them would fail; map that table with `link: { column: …, references: \(table.name).\(table.key) }`, or erase these fields in place (`null`, `hmac`, `{ fixed: … }`)"
+                        ))
                 }
             }
             // A strategy the column cannot take fails at the first erasure: refuse it here.
@@ -155,11 +174,20 @@ package struct SchemaCheck {
                 guard let column = facts.columns[table.name]?.first(where: { $0.name == field.column }) else { continue }
                 switch field.erasure {
                 case .null where column.notNull:
-                    errors.append(field.location.error("erase: column '\(table.name).\(field.column)' is NOT NULL, so `null` would fail at the first erasure; use `{ fixed: … }`, `hmac` or `delete-row`"))
+                    errors.append(
+                        field.location.error(
+                            "erase: column '\(table.name).\(field.column)' is NOT NULL, so `null` would fail at the first erasure; use `{ fixed: … }`, `hmac` or `delete-row`"
+                        ))
                 case .fixed(let value) where column.storage == .integer && Int(value) == nil:
-                    errors.append(field.location.error("erase: column '\(table.name).\(field.column)' holds integers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"))
+                    errors.append(
+                        field.location.error(
+                            "erase: column '\(table.name).\(field.column)' holds integers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"
+                        ))
                 case .fixed(let value) where column.storage == .real && Double(value) == nil:
-                    errors.append(field.location.error("erase: column '\(table.name).\(field.column)' holds numbers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"))
+                    errors.append(
+                        field.location.error(
+                            "erase: column '\(table.name).\(field.column)' holds numbers, so `{ fixed: \(value) }` does not fit; use a number, `null` or `delete-row`"
+                        ))
                 default:
                     break
                 }
@@ -172,10 +200,13 @@ package struct SchemaCheck {
     static func unmappedReferences(to table: MappedTable, in source: DataSourceMap, facts: SchemaFacts) -> [String] {
         var found: [String] = []
         for reference in facts.references where reference.parent == table.name && !reference.table.hasPrefix("rightskit_") {
-            let mapped = source.table(reference.table).map { mapped -> Bool in
-                if case .parent(let linkColumn, let parent, _) = mapped.link { return linkColumn == reference.column && parent == table.name }
-                return false
-            } ?? false
+            let mapped =
+                source.table(reference.table).map { mapped -> Bool in
+                    if case .parent(let linkColumn, let parent, _) = mapped.link {
+                        return linkColumn == reference.column && parent == table.name
+                    }
+                    return false
+                } ?? false
             if !mapped { found.append("\(reference.table).\(reference.column)") }
         }
         return found.sorted()

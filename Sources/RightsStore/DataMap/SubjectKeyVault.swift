@@ -40,10 +40,11 @@ public final class SubjectKeyVault: Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA journal_mode = DELETE") }
         database = try DatabaseQueue(path: path, configuration: configuration)
         hmacKey = try database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS deployment_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key BLOB NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS deployment_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key BLOB NOT NULL);
+                    """)
             if let key = try Data.fetchOne(db, sql: "SELECT key FROM deployment_keys WHERE name = 'hmac'") { return key }
             let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
             try db.execute(sql: "INSERT INTO deployment_keys (name, key) VALUES ('hmac', ?)", arguments: [key])
@@ -73,17 +74,21 @@ public final class SubjectKeyVault: Sendable {
 
     /// Decrypts a value; nil when the subject's key was destroyed or the value is not a box.
     public func decrypt(_ value: String, subject: String) throws -> String? {
-        guard let key = try database.read({ db in try Data.fetchOne(db, sql: "SELECT key FROM subject_keys WHERE subject = ?", arguments: [subject]) }),
-              let combined = Data(base64Encoded: value),
-              let box = try? AES.GCM.SealedBox(combined: combined),
-              let plain = try? AES.GCM.open(box, using: SymmetricKey(data: key))
+        guard
+            let key = try database.read({ db in
+                try Data.fetchOne(db, sql: "SELECT key FROM subject_keys WHERE subject = ?", arguments: [subject])
+            }),
+            let combined = Data(base64Encoded: value),
+            let box = try? AES.GCM.SealedBox(combined: combined),
+            let plain = try? AES.GCM.open(box, using: SymmetricKey(data: key))
         else { return nil }
         return String(decoding: plain, as: UTF8.self)
     }
 
     /// Whether the subject still has a key.
     public func hasKey(subject: String) throws -> Bool {
-        try database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subject_keys WHERE subject = ?", arguments: [subject]) ?? false }
+        try database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM subject_keys WHERE subject = ?", arguments: [subject]) ?? false
+        }
     }
 
     /// Destroys the subject's key; idempotent.
@@ -92,7 +97,9 @@ public final class SubjectKeyVault: Sendable {
     }
 
     /// Encrypts many values in one vault transaction (the demo generator, bulk imports).
-    public func withBatch<Result>(_ body: (_ encrypt: (_ value: String, _ subject: String) throws -> String) throws -> Result) throws -> Result {
+    public func withBatch<Result>(_ body: (_ encrypt: (_ value: String, _ subject: String) throws -> String) throws -> Result) throws
+        -> Result
+    {
         try database.write { db in
             try body { value, subject in
                 let key: Data

@@ -36,7 +36,9 @@ package struct TableQuery: Sendable {
     /// `SELECT <row key>, <root key>, <columns> FROM <table> JOIN … WHERE <root key> IN (…)`:
     /// the planner starts from the root's primary key and follows indexed links.
     /// `numbered` writes PostgreSQL's `$1, $2, …` placeholders instead of SQLite's `?`.
-    package func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0, rowKeyCount: Int = 0, numbered: Bool = false) -> String {
+    package func select(_ columns: [String], rootKeyCount: Int, productCount: Int = 0, rowKeyCount: Int = 0, numbered: Bool = false)
+        -> String
+    {
         var next = 0
         func marks(_ count: Int) -> String {
             (0..<count).map { _ in
@@ -50,7 +52,8 @@ package struct TableQuery: Sendable {
         sql += " FROM \(quoted(table.name)) t0"
         for index in 0..<last {
             guard case .parent(let column, _, let referenced) = chain[index].link else { break }
-            sql += " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
+            sql +=
+                " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
         }
         // With a batch of row keys, those drive the plan and the root keys only filter (the
         // unary + keeps SQLite from starting at the root and walking every linked row).
@@ -78,7 +81,8 @@ package struct TableQuery: Sendable {
         sql += " FROM \(quoted(table.name)) t0"
         for index in 0..<last {
             guard case .parent(let column, _, let referenced) = chain[index].link else { break }
-            sql += " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
+            sql +=
+                " JOIN \(quoted(chain[index + 1].name)) t\(index + 1) ON t\(index).\(quoted(column)) = t\(index + 1).\(quoted(referenced))"
         }
         return (sql + " WHERE t0.\(quoted(productColumn)) = \(product)", kinds)
     }
@@ -100,9 +104,11 @@ extension SQLiteDataService {
             for identity in identities {
                 guard let column = columns[identity.kind] else { continue }
                 let values = Array(Set([identity.value, identity.normalisedValue])).sorted()
-                let sql = "SELECT \(quoted(table.key)) FROM \(quoted(table.name)) WHERE \(quoted(column)) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
+                let sql =
+                    "SELECT \(quoted(table.key)) FROM \(quoted(table.name)) WHERE \(quoted(column)) IN (\(values.map { _ in "?" }.joined(separator: ", ")))"
                 log?.record(source: source.name, sql: sql, argumentCount: values.count)
-                for key in try DatabaseValue.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(values)) where seen.insert(key).inserted {
+                for key in try DatabaseValue.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(values))
+                where seen.insert(key).inserted {
                     keys.append(key)
                 }
             }
@@ -127,7 +133,9 @@ extension SQLiteDataService {
         for chunk in stride(from: 0, to: keys.count, by: 500).map({ Array(keys[$0..<min($0 + 500, keys.count)]) }) {
             let sql = query.select(columns, rootKeyCount: chunk.count, productCount: products.count, rowKeyCount: rows.count)
             log?.record(source: query.source.name, sql: sql, argumentCount: chunk.count + products.count + rows.count)
-            let arguments = chunk.map { $0 as any DatabaseValueConvertible } + products.map { $0 as any DatabaseValueConvertible } + rows.map { $0 as any DatabaseValueConvertible }
+            let arguments =
+                chunk.map { $0 as any DatabaseValueConvertible } + products.map { $0 as any DatabaseValueConvertible }
+                + rows.map { $0 as any DatabaseValueConvertible }
             let cursor = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             while let row = try cursor.next() { try body(row) }
         }

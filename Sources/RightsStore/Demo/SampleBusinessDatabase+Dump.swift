@@ -11,7 +11,10 @@ extension SampleBusinessDatabase {
             ("third_party_logins", "SELECT * FROM third_party_logins WHERE account_id != \(other) ORDER BY id"),
             ("login_devices", "SELECT * FROM login_devices WHERE account_id != \(other) ORDER BY id"),
             ("orders", "SELECT * FROM orders WHERE account_id != \(other) ORDER BY id"),
-            ("transactions", "SELECT t.* FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id != \(other) ORDER BY t.id"),
+            (
+                "transactions",
+                "SELECT t.* FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id != \(other) ORDER BY t.id"
+            ),
             ("activated_services", "SELECT * FROM activated_services WHERE account_id != \(other) ORDER BY id"),
             ("consents", "SELECT * FROM consents WHERE account_id != \(other) ORDER BY id"),
             ("support_tickets", "SELECT * FROM support_tickets WHERE contact_email != '\(email(other))' ORDER BY id"),

@@ -57,34 +57,48 @@ public struct SampleBusinessDatabase: Sendable {
                 let statements = try Statements(db)
                 for index in 0..<heavyRows {
                     let created = Self.day(1_500 + index % 400)
-                    let order = try statements.order(account: 1, number: "H\(index)", product: Self.products[index % 3], cents: 100 + index % 9_000, created: created)
+                    let order = try statements.order(
+                        account: 1, number: "H\(index)", product: Self.products[index % 3], cents: 100 + index % 9_000, created: created)
                     try statements.transaction.execute(arguments: [order, created, 100 + index % 9_000, "alipay", nil])
                 }
             }
         }
     }
 
-    private func insertSubject(_ n: Int, statements: Statements, encrypt: (String, String) throws -> String, random: inout SeededGenerator) throws {
+    private func insertSubject(_ n: Int, statements: Statements, encrypt: (String, String) throws -> String, random: inout SeededGenerator)
+        throws
+    {
         let created = Self.day(random.number(0...900))
         let family = random.pick(["Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu"])
         let given = random.pick(["Wei", "Fang", "Min", "Jing", "Lei", "Yan", "Jun", "Hua", "Ping", "Xin"])
-        let idNumber = String(format: "110101%04d%02d%02d%04d", 1960 + random.number(0...45), random.number(1...12), random.number(1...28), random.number(0...9_999))
+        let idNumber = String(
+            format: "110101%04d%02d%02d%04d", 1960 + random.number(0...45), random.number(1...12), random.number(1...28),
+            random.number(0...9_999))
         try statements.account.execute(arguments: [
             n, Self.userID(n), Self.email(n), Self.phone(n), "\(given.lowercased())\(n)", "\(family) \(given)",
             try encrypt(idNumber, "accounts:\(n)"), "No. \(random.number(1...300)) Zhongguancun Street, Beijing", created, "active",
         ])
         if n % 3 == 0 {
-            try statements.login.execute(arguments: [n, random.pick(["wechat", "weibo", "qq"]), String(format: "ext%012llx", random.next() & 0xFFFF_FFFF_FFFF), created])
+            try statements.login.execute(arguments: [
+                n, random.pick(["wechat", "weibo", "qq"]), String(format: "ext%012llx", random.next() & 0xFFFF_FFFF_FFFF), created,
+            ])
         }
         for _ in 0..<random.number(1...3) {
-            try statements.device.execute(arguments: [n, random.pick(["iPhone 15", "Pixel 8", "ThinkPad X1", "MacBook Air"]), "10.\(random.number(0...255)).\(random.number(0...255)).\(random.number(1...254))", Self.day(random.number(600...1_050))])
+            try statements.device.execute(arguments: [
+                n, random.pick(["iPhone 15", "Pixel 8", "ThinkPad X1", "MacBook Air"]),
+                "10.\(random.number(0...255)).\(random.number(0...255)).\(random.number(1...254))", Self.day(random.number(600...1_050)),
+            ])
         }
         for index in 0..<random.number(0...4) {
             // Orders from 2021 to 2026: the older ones are past the three-year retention period.
             let orderDay = random.number(-1_000...1_050)
             let cents = random.number(500...500_000)
-            let order = try statements.order(account: n, number: "O\(n)-\(index)", product: random.pick(Self.products), cents: cents, created: Self.day(orderDay))
-            try statements.transaction.execute(arguments: [order, Self.day(orderDay), cents, random.pick(["alipay", "wechat-pay", "card"]), String(format: "%04d", random.number(0...9_999))])
+            let order = try statements.order(
+                account: n, number: "O\(n)-\(index)", product: random.pick(Self.products), cents: cents, created: Self.day(orderDay))
+            try statements.transaction.execute(arguments: [
+                order, Self.day(orderDay), cents, random.pick(["alipay", "wechat-pay", "card"]),
+                String(format: "%04d", random.number(0...9_999)),
+            ])
         }
         var products = Self.products
         for _ in 0..<random.number(1...3) {
@@ -96,7 +110,9 @@ public struct SampleBusinessDatabase: Sendable {
             try statements.consent.execute(arguments: [n, purpose, created, withdrawn])
         }
         if n % 5 == 0 {
-            try statements.ticket.execute(arguments: [Self.email(n), "Invoice question", "Please resend the invoice for my last order.", Self.day(random.number(700...1_050))])
+            try statements.ticket.execute(arguments: [
+                Self.email(n), "Invoice question", "Please resend the invoice for my last order.", Self.day(random.number(700...1_050)),
+            ])
         }
     }
 
@@ -149,13 +165,19 @@ public struct SampleBusinessDatabase: Sendable {
         init(_ db: Database) throws {
             self.db = db
             account = try db.makeStatement(sql: "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            login = try db.makeStatement(sql: "INSERT INTO third_party_logins (account_id, provider, external_id, linked_at) VALUES (?, ?, ?, ?)")
-            device = try db.makeStatement(sql: "INSERT INTO login_devices (account_id, device_name, ip_address, last_seen) VALUES (?, ?, ?, ?)")
-            orderInsert = try db.makeStatement(sql: "INSERT INTO orders (account_id, order_no, product, amount_cents, currency, created_at) VALUES (?, ?, ?, ?, 'CNY', ?)")
-            transaction = try db.makeStatement(sql: "INSERT INTO transactions (order_id, paid_at, amount_cents, payment_method, card_last4) VALUES (?, ?, ?, ?, ?)")
-            service = try db.makeStatement(sql: "INSERT INTO activated_services (account_id, product, activated_at, status) VALUES (?, ?, ?, ?)")
+            login = try db.makeStatement(
+                sql: "INSERT INTO third_party_logins (account_id, provider, external_id, linked_at) VALUES (?, ?, ?, ?)")
+            device = try db.makeStatement(
+                sql: "INSERT INTO login_devices (account_id, device_name, ip_address, last_seen) VALUES (?, ?, ?, ?)")
+            orderInsert = try db.makeStatement(
+                sql: "INSERT INTO orders (account_id, order_no, product, amount_cents, currency, created_at) VALUES (?, ?, ?, ?, 'CNY', ?)")
+            transaction = try db.makeStatement(
+                sql: "INSERT INTO transactions (order_id, paid_at, amount_cents, payment_method, card_last4) VALUES (?, ?, ?, ?, ?)")
+            service = try db.makeStatement(
+                sql: "INSERT INTO activated_services (account_id, product, activated_at, status) VALUES (?, ?, ?, ?)")
             consent = try db.makeStatement(sql: "INSERT INTO consents (account_id, purpose, granted_at, withdrawn_at) VALUES (?, ?, ?, ?)")
-            ticket = try db.makeStatement(sql: "INSERT INTO support_tickets (contact_email, subject_line, body, created_at) VALUES (?, ?, ?, ?)")
+            ticket = try db.makeStatement(
+                sql: "INSERT INTO support_tickets (contact_email, subject_line, body, created_at) VALUES (?, ?, ?, ?)")
         }
 
         func order(account: Int, number: String, product: String, cents: Int, created: String) throws -> Int64 {
