@@ -24,7 +24,12 @@ let package = Package(
         .library(name: "RightsServer", targets: ["RightsServer"]),
         .library(name: "RightsCLI", targets: ["RightsCLI"]),
         .executable(name: "rightskit", targets: ["rightskit"]),
-    ],
+        // `swift package --allow-writing-to-package-directory new-right Objection`
+        .plugin(name: "NewRight", targets: ["NewRight"]),
+    ]
+        // Each shipped right is a library of its own, so a package outside this repository
+        // composes its own `rightskit` from the nine and its own modules.
+        + rightModules.map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -116,6 +121,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Writes a new right module, its settings type and a test target with the conformance
+        // check, and prints the lines that register it.
+        .plugin(
+            name: "NewRight",
+            capability: .command(
+                intent: .custom(verb: "new-right", description: "Write a new right module, its settings and its test target"),
+                permissions: [.writeToPackageDirectory(reason: "writes the module's folder and its test target's folder")]
+            ),
+            path: "CommandPlugins/NewRight"
         ),
         .executableTarget(
             name: "rightskit",

@@ -175,6 +175,12 @@ public struct RightsTestHarness: Sendable {
     /// The data service, when the deployment has a data map.
     public var data: SQLiteDataService? { services.data as? SQLiteDataService }
 
+    /// The limits on processing recorded on the rows of sample subject `subject`, read with
+    /// plain SQL as the host application reads them.
+    public func processingLimits(ofSubject subject: Int) async throws -> [ProcessingLimit] {
+        try SampleBusinessDatabase.processingLimits(path: directory.file("business.sqlite"), subject: subject)
+    }
+
     /// Messages queued for a request, oldest first.
     public func outbox(for request: RequestID) async throws -> [OutboundMessage] {
         try await store.outbox(request: request).map(\.message)

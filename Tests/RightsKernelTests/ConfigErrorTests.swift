@@ -108,7 +108,7 @@ struct ConfigErrorTests {
     @Test func moduleValidatesItsOwnSectionAtLoad() {
         let yaml = validDeployment.replacingOccurrences(of: "probe: { steps: 2 }", with: "probe: { steps: 0 }")
         let error = configErrors(yaml).first
-        #expect(error?.description == "deploy.yaml:11:19: rights.probe.steps: expected at least 1 step, found 0")
+        #expect(error?.description == "deploy.yaml:11:19: rights.probe.steps: expected 1 to 1000, found 0")
     }
 
     @Test func moduleEnumeratedValueSuggestsTheClosest() {
