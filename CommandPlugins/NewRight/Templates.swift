@@ -80,6 +80,7 @@ enum Templates {
         """
         import Foundation
         import RightsKernel
+        import RightsStore
         import RightsTesting
         import Testing
 
@@ -128,6 +129,7 @@ enum Templates {
                 name: "\(name)Tests",
                 dependencies: [
                     "\(name)", .product(name: "RightsKernel", package: "RightsKit"), .product(name: "RightsTesting", package: "RightsKit"),
+                    .product(name: "RightsStore", package: "RightsKit"),
                 ]
             ),
 

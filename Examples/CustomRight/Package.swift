@@ -11,7 +11,9 @@ let package = Package(
     name: "CustomRight",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "rightskit", targets: ["CustomRightsKit"]),
+        // This organisation's `rightskit`. In its own repository it would be named `rightskit`;
+        // here it shares RightsKit's build folder in CI, where that name is taken.
+        .executable(name: "custom-rightskit", targets: ["CustomRightsKit"]),
         .library(name: "RestrictionRight", targets: ["RestrictionRight"]),
         .library(name: "SaleOptOutRight", targets: ["SaleOptOutRight"]),
     ],
@@ -35,13 +37,17 @@ let package = Package(
         .testTarget(
             name: "RestrictionRightTests",
             dependencies: [
-                "RestrictionRight", .product(name: "RightsKernel", package: "RightsKit"), .product(name: "RightsTesting", package: "RightsKit"),
+                "RestrictionRight", .product(name: "RightsKernel", package: "RightsKit"),
+                .product(name: "RightsTesting", package: "RightsKit"),
+                .product(name: "RightsStore", package: "RightsKit"),
             ]
         ),
         .testTarget(
             name: "SaleOptOutRightTests",
             dependencies: [
-                "SaleOptOutRight", .product(name: "RightsKernel", package: "RightsKit"), .product(name: "RightsTesting", package: "RightsKit"),
+                "SaleOptOutRight", .product(name: "RightsKernel", package: "RightsKit"),
+                .product(name: "RightsTesting", package: "RightsKit"),
+                .product(name: "RightsStore", package: "RightsKit"),
             ]
         ),
     ]

@@ -33,7 +33,10 @@ public struct AccountCancellationRight: RightModule {
 
         public static var keys: [SettingKey<Self>] {
             [
-                SettingKey("warning", type: String.settingType, default: "the backup warning of clause 5.5", "the warning sent with the verification code") {
+                SettingKey(
+                    "warning", type: String.settingType, default: "the backup warning of clause 5.5",
+                    "the warning sent with the verification code"
+                ) {
                     settings, section in settings.warning = try section.string("warning", default: settings.warning)
                 },
                 SettingKey("third_party_category", \.thirdPartyCategory, "the category whose rows name a third-party login provider"),

@@ -29,7 +29,8 @@ public struct DiscontinuationNoticeRight: RightModule {
         public static var keys: [SettingKey<Self>] {
             [
                 SettingKey("notice_days", \.noticeDays, in: 0...3_650, "the least number of days between the notice and the end date"),
-                SettingKey("erase_after_days", \.eraseAfterDays, in: 0...3_650, "days after the end date before the product's data is erased"),
+                SettingKey(
+                    "erase_after_days", \.eraseAfterDays, in: 0...3_650, "days after the end date before the product's data is erased"),
             ]
         }
     }

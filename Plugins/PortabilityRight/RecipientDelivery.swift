@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import RightsKernel
 
-
 /// Delivers a transfer to one allowed recipient: an HTTP POST of the JSON export, retried, each
 /// attempt recorded in the audit log with its status, never its content.
 struct RecipientDelivery: Sendable {

@@ -58,7 +58,8 @@ extension RightsAPI {
         let token = try require([.operator, .reviewer])
         guard case .json(let body) = input.body else { throw APIProblem.notJSON }
         guard let ground = pipeline.deployment.denialGround(body.ground) else {
-            throw APIProblem.invalid("ground", "ground must be one of \(pipeline.deployment.denialGrounds.map(\.code).joined(separator: ", "))")
+            throw APIProblem.invalid(
+                "ground", "ground must be one of \(pipeline.deployment.denialGrounds.map(\.code).joined(separator: ", "))")
         }
         if let note = body.note { try checked(note, field: "note", maxLength: 2_000) }
         let id = try await adminRequest(input.path.id).id

@@ -67,13 +67,18 @@ struct ModulesCommand: DeploymentCommand {
     func describe(_ identifier: String, registry: ModuleRegistry) throws {
         guard let module = registry.module(identifier) else {
             let hint = Spelling.closest(to: identifier, in: registry.identifiers).map { "did you mean '\($0)'? " } ?? ""
-            throw CommandFailure(.notFound, "no right module '\(identifier)'; \(hint)known modules: \(registry.identifiers.joined(separator: ", "))")
+            throw CommandFailure(
+                .notFound, "no right module '\(identifier)'; \(hint)known modules: \(registry.identifiers.joined(separator: ", "))")
         }
         let description = Description(
             identifier: module.identifier, summary: module.summary, verification: module.defaultVerification.rawValue,
             requesters: module.acceptedRequesters.map(\.rawValue).sorted(),
-            parameters: module.parameters.map { Description.Setting(name: $0.name, type: $0.freeText ? "text" : "token", meaning: $0.meaning) },
-            settings: module.settingKeys.map { Description.Setting(name: $0.name, type: $0.type, defaultValue: $0.defaultValue, meaning: $0.meaning) },
+            parameters: module.parameters.map {
+                Description.Setting(name: $0.name, type: $0.freeText ? "text" : "token", meaning: $0.meaning)
+            },
+            settings: module.settingKeys.map {
+                Description.Setting(name: $0.name, type: $0.type, defaultValue: $0.defaultValue, meaning: $0.meaning)
+            },
             dataCapabilities: module.dataCapabilities.map(\.rawValue).sorted(),
             denialGrounds: module.denialGrounds.map { Description.Ground(code: $0.code, explanation: $0.explanation) }
         )

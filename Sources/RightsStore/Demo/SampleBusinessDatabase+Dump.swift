@@ -1,4 +1,5 @@
 import GRDB
+import RightsKernel
 
 extension SampleBusinessDatabase {
     /// Every row of the sample database as text, optionally leaving out one subject's rows, so
@@ -22,10 +23,17 @@ extension SampleBusinessDatabase {
         return try queue.read { db in
             var limits: [(String, String)] = []
             if try db.tableExists("rightskit_processing_limits") {
-                limits = [("rightskit_processing_limits", Self.limitsQuery(excluding: other, select: "l.table_name, l.row_key, l.purposes, l.basis"))]
+                limits = [
+                    (
+                        "rightskit_processing_limits",
+                        Self.limitsQuery(excluding: other, select: "l.table_name, l.row_key, l.purposes, l.basis")
+                    )
+                ]
             }
-            return try (queries + limits).map { table, sql in
-                try Row.fetchAll(db, sql: sql).map { "\(table) \($0)" }.joined(separator: "\n")
+            // Line by line, so a table that exists but holds nothing of anyone else's reads the
+            // same as a table not yet created.
+            return try (queries + limits).flatMap { table, sql in
+                try Row.fetchAll(db, sql: sql).map { "\(table) \($0)" }
             }.joined(separator: "\n")
         }
     }
@@ -46,7 +54,7 @@ extension SampleBusinessDatabase {
     /// The limits on rows that belong to `only` (or to anyone but `excluding`).
     static func limitsQuery(excluding other: Int? = nil, only subject: Int? = nil, select: String) -> String {
         let owner = subject.map { "= \($0)" } ?? "!= \(other ?? -1)"
-        let email = subject.map { "= '\(email($0))'" } ?? "!= '\(email(other ?? -1))'"
+        let contact = subject.map { "= '\(Self.email($0))'" } ?? "!= '\(Self.email(other ?? -1))'"
         return """
             SELECT \(select) FROM rightskit_processing_limits l WHERE
                 (l.table_name = 'accounts' AND CAST(l.row_key AS INTEGER) IN (SELECT id FROM accounts WHERE id \(owner)))
@@ -58,7 +66,7 @@ extension SampleBusinessDatabase {
                         UNION ALL SELECT id FROM consents WHERE account_id \(owner) AND l.table_name = 'consents'))
                 OR (l.table_name = 'transactions' AND CAST(l.row_key AS INTEGER) IN
                     (SELECT t.id FROM transactions t JOIN orders o ON t.order_id = o.id WHERE o.account_id \(owner)))
-                OR (l.table_name = 'support_tickets' AND CAST(l.row_key AS INTEGER) IN (SELECT id FROM support_tickets WHERE contact_email \(email)))
+                OR (l.table_name = 'support_tickets' AND CAST(l.row_key AS INTEGER) IN (SELECT id FROM support_tickets WHERE lower(contact_email) \(contact)))
             ORDER BY l.table_name, l.row_key, l.id
             """
     }

@@ -10,7 +10,9 @@ import RightsKernel
 public struct RestrictionRight: RightModule {
     public static let identifier = "restriction"
     public static let summary = "GDPR Art. 18 Restriction of processing: the subject's rows kept, not processed"
-    public static let parameters = [RequestParameter("ground", "why processing must be restricted: one of the deployment's Art. 18(1) grounds")]
+    public static let parameters = [
+        RequestParameter("ground", "why processing must be restricted: one of the deployment's Art. 18(1) grounds")
+    ]
     public static let dataCapabilities: Set<DataCapability> = [.reading, .processingLimits]
     public static let denialGrounds: [DenialGround] = [.restrictionGroundNotMet]
 
@@ -40,7 +42,9 @@ public struct RestrictionRight: RightModule {
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
         let accepted = grounds.map(\.rawValue).joined(separator: ", ")
-        guard let text = request.parameters["ground"] else { throw IntakeError(field: "ground", "a restriction names its ground: \(accepted)") }
+        guard let text = request.parameters["ground"] else {
+            throw IntakeError(field: "ground", "a restriction names its ground: \(accepted)")
+        }
         guard let ground = RestrictionGround(rawValue: text), grounds.contains(ground) else {
             throw IntakeError(field: "ground", "expected one of \(accepted), found '\(text)'")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import RightsKernel
+import RightsStore
 import RightsTesting
 import Testing
 
