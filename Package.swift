@@ -159,6 +159,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RightsTestingTests", dependencies: ["RightsTesting", "RightsKernel"]),
+        // Every jurisdiction pack of Examples/ under a simulated clock, with the shipped rights.
+        .testTarget(
+            name: "JurisdictionPackTests",
+            dependencies: ["RightsKernel", "RightsStore", "RightsTesting"] + rightModules.map { Target.Dependency(stringLiteral: $0) }
+        ),
         .testTarget(
             name: "RightsPostgresTests",
             dependencies: [

@@ -71,7 +71,8 @@ struct RightsCommand: ParsableCommand {
         subcommands: [
             CheckConfigCommand.self, ModulesCommand.self,
             SubmitCommand.self, VerifyCommand.self, ResendCommand.self, StatusCommand.self, RequestsCommand.self,
-            ApproveCommand.self, DenyCommand.self, ExtendCommand.self, ReviewCommand.self, CancelCommand.self, RetryCommand.self,
+            ApproveCommand.self, DenyCommand.self, ChargeCommand.self, ExtendCommand.self, ReviewCommand.self, CancelCommand.self,
+            RetryCommand.self,
             FeeCommand.self, SweepCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self,
             BenchCommand.self,
             ServeCommand.self, TokenCommand.self, StoreCommand.self,

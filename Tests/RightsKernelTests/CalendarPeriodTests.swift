@@ -44,11 +44,13 @@ struct CalendarPeriodTests {
     @Test func aOneMonthDeadlineFromTheThirtyFirstOfJanuaryEndsOnTheLastDayOfFebruary() throws {
         var policy = DeadlinePolicy(days: 0, timeZone: brussels)
         policy.months = 1
-        let due = policy.due(receivedAt: try local("2027-01-31 09:30", brussels))
+        let received = try local("2027-01-31 09:30", brussels)
+        let due = policy.due(receivedAt: received)
         #expect(due == (try local("2027-02-28 23:59:59", brussels)))
-        // GDPR Art. 12(3): extended by two further months.
+        // GDPR Art. 12(3): the period is extended by two further months, to three months from
+        // receipt, not two months from the first due date (28 April).
         policy.extensionMonths = 2
-        #expect(Timestamp.day(policy.extended(due), in: brussels) == "2027-04-28")
+        #expect(Timestamp.day(policy.extended(due, receivedAt: received), in: brussels) == "2027-04-30")
     }
 
     @Test func aBareDateIsALocalDate() throws {

@@ -56,7 +56,7 @@ struct DeadlinePolicyTests {
         let due = policy.due(receivedAt: instant("2026-11-30T18:00:00Z"))
         // Day 45 is Thursday 2027-01-14, ending at midnight Pacific (08:00 UTC on the 15th).
         #expect(Timestamp.string(due) == "2027-01-15T07:59:59.000Z")
-        #expect(Timestamp.string(policy.extended(due)) == "2027-03-01T07:59:59.000Z")
+        #expect(Timestamp.string(policy.extended(due, receivedAt: due)) == "2027-03-01T07:59:59.000Z")
     }
 
     @Test func daylightSavingDoesNotShiftTheEndOfDay() {

@@ -70,7 +70,8 @@ struct PipelineTests {
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         await #expect(throws: PipelineError.self) { try await harness.pipeline.extend(request.id, reason: "  ", operator: "dpo") }
         let extended = try await harness.pipeline.extend(request.id, reason: "Records are on archived systems", operator: "dpo")
-        #expect(extended.dueAt == harness.pipeline.deployment.settings.policy.deadline.extended(request.dueAt))
+        #expect(
+            extended.dueAt == harness.pipeline.deployment.settings.policy.deadline.extended(request.dueAt, receivedAt: request.receivedAt))
         #expect(extended.dueAt > request.dueAt)
         #expect(extended.extensionReason == "Records are on archived systems")
         await #expect(throws: PipelineError(.extensionRefused, "request \(request.id) was already extended once")) {

@@ -41,6 +41,24 @@ struct DenyCommand: DeploymentCommand {
     }
 }
 
+/// `rightskit charge`: GDPR Art. 12(5), an operator's finding that a request under review is
+/// manifestly unfounded or excessive: the deployment's fee is quoted, with the finding.
+struct ChargeCommand: DeploymentCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charge", abstract: "Charge the deployment's fee for a request found manifestly unfounded or excessive.")
+
+    @OptionGroup var options: DeploymentOptions
+    @Argument(help: "The request id.") var id: String
+    @Option(help: "The finding, sent to the requester (why the request is manifestly unfounded or excessive).") var finding: String
+    @Option(name: .customLong("operator"), help: "Who decides.") var operatorName: String = "operator"
+
+    func run(registry: ModuleRegistry) async throws {
+        try await options.act(on: id, registry) { pipeline, id in
+            try await pipeline.chargeFee(id, operator: operatorName, finding: finding)
+        }
+    }
+}
+
 /// `rightskit extend`: extends a deadline once, with a reason.
 struct ExtendCommand: DeploymentCommand {
     static let configuration = CommandConfiguration(commandName: "extend", abstract: "Extend a request's deadline once, with a reason.")

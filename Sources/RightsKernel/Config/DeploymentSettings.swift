@@ -7,8 +7,13 @@ import Foundation
 /// - `policy.deadline`: `days` (1–3650) or `months` (1–120, calendar months), `business_days`,
 ///   `holidays` (list of `yyyy-MM-dd`)
 /// - `policy.extension`: `days` or `months`, `business_days`: the one extension a request may get
-/// - `policy.repeat`: `window_days`, `free`, `beyond` (`fee` or `refuse`), `fee.amount`, `fee.currency`,
+/// - `policy.repeat`: `window_days` or `window_months` (calendar months), `free`, `beyond` (`fee`,
+///   `refuse`, or `review`: an operator decides, GDPR Art. 12(5)), `fee.amount`, `fee.currency`,
 ///   `fee.valid_days` (how long the requester has to accept a quote; default 14)
+/// - `policy.acknowledge`: `business_days` (receipt confirmed to the requester, due within that
+///   many business days; CCPA Regulations §7021 say 10)
+/// - `policy.simplified_answer`: `rights` (answered at once in simplified form once the identity
+///   is verified, the complete answer following; LGPD Art. 19 I)
 /// - `services.store`: `driver` (`sqlite` or `postgres`); for SQLite `path` (relative to the
 ///   deployment file); for PostgreSQL `url` (`postgres://user@host:port/database`, no password)
 ///   and `password_env` (the environment variable holding the password), and `keys` (the folder
@@ -119,9 +124,21 @@ public struct DeploymentSettings: Sendable, Equatable {
 
         let policySection = try root.section("policy")
         let deadline = try Self.deadline(policySection, timeZone: timeZone)
-        let repetition = try policySection.optionalSection("repeat").map(Self.repetition)
+        var repetition = try policySection.optionalSection("repeat").map(Self.repetition)
+        repetition?.timeZone = timeZone
+        var policy = JurisdictionPolicy(jurisdiction: jurisdiction, deadline: deadline, repetition: repetition)
+        if let section = try policySection.optionalSection("acknowledge") {
+            policy.acknowledgement = ReceiptAcknowledgement(businessDays: try section.int("business_days", default: 10, in: 1...60))
+            try section.rejectUnknownKeys()
+        }
+        if let section = try policySection.optionalSection("simplified_answer") {
+            let rights = try section.strings("rights")
+            guard !rights.isEmpty else { throw section.invalid("rights", "expected the rights answered at once, such as [access]") }
+            policy.simplifiedAnswer = SimplifiedAnswer(rights: Set(rights))
+            try section.rejectUnknownKeys()
+        }
         try policySection.rejectUnknownKeys()
-        policy = JurisdictionPolicy(jurisdiction: jurisdiction, deadline: deadline, repetition: repetition)
+        self.policy = policy
 
         let services = try root.optionalSection("services")
         let storeSection = try services?.optionalSection("store")
@@ -289,16 +306,23 @@ public struct DeploymentSettings: Sendable, Equatable {
     }
 
     private static func repetition(_ section: ConfigSection) throws(ConfigError) -> RepetitionPolicy {
-        let window = try section.int("window_days")
-        guard (1...3_650).contains(window) else {
+        guard section.contains("window_days") != section.contains("window_months") else {
+            throw section.invalid("window_days", "expected exactly one of window_days or window_months")
+        }
+        let window = try section.int("window_days", default: 0)
+        let windowMonths = try section.int("window_months", default: 0)
+        guard section.contains("window_months") || (1...3_650).contains(window) else {
             throw section.invalid("window_days", "expected a positive number of days up to 3650, found \(window)")
+        }
+        guard !section.contains("window_months") || (1...120).contains(windowMonths) else {
+            throw section.invalid("window_months", "expected 1 to 120 calendar months, found \(windowMonths)")
         }
         let free = try section.int("free")
         guard (0...10_000).contains(free) else { throw section.invalid("free", "expected 0 to 10000 free requests, found \(free)") }
         let beyond = try section.choice("beyond", default: RepetitionPolicy.Beyond.refuse)
         var fee: FeeQuote?
         var feeValidDays = 14
-        if beyond == .fee {
+        if beyond == .fee || (beyond == .review && section.contains("fee")) {
             let feeSection = try section.section("fee")
             let amount = try feeSection.decimal("amount")
             guard amount > 0 else { throw feeSection.invalid("amount", "expected a positive amount, found \(amount)") }
@@ -314,6 +338,8 @@ public struct DeploymentSettings: Sendable, Equatable {
             fee = FeeQuote(amount: amount, currency: currency)
         }
         try section.rejectUnknownKeys()
-        return RepetitionPolicy(windowDays: window, free: free, beyond: beyond, fee: fee, feeValidDays: feeValidDays)
+        var policy = RepetitionPolicy(windowDays: window, free: free, beyond: beyond, fee: fee, feeValidDays: feeValidDays)
+        policy.windowMonths = windowMonths
+        return policy
     }
 }

@@ -40,6 +40,11 @@ public struct DenialGround: Hashable, Codable, Sendable, CustomStringConvertible
     public static let impractical = DenialGround(
         code: "impractical", explanation: "Very impractical, for example information stored on backup tapes")
 
+    /// GDPR Art. 12(5): an operator's finding, never a count.
+    public static let manifestlyUnfounded = DenialGround(
+        code: "manifestly-unfounded",
+        explanation: "The request is manifestly unfounded or excessive, in particular because of its repetitive character")
+
     // Identity.
     public static let identityNotVerified = DenialGround(
         code: "identity-not-verified", explanation: "The requester's identity could not be verified")
@@ -53,7 +58,7 @@ public struct DenialGround: Hashable, Codable, Sendable, CustomStringConvertible
     /// Every ground the kernel knows, for parsing operator input.
     public static let kernelGrounds: [DenialGround] =
         exceptionGrounds + [
-            .gratuitousRepetition, .excessiveTechnicalMeans, .riskToOthers, .impractical, .identityNotVerified,
+            .gratuitousRepetition, .excessiveTechnicalMeans, .riskToOthers, .impractical, .manifestlyUnfounded, .identityNotVerified,
         ]
 
     /// The kernel ground with `code`, if any.

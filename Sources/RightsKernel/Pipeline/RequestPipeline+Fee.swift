@@ -4,7 +4,7 @@ extension RequestPipeline {
     /// Clause 5.10: beyond the free allowance a cost fee is quoted. The requester is told the
     /// amount, how to accept or decline, and until when; the quote lapses after
     /// `policy.repeat.fee.valid_days` and the request is then cancelled.
-    func quoteFee(_ pending: inout PendingChange, _ quote: FeeQuote) {
+    func quoteFee(_ pending: inout PendingChange, _ quote: FeeQuote, finding: String? = nil) {
         let days = policy.repetition?.feeValidDays ?? 14
         let until = policy.deadline.endOfDay(CalendarPeriod.days(days).added(to: services.clock.now, in: policy.deadline.timeZone))
         pending.request.feeQuote = quote
@@ -15,12 +15,32 @@ extension RequestPipeline {
             OutboundMessage(
                 kind: "fee-quote", recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
                 body: """
-                    You have used the free requests of this kind for the period, so a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
+                    \(finding.map { "We consider this request manifestly unfounded or excessive: \($0). So" } ?? "You have used the free requests of this kind for the period, so") a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
                     To go ahead, accept the fee (rightskit fee accept \(id)); to withdraw, decline it (rightskit fee decline \(id)).
                     The quote is valid until \(Timestamp.day(until, in: policy.deadline.timeZone)); after that the request is cancelled and nothing is charged.
                     """,
                 request: id
             ))
+    }
+
+    /// GDPR Art. 12(5): an operator reviewing a request finds it manifestly unfounded or
+    /// excessive and charges the deployment's fee, telling the requester why; the requester
+    /// accepts or declines it as any quote. (To refuse instead, deny citing
+    /// `manifestly-unfounded`.)
+    public func chargeFee(_ id: RequestID, operator name: String, finding: String) async throws -> RightRequest {
+        let request = try await load(id)
+        guard request.state == .awaitingReview else {
+            throw PipelineError(.illegalTransition, "request \(id) is not waiting for a review (it is \(request.state.rawValue))")
+        }
+        guard let fee = policy.repetition?.fee else {
+            throw PipelineError(.invalidRequest, "this deployment sets no fee (policy.repeat.fee)")
+        }
+        var pending = PendingChange(request)
+        quoteFee(&pending, fee, finding: finding)
+        try move(
+            &pending, to: .awaitingFee, action: "fee.charged", actor: "operator:\(name)",
+            details: ["amount": "\(fee.amount)", "currency": fee.currency, "basis": "manifestly unfounded or excessive"])
+        return try await commit(pending)
     }
 
     /// The requester accepts the quoted fee: the request continues through the entry checks

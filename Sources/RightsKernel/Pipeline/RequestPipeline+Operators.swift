@@ -68,7 +68,7 @@ extension RequestPipeline {
         }
         var pending = PendingChange(request)
         pending.request.extensionReason = reason
-        pending.request.dueAt = policy.deadline.extended(request.dueAt)
+        pending.request.dueAt = policy.deadline.extended(request.dueAt, receivedAt: request.receivedAt)
         pending.request.updatedAt = services.clock.now
         pending.record(
             event(request, "deadline.extended", actor: "operator:\(name)", details: ["due": Timestamp.string(pending.request.dueAt)]))

@@ -17,6 +17,13 @@ extension RequestPipeline {
             case .refuse:
                 try deny(&pending, ground: .gratuitousRepetition, message: "The free allowance of requests in the window is used up.")
                 return
+            case .review(let earlier) where !pending.request.reviewApproved:
+                try move(
+                    &pending, to: .awaitingReview, action: "repetition.review",
+                    details: ["earlier": "\(earlier)", "window": policy.repetition?.windowDescription ?? ""])
+                return
+            case .review:
+                break
             case .fee(let quote):
                 quoteFee(&pending, quote)
                 try move(
@@ -27,6 +34,9 @@ extension RequestPipeline {
                     ])
                 return
             }
+        }
+        if let simplified = policy.simplifiedAnswer, simplified.rights.contains(pending.request.right), pending.request.state == .verified {
+            try await giveSimplifiedAnswer(&pending, holds: holds)
         }
         let request = pending.request
         let needsReview =
@@ -84,6 +94,26 @@ extension RequestPipeline {
             &pending, ground: hold.ground, message: "A legal hold applies, so this request cannot be carried out now.",
             details: ["hold": "\(hold.id ?? 0)", "authority": hold.authority])
         return true
+    }
+
+    /// LGPD Art. 19 I: once the identity is verified, whether data is held about the subject
+    /// and in which categories (those under a hold left out), with the date of the complete
+    /// answer; in the commit that starts the work, so it is sent exactly once.
+    func giveSimplifiedAnswer(_ pending: inout PendingChange, holds: [Hold]) async throws {
+        guard let subject = pending.request.subject, let contact = pending.request.contact else { return }
+        let held = try await services.data.categoriesHeld(for: [subject])
+        let withheld = holds.compactMap(\.category)
+        let shown = held.filter { category in !withheld.contains { category.isWithin($0) } }.sorted()
+        let due = Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone)
+        let summary =
+            shown.isEmpty
+            ? "We hold no personal data about you that we can confirm."
+            : "We hold personal data about you in these categories: \(shown.map(\.name).joined(separator: ", "))."
+        pending.messages.append(
+            OutboundMessage(
+                kind: "simplified-answer", recipient: contact, title: "Your \(pending.request.right) request: a first answer",
+                body: "\(summary)\nThe complete answer follows by \(due).", request: pending.request.id))
+        pending.record(event(pending.request, "answer.simplified", actor: "system", details: ["categories": "\(shown.count)"]))
     }
 
     // MARK: Carrying out

@@ -79,6 +79,7 @@ public struct RequestPipeline: Sendable {
         logger(for: request.id).info("request received", metadata: ["right": "\(request.right)"])
 
         if right.settings.verification == .none {
+            acknowledgeReceipt(&pending)
             pending.request.verification = VerificationLevel.none
             try move(&pending, to: .verified, action: "identity.not-required")
             return try await enterWorkAndCarryOut(pending, right: right)
@@ -86,11 +87,13 @@ public struct RequestPipeline: Sendable {
         if request.requester.speaksForAbsentSubject {
             // The subject cannot answer a code (a minor, the deceased): an operator reviews the
             // requester's proofs before anything is done.
+            acknowledgeReceipt(&pending)
             try move(&pending, to: .verified, action: "identity.by-review", details: ["requester": request.requester.rawValue])
             return try await enterWorkAndCarryOut(pending, right: right)
         }
         let recipient = try await verificationRecipient(for: request)
         if request.requester == .subject, let recipient { pending.request.contact = recipient }
+        acknowledgeReceipt(&pending)
         let challenge = try services.identity.challenge(
             pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
         pending.code = challenge.code
@@ -98,6 +101,29 @@ public struct RequestPipeline: Sendable {
         try move(
             &pending, to: .awaitingVerification, action: "identity.challenged", details: ["level": right.settings.verification.rawValue])
         return try await commit(pending)
+    }
+
+    /// Confirms receipt where the policy requires it (CCPA Regulations §7021), in the commit
+    /// that records the request: what was received, when the answer is due and how the identity
+    /// is checked. The audit entry records the date it was due by.
+    func acknowledgeReceipt(_ pending: inout PendingChange) {
+        guard let acknowledgement = policy.acknowledgement else { return }
+        let request = pending.request
+        let zone = policy.deadline.timeZone
+        let dueBy = policy.deadline.endOfBusinessDays(acknowledgement.businessDays, after: request.receivedAt)
+        pending.record(
+            event(
+                request, "request.acknowledged", actor: "system",
+                details: ["due": Timestamp.string(dueBy), "sent": request.contact == nil ? "no contact" : "yes"]))
+        guard let contact = request.contact else { return }
+        pending.messages.append(
+            OutboundMessage(
+                kind: "acknowledgement", recipient: contact, title: "We received your \(request.right) request",
+                body: """
+                    We received your \(request.right) request on \(Timestamp.day(request.receivedAt, in: zone)) (reference \(request.id)).
+                    We will respond by \(Timestamp.day(request.dueAt, in: zone)). If we need to confirm your identity, we will send you a one-time code first.
+                    """,
+                request: request.id))
     }
 
     /// Where the subject's code goes: the subject's own identity when it is a contact (the

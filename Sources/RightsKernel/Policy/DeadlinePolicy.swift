@@ -42,11 +42,20 @@ public struct DeadlinePolicy: Sendable, Equatable {
             ? endOfDay(addingMonths: months, toDayOf: received) : endOfDay(adding: days, businessDays: businessDays, toDayOf: received)
     }
 
-    /// The deadline after the one extension, counted from the current due date.
-    public func extended(_ due: Date) -> Date {
-        extensionMonths > 0
-            ? endOfDay(addingMonths: extensionMonths, toDayOf: due)
-            : endOfDay(adding: extensionDays, businessDays: extensionBusinessDays, toDayOf: due)
+    /// The deadline after the one extension. A period in months extends the period itself:
+    /// GDPR Art. 12(3)'s "one month … extended by two further months" is three calendar months
+    /// from receipt (31 January → 30 April), not two months from the first due date (which would
+    /// end on 28 April). An extension in days counts from the current due date.
+    public func extended(_ due: Date, receivedAt received: Date) -> Date {
+        if extensionMonths > 0, months > 0 { return endOfDay(addingMonths: months + extensionMonths, toDayOf: received) }
+        if extensionMonths > 0 { return endOfDay(addingMonths: extensionMonths, toDayOf: due) }
+        return endOfDay(adding: extensionDays, businessDays: extensionBusinessDays, toDayOf: due)
+    }
+
+    /// The end of the `count`th working day after the day of `received` (Saturdays, Sundays and
+    /// the listed holidays not counted): when a receipt must be acknowledged by (CCPA §7021).
+    public func endOfBusinessDays(_ count: Int, after received: Date) -> Date {
+        endOfDay(adding: count, businessDays: true, toDayOf: received)
     }
 
     /// Whether the policy allows an extension at all.

@@ -1,14 +1,23 @@
 import Foundation
 
 /// Clause 5.10: requests are free up to a number per window, per subject and right; beyond it
-/// the deployment either quotes a cost fee or refuses.
+/// the deployment quotes a cost fee, refuses, or (GDPR Art. 12(5), where only a finding that a
+/// request is manifestly unfounded or excessive allows a fee or a refusal) asks an operator.
 public struct RepetitionPolicy: Sendable, Equatable {
     /// What happens to a request beyond the free allowance.
     public enum Beyond: String, Sendable, CaseIterable {
         case fee, refuse
+        /// An operator decides: approve it free, charge the fee, or refuse it as manifestly
+        /// unfounded or excessive. The count only brings the request to their attention.
+        case review
     }
 
     public var windowDays: Int
+    /// When set, the window is this many calendar months (CCPA's "12-month period") instead of
+    /// `windowDays`.
+    public var windowMonths = 0
+    /// The deployment's timezone, whose calendar counts the months.
+    public var timeZone = TimeZone(identifier: "UTC") ?? .current
     public var free: Int
     public var beyond: Beyond
     public var fee: FeeQuote?
@@ -30,12 +39,20 @@ public struct RepetitionPolicy: Sendable, Equatable {
         switch beyond {
         case .fee: return .fee(fee ?? FeeQuote(amount: 0, currency: "XXX"))
         case .refuse: return .refuse
+        case .review: return .review(earlier: earlier)
         }
     }
 
-    /// The start of the window that ends at `now`.
+    /// The start of the window that ends at `now`: calendar months back in the deployment's
+    /// timezone, or a count of days.
     public func windowStart(endingAt now: Date) -> Date {
-        now.addingTimeInterval(-Double(windowDays) * 86_400)
+        if windowMonths > 0 { return CalendarPeriod.months(-windowMonths).added(to: now, in: timeZone) }
+        return now.addingTimeInterval(-Double(windowDays) * 86_400)
+    }
+
+    /// The window in words, for messages.
+    public var windowDescription: String {
+        windowMonths > 0 ? "\(windowMonths) months" : "\(windowDays) days"
     }
 }
 
@@ -44,4 +61,6 @@ public enum RepetitionDecision: Sendable, Equatable {
     case free
     case fee(FeeQuote)
     case refuse
+    /// An operator decides; `earlier` requests of the same kind fell in the window.
+    case review(earlier: Int)
 }
