@@ -192,6 +192,11 @@ let package = Package(
 
 for target in package.targets where target.type != .plugin {
     var settings = target.swiftSettings ?? []
+    // Imports are internal unless a file says `public import`: a dependency reaches a target's
+    // public surface only where it is meant to.
+    if target.type == .regular, target.name != "RightsServer" {
+        settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    }
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     target.swiftSettings = settings

@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// Clause 5.1, the right of access: the subject's data grouped by category (account
 /// information, transaction information, …) as a JSON document and a readable HTML page, with

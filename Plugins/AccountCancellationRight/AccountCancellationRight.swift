@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// Clause 5.5, the right to cancel an account: an explicit confirmation after a backup warning;
 /// irreversible; every account field is deleted or anonymised except those the law retains,

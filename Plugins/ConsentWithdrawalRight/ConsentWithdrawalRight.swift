@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// The withdrawal paragraphs of clause 5.3: the subject withdraws consent for one purpose or
 /// for all; the consent registry records it; the response lists the functions that stop

@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// Clause 5.2, the right to correction and supplement: a field the data map marks correctable is
 /// updated or filled in; a field that must be changed elsewhere (real-name authentication) is

@@ -1,5 +1,5 @@
-import Foundation
-import RightsKernel
+public import Foundation
+public import RightsKernel
 
 /// Clause 5.7, notice before a product or service is discontinued: an operator announces that
 /// product X ends on date D; every subject holding X's data is notified at least the configured

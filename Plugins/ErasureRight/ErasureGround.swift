@@ -1,4 +1,4 @@
-import RightsKernel
+public import RightsKernel
 
 /// The five circumstances of clause 5.3 (PIPL Art. 47) in which a subject may ask for erasure.
 public enum ErasureGround: String, Sendable, CaseIterable, Codable, SettingToken {

@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// Clause 5.3, the right to erasure: the request names one of the five grounds; each field is
 /// erased by its strategy; where a retention period runs, or deletion is technically

@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// Clause 5.8, the right to an explanation of the processing rules: the activities of the
 /// deployment's processing register (purpose, categories, legal basis, retention, recipients)

@@ -1,5 +1,5 @@
-import Foundation
-import RightsKernel
+public import Foundation
+public import RightsKernel
 
 /// Clause 5.6, the rights of copy and portability: a downloadable copy (JSON plus a CSV per
 /// table, zipped), or a transfer to a recipient the deployment allows, only at the strong

@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// Clause 5.9, arrangements after death: a subject records in advance what their close
 /// relatives may not do with their data; after the subject's death a close relative, with

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// The `rightskit` command line. A composition root calls ``main(registry:)`` with every module
 /// it ships; the commands receive that registry instead of reaching for a global.

@@ -1,6 +1,6 @@
-import Logging
-import RightsKernel
-import RightsStore
+public import Logging
+public import RightsKernel
+public import RightsStore
 
 /// Opens the data service a data map's sources name: SQLite files or PostgreSQL databases
 /// (one driver per map), checked against their schemas; no data map, no personal data.

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Logging
+package import Logging
 import PostgresNIO
-import RightsKernel
+package import RightsKernel
 import RightsStore
 
 /// Plain SQL on a PostgreSQL database, each value as text (NULL as nil), as an operator or a

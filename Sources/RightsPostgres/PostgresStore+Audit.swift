@@ -1,8 +1,8 @@
-import Crypto
+public import Crypto
 import Foundation
 import PostgresNIO
-import RightsKernel
-import RightsStore
+public import RightsKernel
+public import RightsStore
 import Synchronization
 
 extension PostgresStore: AuditLog {

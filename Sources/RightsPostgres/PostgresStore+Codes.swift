@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import PostgresNIO
-import RightsKernel
+public import RightsKernel
 
 extension PostgresStore: VerificationCodeStore {
     /// Replaces the request's code inside the caller's transaction; attempts already spent on

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import PostgresNIO
-import RightsKernel
+public import RightsKernel
 import RightsStore
 
 extension PostgresStore: RequestLedger {

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import PostgresNIO
-import RightsKernel
-import RightsStore
+public import RightsKernel
+public import RightsStore
 
 extension PostgresStore: OperationsStore {
     public func insertToken(name: String, role: OperatorRole, hash: String) async throws -> OperatorToken {

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import PostgresNIO
-import RightsKernel
-import RightsStore
+public import RightsKernel
+public import RightsStore
 
 extension PostgresStore: Notifier {
     public func send(_ message: OutboundMessage) async throws {

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+public import Logging
 import PostgresNIO
-import RightsKernel
+public import RightsKernel
 import RightsStore
 
 /// The ledger in a PostgreSQL database that any number of `rightskit serve` instances share:

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Logging
+public import Logging
 import PostgresNIO
-import RightsKernel
+public import RightsKernel
 
 /// Copies an SQLite database into PostgreSQL: its tables with their columns, primary keys, NOT
 /// NULL constraints, foreign keys (with their ON DELETE action) and indexes, then its rows. The

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// What verifying a deployment's audit log found: the chain's verdict, how many signed
 /// checkpoints (stored and published) were checked, and how many entries a rehearsal wrote.

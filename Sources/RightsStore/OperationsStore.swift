@@ -1,7 +1,7 @@
-import Crypto
-import Foundation
-import Logging
-import RightsKernel
+public import Crypto
+public import Foundation
+public import Logging
+public import RightsKernel
 
 /// Everything a deployment keeps in its store, beyond the kernel's own protocols: operators'
 /// tokens, the outbox as operators see it and its delivery, deadline notices, counts for

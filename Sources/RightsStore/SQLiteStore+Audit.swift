@@ -1,7 +1,7 @@
-import Crypto
+public import Crypto
 import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteStore: AuditLog {
     public func append(_ event: AuditEvent) async throws {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteStore: VerificationCodeStore {
     /// Replaces the request's code inside the caller's transaction; the attempts already spent

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 /// A notice to operators about a request's deadline.
 public enum DeadlineNotice: String, Sendable, CaseIterable {

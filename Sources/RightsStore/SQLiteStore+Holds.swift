@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteStore: ExceptionChecks {
     /// The holds in force for a subject at a time (arguments: subject key, time): its own and

@@ -1,7 +1,7 @@
 import Crypto
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteStore: RequestLedger {
     public func subjectKey(for identity: SubjectIdentity) -> SubjectKey {

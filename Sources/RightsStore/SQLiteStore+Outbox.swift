@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 /// A message as the outbox holds it. Once delivered (or, for a code, once its request moved on)
 /// only its kind, time and a salted hash of the recipient remain: `minimised` is then true and

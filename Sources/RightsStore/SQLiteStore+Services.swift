@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import RightsKernel
+public import Logging
+public import RightsKernel
 
 /// A deployment loaded over its own SQLite store, with the store kept for what only it offers
 /// (the outbox, checkpoints).

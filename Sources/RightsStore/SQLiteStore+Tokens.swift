@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+package import RightsKernel
 
 /// What an operator's token lets its holder do through `rightskit serve`.
 public enum OperatorRole: String, Codable, Sendable, CaseIterable {

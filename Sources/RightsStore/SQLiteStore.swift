@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 /// The embedded default store: one SQLite file (WAL) holding the request ledger, the step
 /// journal, the audit chain, holds, one-time codes and the notification outbox.

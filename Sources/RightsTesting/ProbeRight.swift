@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// A minimal right module for exercising the kernel pipeline in tests: it runs a configurable
 /// number of journalled steps, withholds categories under hold, and can be told to deny.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A real HTTP recipient on loopback (Python's standard library), which fails its first
 /// `failures` POSTs with 503 and stores the bodies it accepts: a portability recipient, or the

@@ -1,5 +1,5 @@
 import Foundation
-import RightsKernel
+public import RightsKernel
 import RightsStore
 
 /// The checks every right module passes, run on the sample business database through the real

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import RightsKernel
+public import RightsKernel
 import RightsPostgres
-import RightsStore
+public import RightsStore
 
 /// Everything a module author needs to run requests through the real pipeline in a test:
 /// a temporary store (SQLite, or a fresh database on the test PostgreSQL server), a settable

@@ -1,5 +1,5 @@
-import Foundation
-import RightsKernel
+public import Foundation
+public import RightsKernel
 import Synchronization
 
 /// A clock that stands still until a test moves it.

@@ -133,6 +133,27 @@ struct PortabilityRightTests {
             "the payload is removed once the transfer is decided")
     }
 
+    /// The outbound client a module gets is limited to the origins it lists: another port of
+    /// the same host is refused before any connection is made.
+    @Test func theOutboundClientRefusesAnOriginTheModuleDoesNotList() async throws {
+        let listed = try RecipientServer(failures: 0)
+        let unlisted = try RecipientServer(failures: 0)
+        var list = OutboundAllowList(allowsLoopbackHTTP: true)
+        let listedURL = try #require(URL(string: "http://127.0.0.1:\(listed.port)/import"))
+        try list.allow(listedURL)
+        let http = FoundationOutboundHTTP().allowing(list)
+        let unlistedURL = try #require(URL(string: "http://127.0.0.1:\(unlisted.port)/import"))
+        await #expect(throws: OutboundRefusal.notAllowed(origin: "http://127.0.0.1:\(unlisted.port)")) {
+            try await http.post(Data("{}".utf8), to: unlistedURL, headers: [:], timeout: .seconds(5))
+        }
+        #expect(unlisted.attempts == 0)
+        #expect(
+            try await http.post(Data("{}".utf8), to: listedURL, headers: ["Content-Type": "application/json"], timeout: .seconds(5)) == 201)
+        #expect(listed.attempts == 1)
+        var strict = OutboundAllowList()
+        #expect(throws: OutboundRefusal.plainHTTP) { try strict.allow(listedURL) }
+    }
+
     @Test func aPlainHTTPRecipientIsRefusedAtLoad() async throws {
         let plain = rights().replacingOccurrences(of: "http://127.0.0.1:9/import", with: "http://import.other-cloud.example/v1")
         #expect(throws: ConfigErrors.self) { try harness(plain) }

@@ -97,9 +97,10 @@ struct LargeErasureTests {
         #expect(written > 20, "the host wrote throughout")
         #expect(failed == 0, "no host write failed with 'database is locked'")
         // Alone, the longest wait is about 0.3 s; with every other suite (and their servers)
-        // sharing the two cores it has reached 1.65 s. Half the host's 5 s busy timeout is the
-        // bound: an unbatched erasure would hold its writes for the whole 45 s.
-        #expect(worst < 2.5, "the host waited well under its busy timeout (\(worst) s)")
+        // sharing the two cores it has reached 2.85 s (283 tests, on a 2-core machine). The
+        // bound is under the host's 5 s busy timeout with room to spare: an unbatched erasure
+        // would hold its writes for the whole 45 s, and any write past 5 s fails above.
+        #expect(worst < 4, "the host waited well under its busy timeout (\(worst) s)")
 
         // Every row of the subject is restricted (retention runs) exactly once, none twice.
         let (rows, duplicates, progress) = try await Self.open(business).read { db in

@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 
 /// Checks a sequence of stored entries against their hash chain.
 ///

@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// A signed statement that the audit chain had `hash` at entry `sequence`.
 ///

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+package import Foundation
 
 /// An audit event as stored: numbered, timed and chained to the entry before it.
 public struct AuditEntry: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The current time, injected so tests can set it.
 public protocol WallClock: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Yams
 
 /// One mapping of a deployment file, handed to the component it configures.

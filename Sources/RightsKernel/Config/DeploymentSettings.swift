@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The kernel's own part of a deployment: who it is, the jurisdiction policy and the services.
 ///

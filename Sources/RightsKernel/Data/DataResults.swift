@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a subject's data lies: rows per table and the categories held.
 public struct SubjectFootprint: Codable, Sendable, Equatable {

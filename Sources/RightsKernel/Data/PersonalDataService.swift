@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Reading the organisation's personal data, as the data map describes it: the one capability
 /// every connector has. What else a connector can do it offers as the capability protocols

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the organisation holds personal data: sources, tables, how rows link to the subject,
 /// each field's category, correctability, erasure strategy and retention.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A legal retention period: erasure of the data it covers becomes a restriction until it lapses.
 public struct RetentionRule: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The exception checks of clause 5.11: legal holds on subjects or data categories.
 public protocol ExceptionChecks: Sendable {

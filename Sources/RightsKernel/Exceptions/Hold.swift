@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A legal hold: while it runs, requests about its subject are denied, or its data category is
 /// withheld, citing its ground (clause 5.11).

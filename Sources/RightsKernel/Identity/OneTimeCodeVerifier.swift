@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Verification by one-time code: a random numeric code sent through the notifier, stored as a
 /// salted SHA-256 hash, valid for a limited time and a limited number of attempts (one budget

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Storage for one-time codes: only a salted hash of each code is kept.
 public protocol VerificationCodeStore: Sendable {

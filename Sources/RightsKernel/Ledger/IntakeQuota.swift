@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A cap on how often something may happen for one key (a subject, a requester's contact),
 /// checked and counted inside the commit that does it, so concurrent filings cannot overrun it.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One atomic change to the ledger: a request's new state, the audit entries that record it,
 /// the messages it sends (a transactional outbox: delivered after commit) and the one-time code

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Requests, their state, their work claims and their step journal.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The one protocol every right module conforms to.
 ///

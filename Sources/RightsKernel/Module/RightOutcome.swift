@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The result of handling a request, recorded in the ledger and sent to the requester.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Why the pipeline refused an operation; says what and never echoes personal data.
 public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A period of the law's calendar: days, months or years, added by the Gregorian calendar in
 /// the deployment's timezone, never as a count of seconds. A period that ends on a day its

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How long the organisation has to respond, counted in the deployment's timezone.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Clause 5.10: requests are free up to a number per window, per subject and right; beyond it
 /// the deployment quotes a cost fee, refuses, or (GDPR Art. 12(5), where only a finding that a

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension RightRequest {
     /// The folder for the files a response produces (`<output>/<request id>/`), created if needed,

@@ -1,48 +1,50 @@
-import Foundation
+public import Foundation
 
-/// A request to exercise one right, as the ledger holds it.
+/// A request to exercise one right, as the ledger holds it. Its state and everything that
+/// changes with it are set only by the kernel's transitions and the stores (`package(set)`), so
+/// a module or a composition root reads them but cannot skip a transition.
 public struct RightRequest: Codable, Sendable, Equatable {
     public var id: RequestID
     /// The module identifier (`"erasure"`).
     public var right: String
     /// The subject's identity; nil once the request is final and the ledger was minimised.
-    public var subject: SubjectIdentity?
+    public package(set) var subject: SubjectIdentity?
     /// A salted hash of the subject's identity; stays after minimisation so repetition counts
     /// and holds still match.
     public var subjectKey: SubjectKey
     /// Where codes and the outcome are sent; nil once the request is final.
-    public var contact: SubjectIdentity?
+    public package(set) var contact: SubjectIdentity?
     public var requester: RequesterRole
     /// A reference to the requester when it is not the subject (an agent id, a relationship
     /// proof reference); never personal data.
     public var requesterReference: String?
     /// Module-specific parameters (`ground=consent-withdrawn`); cleared at minimisation.
-    public var parameters: [String: String]
-    public var state: RequestState
+    public package(set) var parameters: [String: String]
+    public package(set) var state: RequestState
     public var receivedAt: Date
-    public var dueAt: Date
+    public package(set) var dueAt: Date
     /// The reason recorded when the deadline was extended; a deadline extends once.
-    public var extensionReason: String?
+    public package(set) var extensionReason: String?
     /// Set when an operator routes the request to manual review.
-    public var reviewRequested: Bool
+    public package(set) var reviewRequested: Bool
     /// A fee quoted under the repetition policy.
-    public var feeQuote: FeeQuote?
+    public package(set) var feeQuote: FeeQuote?
     /// The outcome once the module handled the request, or the denial.
-    public var outcome: RightOutcome?
+    public package(set) var outcome: RightOutcome?
     /// When an in-progress request whose module is waiting should be continued.
-    public var resumeAt: Date?
-    public var updatedAt: Date
+    public package(set) var resumeAt: Date?
+    public package(set) var updatedAt: Date
     /// The level to which the subject's identity was actually verified (a code; a code and an
     /// operator's check); nil until verification. Modules see this, not the configured level.
-    public var verification: VerificationLevel?
+    public package(set) var verification: VerificationLevel?
     /// An operator recorded that the quoted fee was paid.
-    public var feeAccepted: Bool
+    public package(set) var feeAccepted: Bool
     /// An operator approved the request in review.
-    public var reviewApproved: Bool
+    public package(set) var reviewApproved: Bool
     /// Failed attempts at the module's work since it last succeeded or an operator retried it.
-    public var failures: Int
+    public package(set) var failures: Int
     /// The last failure of the module's work: the step and what went wrong.
-    public var lastFailure: WorkFailure?
+    public package(set) var lastFailure: WorkFailure?
     /// The ledger's version of this request: every committed change increments it, and a
     /// change commits only over the version it was made from. Kept by the ledger, not encoded.
     public internal(set) var version: Int = 0

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// JSON with sorted keys and fixed date encoding, so equal values always give equal bytes
 /// (hash chains and journals depend on it).

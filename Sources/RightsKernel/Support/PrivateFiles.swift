@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Files and folders that only the deployment's own user may read (0600 and 0700), whatever the
 /// umask: ledgers, vaults, keys and exports hold personal data, codes and secrets.

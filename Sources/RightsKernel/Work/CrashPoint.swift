@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Named points where a test can stop the process dead (SIGKILL), to prove that every side

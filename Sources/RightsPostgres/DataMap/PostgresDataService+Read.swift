@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import PostgresNIO
-import RightsKernel
+public import RightsKernel
 import RightsStore
 
 extension PostgresDataService {

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
-import Logging
+public import Logging
 import PostgresNIO
-import RightsKernel
-import RightsStore
+public import RightsKernel
+public import RightsStore
 import Synchronization
 
 /// The data service over the organisation's own PostgreSQL databases, as a ``DataMap`` describes

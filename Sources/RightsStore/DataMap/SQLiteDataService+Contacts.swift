@@ -1,5 +1,5 @@
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteDataService {
     /// The emails and phone numbers held in the identity columns of the subject's root rows:

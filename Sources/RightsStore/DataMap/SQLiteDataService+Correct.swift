@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteDataService {
     public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID)

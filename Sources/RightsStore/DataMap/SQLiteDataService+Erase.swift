@@ -1,7 +1,7 @@
 import Crypto
-import Foundation
-import GRDB
-import RightsKernel
+public import Foundation
+package import GRDB
+public import RightsKernel
 
 extension SQLiteDataService {
     public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 /// Limits on processing (GDPR Art. 18 restriction, a CCPA opt-out), one row per limited row of
 /// the organisation's database in `rightskit_processing_limits`, where the host application

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteDataService {
     public func withdrawConsent(_ identities: [SubjectIdentity], purposes: [String]?, request: RequestID, at time: Date) async throws

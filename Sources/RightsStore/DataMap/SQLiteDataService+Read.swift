@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SQLiteDataService {
     public func footprint(of identities: [SubjectIdentity], scope: DataScope) async throws -> SubjectFootprint {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 /// The data service over the organisation's own SQLite databases, as a ``DataMap`` describes them.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import RightsKernel
+package import RightsKernel
 
 /// What a database says about its own schema, in terms both connectors can give: the checks of
 /// a data map against it are then written once (``SchemaCheck``).

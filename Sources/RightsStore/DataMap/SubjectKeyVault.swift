@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
-import RightsKernel
+package import RightsKernel
 
 /// Keys kept apart from the personal data they protect: the deployment's HMAC key and one
 /// AES-GCM key per subject. Destroying a subject's key erases every value encrypted with it,

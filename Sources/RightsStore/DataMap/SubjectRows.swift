@@ -1,6 +1,6 @@
-import Foundation
-import GRDB
-import RightsKernel
+package import Foundation
+package import GRDB
+package import RightsKernel
 
 /// How one mapped table's rows are reached from the subject's root rows: the join chain, and the
 /// root keys found for the subject's identities.

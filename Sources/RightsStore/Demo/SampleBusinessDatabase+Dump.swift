@@ -1,5 +1,5 @@
 import GRDB
-import RightsKernel
+public import RightsKernel
 
 extension SampleBusinessDatabase {
     /// Every row of the sample database as text, optionally leaving out one subject's rows, so
