@@ -67,6 +67,19 @@ extension RightsAPI {
         return .ok(.init(body: .json(Self.admin(request, personalData: true, now: now))))
     }
 
+    func chargeRequest(_ input: Operations.ChargeRequest.Input) async throws -> Operations.ChargeRequest.Output {
+        let token = try require([.operator, .reviewer])
+        guard case .json(let body) = input.body else { throw APIProblem.notJSON }
+        try checked(body.finding, field: "finding", maxLength: 2_000)
+        guard !body.finding.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIProblem.invalid(
+                "finding", "give the finding the requester is told: why the request is manifestly unfounded or excessive")
+        }
+        let id = try await adminRequest(input.path.id).id
+        let request = try await pipeline.chargeFee(id, operator: token.name, finding: body.finding)
+        return .ok(.init(body: .json(Self.admin(request, personalData: true, now: now))))
+    }
+
     func extendRequest(_ input: Operations.ExtendRequest.Input) async throws -> Operations.ExtendRequest.Output {
         let token = try require([.operator])
         guard case .json(let body) = input.body else { throw APIProblem.notJSON }

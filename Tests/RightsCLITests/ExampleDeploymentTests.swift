@@ -59,4 +59,30 @@ struct ExampleDeploymentTests {
         #expect(last["state"] as? String == "denied")
         #expect(((last["outcome"] as? [String: Any])?["ground"] as? [String: Any])?["code"] as? String == "gratuitous-repetition")
     }
+
+    /// GDPR Art. 12(5) at the command line: the fourth access request within twelve months waits
+    /// for an operator, who charges the pack's fee with a finding.
+    @Test func aGDPROperatorChargesTheFeeOnAFinding() async throws {
+        let cli = try runner()
+        #expect(try await cli.run("demo", "seed", "--subjects", "30").status == 0)
+        var last: [String: Any] = [:]
+        for _ in 1...4 {
+            let result = try await cli.run(
+                "submit", "--config", "Examples/gdpr.yaml", "--right", "access", "--subject", "email:user3@example.cn", "--json")
+            let id = try #require((try cli.json(result) as? [String: Any])?["id"] as? String, "\(result.errors)")
+            let outbox = try #require(
+                try cli.json(try await cli.run("outbox", "--config", "Examples/gdpr.yaml", "--request", id, "--json")) as? [[String: Any]])
+            let message = outbox.compactMap { $0["message"] as? [String: Any] }.first { $0["kind"] as? String == "verification-code" }
+            let body = try #require(message?["body"] as? String)
+            let code = try #require(RightsTestHarness.code(in: body))
+            last = try #require(
+                try cli.json(try await cli.run("verify", "--config", "Examples/gdpr.yaml", id, "--code", code, "--json")) as? [String: Any])
+        }
+        #expect(last["state"] as? String == "awaitingReview")
+        let id = try #require(last["id"] as? String)
+        let charged = try await cli.run(
+            "charge", "--config", "Examples/gdpr.yaml", id, "--finding", "four identical requests in one day", "--json")
+        #expect(charged.status == 0, "\(charged.errors)")
+        #expect((try cli.json(charged) as? [String: Any])?["state"] as? String == "awaitingFee")
+    }
 }

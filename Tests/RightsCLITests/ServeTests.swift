@@ -166,6 +166,31 @@ struct ServeTests {
         #expect(again.status == 409, "a decided quote cannot be decided again")
     }
 
+    /// GDPR Art. 12(5): past the count a request waits for an operator, who charges the fee with
+    /// a finding over the API; a request not under review cannot be charged.
+    @Test("an operator charges the fee for a request found manifestly unfounded or excessive, over HTTP")
+    func operatorCharges() async throws {
+        let config = try ServedDeployment.repositoryConfig().replacingOccurrences(
+            of: "repeat: { window_days: 365, free: 4, beyond: fee, fee: { amount: 30, currency: CNY } }",
+            with: "repeat: { window_months: 12, free: 1, beyond: review, fee: { amount: 30, currency: CNY } }")
+        let server = try await ServedDeployment(config: config)
+        let auth = ["Authorization": "Bearer \(try await server.token("operator", name: "desk"))"]
+        let first = try await server.file("access", subject: "email:user42@example.cn")
+        #expect(try await server.verify(first.id, secret: first.secret).json["state"] as? String == "completed")
+        let notUnderReview = try await server.call(
+            .POST, "/v1/admin/requests/\(first.id)/charge", json: ["finding": "repeated"], headers: auth)
+        #expect(notUnderReview.status == 409, "\(notUnderReview.text)")
+        let second = try await server.file("access", subject: "email:user42@example.cn")
+        #expect(try await server.verify(second.id, secret: second.secret).json["state"] as? String == "awaitingReview")
+        let empty = try await server.call(.POST, "/v1/admin/requests/\(second.id)/charge", json: ["finding": ""], headers: auth)
+        #expect(empty.status == 400, "\(empty.text)")
+        let charged = try await server.call(
+            .POST, "/v1/admin/requests/\(second.id)/charge", json: ["finding": "the same request again within a day"], headers: auth)
+        #expect(charged.status == 200 && charged.json["state"] as? String == "awaitingFee", "\(charged.text)")
+        let status = try await server.call(.GET, "/v1/requests/\(second.id)", headers: ["X-Request-Secret": second.secret])
+        #expect((status.json["fee"] as? [String: Any])?["amount"] as? String == "30")
+    }
+
     @Test("operators filter the queue, extend, hold, lift, read the outbox and sign a checkpoint")
     func operatorWork() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())

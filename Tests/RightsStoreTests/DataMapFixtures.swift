@@ -19,8 +19,8 @@ final class CollectingSink: ExportSink {
 struct DataFixture: Sendable {
     let directory: TemporaryDirectory
     let driver: LedgerDriver
-    /// Both connectors offer every capability but limits on processing (SQLite only).
-    let service: any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope
+    /// Both connectors offer every capability.
+    let service: any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope & ProcessingLimits
     /// The same vault the service uses (another handle on its file).
     let vault: SubjectKeyVault
     /// The PostgreSQL database, for `.postgres`.
@@ -81,7 +81,8 @@ struct DataFixture: Sendable {
         try yaml.write(toFile: directory.file("map.yaml"), atomically: true, encoding: .utf8)
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
         let opened = try await DataConnector.open(parsed, logger: Logger(label: "test"))
-        guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope else {
+        guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope & ProcessingLimits
+        else {
             throw FixtureError.connectorLacksCapabilities
         }
         return DataFixture(
@@ -219,7 +220,8 @@ func dataMapLoad(schema: String, map: String) async throws -> (errors: [ConfigEr
     do {
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
         let opened = try await DataConnector.open(parsed, logger: Logger(label: "test"))
-        guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope else {
+        guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope & ProcessingLimits
+        else {
             throw FixtureError.connectorLacksCapabilities
         }
         return ([], DataConnector.warnings(of: service))

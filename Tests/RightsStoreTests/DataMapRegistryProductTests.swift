@@ -32,6 +32,28 @@ struct DataMapRegistryProductTests {
                 DataFixture.identities(6), purposes: ["marketing", "analytics"], request: request, at: now) == first)
     }
 
+    /// A limit on processing lands on every row of the subject, once however often the request
+    /// is retried, where the host reads it with plain SQL; no other subject's row is limited.
+    @Test(arguments: LedgerDriver.allCases)
+    func aProcessingLimitIsRecordedOnEveryRowOfTheSubjectOnce(on driver: LedgerDriver) async throws {
+        let sample = try await DataFixture.sample(on: driver)
+        let request = RequestID()
+        let limit = ProcessingLimit(purposes: ["sale", "sharing"], basis: "CCPA §1798.120 opt-out")
+        let first = try await sample.service.limitProcessing(DataFixture.identities(5), limit, request: request, at: now)
+        let orders = try await sample.count("SELECT COUNT(*) FROM orders WHERE account_id = 5")
+        #expect(orders > 0)
+        #expect(first.rows["business.orders"] == orders)
+        #expect(first.rows["business.accounts"] == 1)
+        #expect(try await sample.service.limitProcessing(DataFixture.identities(5), limit, request: request, at: now) == first)
+        let recorded = try await sample.count("SELECT COUNT(*) FROM rightskit_processing_limits")
+        #expect(recorded == first.rows.values.reduce(0, +), "a retry records nothing again")
+        let host = try await sample.rows(
+            "SELECT purposes, basis FROM rightskit_processing_limits WHERE table_name = 'accounts' AND row_key = '5'")
+        #expect(host.count == 1 && host.first?["purposes"] == "sale,sharing" && host.first?["basis"] == "CCPA §1798.120 opt-out")
+        #expect(try await sample.service.processingLimits(source: "business", table: "accounts", rowKey: "5") == [limit])
+        #expect(try await sample.service.processingLimits(source: "business", table: "accounts", rowKey: "6").isEmpty)
+    }
+
     @Test(arguments: LedgerDriver.allCases)
     func aProductsSubjectsAreFoundAndItsEndIsRecorded(on driver: LedgerDriver) async throws {
         let sample = try await DataFixture.sample(on: driver)

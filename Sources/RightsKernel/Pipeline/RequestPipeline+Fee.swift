@@ -28,6 +28,9 @@ extension RequestPipeline {
     /// accepts or declines it as any quote. (To refuse instead, deny citing
     /// `manifestly-unfounded`.)
     public func chargeFee(_ id: RequestID, operator name: String, finding: String) async throws -> RightRequest {
+        guard !finding.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw PipelineError(.invalidRequest, "a charge states the finding the requester is told")
+        }
         let request = try await load(id)
         guard request.state == .awaitingReview else {
             throw PipelineError(.illegalTransition, "request \(id) is not waiting for a review (it is \(request.state.rawValue))")

@@ -117,6 +117,12 @@ extension PostgresDataService {
                 basis TEXT NOT NULL, lifts_at DOUBLE PRECISION, request_id TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
             """,
             "CREATE INDEX IF NOT EXISTS rightskit_restrictions_by_row ON rightskit_restrictions (table_name, row_key)",
+            """
+            CREATE TABLE IF NOT EXISTS rightskit_processing_limits (
+                id BIGSERIAL PRIMARY KEY, table_name TEXT NOT NULL, row_key TEXT NOT NULL, purposes TEXT,
+                basis TEXT NOT NULL, request_id TEXT NOT NULL, limited_at DOUBLE PRECISION NOT NULL)
+            """,
+            "CREATE INDEX IF NOT EXISTS rightskit_processing_limits_by_row ON rightskit_processing_limits (table_name, row_key)",
             "CREATE INDEX IF NOT EXISTS rightskit_restrictions_lifting ON rightskit_restrictions (lifts_at) WHERE lifts_at IS NOT NULL",
             "CREATE INDEX IF NOT EXISTS rightskit_restrictions_referenced ON rightskit_restrictions (id) WHERE basis = '\(SQLiteDataService.referencedBasis)'",
         ] {

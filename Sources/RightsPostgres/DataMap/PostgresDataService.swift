@@ -14,13 +14,12 @@ import Synchronization
 /// Values travel as GRDB `DatabaseValue`s, so the erasure planning and the report are the SQLite
 /// connector's own; every value is bound as text and cast to its column's type, so a mapped
 /// `bigint`, `uuid` or `timestamptz` column takes what SQLite would store.
-public final class PostgresDataService: PersonalDataCorrection, PersonalDataErasure, ConsentRegistry, ProductScope {
-    /// What the map declares; limits on processing are not offered on PostgreSQL yet.
-    public var capabilities: Set<DataCapability> { map.declaredCapabilities }
+public final class PostgresDataService: PersonalDataCorrection, PersonalDataErasure, ConsentRegistry, ProductScope, ProcessingLimits {
+    /// What the map declares, and limits on processing in every source.
+    public var capabilities: Set<DataCapability> { map.declaredCapabilities.union([.processingLimits]) }
 
     public func missingReason(_ capability: DataCapability) -> String {
-        map.missingDeclaration(capability)
-            ?? "the PostgreSQL connector does not offer \(capability.meaning) yet; keep the organisation's data on SQLite for this right"
+        map.missingDeclaration(capability) ?? "the PostgreSQL connector does not offer \(capability.meaning)"
     }
 
     let map: DataMap
