@@ -50,18 +50,14 @@ struct ModulesCommand: DeploymentCommand {
             var defaultValue: String?
             var meaning: String
         }
-        struct Ground: Encodable {
-            var code: String
-            var explanation: String
-        }
         var identifier: String
         var summary: String
         var verification: String
         var requesters: [String]
         var parameters: [Setting]
-        var settings: [Setting]
+        var settings: [SettingDescription]
         var dataCapabilities: [String]
-        var denialGrounds: [Ground]
+        var denialGrounds: [DenialGround]
     }
 
     func describe(_ identifier: String, registry: ModuleRegistry) throws {
@@ -76,11 +72,9 @@ struct ModulesCommand: DeploymentCommand {
             parameters: module.parameters.map {
                 Description.Setting(name: $0.name, type: $0.freeText ? "text" : "token", meaning: $0.meaning)
             },
-            settings: module.settingKeys.map {
-                Description.Setting(name: $0.name, type: $0.type, defaultValue: $0.defaultValue, meaning: $0.meaning)
-            },
+            settings: module.settingKeys,
             dataCapabilities: module.dataCapabilities.map(\.rawValue).sorted(),
-            denialGrounds: module.denialGrounds.map { Description.Ground(code: $0.code, explanation: $0.explanation) }
+            denialGrounds: module.denialGrounds
         )
         if options.json { return try Output.json(description) }
         Output.line("\(description.identifier): \(description.summary)")

@@ -93,6 +93,15 @@ public struct SettingKey<Settings: ModuleSettings> {
     }
 }
 
+/// One key of a module's section as `rightskit modules --describe` shows it.
+public struct SettingDescription: Sendable, Equatable, Codable {
+    public var name: String
+    public var type: String
+    /// The default as written in YAML; nil when the key is required.
+    public var defaultValue: String?
+    public var meaning: String
+}
+
 /// A type a setting can hold: read from one key, described in words.
 public protocol SettingValue {
     /// The type in words, for `modules --describe`.

@@ -78,11 +78,15 @@ extension RightModule {
 
 extension RightModule {
     /// Every key of the module's section: the kernel's two, then the module's own.
-    public static var settingKeys: [(name: String, type: String, defaultValue: String?, meaning: String)] {
+    public static var settingKeys: [SettingDescription] {
         [
-            ("verification", VerificationLevel.settingType, defaultVerification.rawValue, "the identity verification a request needs"),
-            ("review", Bool.settingType, "false", "true sends every request to an operator before it is carried out"),
-        ] + Settings.keys.map { ($0.name, $0.type, $0.defaultValue, $0.meaning) }
+            SettingDescription(
+                name: "verification", type: VerificationLevel.settingType, defaultValue: defaultVerification.rawValue,
+                meaning: "the identity verification a request needs"),
+            SettingDescription(
+                name: "review", type: Bool.settingType, defaultValue: "false",
+                meaning: "true sends every request to an operator before it is carried out"),
+        ] + Settings.keys.map { SettingDescription(name: $0.name, type: $0.type, defaultValue: $0.defaultValue, meaning: $0.meaning) }
     }
 
     /// Builds the module from its section: unknown keys first (each with the closest known
