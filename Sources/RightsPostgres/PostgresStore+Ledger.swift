@@ -157,7 +157,9 @@ extension PostgresStore: RequestLedger {
 
     /// Counts the requests received in the window before this one, in the order they were filed;
     /// only requests whose subject was verified count.
-    public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int {
+    public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID, answeredOnly: Bool)
+        async throws -> Int
+    {
         try await run(
             """
             SELECT COUNT(*) FROM requests r
@@ -165,6 +167,7 @@ extension PostgresStore: RequestLedger {
               AND r.id <> \(excluding.rawValue)
               AND r.seq < coalesce((SELECT seq FROM requests WHERE id = \(excluding.rawValue)), 9223372036854775807)
               AND coalesce(jsonb_typeof(r.body::jsonb -> 'verification'), 'null') <> 'null'
+              AND (NOT \(answeredOnly) OR r.state NOT IN ('denied', 'cancelled'))
             """
         ).decode(Int.self).collect().first ?? 0
     }

@@ -195,7 +195,9 @@ extension SQLiteStore: RequestLedger {
     /// Counts the requests received in the window before this one (in the order they were
     /// recorded), so the decision is the same whenever it is evaluated again. Only requests whose
     /// subject was verified count: unverified filings by someone else use up nothing.
-    public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int {
+    public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID, answeredOnly: Bool)
+        async throws -> Int
+    {
         try await database.read { db in
             try Int.fetchOne(
                 db.cachedStatement(
@@ -204,8 +206,9 @@ extension SQLiteStore: RequestLedger {
                         WHERE r.subject_key = ? AND r.right = ? AND r.received_at >= ? AND r.id != ?
                           AND r.rowid < coalesce((SELECT rowid FROM requests WHERE id = ?), 9223372036854775807)
                           AND json_extract(r.body, '$.verification') IS NOT NULL
+                          AND (? = 0 OR r.state NOT IN ('denied', 'cancelled'))
                         """),
-                arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue, excluding.rawValue]
+                arguments: [subject.rawValue, right, since.timeIntervalSince1970, excluding.rawValue, excluding.rawValue, answeredOnly]
             ) ?? 0
         }
     }

@@ -119,9 +119,9 @@ struct CCPAPackTests {
         pack.clock.set(try Pack.local("2027-07-23 10:00", pack.timeZone))
         let third = try await pack.runToEnd(pack.intake("access", subject: 8))
         #expect(third.state == .denied && third.outcome?.ground == .gratuitousRepetition)
-        // Twelve calendar months after the second (14 April 2027), both disclosures have left
-        // the window. (The refused third still counts as a request of the window.)
-        pack.clock.set(try Pack.local("2028-04-14 10:01", pack.timeZone))
+        // Twelve calendar months after the first (4 January 2027) only the second disclosure is
+        // in the window: the refused third was not a disclosure and does not count.
+        pack.clock.set(try Pack.local("2028-01-04 10:01", pack.timeZone))
         let later = try await pack.runToEnd(pack.intake("access", subject: 8))
         #expect(later.state == .completed, "\(later.state) \(later.outcome?.ground?.code ?? "")")
     }

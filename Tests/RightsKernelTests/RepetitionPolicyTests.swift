@@ -67,4 +67,31 @@ struct RepetitionPolicyTests {
         harness.clock.advance(days: 366)
         #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .completed)
     }
+
+    /// `count: disclosures` (CCPA §1798.130(b)): a refused request is not a disclosure, so it
+    /// does not use up the allowance; counting requests, it would. On both ledgers.
+    @Test(arguments: LedgerDriver.allCases)
+    func onlyAnsweredRequestsCountAsDisclosures(on driver: LedgerDriver) async throws {
+        for (counted, thirdState) in [("disclosures", RequestState.completed), ("requests", RequestState.denied)] {
+            let harness = try await RightsTestHarness(
+                on: driver, modules: [ProbeRight.self], rights: "probe: {}",
+                policy: """
+                    deadline: { days: 15 }
+                    repeat: { window_months: 12, free: 2, count: \(counted), beyond: refuse }
+                    """)
+            #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .completed)
+            let hold = try await harness.services.exceptions.addHold(
+                Hold(
+                    subject: harness.store.subjectKey(for: subject), category: nil, ground: .criminalInvestigation, authority: "Case 1",
+                    expiresAt: nil, createdAt: harness.clock.now))
+            #expect(try await harness.run(RequestIntake(right: "probe", subject: subject)).state == .denied)
+            #expect(try await harness.services.exceptions.removeHold(id: try #require(hold.id), at: harness.clock.now))
+            let third = try await harness.run(RequestIntake(right: "probe", subject: subject))
+            #expect(third.state == thirdState, "count: \(counted)")
+            if counted == "disclosures" {
+                let fourth = try await harness.run(RequestIntake(right: "probe", subject: subject))
+                #expect(fourth.state == .denied && fourth.outcome?.ground == .gratuitousRepetition)
+            }
+        }
+    }
 }

@@ -7,7 +7,8 @@ public import Foundation
 /// - `policy.deadline`: `days` (1–3650) or `months` (1–120, calendar months), `business_days`,
 ///   `holidays` (list of `yyyy-MM-dd`)
 /// - `policy.extension`: `days` or `months`, `business_days`: the one extension a request may get
-/// - `policy.repeat`: `window_days` or `window_months` (calendar months), `free`, `beyond` (`fee`,
+/// - `policy.repeat`: `window_days` or `window_months` (calendar months), `free`, `count`
+///   (`requests`, the default, or `disclosures`: only requests answered), `beyond` (`fee`,
 ///   `refuse`, or `review`: an operator decides, GDPR Art. 12(5)), `fee.amount`, `fee.currency`,
 ///   `fee.valid_days` (how long the requester has to accept a quote; default 14)
 /// - `policy.acknowledge`: `business_days` (receipt confirmed to the requester, due within that
@@ -337,8 +338,10 @@ public struct DeploymentSettings: Sendable, Equatable {
             try feeSection.rejectUnknownKeys()
             fee = FeeQuote(amount: amount, currency: currency)
         }
+        let counted = try section.choice("count", default: RepetitionPolicy.Counted.requests)
         try section.rejectUnknownKeys()
         var policy = RepetitionPolicy(windowDays: window, free: free, beyond: beyond, fee: fee, feeValidDays: feeValidDays)
+        policy.counted = counted
         policy.windowMonths = windowMonths
         return policy
     }

@@ -21,8 +21,10 @@ public protocol RequestLedger: Sendable {
     func request(_ id: RequestID) async throws -> RightRequest?
     /// Requests matching a filter, oldest first.
     func requests(_ query: RequestQuery) async throws -> [RightRequest]
-    /// How many other requests of this subject and right were received at or after `since`.
-    func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID) async throws -> Int
+    /// How many other verified requests of this subject and right were received at or after
+    /// `since`; with `answeredOnly`, not those denied or cancelled (the disclosures CCPA counts).
+    func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID, answeredOnly: Bool)
+        async throws -> Int
     /// The recorded result of a completed step, if the step ran.
     func journalledResult(of step: String, request: RequestID) async throws -> Data?
     /// Records that a step completed, with its messages and audit entries, in one transaction;

@@ -109,7 +109,8 @@ extension RequestPipeline {
             subject: request.subjectKey,
             right: request.right,
             receivedSince: repetition.windowStart(endingAt: request.receivedAt),
-            excluding: request.id
+            excluding: request.id,
+            answeredOnly: repetition.counted == .disclosures
         )
         return repetition.decision(earlierInWindow: earlier)
     }

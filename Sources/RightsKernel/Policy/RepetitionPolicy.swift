@@ -12,7 +12,17 @@ public struct RepetitionPolicy: Sendable, Equatable {
         case review
     }
 
+    /// Which earlier requests count against the allowance.
+    public enum Counted: String, Sendable, CaseIterable {
+        /// Every verified request of the kind (PIPL's "repeated requests").
+        case requests
+        /// Only those answered, not denied or cancelled (CCPA §1798.130(b): a business need
+        /// not provide the information more than twice in a 12-month period).
+        case disclosures
+    }
+
     public var windowDays: Int
+    public var counted = Counted.requests
     /// When set, the window is this many calendar months (CCPA's "12-month period") instead of
     /// `windowDays`.
     public var windowMonths = 0
