@@ -46,7 +46,8 @@ public struct PortabilityRight: RightModule {
                     "the only recipients a transfer may go to; the outbound client refuses every other origin"
                 ) { settings, section in
                     guard let recipients = try section.optionalSection("recipients") else { return }
-                    var allowList = OutboundAllowList(allowsLoopbackHTTP: try section.bool("allow_loopback_http", default: false))
+                    // Checked here for the error's location; `allow_loopback_http`, declared first, is read.
+                    var allowList = OutboundAllowList(allowsLoopbackHTTP: settings.allowLoopbackHTTP)
                     for (name, entry) in try recipients.sections() {
                         let text = try entry.string("url")
                         guard let url = URL(string: text) else { throw entry.invalid("url", OutboundRefusal.notAURL(text).description) }
