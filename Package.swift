@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "RightsKernel", targets: ["RightsKernel"]),
+        .library(name: "RightsStorage", targets: ["RightsStorage"]),
         .library(name: "RightsStore", targets: ["RightsStore"]),
         .library(name: "RightsTesting", targets: ["RightsTesting"]),
         .library(name: "RightsServer", targets: ["RightsServer"]),
@@ -57,10 +58,21 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The storage core: every ledger, audit, outbox, claim and quota algorithm, once, over a
+        // small driver contract (executor, transactions, snapshot, dialect).
+        .target(
+            name: "RightsStorage",
+            dependencies: [
+                "RightsKernel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "RightsStore",
             dependencies: [
                 "RightsKernel",
+                "RightsStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,7 +80,9 @@ let package = Package(
         ),
         .target(
             name: "RightsTesting",
-            dependencies: ["RightsKernel", "RightsStore", "RightsPostgres", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The HTTP service: another composition root's building block over the same pipeline.
         // Its routes are generated from `openapi.yaml`, so the document and the server are one thing.
@@ -76,6 +90,7 @@ let package = Package(
             name: "RightsServer",
             dependencies: [
                 "RightsKernel",
+                "RightsStorage",
                 "RightsStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -98,6 +113,7 @@ let package = Package(
             name: "RightsPostgres",
             dependencies: [
                 "RightsKernel",
+                "RightsStorage",
                 "RightsStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -109,6 +125,7 @@ let package = Package(
             name: "RightsCLI",
             dependencies: [
                 "RightsKernel",
+                "RightsStorage",
                 "RightsStore",
                 "RightsServer",
                 "RightsPostgres",

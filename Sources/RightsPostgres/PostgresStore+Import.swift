@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PostgresNIO
 import RightsKernel
+public import RightsStorage
 import RightsStore
 
 /// What moving a SQLite ledger into PostgreSQL copied, table by table.
@@ -56,7 +57,9 @@ extension PostgresStore {
         var configuration = Configuration()
         configuration.readonly = true
         let source = try DatabaseQueue(path: path, configuration: configuration)
-        return try await transaction { connection in
+        guard let postgres else { throw LedgerImportRefused(description: "the ledger to move into is not on PostgreSQL") }
+        let logger = postgres.logger
+        return try await postgres.withTransaction { connection in
             let existing =
                 try await connection.query(
                     "SELECT (SELECT COUNT(*) FROM requests) + (SELECT seq FROM audit_head WHERE id = 1) + (SELECT COUNT(*) FROM audit_pending)",

@@ -1,19 +1,17 @@
 import Foundation
 import GRDB
 public import RightsKernel
+public import RightsStorage
 
 /// The embedded default store: one SQLite file (WAL) holding the request ledger, the step
-/// journal, the audit chain, holds, one-time codes and the notification outbox.
-///
-/// One object serves several kernel protocols so that a state change and its audit entry
-/// commit in one transaction.
-public final class SQLiteStore: Sendable {
-    let database: any DatabaseWriter
-    public let clock: any WallClock
-    let subjectSecret: Data
+/// journal, the audit chain, holds, one-time codes and the notification outbox; the storage
+/// core's ``LedgerStore`` over this driver's executor. The name stays for the call sites that
+/// open a SQLite ledger by path.
+public typealias SQLiteStore = LedgerStore
 
-    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it. Opening
-    /// and migrating happen under an exclusive lock on `<path>.lock`, so any number of
+extension LedgerStore {
+    /// Opens (creating if needed) the SQLite database at `path` in WAL mode and migrates it.
+    /// Opening and migrating happen under an exclusive lock on `<path>.lock`, so any number of
     /// processes may start on an empty folder at once. The secret that salts subject keys lives
     /// in `secretPath` (default `keys/subject-key.secret` beside the ledger), never in the
     /// ledger it protects; a ledger that still holds one has it moved out.
@@ -21,34 +19,37 @@ public final class SQLiteStore: Sendable {
         try PrivateFiles.createFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // A transaction spans several calls on the writer, each under the executor's gate.
+        configuration.allowsUnsafeTransactions = true
         // Minimised identities, codes and message bodies are overwritten, not left in free pages.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         let lock = try ExclusiveFileLock(path: path + ".lock")
         defer { lock.release() }
         try PrivateFiles.prepareDatabase(atPath: path)
         let database = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(database)
+        try SQLiteLedgerSchema.migrator.migrate(database)
         let secretFile =
             secretPath ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys/subject-key.secret").path
-        try self.init(database: database, clock: clock, secret: Self.loadOrCreateSecret(file: secretFile, movingOutOf: database))
+        self.init(
+            executor: SQLiteExecutor(database: database), clock: clock,
+            subjectSecret: try SQLiteLedgerSchema.loadOrCreateSecret(file: secretFile, movingOutOf: database))
     }
 
     /// An in-memory store, for validating a deployment without touching its files.
-    public static func inMemory(clock: any WallClock = SystemClock()) throws -> SQLiteStore {
-        let database = try DatabaseQueue()
-        try migrator.migrate(database)
-        return SQLiteStore(database: database, clock: clock, secret: randomSecret())
+    public static func inMemory(clock: any WallClock = SystemClock()) throws -> LedgerStore {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let database = try DatabaseQueue(configuration: configuration)
+        try SQLiteLedgerSchema.migrator.migrate(database)
+        return LedgerStore(executor: SQLiteExecutor(database: database), clock: clock, subjectSecret: SQLiteLedgerSchema.randomSecret())
     }
+}
 
-    init(database: any DatabaseWriter, clock: any WallClock, secret: Data) {
-        self.database = database
-        self.clock = clock
-        subjectSecret = secret
-    }
-
+/// The ledger's schema in SQLite, as GRDB migrations, and the subject-key secret beside it.
+enum SQLiteLedgerSchema {
     /// Reads the subject-key secret from its own file (0600), creating it on first use; a secret
     /// an older ledger kept in its `meta` table is moved to the file and deleted from the ledger.
-    private static func loadOrCreateSecret(file: String, movingOutOf database: any DatabaseWriter) throws -> Data {
+    static func loadOrCreateSecret(file: String, movingOutOf database: any DatabaseWriter) throws -> Data {
         let legacy = try database.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'subject_secret'") }
         let secret: Data
         if let stored = FileManager.default.contents(atPath: file), stored.count == 32 {
@@ -63,7 +64,7 @@ public final class SQLiteStore: Sendable {
         return secret
     }
 
-    private static func randomSecret() -> Data {
+    static func randomSecret() -> Data {
         var generator = SystemRandomNumberGenerator()
         return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }

@@ -15,7 +15,7 @@ struct ResponseRetentionIndexTests {
         let directory = try TemporaryDirectory(prefix: "retention-index")
         let path = directory.file("ledger.sqlite")
         let queue = try DatabaseQueue(path: path)
-        try SQLiteStore.migrator.migrate(queue, upTo: "v7-operator-tokens")
+        try SQLiteLedgerSchema.migrator.migrate(queue, upTo: "v7-operator-tokens")
         let finishedAt = try #require(Timestamp.date("2026-01-10T08:00:00Z"))
         var done = RightRequest(
             right: "access", subject: SubjectIdentity(kind: "email", value: "a@example.cn"), subjectKey: SubjectKey(rawValue: "k1"),

@@ -5,9 +5,8 @@ public import RightsKernel
 
 /// Everything a deployment keeps in its store, beyond the kernel's own protocols: operators'
 /// tokens, the outbox as operators see it and its delivery, deadline notices, counts for
-/// metrics, and the audit chain with its checkpoints. The SQLite store serves it, and so does the
-/// PostgreSQL store shared by several servers; the command line and `rightskit serve` run on
-/// either.
+/// metrics, and the audit chain with its checkpoints. ``LedgerStore`` serves it over any storage
+/// driver; the command line and `rightskit serve` run on whichever the deployment names.
 public protocol OperationsStore: RequestLedger, AuditLog, ExceptionChecks, VerificationCodeStore, Notifier {
     /// The clock the store stamps its records with.
     var clock: any WallClock { get }
@@ -125,16 +124,6 @@ extension OperationsStore {
             logger: logger
         )
     }
-
-    /// The services a deployment describes: its data map (checked against the real schemas,
-    /// so a mismatch is a load error) over this store.
-    public func services(for settings: DeploymentSettings, logger: Logger, statementLog: StatementLog? = nil, readOnly: Bool = false) throws
-        -> Services
-    {
-        let data: any PersonalDataService =
-            try settings.dataMap.map { try SQLiteDataService(map: $0, statementLog: statementLog, readOnly: readOnly) } ?? NoPersonalData()
-        return services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
-    }
 }
 
 extension OperatorToken {
@@ -143,5 +132,3 @@ extension OperatorToken {
         SHA256.hash(data: Data(secret.utf8)).hexString
     }
 }
-
-extension SQLiteStore: OperationsStore {}

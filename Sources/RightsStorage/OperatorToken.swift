@@ -1,5 +1,4 @@
 public import Foundation
-import GRDB
 package import RightsKernel
 
 /// What an operator's token lets its holder do through `rightskit serve`.
@@ -34,57 +33,6 @@ public struct OperatorToken: Codable, Sendable, Equatable {
 /// Why a token could not be created or revoked.
 public struct OperatorTokenError: Error, CustomStringConvertible {
     public let description: String
-}
-
-extension SQLiteStore {
-    public func insertToken(name: String, role: OperatorRole, hash: String) async throws -> OperatorToken {
-        let time = clock.now
-        do {
-            let id = try await database.write { db -> Int64 in
-                try db.execute(
-                    sql: "INSERT INTO operator_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [name, role.rawValue, hash, time.timeIntervalSince1970])
-                let id = db.lastInsertedRowID
-                // Who may act through the API is itself on the record, in the same transaction.
-                try self.appendAudit(.tokenCreated(id: id, name: name, role: role), at: time, in: db)
-                return id
-            }
-            return OperatorToken(id: id, name: name, role: role, createdAt: time, revokedAt: nil)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw OperatorTokenError.liveTokenExists(name)
-        }
-    }
-
-    public func tokens() async throws -> [OperatorToken] {
-        try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM operator_tokens ORDER BY id").map(Self.token) }
-    }
-
-    public func revokeToken(name: String) async throws -> Bool {
-        let now = clock.now
-        return try await database.write { db in
-            try db.execute(
-                sql: "UPDATE operator_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                arguments: [now.timeIntervalSince1970, name])
-            guard db.changesCount > 0 else { return false }
-            try self.appendAudit(.tokenRevoked(name: name), at: now, in: db)
-            return true
-        }
-    }
-
-    public func token(hash: String) async throws -> OperatorToken? {
-        try await database.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM operator_tokens WHERE token_hash = ? AND revoked_at IS NULL"), arguments: [hash]
-            ).map(Self.token)
-        }
-    }
-
-    private static func token(_ row: Row) throws -> OperatorToken {
-        let revoked: Double? = row["revoked_at"]
-        return OperatorToken(
-            id: row["id"], name: row["name"], role: try OperatorRole(stored: row["role"]),
-            createdAt: Date(timeIntervalSince1970: row["created_at"]), revokedAt: revoked.map(Date.init(timeIntervalSince1970:)))
-    }
 }
 
 extension OperatorRole {

@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import RightsStorage
+
+/// The storage core's executor over a pool of PostgreSQL connections: statements bound as
+/// `$1…`, transactions on one pooled connection, snapshots in `REPEATABLE READ`, row locks and
+/// `SKIP LOCKED` for claims, and advisory locks where SQLite's single writer would serialise.
+final class PostgresExecutor: StorageExecutor {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    let dialect = SQLDialect(
+        lockForUpdate: " FOR UPDATE", lockSkippingLocked: " FOR UPDATE SKIP LOCKED", filingOrder: "seq",
+        jsonField: { column, field in "(\(column)::jsonb ->> '\(field)')" },
+        transactionLock: { key, shared in
+            let function = shared ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"
+            return switch key {
+            case .number(let number): "SELECT \(raw: function)(\(number))"
+            case .text(let text): "SELECT \(raw: function)(hashtextextended(\(text), 7))"
+            }
+        },
+        chainsAuditInTransaction: false)
+
+    /// Starts the pool's run loop; ``close()`` ends it.
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+    }
+
+    deinit { running.cancel() }
+
+    func close() async {
+        running.cancel()
+        _ = await running.result
+    }
+
+    func query(_ statement: SQLStatement) async throws -> [SQLRow] {
+        try await Self.rows { try await client.query(statement.postgresQuery, logger: logger) }
+    }
+
+    func transaction<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+        try await withTransaction { connection in try await body(Connection(connection: connection, logger: self.logger)) }
+    }
+
+    func snapshot<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+        try await withTransaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
+            return try await body(Connection(connection: connection, logger: self.logger))
+        }
+    }
+
+    /// Runs `body` in one transaction, rethrowing its own error (a conflict, a quota) rather
+    /// than the driver's wrapper.
+    func withTransaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    /// One connection inside a transaction.
+    private struct Connection: SQLConnection {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func query(_ statement: SQLStatement) async throws -> [SQLRow] {
+            try await PostgresExecutor.rows { try await connection.query(statement.postgresQuery, logger: logger) }
+        }
+    }
+
+    static func rows(_ run: () async throws -> PostgresRowSequence) async throws -> [SQLRow] {
+        do {
+            var rows: [SQLRow] = []
+            for try await row in try await run() {
+                var columns: [String] = []
+                var values: [SQLValue] = []
+                for cell in row {
+                    columns.append(cell.columnName)
+                    values.append(try cell.sqlValue)
+                }
+                rows.append(SQLRow(columns: columns, values: values))
+            }
+            return rows
+        } catch let error as PSQLError where error.sqlState == "23505" {
+            throw UniqueConstraintViolation()
+        }
+    }
+}
+
+extension SQLStatement {
+    /// The statement as postgres-nio sends it: `$n` placeholders and typed binds.
+    var postgresQuery: PostgresQuery {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let value): bindings.append(value)
+            case .real(let value): bindings.append(value)
+            case .text(let value): bindings.append(value)
+            case .blob(let value): bindings.append(ByteBuffer(bytes: value))
+            case .boolean(let value): bindings.append(value)
+            }
+        }
+        return PostgresQuery(unsafeSQL: text { "$\($0)" }, binds: bindings)
+    }
+}
+
+extension PostgresCell {
+    /// The cell in the storage core's value kinds.
+    var sqlValue: SQLValue {
+        get throws {
+            guard bytes != nil else { return .null }
+            return switch dataType {
+            case .int2: .integer(Int64(try decode(Int16.self)))
+            case .int4: .integer(Int64(try decode(Int32.self)))
+            case .int8: .integer(try decode(Int64.self))
+            case .float4: .real(Double(try decode(Float.self)))
+            case .float8: .real(try decode(Double.self))
+            case .bool: .boolean(try decode(Bool.self))
+            case .bytea: .blob(Data(try decode(ByteBuffer.self).readableBytesView))
+            case .void: .null
+            default: .text(try decode(String.self))
+            }
+        }
+    }
+}
+
+extension PostgresRowSequence {
+    /// Whether the statement returned any row (`… RETURNING 1` for "did it apply").
+    func hasRows() async throws -> Bool {
+        for try await _ in self { return true }
+        return false
+    }
+}
+
+extension AsyncSequence where Self: Sendable {
+    /// Every element, in order.
+    func collect() async throws -> [Element] {
+        var all: [Element] = []
+        for try await element in self { all.append(element) }
+        return all
+    }
+}
+
+extension PSQLError {
+    /// The server's SQLSTATE, such as 23505 for a unique violation.
+    var sqlState: String? { serverInfo?[.sqlState] }
+}

@@ -1,0 +1,74 @@
+/// One open transaction (or, outside one, the database itself): runs statements in order.
+package protocol SQLConnection: Sendable {
+    /// Runs `statement` and returns every row it gave (none for most writes; `RETURNING` gives
+    /// rows, which is how the core learns whether a conditional change applied).
+    @discardableResult
+    func query(_ statement: SQLStatement) async throws -> [SQLRow]
+}
+
+/// What a database driver gives the storage core: statements on their own, transactions, a
+/// consistent read of several statements, and the dialect those statements are written in.
+/// The core holds every algorithm; a driver only runs what it is handed.
+package protocol StorageExecutor: SQLConnection {
+    var dialect: SQLDialect { get }
+    /// Runs `body` in one transaction that holds the database's write lock for its writes,
+    /// committing when it returns and rolling back when it throws (rethrowing its own error).
+    func transaction<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result
+    /// Runs `body`'s reads against one snapshot of the database.
+    func snapshot<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result
+    /// Closes the connections; nothing runs after.
+    func close() async
+}
+
+extension StorageExecutor {
+    package func close() async {}
+}
+
+/// The handful of places where the two databases' SQL differs, as text the core splices in.
+package struct SQLDialect: Sendable {
+    /// Appended to a `SELECT` that locks the rows it reads for the rest of the transaction
+    /// (`FOR UPDATE`); empty where the transaction already holds the only write lock (SQLite).
+    package var lockForUpdate: String
+    /// Appended to a subquery that claims rows, skipping those another transaction is claiming
+    /// (`FOR UPDATE SKIP LOCKED`); empty for SQLite.
+    package var lockSkippingLocked: String
+    /// The column that orders requests as they were filed (SQLite's `rowid`, a `seq` column elsewhere).
+    package var filingOrder: String
+    /// `field` of the JSON object in text `column`, or NULL.
+    package var jsonField: @Sendable (_ column: String, _ field: String) -> String
+    /// A statement that takes a lock on `key` until the transaction ends, shared or not; nil
+    /// where writers are serialised anyway.
+    package var transactionLock: (@Sendable (_ key: TransactionLockKey, _ shared: Bool) -> SQLStatement)?
+    /// Whether audit entries are chained inside the transaction that records them (a database
+    /// with one writer at a time) or committed as pending and chained after, in batches (a
+    /// database shared by several writers, where holding the chain's head would queue every commit).
+    package var chainsAuditInTransaction: Bool
+
+    package init(
+        lockForUpdate: String, lockSkippingLocked: String, filingOrder: String,
+        jsonField: @escaping @Sendable (_ column: String, _ field: String) -> String,
+        transactionLock: (@Sendable (_ key: TransactionLockKey, _ shared: Bool) -> SQLStatement)?,
+        chainsAuditInTransaction: Bool
+    ) {
+        self.lockForUpdate = lockForUpdate
+        self.lockSkippingLocked = lockSkippingLocked
+        self.filingOrder = filingOrder
+        self.jsonField = jsonField
+        self.transactionLock = transactionLock
+        self.chainsAuditInTransaction = chainsAuditInTransaction
+    }
+}
+
+/// A write broke a unique constraint; drivers throw this for their database's own error, so
+/// the core can tell "already there" from a failure.
+package struct UniqueConstraintViolation: Error, CustomStringConvertible {
+    package init() {}
+    package var description: String { "a row with the same unique key already exists" }
+}
+
+/// What a transaction-scoped lock is taken on: a fixed number (the holds), or a text such as a
+/// quota's key, which a driver turns into its lock space.
+package enum TransactionLockKey: Sendable {
+    case number(Int64)
+    case text(String)
+}

@@ -1,0 +1,210 @@
+public import Crypto
+import Foundation
+public import RightsKernel
+import Synchronization
+
+extension LedgerStore: AuditLog {
+    public func append(_ event: AuditEvent) async throws {
+        let time = clock.now
+        try await transaction { connection in try await self.appendAudit([event], at: time, on: connection) }
+        auditAppended()
+    }
+
+    public func entries(for request: RequestID) async throws -> [AuditEntry] {
+        try await linkPendingAudit()
+        return try await run(
+            "SELECT seq, time, actor, action, request_id, details, prev_hash, hash FROM audit_entries WHERE request_id = \(request.rawValue) ORDER BY seq"
+        ).map(Self.entry)
+    }
+
+    /// Reads entries, head and checkpoints in one snapshot, so a chain being appended to by
+    /// other writers is read whole.
+    public func auditChain() async throws -> AuditChainSnapshot {
+        try await linkPendingAudit()
+        return try await executor.snapshot { connection in
+            let entries = try await connection.query(
+                "SELECT seq, time, actor, action, request_id, details, prev_hash, hash FROM audit_entries ORDER BY seq"
+            ).map(Self.entry)
+            let head = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0").first.map {
+                AuditChain.Head(sequence: try $0.decode("seq"), hash: try $0.decode("hash"))
+            }
+            let checkpoints = try await connection.query("SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq").map {
+                AuditCheckpoint(
+                    sequence: try $0.decode("seq"), hash: try $0.decode("hash"), signedAt: try $0.decode("signed_at"),
+                    signature: try $0.decode("signature"))
+            }
+            return AuditChainSnapshot(entries: entries, head: head, checkpoints: checkpoints)
+        }
+    }
+
+    public func checkpoint(signingKey: Curve25519.Signing.PrivateKey) async throws -> AuditCheckpoint? {
+        try await linkPendingAudit()
+        let time = clock.now
+        let keyBytes = signingKey.rawRepresentation  // the key type is not Sendable; its bytes are
+        return try await transaction { connection in
+            guard
+                let head = try await connection.query(
+                    "SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0\(raw: self.dialect.lockForUpdate)"
+                ).first
+            else { return nil }
+            let checkpoint = try AuditCheckpoint.sign(
+                sequence: try head.decode("seq"), hash: try head.decode("hash"), at: time,
+                with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
+            try await connection.query(
+                """
+                INSERT INTO audit_checkpoints (seq, hash, signed_at, signature)
+                VALUES (\(checkpoint.sequence), \(checkpoint.hash), \(checkpoint.signedAt), \(checkpoint.signature))
+                ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, signed_at = excluded.signed_at, signature = excluded.signature
+                """)
+            return checkpoint
+        }
+    }
+
+    public func simulatedEntries() async throws -> Int {
+        try await linkPendingAudit()
+        return try await run("SELECT COUNT(*) AS n FROM audit_entries WHERE \(raw: dialect.jsonField("details", "clock")) = 'simulated'")
+            .first?.decode("n") ?? 0
+    }
+
+    /// Appends `events` inside the caller's transaction, so a state change and its entries
+    /// commit together. Where the database has one writer at a time they are chained at once;
+    /// elsewhere they go to `audit_pending`, committed with their change, and a linker chains
+    /// them after (``linkPendingAudit()``), so commits never queue on the chain's head. Under a
+    /// simulated clock each entry says so (`clock: simulated`), and the mark is hashed with it,
+    /// so a rehearsal can never pass for production.
+    func appendAudit(_ events: [AuditEvent], at time: Date, on connection: any SQLConnection) async throws {
+        guard !events.isEmpty else { return }
+        let stamp = Timestamp.string(time)
+        let marked = events.map { event in
+            var event = event
+            if clock.isSimulated { event.details["clock"] = "simulated" }
+            return (time: stamp, event: event)
+        }
+        if dialect.chainsAuditInTransaction {
+            try await chain(marked, on: connection)
+            return
+        }
+        for batch in marked.chunked(into: 500) {
+            let rows = try batch.map { pending -> SQLStatement in
+                let content = String(decoding: try AuditEntry.hashedContent(time: pending.time, event: pending.event), as: UTF8.self)
+                return """
+                    (\(pending.time), \(pending.event.actor), \(pending.event.action), \(pending.event.request?.rawValue),
+                     \(try CanonicalJSON.string(pending.event.details)), \(content))
+                    """
+            }
+            try await connection.query(
+                "INSERT INTO audit_pending (time, actor, action, request_id, details, content) VALUES " + .joined(rows, separator: ", "))
+        }
+    }
+
+    /// After a transaction that appended entries as pending: a linking pass soon.
+    func auditAppended() {
+        guard !dialect.chainsAuditInTransaction else { return }
+        linking.schedule(after: .milliseconds(20), store: self)
+    }
+
+    /// Chains `entries` after the head, which it locks, in the caller's transaction.
+    private func chain(_ entries: [(time: String, event: AuditEvent)], on connection: any SQLConnection) async throws {
+        let head = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1\(raw: dialect.lockForUpdate)").first
+        var sequence: Int64 = try head?.decode("seq") ?? 0
+        var previous: String = sequence > 0 ? try head?.decode("hash") ?? AuditEntry.genesisHash : AuditEntry.genesisHash
+        for batch in entries.chunked(into: 500) {
+            var rows: [SQLStatement] = []
+            for (time, event) in batch {
+                sequence += 1
+                let entry = try AuditEntry.chained(sequence: sequence, time: time, event: event, previousHash: previous)
+                previous = entry.hash
+                rows.append(
+                    """
+                    (\(entry.sequence), \(entry.time), \(event.actor), \(event.action), \(event.request?.rawValue),
+                     \(try CanonicalJSON.string(event.details)), \(entry.previousHash), \(entry.hash))
+                    """)
+            }
+            try await connection.query(
+                "INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash) VALUES "
+                    + .joined(rows, separator: ", "))
+        }
+        try await connection.query(
+            """
+            INSERT INTO audit_head (id, seq, hash) VALUES (1, \(sequence), \(previous))
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+            """)
+    }
+
+    /// Chains every committed pending entry, oldest first, and returns how many: the head row
+    /// is locked first (so the batch is read after any other linker's commit), then a batch is
+    /// chained and removed from `audit_pending` in the same transaction.
+    @discardableResult
+    package func linkPendingAudit() async throws -> Int {
+        guard !dialect.chainsAuditInTransaction else { return 0 }
+        var linked = 0
+        while true {
+            let batch = try await transaction { connection -> Int in
+                try await connection.query("SELECT seq FROM audit_head WHERE id = 1\(raw: self.dialect.lockForUpdate)")
+                let pending = try await connection.query(
+                    "SELECT id, time, actor, action, request_id, details FROM audit_pending ORDER BY id LIMIT \(Self.linkBatch)")
+                guard !pending.isEmpty else { return 0 }
+                let entries = try pending.map { row in
+                    (
+                        time: try row.decode("time", as: String.self),
+                        event: AuditEvent(
+                            actor: try row.decode("actor"), action: try row.decode("action"),
+                            request: try row.decode("request_id", as: String?.self).flatMap(RequestID.init),
+                            details: try CanonicalJSON.decode(
+                                [String: String].self, from: Data(try row.decode("details", as: String.self).utf8)))
+                    )
+                }
+                try await self.chain(entries, on: connection)
+                let ids = try pending.map { try $0.decode("id", as: Int64.self) }
+                try await connection.query("DELETE FROM audit_pending WHERE id IN (\(list: ids))")
+                return pending.count
+            }
+            linked += batch
+            guard batch == Self.linkBatch else { return linked }
+        }
+    }
+
+    private static let linkBatch = 1000
+
+    static func entry(_ row: SQLRow) throws -> AuditEntry {
+        AuditEntry(
+            sequence: try row.decode("seq"),
+            time: try row.decode("time"),
+            event: AuditEvent(
+                actor: try row.decode("actor"), action: try row.decode("action"),
+                request: try row.decode("request_id", as: String?.self).flatMap(RequestID.init),
+                details: try CanonicalJSON.decode([String: String].self, from: Data(try row.decode("details", as: String.self).utf8))),
+            previousHash: try row.decode("prev_hash"),
+            hash: try row.decode("hash")
+        )
+    }
+}
+
+/// When this process next links pending audit entries: at most one pass is waiting at a time.
+/// A pass asked for by an append is followed by a trailing one, and so on while passes find
+/// entries, so an entry whose transaction committed after a pass is chained within a fraction
+/// of a second even when nothing else is appended; reads link first in any case.
+final class AuditLinking: Sendable {
+    private let waiting = Mutex(false)
+
+    func schedule(after delay: Duration, store: LedgerStore, trailing: Bool = true) {
+        let first = waiting.withLock { waiting in
+            defer { waiting = true }
+            return !waiting
+        }
+        guard first else { return }
+        Task {
+            try? await Task.sleep(for: delay)
+            waiting.withLock { $0 = false }
+            let linked = (try? await store.linkPendingAudit()) ?? 0
+            if linked > 0 || trailing { schedule(after: .milliseconds(200), store: store, trailing: false) }
+        }
+    }
+}
+
+extension Array {
+    /// The elements in consecutive runs of at most `size`.
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

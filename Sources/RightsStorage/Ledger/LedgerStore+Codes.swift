@@ -1,0 +1,64 @@
+public import Foundation
+public import RightsKernel
+
+extension LedgerStore: VerificationCodeStore {
+    /// Replaces the request's code inside the caller's transaction; the attempts already spent
+    /// on earlier codes of the request still count (one budget per request).
+    static func replaceCode(_ code: StoredCode, on connection: any SQLConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO verification_codes (request_id, salt, hash, expires_at, attempts, max_attempts, consumed)
+            VALUES (\(code.request.rawValue), \(Data(code.salt)), \(Data(code.hash)), \(code.expiresAt.sqlSeconds), \(code.attempts),
+                    \(code.maxAttempts), \(false))
+            ON CONFLICT (request_id) DO UPDATE SET salt = excluded.salt, hash = excluded.hash, expires_at = excluded.expires_at,
+                max_attempts = excluded.max_attempts, consumed = excluded.consumed
+            """)
+    }
+
+    public func code(for request: RequestID) async throws -> StoredCode? {
+        try await run(
+            """
+            SELECT salt, hash, expires_at, attempts, max_attempts, consumed FROM verification_codes WHERE request_id = \(request.rawValue)
+            """
+        ).first.map { row in
+            StoredCode(
+                request: request, salt: Array(try row.decode("salt", as: Data.self)), hash: Array(try row.decode("hash", as: Data.self)),
+                expiresAt: Date(timeIntervalSince1970: try row.decode("expires_at")), attempts: try row.decode("attempts"),
+                maxAttempts: try row.decode("max_attempts"), consumed: try row.decode("consumed"))
+        }
+    }
+
+    public func attempt(_ request: RequestID, at time: Date, digest: @Sendable ([UInt8]) -> [UInt8]) async throws -> CodeAttempt {
+        let now = time.sqlSeconds
+        guard
+            let row = try await run(
+                "SELECT salt, attempts, max_attempts, expires_at, consumed FROM verification_codes WHERE request_id = \(request.rawValue)"
+            ).first
+        else { return .none }
+        if try row.decode("consumed", as: Bool.self) { return .used }
+        if try row.decode("attempts", as: Int.self) >= row.decode("max_attempts", as: Int.self) { return .exhausted }
+        if try row.decode("expires_at", as: Double.self) <= now { return .expired }
+        let salt: Data = try row.decode("salt")
+        let candidate = Data(digest(Array(salt)))
+        // One statement counts the attempt and consumes the code when it matches; its conditions
+        // repeat the checks above, so two processes checking at once cannot both consume it.
+        guard
+            let result = try await run(
+                """
+                UPDATE verification_codes SET attempts = attempts + 1, consumed = (hash = \(candidate))
+                WHERE request_id = \(request.rawValue) AND salt = \(salt) AND consumed = \(false) AND attempts < max_attempts
+                  AND expires_at > \(now)
+                RETURNING consumed, attempts, max_attempts
+                """
+            ).first
+        else { return .used }
+        if try result.decode("consumed", as: Bool.self) { return .matched }
+        return .mismatched(attempts: try result.decode("attempts"), maxAttempts: try result.decode("max_attempts"))
+    }
+
+    public func consumedCodes() async throws -> [RequestID] {
+        try await run("SELECT request_id FROM verification_codes WHERE consumed = \(true)").compactMap {
+            RequestID(try $0.decode("request_id", as: String.self))
+        }
+    }
+}

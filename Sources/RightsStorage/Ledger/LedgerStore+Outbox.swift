@@ -1,0 +1,138 @@
+public import Foundation
+public import RightsKernel
+
+extension LedgerStore: Notifier {
+    /// Queues the message in the outbox; a delivery worker (or `rightskit outbox`) reads it.
+    /// Messages of a state change or a step are queued in that change's own transaction instead.
+    public func send(_ message: OutboundMessage) async throws {
+        let now = clock.now.sqlSeconds
+        try await transaction { connection in try await Self.enqueue([message], at: now, on: connection) }
+    }
+
+    /// Queues inside the caller's transaction (the transactional outbox), in one statement.
+    static func enqueue(_ messages: [OutboundMessage], at now: Double, on connection: any SQLConnection) async throws {
+        guard !messages.isEmpty else { return }
+        let rows = messages.map { message -> SQLStatement in
+            """
+            (\(message.request?.rawValue), \(message.kind), \(message.recipient.kind), \(message.recipient.value), \(message.title), \(message.body), \(now))
+            """
+        }
+        try await connection.query(
+            "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES "
+                + SQLStatement.joined(rows, separator: ", "))
+    }
+
+    /// The queued and delivered messages, oldest first, optionally only those of one request.
+    public func outbox(request: RequestID?) async throws -> [OutboxMessage] {
+        let filter: SQLStatement = request.map { " WHERE request_id = \($0.rawValue)" } ?? ""
+        return try await run(
+            """
+            SELECT id, created_at, delivered_at, minimised, kind, recipient_kind, recipient_value, title, body, request_id FROM outbox\(filter)
+            ORDER BY id
+            """
+        ).map { row in
+            OutboxMessage(
+                id: try row.decode("id"),
+                createdAt: Date(timeIntervalSince1970: try row.decode("created_at")),
+                deliveredAt: try row.decode("delivered_at", as: Double?.self).map(Date.init(timeIntervalSince1970:)),
+                minimised: try row.decode("minimised"),
+                message: try Self.message(row)
+            )
+        }
+    }
+
+    /// Claims pending messages a batch at a time, skipping those another deliverer is claiming,
+    /// so deliverers in every process share the queue without sending one twice while a claim
+    /// holds; each delivered message is then minimised. A message whose delivery fails keeps
+    /// its claim for `lease`, so it is retried on a later pass rather than at once.
+    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval) async throws -> OutboxDeliveryReport {
+        var report = OutboxDeliveryReport()
+        var after: Int64 = 0
+        while true {
+            let now = clock.now.sqlSeconds
+            let batch = try await run(
+                """
+                UPDATE outbox SET delivering_until = \(now + lease)
+                WHERE id IN (SELECT id FROM outbox WHERE id > \(after) AND delivered_at IS NULL AND minimised = \(false)
+                               AND (delivering_until IS NULL OR delivering_until <= \(now))
+                             ORDER BY id LIMIT 100\(raw: dialect.lockSkippingLocked))
+                RETURNING id, kind, recipient_kind, recipient_value, title, body, request_id
+                """
+            ).map { (id: try $0.decode("id", as: Int64.self), message: try Self.message($0)) }.sorted { $0.id < $1.id }
+            guard let last = batch.last else { return report }
+            after = last.id
+            for (id, message) in batch {
+                do {
+                    try await delivery.deliver(message, reference: id)
+                } catch {
+                    report.failed += 1
+                    report.firstFailure = report.firstFailure ?? error
+                    continue
+                }
+                try await run(
+                    """
+                    UPDATE outbox SET delivered_at = \(clock.now.sqlSeconds), delivering_until = NULL,
+                        recipient_value = \(subjectKey(for: message.recipient).rawValue), title = '', body = '', minimised = \(true)
+                    WHERE id = \(id)
+                    """)
+                report.delivered += 1
+            }
+        }
+    }
+
+    /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it:
+    /// kind, time and a salted hash of the recipient stay; title and body go.
+    func minimiseMessages(of request: RequestID, onlyCodes: Bool, on connection: any SQLConnection) async throws {
+        let filter: SQLStatement = onlyCodes ? "kind = 'verification-code'" : "delivered_at IS NOT NULL"
+        let rows = try await connection.query(
+            """
+            SELECT id, recipient_kind, recipient_value FROM outbox
+            WHERE request_id = \(request.rawValue) AND minimised = \(false) AND \(filter)
+            """)
+        for row in rows {
+            let recipient = SubjectIdentity(kind: try row.decode("recipient_kind"), value: try row.decode("recipient_value"))
+            try await connection.query(
+                """
+                UPDATE outbox SET recipient_value = \(subjectKey(for: recipient).rawValue), title = '', body = '', minimised = \(true)
+                WHERE id = \(try row.decode("id", as: Int64.self))
+                """)
+        }
+    }
+
+    private static func message(_ row: SQLRow) throws -> OutboundMessage {
+        OutboundMessage(
+            kind: try row.decode("kind"),
+            recipient: SubjectIdentity(kind: try row.decode("recipient_kind"), value: try row.decode("recipient_value")),
+            title: try row.decode("title"), body: try row.decode("body"),
+            request: try row.decode("request_id", as: String?.self).flatMap(RequestID.init))
+    }
+}
+
+/// A message as the outbox holds it. Once delivered (or, for a code, once its request moved on)
+/// only its kind, time and a salted hash of the recipient remain: `minimised` is then true and
+/// the recipient's value is that hash.
+public struct OutboxMessage: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var createdAt: Date
+    public var deliveredAt: Date?
+    public var minimised: Bool
+    public var message: OutboundMessage
+
+    package init(id: Int64, createdAt: Date, deliveredAt: Date?, minimised: Bool, message: OutboundMessage) {
+        self.id = id
+        self.createdAt = createdAt
+        self.deliveredAt = deliveredAt
+        self.minimised = minimised
+        self.message = message
+    }
+}
+
+/// What one pass over the outbox did.
+public struct OutboxDeliveryReport: Sendable {
+    public var delivered = 0
+    /// Messages whose delivery failed; each stays claimed for the lease, then is tried again.
+    public var failed = 0
+    package var firstFailure: (any Error)?
+
+    package init() {}
+}

@@ -1,0 +1,227 @@
+public import Foundation
+public import RightsKernel
+
+extension LedgerStore: RequestLedger {
+    public func subjectKey(for identity: SubjectIdentity) -> SubjectKey {
+        SubjectKey(salting: identity, with: subjectSecret)
+    }
+
+    /// Commits a state change over the version it was made from, in one transaction with its
+    /// quotas, code, journal rows, messages and audit entries.
+    public func commit(_ change: LedgerChange) async throws -> RightRequest {
+        let request = change.request
+        let body = try CanonicalJSON.string(request)
+        let time = clock.now
+        let now = time.sqlSeconds
+        let stored = try await transaction { connection -> RightRequest in
+            if let subject = change.requiresNoHoldOn {
+                // No hold can be placed until this commits (placing one takes the lock exclusively).
+                if let lock = self.dialect.transactionLock { try await connection.query(lock(Self.holdsLockKey, true)) }
+                let held = try await connection.query(
+                    """
+                    SELECT 1 AS held FROM holds WHERE (subject_key = \(subject.rawValue) OR subject_key IS NULL)
+                      AND (expires_at IS NULL OR expires_at > \(now)) AND category IS NULL LIMIT 1
+                    """)
+                if !held.isEmpty { throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true) }
+            }
+            for quota in change.quotas.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                try await self.count(quota, at: now, on: connection)
+            }
+            let version: Int
+            if change.replacesStored {
+                // Conditional on the version it was made from, and on no other live claim.
+                let claim: SQLStatement =
+                    switch change.claim {
+                    case .keep: ""
+                    case .take(let owner, let expires): ", claim_owner = \(owner.rawValue), claim_expires = \(expires.sqlSeconds)"
+                    case .release: ", claim_owner = NULL, claim_expires = NULL"
+                    }
+                let applied = try await connection.query(
+                    """
+                    UPDATE requests SET state = \(request.state.rawValue), due_at = \(request.dueAt.sqlSeconds), body = \(body),
+                        version = version + 1\(claim)
+                    WHERE id = \(request.id.rawValue) AND version = \(request.version)
+                      AND (claim_owner IS NULL OR claim_expires <= \(now) OR claim_owner = \(change.owner.rawValue))
+                    RETURNING 1 AS applied
+                    """)
+                guard !applied.isEmpty else { throw try await Self.conflict(request.id, at: now, on: connection) }
+                version = request.version + 1
+            } else {
+                var owner: String?
+                var expires: Double?
+                if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.sqlSeconds) }
+                try await connection.query(
+                    """
+                    INSERT INTO requests (id, "right", subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires)
+                    VALUES (\(request.id.rawValue), \(request.right), \(request.subjectKey.rawValue), \(request.state.rawValue),
+                            \(request.receivedAt.sqlSeconds), \(request.dueAt.sqlSeconds), \(body), 0, \(owner), \(expires))
+                    """)
+                version = 0
+            }
+            if let code = change.code { try await Self.replaceCode(code, on: connection) }
+            if request.state != .awaitingVerification, request.state != .received {
+                // A passed challenge's code has done its work, and so have the messages carrying it.
+                try await connection.query("DELETE FROM verification_codes WHERE request_id = \(request.id.rawValue)")
+                try await self.minimiseMessages(of: request.id, onlyCodes: true, on: connection)
+            }
+            if request.state.isFinal {
+                // Keep only what proves the response: the journal goes.
+                try await connection.query("DELETE FROM journal WHERE request_id = \(request.id.rawValue)")
+                try await connection.query(
+                    "UPDATE requests SET final_at = \(request.updatedAt.sqlSeconds) WHERE id = \(request.id.rawValue) AND final_at IS NULL")
+            }
+            var messages: [OutboundMessage] = []
+            var audit: [AuditEvent] = []
+            for step in change.steps {
+                if !request.state.isFinal {
+                    try await connection.query(
+                        """
+                        INSERT INTO journal (request_id, step, result, recorded_at) VALUES (\(step.request.rawValue), \(step.step), \(step.result), \(now))
+                        ON CONFLICT DO NOTHING
+                        """)
+                }
+                messages += step.messages
+                audit += step.audit
+            }
+            try await Self.enqueue(messages + change.messages, at: now, on: connection)
+            try await self.appendAudit(audit + change.audit, at: time, on: connection)
+            return request.stored(at: version)
+        }
+        auditAppended()
+        return stored
+    }
+
+    /// Takes the claim in one statement over the row, skipping it while another writer claims
+    /// it: never both get it. A live claim is respected unless its owner is a process on this
+    /// host that no longer exists (killed): its work is then taken over at once.
+    public func claim(_ id: RequestID, in states: Set<RequestState>, as owner: ClaimOwner, until expires: Date) async throws
+        -> RightRequest?
+    {
+        let now = clock.now.sqlSeconds
+        if let holder = try await run("SELECT claim_owner FROM requests WHERE id = \(id.rawValue) AND claim_expires > \(now)")
+            .first?.decode("claim_owner", as: String?.self),
+            ClaimOwner(rawValue: holder).isGoneFromThisHost
+        {
+            try await run(
+                "UPDATE requests SET claim_owner = NULL, claim_expires = NULL WHERE id = \(id.rawValue) AND claim_owner = \(holder)")
+        }
+        let rows = try await run(
+            """
+            UPDATE requests SET claim_owner = \(owner.rawValue), claim_expires = \(expires.sqlSeconds), version = version + 1
+            WHERE id = (SELECT id FROM requests WHERE id = \(id.rawValue) AND state IN (\(list: states.map(\.rawValue).sorted()))
+                          AND (claim_owner IS NULL OR claim_expires <= \(now) OR claim_owner = \(owner.rawValue))\(raw: dialect.lockSkippingLocked))
+            RETURNING body, version
+            """)
+        return try rows.first.map(Self.request)
+    }
+
+    public func renewClaim(_ id: RequestID, as owner: ClaimOwner, until expires: Date) async throws -> Bool {
+        try await !run(
+            """
+            UPDATE requests SET claim_expires = \(expires.sqlSeconds) WHERE id = \(id.rawValue) AND claim_owner = \(owner.rawValue) RETURNING 1 AS renewed
+            """
+        ).isEmpty
+    }
+
+    public func request(_ id: RequestID) async throws -> RightRequest? {
+        try await run("SELECT body, version FROM requests WHERE id = \(id.rawValue)").first.map(Self.request)
+    }
+
+    public func requests(_ query: RequestQuery) async throws -> [RightRequest] {
+        var clauses: [SQLStatement] = []
+        if !query.states.isEmpty { clauses.append("state IN (\(list: query.states.map(\.rawValue).sorted()))") }
+        if let right = query.right { clauses.append("\"right\" = \(right)") }
+        if let subject = query.subject { clauses.append("subject_key = \(subject.rawValue)") }
+        if let dueBefore = query.dueBefore { clauses.append("due_at < \(dueBefore.sqlSeconds)") }
+        let filter: SQLStatement = clauses.isEmpty ? "" : " WHERE " + SQLStatement.joined(clauses, separator: " AND ")
+        return try await run("SELECT body, version FROM requests\(filter) ORDER BY received_at, id").map(Self.request)
+    }
+
+    /// Counts the requests received in the window before this one (in the order they were
+    /// filed), so the decision is the same whenever it is evaluated again. Only requests whose
+    /// subject was verified count: unverified filings by someone else use up nothing.
+    public func countRequests(subject: SubjectKey, right: String, receivedSince since: Date, excluding: RequestID, answeredOnly: Bool)
+        async throws -> Int
+    {
+        let order = dialect.filingOrder
+        let answered: SQLStatement = answeredOnly ? " AND r.state NOT IN ('denied', 'cancelled')" : ""
+        return try await run(
+            """
+            SELECT COUNT(*) AS n FROM requests r
+            WHERE r.subject_key = \(subject.rawValue) AND r."right" = \(right) AND r.received_at >= \(since.sqlSeconds)
+              AND r.id <> \(excluding.rawValue)
+              AND r.\(raw: order) < coalesce((SELECT \(raw: order) FROM requests WHERE id = \(excluding.rawValue)), 9223372036854775807)
+              AND \(raw: dialect.jsonField("r.body", "verification")) IS NOT NULL\(answered)
+            """
+        ).first?.decode("n") ?? 0
+    }
+
+    public func journalledResult(of step: String, request: RequestID) async throws -> Data? {
+        try await run("SELECT result FROM journal WHERE request_id = \(request.rawValue) AND step = \(step)").first?.decode("result")
+    }
+
+    public func record(_ step: StepRecord) async throws {
+        let time = clock.now
+        let now = time.sqlSeconds
+        try await transaction { connection in
+            if let owner = step.owner {
+                let held = try await connection.query(
+                    """
+                    UPDATE requests SET claim_expires = \((step.renewUntil ?? time).sqlSeconds)
+                    WHERE id = \(step.request.rawValue) AND claim_owner = \(owner.rawValue) RETURNING 1 AS held
+                    """)
+                guard !held.isEmpty else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
+            }
+            let recorded = try await connection.query(
+                """
+                INSERT INTO journal (request_id, step, result, recorded_at) VALUES (\(step.request.rawValue), \(step.step), \(step.result), \(now))
+                ON CONFLICT DO NOTHING RETURNING 1 AS recorded
+                """)
+            guard !recorded.isEmpty else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
+            try await Self.enqueue(step.messages, at: now, on: connection)
+            try await self.appendAudit(step.audit, at: time, on: connection)
+        }
+        auditAppended()
+    }
+
+    public func responsesToRemove(finalBefore cutoff: Date, limit: Int) async throws -> [RightRequest] {
+        try await run(
+            """
+            SELECT body, version FROM requests WHERE responses_removed = \(false) AND final_at < \(cutoff.sqlSeconds) ORDER BY final_at LIMIT \(limit)
+            """
+        ).map(Self.request)
+    }
+
+    public func markResponsesRemoved(_ id: RequestID) async throws {
+        try await run("UPDATE requests SET responses_removed = \(true) WHERE id = \(id.rawValue)")
+    }
+
+    /// How many requests are in each right and state, for metrics; a count, never a row.
+    public func requestCounts() async throws -> [(right: String, state: String, count: Int)] {
+        try await run("SELECT \"right\" AS r, state, COUNT(*) AS n FROM requests GROUP BY \"right\", state").map {
+            (right: try $0.decode("r"), state: try $0.decode("state"), count: try $0.decode("n"))
+        }
+    }
+
+    /// Open requests whose deadline passed by `time`.
+    public func overdueCount(at time: Date) async throws -> Int {
+        let open = RequestState.allCases.filter { !$0.isFinal }.map(\.rawValue)
+        return try await run("SELECT COUNT(*) AS n FROM requests WHERE due_at < \(time.sqlSeconds) AND state IN (\(list: open))")
+            .first?.decode("n") ?? 0
+    }
+
+    static func request(_ row: SQLRow) throws -> RightRequest {
+        try CanonicalJSON.decode(RightRequest.self, from: Data(try row.decode("body", as: String.self).utf8))
+            .stored(at: try row.decode("version"))
+    }
+
+    /// Why a conditional change did not apply: the request moved on, or a live claim holds it.
+    private static func conflict(_ id: RequestID, at now: Double, on connection: any SQLConnection) async throws -> LedgerConflict {
+        guard let row = try await connection.query("SELECT state, claim_owner, claim_expires FROM requests WHERE id = \(id.rawValue)").first
+        else { return LedgerConflict(request: id, current: nil, claimed: false) }
+        let owner: String? = try row.decode("claim_owner")
+        let expires: Double? = try row.decode("claim_expires")
+        return LedgerConflict(
+            request: id, current: RequestState(rawValue: try row.decode("state")), claimed: owner != nil && (expires ?? 0) > now)
+    }
+}

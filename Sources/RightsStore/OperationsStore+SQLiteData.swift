@@ -1,0 +1,15 @@
+public import Logging
+public import RightsKernel
+public import RightsStorage
+
+extension OperationsStore {
+    /// The services a deployment describes: its data map (checked against the real schemas,
+    /// so a mismatch is a load error) over this store.
+    public func services(for settings: DeploymentSettings, logger: Logger, statementLog: StatementLog? = nil, readOnly: Bool = false) throws
+        -> Services
+    {
+        let data: any PersonalDataService =
+            try settings.dataMap.map { try SQLiteDataService(map: $0, statementLog: statementLog, readOnly: readOnly) } ?? NoPersonalData()
+        return services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
+    }
+}
