@@ -42,11 +42,11 @@ final class PostgresExecutor: StorageExecutor {
         try await Self.rows { try await client.query(statement.postgresQuery, logger: logger) }
     }
 
-    func transaction<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
         try await withTransaction { connection in try await body(Connection(connection: connection, logger: self.logger)) }
     }
 
-    func snapshot<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+    func snapshot<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
         try await withTransaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: self.logger)
             return try await body(Connection(connection: connection, logger: self.logger))

@@ -2,15 +2,13 @@ import Foundation
 import GRDB
 import RightsStorage
 
-/// The storage core's executor over a GRDB database: statements go to SQLite's one writer
-/// connection (or, for a plain read of a pool, to a reader), and a transaction holds the writer
-/// from `BEGIN IMMEDIATE` to `COMMIT` under an ``AsyncGate``, so no other task of this process
-/// slips a statement into it; other processes wait on SQLite's own lock (busy timeout).
+/// The storage core's executor over a GRDB database. A transaction is one GRDB write (`BEGIN
+/// IMMEDIATE` … `COMMIT` on SQLite's one writer connection) inside which the core's algorithm
+/// runs on the writer's own thread (``InlineTaskExecutor``), so each statement is a direct call
+/// and the write lock is held only for the work; a snapshot is one GRDB read the same way.
+/// Plain reads of a pool go to its readers.
 final class SQLiteExecutor: StorageExecutor {
     let database: any DatabaseWriter
-    private let gate = AsyncGate()
-    /// A pool reads on its own connections; a queue (in memory) has only the writer.
-    private let readsApart: Bool
 
     let dialect = SQLDialect(
         lockForUpdate: "", lockSkippingLocked: "", filingOrder: "rowid",
@@ -19,51 +17,36 @@ final class SQLiteExecutor: StorageExecutor {
 
     init(database: any DatabaseWriter) {
         self.database = database
-        readsApart = database is DatabasePool
     }
 
     func query(_ statement: SQLStatement) async throws -> [SQLRow] {
-        if readsApart, statement.isRead {
+        if statement.isRead {
             return try await database.read { db in try Self.run(statement, in: db) }
         }
-        return try await gate.withGate {
-            try await database.writeWithoutTransaction { db in try Self.run(statement, in: db) }
+        return try await database.writeWithoutTransaction { db in try Self.run(statement, in: db) }
+    }
+
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+        try await database.write { db in
+            let connection = Connection(database: db)
+            return try InlineTaskExecutor.run { try await body(connection) }
         }
     }
 
-    func transaction<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
-        try await within("BEGIN IMMEDIATE", body)
-    }
-
-    /// A deferred transaction on the writer: no write of this process lands in the middle of
-    /// the reads, and SQLite keeps one snapshot for them.
-    func snapshot<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
-        try await within("BEGIN DEFERRED", body)
-    }
-
-    private func within<Result: Sendable>(_ begin: String, _ body: @Sendable (any SQLConnection) async throws -> Result) async throws
-        -> Result
-    {
-        try await gate.withGate {
-            let connection = Writer(database: database)
-            try await database.writeWithoutTransaction { db in try db.execute(sql: begin) }
-            do {
-                let result = try await body(connection)
-                try await database.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
-                return result
-            } catch {
-                try? await database.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
-                throw error
-            }
+    func snapshot<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+        try await database.read { db in
+            let connection = Connection(database: db)
+            return try InlineTaskExecutor.run { try await body(connection) }
         }
     }
 
-    /// The writer inside a transaction the gate already holds.
-    private struct Writer: SQLConnection {
-        let database: any DatabaseWriter
+    /// The connection inside a GRDB closure; used only from the closure's own thread, where
+    /// the inline executor runs the body.
+    private struct Connection: SQLConnection, @unchecked Sendable {
+        let database: Database
 
         func query(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await database.writeWithoutTransaction { db in try SQLiteExecutor.run(statement, in: db) }
+            try SQLiteExecutor.run(statement, in: database)
         }
     }
 

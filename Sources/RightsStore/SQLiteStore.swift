@@ -19,8 +19,6 @@ extension LedgerStore {
         try PrivateFiles.createFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        // A transaction spans several calls on the writer, each under the executor's gate.
-        configuration.allowsUnsafeTransactions = true
         // Minimised identities, codes and message bodies are overwritten, not left in free pages.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         let lock = try ExclusiveFileLock(path: path + ".lock")
@@ -37,9 +35,7 @@ extension LedgerStore {
 
     /// An in-memory store, for validating a deployment without touching its files.
     public static func inMemory(clock: any WallClock = SystemClock()) throws -> LedgerStore {
-        var configuration = Configuration()
-        configuration.allowsUnsafeTransactions = true
-        let database = try DatabaseQueue(configuration: configuration)
+        let database = try DatabaseQueue()
         try SQLiteLedgerSchema.migrator.migrate(database)
         return LedgerStore(executor: SQLiteExecutor(database: database), clock: clock, subjectSecret: SQLiteLedgerSchema.randomSecret())
     }

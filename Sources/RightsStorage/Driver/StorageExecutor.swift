@@ -13,9 +13,9 @@ package protocol StorageExecutor: SQLConnection {
     var dialect: SQLDialect { get }
     /// Runs `body` in one transaction that holds the database's write lock for its writes,
     /// committing when it returns and rolling back when it throws (rethrowing its own error).
-    func transaction<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result
     /// Runs `body`'s reads against one snapshot of the database.
-    func snapshot<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result
+    func snapshot<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result
     /// Closes the connections; nothing runs after.
     func close() async
 }

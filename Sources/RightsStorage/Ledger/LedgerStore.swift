@@ -29,7 +29,7 @@ public final class LedgerStore: Sendable {
     }
 
     /// Runs `body` in one transaction.
-    func transaction<Result: Sendable>(_ body: @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
         try await executor.transaction(body)
     }
 
