@@ -22,7 +22,8 @@ final class PostgresExecutor: StorageExecutor {
             case .text(let text): "SELECT \(raw: function)(hashtextextended(\(text), 7))"
             }
         },
-        chainsAuditInTransaction: false)
+        chainsAuditInTransaction: false,
+        sha256Hex: { expression in "encode(sha256(convert_to(\(expression), 'UTF8')), 'hex')" })
 
     /// Starts the pool's run loop; ``close()`` ends it.
     init(client: PostgresClient, logger: Logger) {
@@ -71,6 +72,27 @@ final class PostgresExecutor: StorageExecutor {
         func query(_ statement: SQLStatement) async throws -> [SQLRow] {
             try await PostgresExecutor.rows { try await connection.query(statement.postgresQuery, logger: logger) }
         }
+
+        /// Several writes in one round trip: each a part of one `WITH`, counted by the final
+        /// `SELECT` where it returns rows.
+        func apply(_ writes: [SQLStatement]) async throws -> [Int] {
+            if writes.count < 2 {
+                var counts: [Int] = []
+                for write in writes { counts.append(try await query(write).count) }
+                return counts
+            }
+            var parts: [SQLStatement] = []
+            var counted: [SQLStatement] = []
+            for (index, write) in writes.enumerated() {
+                parts.append("w\(raw: String(index)) AS (" + write + ")")
+                counted.append(write.returnsRows ? "(SELECT COUNT(*) FROM w\(raw: String(index)))" : "0")
+            }
+            let combined: SQLStatement = "WITH " + .joined(parts, separator: ", ") + " SELECT " + .joined(counted, separator: ", ")
+            guard let row = try await query(combined).first else { return writes.map { _ in 0 } }
+            return try writes.indices.map { try row.decode(at: $0, as: Int.self) }
+        }
+
+        func statementsSent(applying count: Int) -> Int { min(count, 1) }
     }
 
     static func rows(_ run: () async throws -> PostgresRowSequence) async throws -> [SQLRow] {
@@ -93,6 +115,11 @@ final class PostgresExecutor: StorageExecutor {
 }
 
 extension SQLStatement {
+    /// Whether the statement ends in a `RETURNING` clause (so, as part of a `WITH`, it can be counted).
+    var returnsRows: Bool {
+        text { _ in "?" }.range(of: "RETURNING", options: .caseInsensitive) != nil
+    }
+
     /// The statement as postgres-nio sends it: `$n` placeholders and typed binds.
     var postgresQuery: PostgresQuery {
         var bindings = PostgresBindings(capacity: values.count)

@@ -80,5 +80,25 @@ enum PostgresLedgerSchema {
                     details TEXT NOT NULL, content TEXT NOT NULL)
                 """
             ]),
+        // The head follows the last entry appended, so the storage core chains a batch of
+        // entries in one statement; a recipient's salted hash is kept from the start, so a
+        // message is minimised in one statement too.
+        PostgresMigration(
+            version: 3, name: "audit-head-trigger",
+            statements: [
+                """
+                CREATE FUNCTION rightskit_audit_head_follows() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER audit_head_follows_entries AFTER INSERT ON audit_entries
+                FOR EACH ROW EXECUTE FUNCTION rightskit_audit_head_follows()
+                """,
+                "ALTER TABLE outbox ADD COLUMN recipient_hash TEXT",
+            ]),
     ]
 }

@@ -29,6 +29,7 @@ extension LedgerStore {
             throw error
         }
         self.init(executor: executor, clock: clock, subjectSecret: secret)
+        try await hashRecipientsOfEarlierMessages()
     }
 
     /// Opens and closes one connection: ``PostgresStoreUnreachable`` with the server's reason

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import RightsStorage
@@ -13,7 +14,8 @@ final class SQLiteExecutor: StorageExecutor {
     let dialect = SQLDialect(
         lockForUpdate: "", lockSkippingLocked: "", filingOrder: "rowid",
         jsonField: { column, field in "json_extract(\(column), '$.\(field)')" },
-        transactionLock: nil, chainsAuditInTransaction: true)
+        transactionLock: nil, chainsAuditInTransaction: true,
+        sha256Hex: { expression in "\(SQLiteFunctions.sha256Hex.name)(\(expression))" })
 
     init(database: any DatabaseWriter) {
         self.database = database
@@ -97,5 +99,19 @@ extension DatabaseValue {
         case .string(let value): .text(value)
         case .blob(let value): .blob(value)
         }
+    }
+}
+
+/// The SQL functions the storage core needs that SQLite lacks, added to every connection.
+enum SQLiteFunctions {
+    /// `rightskit_sha256(text)`: the lowercase hex SHA-256 of the text's UTF-8 bytes, as
+    /// PostgreSQL's `encode(sha256(convert_to(text, 'UTF8')), 'hex')` gives.
+    static let sha256Hex = DatabaseFunction("rightskit_sha256", argumentCount: 1, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]) else { return nil }
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func add(to db: Database) {
+        db.add(function: sha256Hex)
     }
 }

@@ -26,6 +26,13 @@ public struct LedgerChange: Sendable {
     /// Caps this change counts against; when one is used up the change is refused with
     /// ``IntakeQuotaExceeded`` and nothing commits.
     public var quotas: [IntakeQuota] = []
+    /// The state of the stored request this change replaces, when the change was made from a
+    /// read of it: a ledger skips the clean-up an earlier change already did (a code and its
+    /// messages are dropped on leaving verification, once).
+    public var replacedState: RequestState?
+    /// False when the maker knows no journal rows exist for the request (fresh work that
+    /// journalled no step on its own), so a final state has none to drop.
+    public var mayHaveJournal = true
 
     public init(
         request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [],

@@ -36,6 +36,13 @@ public protocol RequestLedger: Sendable {
     func responsesToRemove(finalBefore cutoff: Date, limit: Int) async throws -> [RightRequest]
     /// Records that a finished request's response files are gone, so it is not listed again.
     func markResponsesRemoved(_ id: RequestID) async throws
+    /// Forgets the intake actions counted before `cutoff` (older than any quota's window):
+    /// a count only ever looks back one window, so older rows are dead weight.
+    func forgetIntake(before cutoff: Date) async throws
+}
+
+extension RequestLedger {
+    public func forgetIntake(before cutoff: Date) async throws {}
 }
 
 /// A filter over the ledger's requests.

@@ -64,6 +64,7 @@ public struct HandlingContext: Sendable {
     ) async throws -> Result {
         // Earlier idempotent steps are recorded before another effect happens.
         for record in deferred?.take() ?? [] {
+            deferred?.noteJournalWritten()
             try await services.ledger.record(record)
             CrashPoint.reach("\(record.step):journal")
         }
@@ -89,6 +90,7 @@ public struct HandlingContext: Sendable {
             deferred.append(record)
             return result
         }
+        deferred?.noteJournalWritten()
         try await services.ledger.record(record)
         CrashPoint.reach("\(name):journal")
         return result
@@ -132,6 +134,13 @@ public enum StepDurability: Sendable, Equatable {
 /// The records of idempotent steps not yet committed, taken by the pipeline's next commit.
 final class DeferredSteps: Sendable {
     private let records = Mutex<[StepRecord]>([])
+    private let wroteJournal = Mutex(false)
+
+    /// A step of this run went to the journal on its own (not with the final commit).
+    func noteJournalWritten() { wroteJournal.withLock { $0 = true } }
+
+    /// Whether any step of this run went to the journal on its own.
+    var journalWritten: Bool { wroteJournal.withLock { $0 } }
 
     func append(_ record: StepRecord) { records.withLock { $0.append(record) } }
 

@@ -12,10 +12,15 @@ struct PendingChange: Sendable {
     var steps: [StepRecord] = []
     var requiresNoHoldOn: SubjectKey?
     var quotas: [IntakeQuota] = []
+    /// The state the change was made from (nil for a new request).
+    let replacedState: RequestState?
+    /// False when this pipeline knows no journal rows were written for the request.
+    var mayHaveJournal = true
 
     init(_ request: RightRequest, replacesStored: Bool = true) {
         self.request = request
         self.replacesStored = replacesStored
+        replacedState = replacesStored ? request.state : nil
     }
 
     mutating func record(_ event: AuditEvent) { audit.append(event) }
@@ -26,6 +31,8 @@ struct PendingChange: Sendable {
         change.steps = steps
         change.requiresNoHoldOn = requiresNoHoldOn
         change.quotas = quotas
+        change.replacedState = replacedState
+        change.mayHaveJournal = mayHaveJournal
         return change
     }
 }

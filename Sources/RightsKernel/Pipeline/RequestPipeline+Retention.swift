@@ -6,6 +6,7 @@ extension RequestPipeline {
     /// `services.exports.retention_days`; returns how many folders went. `resume` runs it.
     public func removeExpiredResponses() async throws -> Int {
         let cutoff = services.clock.now.addingTimeInterval(-deployment.settings.exportRetention)
+        try await services.ledger.forgetIntake(before: services.clock.now.addingTimeInterval(-deployment.settings.intake.window))
         var removed = 0
         while true {
             let due = try await services.ledger.responsesToRemove(finalBefore: cutoff, limit: 200)

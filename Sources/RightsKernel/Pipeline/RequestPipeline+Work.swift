@@ -148,6 +148,8 @@ extension RequestPipeline {
         var pending = PendingChange(request)
         pending.claim = .release
         pending.steps = context.deferred?.take() ?? []
+        // Fresh work that journalled nothing on its own leaves no journal rows to drop.
+        pending.mayHaveJournal = !fresh || (context.deferred?.journalWritten ?? true)
         if outcome.status == .waiting {
             // The module has work due later; it stays in progress until then.
             let until = outcome.resumeAt ?? services.clock.now

@@ -158,7 +158,15 @@ public struct RequestPipeline: Sendable {
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
         switch try await services.identity.verify(id, response: code) {
         case .verified:
-            return try await recordVerification(of: try await load(id), actor: requesterActor(request))
+            // The code's check changed nothing in the request: the read above is still its
+            // version, and a change made meanwhile makes the commit a conflict, told as such.
+            do {
+                return try await recordVerification(of: request, actor: requesterActor(request))
+            } catch let error as PipelineError where error.code == .conflict {
+                let now = try await load(id)
+                if now.state != .awaitingVerification { throw alreadyPastVerification(now) }
+                throw error
+            }
         case .locked:
             var pending = PendingChange(try await load(id))
             guard pending.request.state == .awaitingVerification else { throw alreadyPastVerification(pending.request) }

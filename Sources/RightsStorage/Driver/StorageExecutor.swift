@@ -4,6 +4,23 @@ package protocol SQLConnection: Sendable {
     /// rows, which is how the core learns whether a conditional change applied).
     @discardableResult
     func query(_ statement: SQLStatement) async throws -> [SQLRow]
+    /// Runs independent writes as one unit and returns how many rows each returned. None may
+    /// depend on another's effect: a driver may send them as one statement (PostgreSQL's
+    /// data-modifying `WITH`), in which no part sees another's changes.
+    func apply(_ writes: [SQLStatement]) async throws -> [Int]
+    /// How many statements ``apply(_:)`` sends for `count` writes.
+    func statementsSent(applying count: Int) -> Int
+}
+
+extension SQLConnection {
+    /// One statement after another.
+    package func apply(_ writes: [SQLStatement]) async throws -> [Int] {
+        var counts: [Int] = []
+        for write in writes { counts.append(try await query(write).count) }
+        return counts
+    }
+
+    package func statementsSent(applying count: Int) -> Int { count }
 }
 
 /// What a database driver gives the storage core: statements on their own, transactions, a
@@ -43,12 +60,14 @@ package struct SQLDialect: Sendable {
     /// with one writer at a time) or committed as pending and chained after, in batches (a
     /// database shared by several writers, where holding the chain's head would queue every commit).
     package var chainsAuditInTransaction: Bool
+    /// The lowercase hex SHA-256 of the UTF-8 bytes of text expression `expression`.
+    package var sha256Hex: @Sendable (_ expression: String) -> String
 
     package init(
         lockForUpdate: String, lockSkippingLocked: String, filingOrder: String,
         jsonField: @escaping @Sendable (_ column: String, _ field: String) -> String,
         transactionLock: (@Sendable (_ key: TransactionLockKey, _ shared: Bool) -> SQLStatement)?,
-        chainsAuditInTransaction: Bool
+        chainsAuditInTransaction: Bool, sha256Hex: @escaping @Sendable (_ expression: String) -> String
     ) {
         self.lockForUpdate = lockForUpdate
         self.lockSkippingLocked = lockSkippingLocked
@@ -56,6 +75,7 @@ package struct SQLDialect: Sendable {
         self.jsonField = jsonField
         self.transactionLock = transactionLock
         self.chainsAuditInTransaction = chainsAuditInTransaction
+        self.sha256Hex = sha256Hex
     }
 }
 

@@ -67,34 +67,33 @@ extension LedgerStore: AuditLog {
     }
 
     /// Appends `events` inside the caller's transaction, so a state change and its entries
-    /// commit together. Where the database has one writer at a time they are chained at once;
-    /// elsewhere they go to `audit_pending`, committed with their change, and a linker chains
-    /// them after (``linkPendingAudit()``), so commits never queue on the chain's head. Under a
-    /// simulated clock each entry says so (`clock: simulated`), and the mark is hashed with it,
-    /// so a rehearsal can never pass for production.
+    /// commit together, in one statement. Where the database has one writer at a time they are
+    /// chained at once; elsewhere they go to `audit_pending`, committed with their change, and a
+    /// linker chains them after (``linkPendingAudit()``), so commits never queue on the chain's
+    /// head. Under a simulated clock each entry says so (`clock: simulated`), and the mark is
+    /// hashed with it, so a rehearsal can never pass for production.
     func appendAudit(_ events: [AuditEvent], at time: Date, on connection: any SQLConnection) async throws {
-        guard !events.isEmpty else { return }
+        for statement in try auditStatements(events, at: time) { try await connection.query(statement) }
+    }
+
+    /// The statements that append `events` (one per 500 entries; none for none).
+    func auditStatements(_ events: [AuditEvent], at time: Date) throws -> [SQLStatement] {
         let stamp = Timestamp.string(time)
-        let marked = events.map { event in
+        let entries = try events.map { event in
             var event = event
             if clock.isSimulated { event.details["clock"] = "simulated" }
-            return (time: stamp, event: event)
+            return try PendingAuditEntry(time: stamp, event: event)
         }
-        if dialect.chainsAuditInTransaction {
-            try await chain(marked, on: connection)
-            return
+        return entries.chunked(into: 500).map { batch in
+            dialect.chainsAuditInTransaction ? chainStatement(Array(batch)) : pendingStatement(Array(batch))
         }
-        for batch in marked.chunked(into: 500) {
-            let rows = try batch.map { pending -> SQLStatement in
-                let content = String(decoding: try AuditEntry.hashedContent(time: pending.time, event: pending.event), as: UTF8.self)
-                return """
-                    (\(pending.time), \(pending.event.actor), \(pending.event.action), \(pending.event.request?.rawValue),
-                     \(try CanonicalJSON.string(pending.event.details)), \(content))
-                    """
-            }
-            try await connection.query(
-                "INSERT INTO audit_pending (time, actor, action, request_id, details, content) VALUES " + .joined(rows, separator: ", "))
+    }
+
+    private func pendingStatement(_ entries: [PendingAuditEntry]) -> SQLStatement {
+        let rows = entries.map { entry -> SQLStatement in
+            "(\(entry.time), \(entry.actor), \(entry.action), \(entry.request), \(entry.details), \(entry.content))"
         }
+        return "INSERT INTO audit_pending (time, actor, action, request_id, details, content) VALUES " + .joined(rows, separator: ", ")
     }
 
     /// After a transaction that appended entries as pending: a linking pass soon.
@@ -103,32 +102,31 @@ extension LedgerStore: AuditLog {
         linking.schedule(after: .milliseconds(20), store: self)
     }
 
-    /// Chains `entries` after the head, which it locks, in the caller's transaction.
-    private func chain(_ entries: [(time: String, event: AuditEvent)], on connection: any SQLConnection) async throws {
-        let head = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1\(raw: dialect.lockForUpdate)").first
-        var sequence: Int64 = try head?.decode("seq") ?? 0
-        var previous: String = sequence > 0 ? try head?.decode("hash") ?? AuditEntry.genesisHash : AuditEntry.genesisHash
-        for batch in entries.chunked(into: 500) {
-            var rows: [SQLStatement] = []
-            for (time, event) in batch {
-                sequence += 1
-                let entry = try AuditEntry.chained(sequence: sequence, time: time, event: event, previousHash: previous)
-                previous = entry.hash
-                rows.append(
-                    """
-                    (\(entry.sequence), \(entry.time), \(event.actor), \(event.action), \(event.request?.rawValue),
-                     \(try CanonicalJSON.string(event.details)), \(entry.previousHash), \(entry.hash))
-                    """)
-            }
-            try await connection.query(
-                "INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash) VALUES "
-                    + .joined(rows, separator: ", "))
-        }
-        try await connection.query(
+    /// Chains `entries` after the chain's head in one statement: the database computes each
+    /// hash as SHA-256 of the previous hash's text and the entry's canonical content, exactly as
+    /// ``AuditEntry`` does (verification is the Swift code's), and the head follows the last
+    /// entry (each driver's schema keeps `audit_head` in step with `audit_entries`).
+    private func chainStatement(_ batch: [PendingAuditEntry]) -> SQLStatement {
+        let rows = batch.enumerated().map { index, entry -> SQLStatement in
             """
-            INSERT INTO audit_head (id, seq, hash) VALUES (1, \(sequence), \(previous))
-            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-            """)
+            (CAST(\(index + 1) AS BIGINT), CAST(\(entry.time) AS TEXT), CAST(\(entry.actor) AS TEXT), CAST(\(entry.action) AS TEXT),
+             CAST(\(entry.request) AS TEXT), CAST(\(entry.details) AS TEXT), CAST(\(entry.content) AS TEXT))
+            """
+        }
+        let next = dialect.sha256Hex("chain.hash || input.content")
+        return """
+            WITH RECURSIVE input (n, time, actor, action, request_id, details, content) AS (VALUES \(SQLStatement.joined(rows, separator: ", "))),
+            head (seq, hash) AS (
+                SELECT coalesce(MAX(seq), 0), coalesce(MAX(CASE WHEN seq > 0 THEN hash END), \(AuditEntry.genesisHash))
+                FROM audit_head WHERE id = 1),
+            chain (n, seq, hash, previous) AS (
+                SELECT CAST(0 AS BIGINT), seq, hash, hash FROM head
+                UNION ALL
+                SELECT chain.n + 1, chain.seq + 1, \(raw: next), chain.hash FROM chain JOIN input ON input.n = chain.n + 1)
+            INSERT INTO audit_entries (seq, time, actor, action, request_id, details, prev_hash, hash)
+            SELECT chain.seq, input.time, input.actor, input.action, input.request_id, input.details, chain.previous, chain.hash
+            FROM chain JOIN input ON input.n = chain.n ORDER BY chain.n
+            """
     }
 
     /// Chains every committed pending entry, oldest first, and returns how many: the head row
@@ -142,19 +140,14 @@ extension LedgerStore: AuditLog {
             let batch = try await transaction { connection -> Int in
                 try await connection.query("SELECT seq FROM audit_head WHERE id = 1\(raw: self.dialect.lockForUpdate)")
                 let pending = try await connection.query(
-                    "SELECT id, time, actor, action, request_id, details FROM audit_pending ORDER BY id LIMIT \(Self.linkBatch)")
+                    "SELECT id, time, actor, action, request_id, details, content FROM audit_pending ORDER BY id LIMIT \(Self.linkBatch)")
                 guard !pending.isEmpty else { return 0 }
                 let entries = try pending.map { row in
-                    (
-                        time: try row.decode("time", as: String.self),
-                        event: AuditEvent(
-                            actor: try row.decode("actor"), action: try row.decode("action"),
-                            request: try row.decode("request_id", as: String?.self).flatMap(RequestID.init),
-                            details: try CanonicalJSON.decode(
-                                [String: String].self, from: Data(try row.decode("details", as: String.self).utf8)))
-                    )
+                    PendingAuditEntry(
+                        time: try row.decode("time"), actor: try row.decode("actor"), action: try row.decode("action"),
+                        request: try row.decode("request_id"), details: try row.decode("details"), content: try row.decode("content"))
                 }
-                try await self.chain(entries, on: connection)
+                for batch in entries.chunked(into: 500) { try await connection.query(self.chainStatement(Array(batch))) }
                 let ids = try pending.map { try $0.decode("id", as: Int64.self) }
                 try await connection.query("DELETE FROM audit_pending WHERE id IN (\(list: ids))")
                 return pending.count
@@ -180,6 +173,28 @@ extension LedgerStore: AuditLog {
     }
 }
 
+/// An entry on its way into the chain: its fields as stored and the canonical content its hash
+/// covers after the previous hash.
+struct PendingAuditEntry: Sendable {
+    var time: String
+    var actor: String
+    var action: String
+    var request: String?
+    var details: String
+    var content: String
+
+    init(time: String, actor: String, action: String, request: String?, details: String, content: String) {
+        (self.time, self.actor, self.action, self.request, self.details, self.content) = (time, actor, action, request, details, content)
+    }
+
+    init(time: String, event: AuditEvent) throws {
+        self.init(
+            time: time, actor: event.actor, action: event.action, request: event.request?.rawValue,
+            details: try CanonicalJSON.string(event.details),
+            content: String(decoding: try AuditEntry.hashedContent(time: time, event: event), as: UTF8.self))
+    }
+}
+
 /// When this process next links pending audit entries: at most one pass is waiting at a time.
 /// A pass asked for by an append is followed by a trailing one, and so on while passes find
 /// entries, so an entry whose transaction committed after a pass is chained within a fraction
@@ -193,6 +208,11 @@ final class AuditLinking: Sendable {
             return !waiting
         }
         guard first else { return }
+        // Linking is no request's own work: it is recorded in no request's statement log.
+        StatementLog.$current.withValue(nil) { schedulePass(after: delay, store: store, trailing: trailing) }
+    }
+
+    private func schedulePass(after delay: Duration, store: LedgerStore, trailing: Bool) {
         Task {
             try? await Task.sleep(for: delay)
             waiting.withLock { $0 = false }

@@ -4,15 +4,14 @@ public import RightsKernel
 extension LedgerStore: VerificationCodeStore {
     /// Replaces the request's code inside the caller's transaction; the attempts already spent
     /// on earlier codes of the request still count (one budget per request).
-    static func replaceCode(_ code: StoredCode, on connection: any SQLConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO verification_codes (request_id, salt, hash, expires_at, attempts, max_attempts, consumed)
-            VALUES (\(code.request.rawValue), \(Data(code.salt)), \(Data(code.hash)), \(code.expiresAt.sqlSeconds), \(code.attempts),
-                    \(code.maxAttempts), \(false))
-            ON CONFLICT (request_id) DO UPDATE SET salt = excluded.salt, hash = excluded.hash, expires_at = excluded.expires_at,
-                max_attempts = excluded.max_attempts, consumed = excluded.consumed
-            """)
+    static func replaceCodeStatement(_ code: StoredCode) -> SQLStatement {
+        """
+        INSERT INTO verification_codes (request_id, salt, hash, expires_at, attempts, max_attempts, consumed)
+        VALUES (\(code.request.rawValue), \(Data(code.salt)), \(Data(code.hash)), \(code.expiresAt.sqlSeconds), \(code.attempts),
+                \(code.maxAttempts), \(false))
+        ON CONFLICT (request_id) DO UPDATE SET salt = excluded.salt, hash = excluded.hash, expires_at = excluded.expires_at,
+            max_attempts = excluded.max_attempts, consumed = excluded.consumed
+        """
     }
 
     public func code(for request: RequestID) async throws -> StoredCode? {

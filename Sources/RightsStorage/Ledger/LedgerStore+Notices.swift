@@ -17,7 +17,7 @@ extension LedgerStore {
                 """
             ).isEmpty
             guard inserted else { return false }
-            try await Self.enqueue([message], at: now, on: connection)
+            try await self.enqueue([message], at: now, on: connection)
             try await self.appendAudit([event], at: time, on: connection)
             return true
         }

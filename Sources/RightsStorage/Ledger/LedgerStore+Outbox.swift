@@ -6,20 +6,40 @@ extension LedgerStore: Notifier {
     /// Messages of a state change or a step are queued in that change's own transaction instead.
     public func send(_ message: OutboundMessage) async throws {
         let now = clock.now.sqlSeconds
-        try await transaction { connection in try await Self.enqueue([message], at: now, on: connection) }
+        try await transaction { connection in try await self.enqueue([message], at: now, on: connection) }
     }
 
     /// Queues inside the caller's transaction (the transactional outbox), in one statement.
-    static func enqueue(_ messages: [OutboundMessage], at now: Double, on connection: any SQLConnection) async throws {
-        guard !messages.isEmpty else { return }
+    /// Each row keeps the recipient's salted hash beside the value, so minimising later is one
+    /// statement whatever the rows hold.
+    func enqueue(_ messages: [OutboundMessage], at now: Double, on connection: any SQLConnection) async throws {
+        if let statement = enqueueStatement(messages, at: now) { try await connection.query(statement) }
+    }
+
+    /// The statement that queues `messages`; nil for none.
+    func enqueueStatement(_ messages: [OutboundMessage], at now: Double) -> SQLStatement? {
+        guard !messages.isEmpty else { return nil }
         let rows = messages.map { message -> SQLStatement in
             """
-            (\(message.request?.rawValue), \(message.kind), \(message.recipient.kind), \(message.recipient.value), \(message.title), \(message.body), \(now))
+            (\(message.request?.rawValue), \(message.kind), \(message.recipient.kind), \(message.recipient.value),
+             \(subjectKey(for: message.recipient).rawValue), \(message.title), \(message.body), \(now))
             """
         }
-        try await connection.query(
-            "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, title, body, created_at) VALUES "
-                + SQLStatement.joined(rows, separator: ", "))
+        return "INSERT INTO outbox (request_id, kind, recipient_kind, recipient_value, recipient_hash, title, body, created_at) VALUES "
+            + SQLStatement.joined(rows, separator: ", ")
+    }
+
+    /// Gives every message queued before recipients' hashes were kept its hash, once, when the
+    /// store opens.
+    package func hashRecipientsOfEarlierMessages() async throws {
+        let rows = try await run(
+            "SELECT id, recipient_kind, recipient_value FROM outbox WHERE recipient_hash IS NULL AND minimised = \(false)")
+        for row in rows {
+            let recipient = SubjectIdentity(kind: try row.decode("recipient_kind"), value: try row.decode("recipient_value"))
+            try await run(
+                "UPDATE outbox SET recipient_hash = \(subjectKey(for: recipient).rawValue) WHERE id = \(try row.decode("id", as: Int64.self))"
+            )
+        }
     }
 
     /// The queued and delivered messages, oldest first, optionally only those of one request.
@@ -72,7 +92,8 @@ extension LedgerStore: Notifier {
                 try await run(
                     """
                     UPDATE outbox SET delivered_at = \(clock.now.sqlSeconds), delivering_until = NULL,
-                        recipient_value = \(subjectKey(for: message.recipient).rawValue), title = '', body = '', minimised = \(true)
+                        recipient_value = \(subjectKey(for: message.recipient).rawValue), recipient_hash = NULL, title = '', body = '',
+                        minimised = \(true)
                     WHERE id = \(id)
                     """)
                 report.delivered += 1
@@ -82,21 +103,12 @@ extension LedgerStore: Notifier {
 
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it:
     /// kind, time and a salted hash of the recipient stay; title and body go.
-    func minimiseMessages(of request: RequestID, onlyCodes: Bool, on connection: any SQLConnection) async throws {
+    static func minimiseStatement(of request: RequestID, onlyCodes: Bool) -> SQLStatement {
         let filter: SQLStatement = onlyCodes ? "kind = 'verification-code'" : "delivered_at IS NOT NULL"
-        let rows = try await connection.query(
+        return """
+            UPDATE outbox SET recipient_value = recipient_hash, title = '', body = '', minimised = \(true)
+            WHERE request_id = \(request.rawValue) AND minimised = \(false) AND recipient_hash IS NOT NULL AND \(filter)
             """
-            SELECT id, recipient_kind, recipient_value FROM outbox
-            WHERE request_id = \(request.rawValue) AND minimised = \(false) AND \(filter)
-            """)
-        for row in rows {
-            let recipient = SubjectIdentity(kind: try row.decode("recipient_kind"), value: try row.decode("recipient_value"))
-            try await connection.query(
-                """
-                UPDATE outbox SET recipient_value = \(subjectKey(for: recipient).rawValue), title = '', body = '', minimised = \(true)
-                WHERE id = \(try row.decode("id", as: Int64.self))
-                """)
-        }
     }
 
     private static func message(_ row: SQLRow) throws -> OutboundMessage {

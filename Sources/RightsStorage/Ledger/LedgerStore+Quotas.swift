@@ -2,30 +2,40 @@ import Foundation
 import RightsKernel
 
 extension LedgerStore {
-    /// Checks one quota and counts the action inside the commit's transaction, under a lock on
-    /// the quota's key (or the database's single writer), so concurrent filings on any instance
-    /// cannot both take the last place.
-    func count(_ quota: IntakeQuota, at now: Double, on connection: any SQLConnection) async throws {
+    /// The statement that counts one quota's action inside the commit's transaction: it inserts
+    /// the action only while the window has room and no cooldown runs, and returns a row when it
+    /// did. The commit takes a lock on the quota's key first where several writers share the
+    /// database (SQLite's one writer serialises anyway), so concurrent filings cannot both take
+    /// the last place.
+    func countStatement(_ quota: IntakeQuota, at now: Double) -> SQLStatement {
+        let key = quota.key.rawValue
+        let action = quota.action.rawValue
+        let cooldown: SQLStatement =
+            quota.cooldown > 0 ? " AND NOT EXISTS (SELECT 1 FROM intake_events WHERE key = \(key) AND at > \(now - quota.cooldown))" : ""
+        return """
+            INSERT INTO intake_events (key, action, at)
+            SELECT \(key), \(action), \(now)
+            WHERE (SELECT COUNT(*) FROM intake_events WHERE key = \(key) AND action = \(action) AND at > \(now - quota.window)) < \(quota.limit)\(cooldown)
+            RETURNING 1 AS counted
+            """
+    }
+
+    /// Why `quota` refused the action: when it will be accepted again (the only path that reads
+    /// the window back).
+    func refusal(_ quota: IntakeQuota, at now: Double, on connection: any SQLConnection) async throws -> IntakeQuotaExceeded {
         let key = quota.key.rawValue
         let action = quota.action.rawValue
         let windowStart = now - quota.window
-        if let lock = dialect.transactionLock { try await connection.query(lock(.text(key), false)) }
-        try await connection.query("DELETE FROM intake_events WHERE key = \(key) AND action = \(action) AND at <= \(windowStart)")
         if quota.cooldown > 0,
             let last = try await connection.query("SELECT MAX(at) AS last FROM intake_events WHERE key = \(key)").first?
                 .decode("last", as: Double?.self),
             last + quota.cooldown > now
         {
-            throw IntakeQuotaExceeded(action: quota.action, retryAfter: Date(timeIntervalSince1970: last + quota.cooldown))
+            return IntakeQuotaExceeded(action: quota.action, retryAfter: Date(timeIntervalSince1970: last + quota.cooldown))
         }
-        let row = try await connection.query(
-            "SELECT COUNT(*) AS used, MIN(at) AS oldest FROM intake_events WHERE key = \(key) AND action = \(action) AND at > \(windowStart)"
-        ).first
-        let used: Int = try row?.decode("used") ?? 0
-        if used >= quota.limit {
-            let oldest = (try row?.decode("oldest", as: Double?.self)) ?? now
-            throw IntakeQuotaExceeded(action: quota.action, retryAfter: Date(timeIntervalSince1970: oldest + quota.window))
-        }
-        try await connection.query("INSERT INTO intake_events (key, action, at) VALUES (\(key), \(action), \(now))")
+        let oldest = try await connection.query(
+            "SELECT MIN(at) AS oldest FROM intake_events WHERE key = \(key) AND action = \(action) AND at > \(windowStart)"
+        ).first?.decode("oldest", as: Double?.self)
+        return IntakeQuotaExceeded(action: quota.action, retryAfter: Date(timeIntervalSince1970: (oldest ?? now) + quota.window))
     }
 }

@@ -13,82 +13,95 @@ extension LedgerStore: RequestLedger {
         let body = try CanonicalJSON.string(request)
         let time = clock.now
         let now = time.sqlSeconds
+        let quotas = change.quotas.sorted { $0.key.rawValue < $1.key.rawValue }
         let stored = try await transaction { connection -> RightRequest in
-            if let subject = change.requiresNoHoldOn {
-                // No hold can be placed until this commits (placing one takes the lock exclusively).
-                if let lock = self.dialect.transactionLock { try await connection.query(lock(Self.holdsLockKey, true)) }
-                let held = try await connection.query(
-                    """
-                    SELECT 1 AS held FROM holds WHERE (subject_key = \(subject.rawValue) OR subject_key IS NULL)
-                      AND (expires_at IS NULL OR expires_at > \(now)) AND category IS NULL LIMIT 1
-                    """)
-                if !held.isEmpty { throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true) }
+            // Locks first, in a fixed order: the holds (placing one takes this lock exclusively,
+            // so a hold being placed is waited for and seen), then each quota's key.
+            if let lock = self.dialect.transactionLock {
+                if change.requiresNoHoldOn != nil { try await connection.query(lock(Self.holdsLockKey, true)) }
+                for quota in quotas { try await connection.query(lock(.text(quota.key.rawValue), false)) }
             }
-            for quota in change.quotas.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                try await self.count(quota, at: now, on: connection)
-            }
-            let version: Int
-            if change.replacesStored {
-                // Conditional on the version it was made from, and on no other live claim.
-                let claim: SQLStatement =
-                    switch change.claim {
-                    case .keep: ""
-                    case .take(let owner, let expires): ", claim_owner = \(owner.rawValue), claim_expires = \(expires.sqlSeconds)"
-                    case .release: ", claim_owner = NULL, claim_expires = NULL"
-                    }
-                let applied = try await connection.query(
-                    """
-                    UPDATE requests SET state = \(request.state.rawValue), due_at = \(request.dueAt.sqlSeconds), body = \(body),
-                        version = version + 1\(claim)
-                    WHERE id = \(request.id.rawValue) AND version = \(request.version)
-                      AND (claim_owner IS NULL OR claim_expires <= \(now) OR claim_owner = \(change.owner.rawValue))
-                    RETURNING 1 AS applied
-                    """)
-                guard !applied.isEmpty else { throw try await Self.conflict(request.id, at: now, on: connection) }
-                version = request.version + 1
-            } else {
-                var owner: String?
-                var expires: Double?
-                if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.sqlSeconds) }
-                try await connection.query(
-                    """
-                    INSERT INTO requests (id, "right", subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires)
-                    VALUES (\(request.id.rawValue), \(request.right), \(request.subjectKey.rawValue), \(request.state.rawValue),
-                            \(request.receivedAt.sqlSeconds), \(request.dueAt.sqlSeconds), \(body), 0, \(owner), \(expires))
-                    """)
-                version = 0
-            }
-            if let code = change.code { try await Self.replaceCode(code, on: connection) }
-            if request.state != .awaitingVerification, request.state != .received {
+            // Then every write at once: the request's change (conditional on its version, its
+            // claim and, on the move into work, no hold on the whole subject), the quotas'
+            // counts, the code, the clean-up, the journal, the messages and the audit entries.
+            var writes = [self.requestStatement(change, body: body, at: now)]
+            writes += quotas.map { self.countStatement($0, at: now) }
+            if let code = change.code { writes.append(Self.replaceCodeStatement(code)) }
+            let leavesVerification = change.replacedState.map { [.received, .awaitingVerification].contains($0) } ?? true
+            if leavesVerification, request.state != .awaitingVerification, request.state != .received {
                 // A passed challenge's code has done its work, and so have the messages carrying it.
-                try await connection.query("DELETE FROM verification_codes WHERE request_id = \(request.id.rawValue)")
-                try await self.minimiseMessages(of: request.id, onlyCodes: true, on: connection)
+                writes.append("DELETE FROM verification_codes WHERE request_id = \(request.id.rawValue)")
+                writes.append(Self.minimiseStatement(of: request.id, onlyCodes: true))
             }
-            if request.state.isFinal {
+            if request.state.isFinal, change.mayHaveJournal {
                 // Keep only what proves the response: the journal goes.
-                try await connection.query("DELETE FROM journal WHERE request_id = \(request.id.rawValue)")
-                try await connection.query(
-                    "UPDATE requests SET final_at = \(request.updatedAt.sqlSeconds) WHERE id = \(request.id.rawValue) AND final_at IS NULL")
+                writes.append("DELETE FROM journal WHERE request_id = \(request.id.rawValue)")
             }
-            var messages: [OutboundMessage] = []
-            var audit: [AuditEvent] = []
-            for step in change.steps {
-                if !request.state.isFinal {
-                    try await connection.query(
-                        """
-                        INSERT INTO journal (request_id, step, result, recorded_at) VALUES (\(step.request.rawValue), \(step.step), \(step.result), \(now))
-                        ON CONFLICT DO NOTHING
-                        """)
+            let journal: [SQLStatement] =
+                request.state.isFinal ? [] : change.steps.map { "(\($0.request.rawValue), \($0.step), \($0.result), \(now))" }
+            if !journal.isEmpty {
+                writes.append(
+                    "INSERT INTO journal (request_id, step, result, recorded_at) VALUES \(SQLStatement.joined(journal, separator: ", ")) ON CONFLICT DO NOTHING"
+                )
+            }
+            if let outbox = self.enqueueStatement(change.steps.flatMap(\.messages) + change.messages, at: now) { writes.append(outbox) }
+            writes += try self.auditStatements(change.steps.flatMap(\.audit) + change.audit, at: time)
+
+            let counts = try await connection.apply(writes)
+            for (index, quota) in quotas.enumerated() where counts[1 + index] == 0 {
+                throw try await self.refusal(quota, at: now, on: connection)
+            }
+            guard counts[0] == 1 else {
+                guard change.replacesStored else {
+                    throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true)
                 }
-                messages += step.messages
-                audit += step.audit
+                throw try await Self.conflict(
+                    request, owner: change.owner, at: now, holdChecked: change.requiresNoHoldOn != nil, on: connection)
             }
-            try await Self.enqueue(messages + change.messages, at: now, on: connection)
-            try await self.appendAudit(audit + change.audit, at: time, on: connection)
-            return request.stored(at: version)
+            return request.stored(at: change.replacesStored ? request.version + 1 : 0)
         }
         auditAppended()
         return stored
+    }
+
+    /// The insert of a new request, or the update of a stored one conditional on the version it
+    /// was made from and on no other live claim; either only while no hold covers the whole
+    /// subject when the change moves it into work. Returns a row when it applied.
+    private func requestStatement(_ change: LedgerChange, body: String, at now: Double) -> SQLStatement {
+        let request = change.request
+        let finalAt: Double? = request.state.isFinal ? request.updatedAt.sqlSeconds : nil
+        var holdFree: SQLStatement = ""
+        if let subject = change.requiresNoHoldOn {
+            holdFree = """
+                 AND NOT EXISTS (SELECT 1 FROM holds WHERE (subject_key = \(subject.rawValue) OR subject_key IS NULL)
+                  AND (expires_at IS NULL OR expires_at > \(now)) AND category IS NULL)
+                """
+        }
+        guard change.replacesStored else {
+            var owner: String?
+            var expires: Double?
+            if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.sqlSeconds) }
+            return """
+                INSERT INTO requests (id, "right", subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires, final_at)
+                SELECT \(request.id.rawValue), \(request.right), \(request.subjectKey.rawValue), \(request.state.rawValue),
+                       \(request.receivedAt.sqlSeconds), \(request.dueAt.sqlSeconds), \(body), 0, \(owner), \(expires), \(finalAt)
+                WHERE 1 = 1\(holdFree)
+                RETURNING 1 AS applied
+                """
+        }
+        let claim: SQLStatement =
+            switch change.claim {
+            case .keep: ""
+            case .take(let owner, let expires): ", claim_owner = \(owner.rawValue), claim_expires = \(expires.sqlSeconds)"
+            case .release: ", claim_owner = NULL, claim_expires = NULL"
+            }
+        return """
+            UPDATE requests SET state = \(request.state.rawValue), due_at = \(request.dueAt.sqlSeconds), body = \(body),
+                version = version + 1, final_at = coalesce(final_at, \(finalAt))\(claim)
+            WHERE id = \(request.id.rawValue) AND version = \(request.version)
+              AND (claim_owner IS NULL OR claim_expires <= \(now) OR claim_owner = \(change.owner.rawValue))\(holdFree)
+            RETURNING 1 AS applied
+            """
     }
 
     /// Takes the claim in one statement over the row, skipping it while another writer claims
@@ -178,7 +191,7 @@ extension LedgerStore: RequestLedger {
                 ON CONFLICT DO NOTHING RETURNING 1 AS recorded
                 """)
             guard !recorded.isEmpty else { throw LedgerConflict(request: step.request, current: nil, claimed: true) }
-            try await Self.enqueue(step.messages, at: now, on: connection)
+            try await self.enqueue(step.messages, at: now, on: connection)
             try await self.appendAudit(step.audit, at: time, on: connection)
         }
         auditAppended()
@@ -190,6 +203,10 @@ extension LedgerStore: RequestLedger {
             SELECT body, version FROM requests WHERE responses_removed = \(false) AND final_at < \(cutoff.sqlSeconds) ORDER BY final_at LIMIT \(limit)
             """
         ).map(Self.request)
+    }
+
+    public func forgetIntake(before cutoff: Date) async throws {
+        try await run("DELETE FROM intake_events WHERE at <= \(cutoff.sqlSeconds)")
     }
 
     public func markResponsesRemoved(_ id: RequestID) async throws {
@@ -215,13 +232,24 @@ extension LedgerStore: RequestLedger {
             .stored(at: try row.decode("version"))
     }
 
-    /// Why a conditional change did not apply: the request moved on, or a live claim holds it.
-    private static func conflict(_ id: RequestID, at now: Double, on connection: any SQLConnection) async throws -> LedgerConflict {
-        guard let row = try await connection.query("SELECT state, claim_owner, claim_expires FROM requests WHERE id = \(id.rawValue)").first
-        else { return LedgerConflict(request: id, current: nil, claimed: false) }
-        let owner: String? = try row.decode("claim_owner")
+    /// Why a conditional change did not apply: the request moved on, a live claim holds it, or
+    /// (when the row was still as the change expected) a hold appeared on the subject.
+    private static func conflict(
+        _ request: RightRequest, owner: ClaimOwner, at now: Double, holdChecked: Bool, on connection: any SQLConnection
+    ) async throws -> LedgerConflict {
+        guard
+            let row = try await connection.query(
+                "SELECT state, version, claim_owner, claim_expires FROM requests WHERE id = \(request.id.rawValue)"
+            )
+            .first
+        else { return LedgerConflict(request: request.id, current: nil, claimed: false) }
+        let holder: String? = try row.decode("claim_owner")
         let expires: Double? = try row.decode("claim_expires")
+        let claimed = holder != nil && holder != owner.rawValue && (expires ?? 0) > now
+        if holdChecked, !claimed, try row.decode("version", as: Int.self) == request.version {
+            return LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true)
+        }
         return LedgerConflict(
-            request: id, current: RequestState(rawValue: try row.decode("state")), claimed: owner != nil && (expires ?? 0) > now)
+            request: request.id, current: RequestState(rawValue: try row.decode("state")), claimed: holder != nil && (expires ?? 0) > now)
     }
 }

@@ -25,12 +25,15 @@ public final class LedgerStore: Sendable {
     /// Runs one statement on its own.
     @discardableResult
     package func run(_ statement: SQLStatement) async throws -> [SQLRow] {
-        try await executor.query(statement)
+        StatementLog.current?.record(statement)
+        return try await executor.query(statement)
     }
 
     /// Runs `body` in one transaction.
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (any SQLConnection) async throws -> Result) async throws -> Result {
-        try await executor.transaction(body)
+        guard let log = StatementLog.current else { return try await executor.transaction(body) }
+        log.recordTransaction()
+        return try await executor.transaction { connection in try await body(RecordingConnection(connection: connection, log: log)) }
     }
 
     var dialect: SQLDialect { executor.dialect }

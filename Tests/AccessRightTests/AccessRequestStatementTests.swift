@@ -1,0 +1,49 @@
+import AccessRight
+import Foundation
+import RightsKernel
+import RightsStore
+import RightsTesting
+import Testing
+
+/// What an access request costs the ledger, counted statement by statement on each database,
+/// so the count cannot creep back: filing, the code's check and the work to completion.
+@Suite("An access request's cost in ledger statements, on SQLite and on PostgreSQL")
+struct AccessRequestStatementTests {
+    /// The most statements an access request may take on the ledger, from filing to completed.
+    /// On PostgreSQL each is a round trip to the server, and a transaction's writes go as one
+    /// statement (9 today). On SQLite each is a call on the connection's own thread, with no
+    /// round trip, and its writes cannot be combined into one statement (16 today).
+    static func budget(on driver: LedgerDriver) -> Int {
+        switch driver {
+        case .postgres: 12
+        case .sqlite: 16
+        }
+    }
+
+    @Test(arguments: LedgerDriver.allCases)
+    func anAccessRequestStaysWithinItsStatementBudget(on driver: LedgerDriver) async throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.file("business.sqlite")
+        let vault = directory.file("vault.sqlite")
+        try SampleBusinessDatabase(subjects: 20).write(to: database, vault: SubjectKeyVault(path: vault))
+        let harness = try await RightsTestHarness(
+            on: driver, modules: [AccessRight.self], rights: "access: { output: exports }",
+            dataMap: SampleBusinessDatabase.dataMap(database: database, vault: vault))
+        let subject = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(7))
+
+        let log = StatementLog()
+        let filed = try await log.recording { try await harness.pipeline.submit(RequestIntake(right: "access", subject: subject)) }
+        // The subject reads the code from their mail: not the request's own work.
+        let code = try #require(try await harness.latestCode(for: filed.id))
+        let answered = try await log.recording { try await harness.pipeline.verify(filed.id, code: code) }
+
+        #expect(answered.state == .completed)
+        let statements = log.statements.filter { $0.source == StatementLog.ledger }
+        let listing = statements.enumerated().map { "\($0.offset + 1). \($0.element.sql)" }.joined(separator: "\n")
+        #expect(
+            statements.count <= Self.budget(on: driver),
+            "\(statements.count) statements in \(log.transactions) transactions on \(driver):\n\(listing)")
+        Issue.record(
+            Comment(rawValue: "\(driver): \(statements.count) ledger statements in \(log.transactions) transactions"), severity: .warning)
+    }
+}
