@@ -91,7 +91,6 @@ let package = Package(
             dependencies: [
                 "RightsKernel",
                 "RightsStorage",
-                "RightsStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

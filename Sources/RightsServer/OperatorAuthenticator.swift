@@ -1,6 +1,6 @@
 import Hummingbird
 import HummingbirdAuth
-import RightsStore
+import RightsStorage
 
 /// Authenticates `Authorization: Bearer <token>` on `/v1/admin` against the ledger's hashed
 /// tokens; a missing, unknown or revoked token is 401 before any handler runs.

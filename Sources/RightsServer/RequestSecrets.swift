@@ -1,7 +1,7 @@
 @preconcurrency import Crypto
 import Foundation
 import RightsKernel
-import RightsStore
+import RightsStorage
 
 /// The secret a subject receives when filing, scoped to that one request: an HMAC of the
 /// request id under a key kept beside the ledger (`keys/request-secret.key`, 0600). Nothing per

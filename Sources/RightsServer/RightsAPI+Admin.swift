@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import RightsKernel
-import RightsStore
+import RightsStorage
 
 /// The admin endpoints, each open to the roles it names.
 extension RightsAPI {

@@ -1,6 +1,6 @@
 import Foundation
 import RightsKernel
-import RightsStore
+import RightsStorage
 
 /// How the ledger's records appear in the API: subjects see their request's state and
 /// outcome; operators also see who it is about; auditors see everything but personal data.

@@ -3,7 +3,7 @@ import HTTPTypes
 import Logging
 import OpenAPIRuntime
 import RightsKernel
-import RightsStore
+import RightsStorage
 
 /// The handlers of the API document: each turns its typed input into one pipeline or store
 /// call and its result into the document's shape. Subject endpoints need the request's secret;

@@ -7,7 +7,7 @@ import NIOCore
 import OpenAPIHummingbird
 import OpenAPIRuntime
 public import RightsKernel
-public import RightsStore
+public import RightsStorage
 import ServiceLifecycle
 public import UnixSignals
 
@@ -35,8 +35,14 @@ public struct RightsServer: Sendable {
         let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
         let metrics = ServerMetrics()
         let application = try makeApplication(metrics: metrics, onReady: onReady)
+        // The group stops its services in reverse order: the databases' connections, listed
+        // first, close last, once the HTTP server and the background work have finished.
+        let connections = DatabaseConnectionsService(
+            databases: [store as? any DatabaseConnections, pipeline.deployment.services.data as? any DatabaseConnections].compactMap { $0 },
+            logger: logger)
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: application)] + backgroundServices(client: client, metrics: metrics).map { .init(service: $0) },
+            services: [.init(service: connections), .init(service: application)]
+                + backgroundServices(client: client, metrics: metrics).map { .init(service: $0) },
             gracefulShutdownSignals: shutdownSignals,
             logger: logger
         )

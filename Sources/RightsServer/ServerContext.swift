@@ -2,7 +2,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import NIOCore
-import RightsStore
+import RightsStorage
 
 /// Each HTTP request's context: the operator token it authenticated with, if any, and the
 /// client's address for rate limits.

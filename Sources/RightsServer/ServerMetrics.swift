@@ -3,7 +3,7 @@ import Hummingbird
 import Metrics
 import Prometheus
 import RightsKernel
-import RightsStore
+import RightsStorage
 
 /// What `/metrics` exposes: handler latency per route, delivery failures, and at each scrape the
 /// requests by right and state and how many are overdue. Recorded through swift-metrics against

@@ -22,6 +22,17 @@ struct ServeShutdownTests {
         }
     }
 
+    @Test("SIGTERM while 50 requests are in flight on a PostgreSQL ledger: pools closed last; restarted, each finishes exactly once")
+    func sigtermWithFiftyInFlightOnPostgres() async throws {
+        try await fiftyInFlight(executable: "rightskit", environment: ["RIGHTSKIT_LOG_LEVEL": "info"], ledger: .postgres) { server in
+            let stopped = await server.stop(SIGTERM)
+            #expect(stopped < .seconds(Self.grace + 2), "stopped in \(stopped), grace \(Self.grace) s")
+            // The pools were closed by the service group, after the work in flight, not cut by the exit.
+            let log = (try? String(contentsOf: server.errors, encoding: .utf8)) ?? ""
+            #expect(log.contains("database connections closed"), "\(log.suffix(2_000))")
+        }
+    }
+
     @Test("SIGKILL at the 20th erasure's effect while 50 are in flight; restarted, each finishes exactly once")
     func crashWithFiftyInFlight() async throws {
         try await fiftyInFlight(executable: "rightskit-testbed", environment: ["RIGHTSKIT_CRASH_AT": "erasure.erase:effect#20"]) { server in
@@ -30,11 +41,20 @@ struct ServeShutdownTests {
         }
     }
 
-    func fiftyInFlight(executable: String, environment: [String: String], stop: (ServedDeployment) async -> Void) async throws {
-        let config = try ServedDeployment.repositoryConfig(
+    func fiftyInFlight(
+        executable: String, environment: [String: String], ledger driver: LedgerDriver = .sqlite, stop: (ServedDeployment) async -> Void
+    ) async throws {
+        var config = try ServedDeployment.repositoryConfig(
             server: "  shutdown_grace_seconds: \(Self.grace)\n  background: { sweep_seconds: 1 }\n"
         )
         .replacingOccurrences(of: "processing: { lease_seconds: 300,", with: "processing: { lease_seconds: 5,")
+        var postgresURL: String?
+        if driver == .postgres {
+            let url = try TestPostgres.shared.get().database()
+            postgresURL = url
+            config = config.replacingOccurrences(
+                of: "store: { driver: sqlite, path: data/rightskit.sqlite }", with: "store: { driver: postgres, url: \"\(url)\" }")
+        }
         let server = try await ServedDeployment(config: config, executable: executable, environment: environment)
         let subjects = (101...150).map { SampleBusinessDatabase.email($0) }
         var filed: [(id: String, secret: String)] = []
@@ -43,14 +63,12 @@ struct ServeShutdownTests {
             #expect(request.reply.status == 201, "\(request.reply.text)")
             filed.append((request.id, request.secret))
         }
-        let ledger = try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite"))
+        let ledger = try LedgerReader(server: server, postgres: postgresURL)
         var codes: [String: String] = [:]
         for request in filed {
-            let body = try await ledger.read { db in
-                try String.fetchOne(
-                    db, sql: "SELECT body FROM outbox WHERE request_id = ? AND kind = 'verification-code' ORDER BY id DESC LIMIT 1",
-                    arguments: [request.id])
-            }
+            let body = try await ledger.strings(
+                "SELECT body FROM outbox WHERE request_id = '\(request.id)' AND kind = 'verification-code' ORDER BY id DESC LIMIT 1"
+            ).first
             codes[request.id] = RightsTestHarness.code(in: body ?? "")
         }
         let port = server.port
@@ -60,9 +78,7 @@ struct ServeShutdownTests {
         try await Task.sleep(for: .milliseconds(40))
         await stop(server)
         let statuses = await answers
-        let inFlightStates = try await ledger.read { db in
-            try String.fetchAll(db, sql: "SELECT state FROM requests")
-        }
+        let inFlightStates = try await ledger.strings("SELECT state FROM requests")
         let unfinished = inFlightStates.filter { !["completed", "partiallyCompleted"].contains($0) }.count
         Issue.record(
             Comment(rawValue: "when stopped: \(statuses.values.filter { $0 == 200 }.count) answered, \(unfinished) of 50 unfinished"),
@@ -81,13 +97,10 @@ struct ServeShutdownTests {
         let deadline = Date().addingTimeInterval(60)
         var finished = 0
         while Date() < deadline {
-            finished = try await ledger.read { db in
-                try Int.fetchOne(
-                    db,
-                    sql:
-                        "SELECT COUNT(*) FROM requests WHERE state IN ('completed', 'partiallyCompleted') AND id IN (\(ids.map { "'\($0)'" }.joined(separator: ",")))"
-                ) ?? 0
-            }
+            finished =
+                try await ledger.strings(
+                    "SELECT CAST(COUNT(*) AS TEXT) FROM requests WHERE state IN ('completed', 'partiallyCompleted') AND id IN (\(ids.map { "'\($0)'" }.joined(separator: ",")))"
+                ).first.flatMap { Int($0) } ?? 0
             if finished == 50 { break }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -109,14 +122,33 @@ struct ServeShutdownTests {
         }
         #expect(journalled == 50)
         // One outcome message each.
-        let outcomes = try await ledger.read { db in
-            try Row.fetchAll(db, sql: "SELECT request_id, COUNT(*) AS n FROM outbox WHERE kind = 'outcome' GROUP BY request_id").map {
-                ($0["request_id"] as String, $0["n"] as Int)
-            }
+        let outcomes = try await ledger.strings(
+            "SELECT request_id || '|' || COUNT(*) FROM outbox WHERE kind = 'outcome' GROUP BY request_id"
+        ).map { line in
+            let parts = line.split(separator: "|")
+            return (String(parts.first ?? ""), Int(parts.last ?? "") ?? 0)
         }
         #expect(outcomes.count == 50)
         #expect(outcomes.allSatisfy { $0.1 == 1 }, "\(outcomes.filter { $0.1 != 1 })")
         #expect(try await server.runner.run("audit", "verify").status == 0)
+    }
+
+    /// Reads the ledger with plain SQL, as an operator would, whichever database holds it: each
+    /// row's columns joined by `|`.
+    struct LedgerReader {
+        let sqlite: DatabaseQueue?
+        let postgres: String?
+
+        init(server: ServedDeployment, postgres: String?) throws {
+            self.postgres = postgres
+            sqlite = postgres == nil ? try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite")) : nil
+        }
+
+        func strings(_ sql: String) async throws -> [String] {
+            if let postgres { return try TestPostgres.shared.get().query(sql, on: postgres) }
+            guard let sqlite else { return [] }
+            return try await sqlite.read { db in try String.fetchAll(db, sql: sql) }
+        }
     }
 
     /// Sends every request's code at once, one connection each, so all 50 are at the server

@@ -12,6 +12,8 @@ final class ServedDeployment: @unchecked Sendable {
     private(set) var process: Process
     private(set) var port: Int
     private(set) var output: URL
+    /// Where the server's log lines go (its standard error).
+    private(set) var errors: URL
 
     struct Reply: Sendable {
         var status: Int
@@ -44,11 +46,11 @@ final class ServedDeployment: @unchecked Sendable {
 
     init(runner: CommandLineRunner, arguments: [String] = [], environment: [String: String] = [:]) async throws {
         self.runner = runner
-        (process, port, output) = try await Self.launch(runner, arguments, environment)
+        (process, port, output, errors) = try await Self.launch(runner, arguments, environment)
     }
 
     private static func launch(_ runner: CommandLineRunner, _ arguments: [String], _ environment: [String: String] = [:]) async throws -> (
-        Process, Int, URL
+        Process, Int, URL, URL
     ) {
         let (process, out, err) = try runner.start(["serve", "--port", "0", "--json"] + arguments, environment: environment)
         let deadline = Date().addingTimeInterval(60)
@@ -57,7 +59,7 @@ final class ServedDeployment: @unchecked Sendable {
             if let line = text.split(separator: "\n").first(where: { $0.contains("\"listening\"") }),
                 let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let port = object["port"] as? Int
             {
-                return (process, port, out)
+                return (process, port, out, err)
             }
             if !process.isRunning {
                 let errors = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
@@ -72,7 +74,7 @@ final class ServedDeployment: @unchecked Sendable {
 
     /// Starts the server again on the same folder (a restart after a stop or a kill).
     func restart(arguments: [String] = []) async throws {
-        (process, port, output) = try await Self.launch(runner, arguments)
+        (process, port, output, errors) = try await Self.launch(runner, arguments)
     }
 
     /// Waits for the process to exit by itself (a crash point), up to `seconds`.

@@ -127,6 +127,12 @@ public final class PostgresDataService: PersonalDataCorrection, PersonalDataEras
 
     deinit { running.cancel() }
 
+    /// Closes the pools of every source once their statements in flight finish.
+    public func close() async {
+        running.cancel()
+        _ = await running.result
+    }
+
     /// The schema as PostgreSQL's catalogue gives it, for the current schema of the connection.
     static func facts(_ client: PostgresClient, logger: Logger) async throws -> (SchemaFacts, [String: [String: ColumnType]]) {
         let tables = try await client.query(

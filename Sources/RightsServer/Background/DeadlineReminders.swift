@@ -1,6 +1,6 @@
 import Foundation
 import RightsKernel
-import RightsStore
+import RightsStorage
 
 /// Tells operators of deadlines: a reminder `lead` days before a request is due, and a notice
 /// once it is overdue. Each goes out once per request, however many servers run this, and says
