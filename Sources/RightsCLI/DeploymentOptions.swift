@@ -146,15 +146,23 @@ func mapped<Result>(_ body: () async throws -> Result) async throws -> Result {
     do {
         return try await body()
     } catch let error as PipelineError {
-        switch error.code {
-        case .requestNotFound: throw CommandFailure(.notFound, error.message)
-        case .conflict: throw CommandFailure(.conflict, error.message)
-        case .workFailed: throw CommandFailure(.workFailed, error.message)
-        case .rateLimited: throw CommandFailure(.rateLimited, error.message)
-        case .invalidRequest: throw CommandFailure(.badInput, error.message)
-        case .verificationFailed: throw CommandFailure(.verificationFailed, error.message)
-        case .rightNotEnabled, .requesterNotAccepted, .illegalTransition, .extensionRefused: throw CommandFailure(.refused, error.message)
-        }
+        throw CommandFailure(ExitStatus(error.code.kind), error.message)
+    }
+}
+
+extension ExitStatus {
+    /// The exit status of each kind of kernel refusal (the one place they are mapped).
+    init(_ kind: PipelineError.Kind) {
+        self =
+            switch kind {
+            case .notFound: .notFound
+            case .invalid: .badInput
+            case .unacceptable, .notNow: .refused
+            case .conflict: .conflict
+            case .workFailed: .workFailed
+            case .rateLimited: .rateLimited
+            case .verificationFailed: .verificationFailed
+            }
     }
 }
 

@@ -39,30 +39,28 @@ struct APIProblem: Error, Sendable {
         APIProblem(.forbidden, "forbidden", "the \(role) role may not use this endpoint")
     }
 
-    /// The kernel's refusal as an HTTP answer.
+    /// The kernel's refusal as an HTTP answer: the status from its kind (the one place they
+    /// are mapped), the problem code from its name, the field it names.
     init(_ error: PipelineError, now: Date) {
-        switch error.code {
-        case .requestNotFound: self = .requestNotFound
-        case .conflict: self.init(.conflict, "conflict", error.message)
-        case .illegalTransition: self.init(.conflict, "illegal_transition", error.message)
-        case .extensionRefused: self.init(.conflict, "extension_refused", error.message)
-        case .workFailed: self.init(.conflict, "work_failed", error.message)
+        let code = error.code.description.replacingOccurrences(of: "-", with: "_")
+        switch error.code.kind {
+        case .notFound: self = .requestNotFound
+        case .conflict, .notNow, .workFailed: self.init(.conflict, code, error.message, field: error.field)
         case .rateLimited:
             let wait = error.retryAfter.map { max(1, Int($0.timeIntervalSince(now).rounded(.up))) } ?? 60
-            self.init(.tooManyRequests, "rate_limited", error.message, retryAfter: wait)
-        case .invalidRequest: self.init(.badRequest, "invalid_request", error.message, field: Self.field(in: error.message))
-        case .verificationFailed: self.init(.unprocessableContent, "verification_failed", error.message, field: "code")
-        case .rightNotEnabled: self.init(.badRequest, "right_not_enabled", error.message, field: "right")
-        case .requesterNotAccepted: self.init(.badRequest, "requester_not_accepted", error.message, field: "requester")
+            self.init(.tooManyRequests, code, error.message, retryAfter: wait)
+        case .invalid, .unacceptable: self.init(.badRequest, code, error.message, field: error.field ?? Self.field(of: error.code))
+        case .verificationFailed: self.init(.unprocessableContent, code, error.message, field: "code")
         }
     }
 
-    /// The field a kernel message names first (`requester_reference: …`), when it names one.
-    private static func field(in message: String) -> String? {
-        guard let colon = message.firstIndex(of: ":") else { return nil }
-        let name = message[..<colon]
-        guard !name.isEmpty, name.count <= 40, name.allSatisfy({ $0.isLetter || $0 == "_" || $0 == "." }) else { return nil }
-        return String(name)
+    /// The request field a refusal is about when the kernel names none.
+    private static func field(of code: PipelineError.Code) -> String? {
+        switch code {
+        case .rightNotEnabled: "right"
+        case .requesterNotAccepted: "requester"
+        default: nil
+        }
     }
 
     var response: Response {

@@ -28,6 +28,20 @@ struct PipelineTests {
         }
     }
 
+    /// The field at fault travels as a value (the API names it in its problem), never recovered
+    /// from the message's text.
+    @Test func anIntakeMistakeNamesItsField() async throws {
+        let harness = try await harness(on: .sqlite)
+        do {
+            _ = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject, requester: .agent))
+            Issue.record("an agent's filing without a reference was accepted")
+        } catch let error as PipelineError {
+            #expect(error.code == .invalidRequest)
+            #expect(error.field == "requester_reference")
+            #expect(error.code.kind == .invalid && error.code.description == "invalid-request")
+        }
+    }
+
     @Test(arguments: LedgerDriver.allCases) func aNonSubjectRequesterMustGiveTheirAuthority(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)
         await #expect(

@@ -40,15 +40,15 @@ public struct RequestPipeline: Sendable {
         }
         if filed.requester != .subject, (filed.requesterReference ?? "").isEmpty {
             throw PipelineError(
-                .invalidRequest,
-                "requester_reference: requests filed by a requester of role \(filed.requester.rawValue) need a reference to their authority"
-            )
+                IntakeError(
+                    field: "requester_reference",
+                    "requests filed by a requester of role \(filed.requester.rawValue) need a reference to their authority"))
         }
         let intake: RequestIntake
         do {
             intake = try checked(filed, module: moduleType)
         } catch {
-            throw PipelineError(.invalidRequest, error.description)
+            throw PipelineError(error)
         }
         let now = services.clock.now
         let request = RightRequest(
@@ -65,7 +65,7 @@ public struct RequestPipeline: Sendable {
         do {
             try right.module.validate(request)
         } catch {
-            throw PipelineError(.invalidRequest, error.description)
+            throw PipelineError(error)
         }
         var pending = PendingChange(request, replacesStored: false)
         pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
