@@ -84,7 +84,7 @@ public struct AccountCancellationRight: RightModule {
                 [subject], scope: scope, request: request.id, at: context.services.clock.now)
             effects.record(
                 AuditEvent(
-                    actor: "module:account-cancellation", action: "account.cancelled", request: request.id,
+                    actor: .module(Self.identifier), action: "account.cancelled", request: request.id,
                     details: [
                         "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
                     ]))

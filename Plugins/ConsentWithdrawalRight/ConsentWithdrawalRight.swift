@@ -69,7 +69,7 @@ public struct ConsentWithdrawalRight: RightModule {
                 [subject], purposes: chosen, request: request.id, at: context.services.clock.now)
             effects.record(
                 AuditEvent(
-                    actor: "module:consent-withdrawal", action: "consent.withdrawn", request: request.id,
+                    actor: .module(Self.identifier), action: "consent.withdrawn", request: request.id,
                     details: [
                         "purposes": withdrawal.withdrawn.joined(separator: ","),
                         "already": withdrawal.alreadyWithdrawn.joined(separator: ","),

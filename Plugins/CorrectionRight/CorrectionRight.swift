@@ -73,7 +73,7 @@ public struct CorrectionRight: RightModule {
                 for change in changes {
                     effects.record(
                         AuditEvent(
-                            actor: "module:correction", action: "data.corrected", request: request.id,
+                            actor: .module(Self.identifier), action: "data.corrected", request: request.id,
                             details: [
                                 "field": "\(change.table).\(change.column)", "rows": "\(change.rows)",
                                 "old": change.oldFingerprints.joined(separator: ","), "new": change.newFingerprint,

@@ -110,7 +110,7 @@ public struct DiscontinuationNoticeRight: RightModule {
                     ))
                 effects.record(
                     AuditEvent(
-                        actor: "module:discontinuation-notice", action: "notice.sent", request: request.id,
+                        actor: .module(Self.identifier), action: "notice.sent", request: request.id,
                         details: [
                             "to": key.rawValue, "channel": contact.kind, "product": product,
                         ]))

@@ -33,7 +33,8 @@ struct RecipientDelivery: Sendable {
             let delivered = (200..<300).contains(status)
             effects.record(
                 AuditEvent(
-                    actor: "module:portability", action: delivered ? "transfer.delivered" : "transfer.failed", request: request.id,
+                    actor: .module(PortabilityRight.identifier), action: delivered ? "transfer.delivered" : "transfer.failed",
+                    request: request.id,
                     details: [
                         "recipient": recipient, "attempt": "\(attempt)", "status": "\(status)", "sha256": digest,
                     ]))

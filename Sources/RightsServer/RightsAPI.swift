@@ -82,8 +82,8 @@ struct RightsAPI: APIProtocol {
         guard case .json(let decision) = input.body else { throw APIProblem.notJSON }
         let decided = try await carriedOn(request.id) {
             switch decision.decision {
-            case .accept: try await pipeline.acceptFee(request.id, actor: "requester")
-            case .decline: try await pipeline.declineFee(request.id, actor: "requester")
+            case .accept: try await pipeline.acceptFee(request.id, actor: .requester)
+            case .decline: try await pipeline.declineFee(request.id, actor: .requester)
             }
         }
         return .ok(.init(body: .json(Self.status(decided))))

@@ -140,7 +140,7 @@ struct EndToEndTests {
                 let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
                 try db.execute(
                     sql: "UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                    arguments: [event.actor, previous, entry.hash, entry.sequence])
+                    arguments: [event.actor.rawValue, previous, entry.hash, entry.sequence])
                 previous = entry.hash
             }
             try db.execute(sql: "UPDATE audit_head SET hash = ?", arguments: [previous])

@@ -49,7 +49,11 @@ struct LedgerRaceTests {
                             try await stores[index % 2].commit(
                                 LedgerChange(
                                     request: cancelled,
-                                    audit: [AuditEvent(actor: "operator-\(index)", action: "request.cancelled", request: request.id)],
+                                    audit: [
+                                        AuditEvent(
+                                            actor: AuditActor(rawValue: "operator-\(index)"), action: "request.cancelled",
+                                            request: request.id)
+                                    ],
                                     owner: owner)))
                     } catch {
                         return .failure(error)

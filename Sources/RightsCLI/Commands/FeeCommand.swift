@@ -15,7 +15,7 @@ struct FeeCommand: ParsableCommand {
         @Argument(help: "The request id.") var id: String
 
         func run(registry: ModuleRegistry) async throws {
-            try await options.act(on: id, registry) { pipeline, id in try await pipeline.acceptFee(id, actor: "requester") }
+            try await options.act(on: id, registry) { pipeline, id in try await pipeline.acceptFee(id, actor: .requester) }
         }
     }
 
@@ -25,7 +25,7 @@ struct FeeCommand: ParsableCommand {
         @Argument(help: "The request id.") var id: String
 
         func run(registry: ModuleRegistry) async throws {
-            try await options.act(on: id, registry) { pipeline, id in try await pipeline.declineFee(id, actor: "requester") }
+            try await options.act(on: id, registry) { pipeline, id in try await pipeline.declineFee(id, actor: .requester) }
         }
     }
 }

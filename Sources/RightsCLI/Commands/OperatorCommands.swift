@@ -94,7 +94,7 @@ struct CancelCommand: DeploymentCommand {
     @Argument(help: "The request id.") var id: String
 
     func run(registry: ModuleRegistry) async throws {
-        try await options.act(on: id, registry) { pipeline, id in try await pipeline.cancel(id, actor: "requester") }
+        try await options.act(on: id, registry) { pipeline, id in try await pipeline.cancel(id, actor: .requester) }
     }
 }
 

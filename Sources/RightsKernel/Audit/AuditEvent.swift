@@ -5,13 +5,13 @@ import Foundation
 /// Details hold references or salted hashes only, never raw personal data.
 public struct AuditEvent: Codable, Sendable, Equatable {
     /// Who acted: `subject:<key prefix>`, `operator:<name>`, `system`, `module:<id>`.
-    public var actor: String
+    public var actor: AuditActor
     /// What happened, dotted: `request.received`, `state.verified`, `hold.added`.
     public var action: String
     public var request: RequestID?
     public var details: [String: String]
 
-    public init(actor: String, action: String, request: RequestID? = nil, details: [String: String] = [:]) {
+    public init(actor: AuditActor, action: String, request: RequestID? = nil, details: [String: String] = [:]) {
         self.actor = actor
         self.action = action
         self.request = request

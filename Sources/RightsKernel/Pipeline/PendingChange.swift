@@ -40,7 +40,7 @@ struct PendingChange: Sendable {
 extension RequestPipeline {
     /// Applies a transition and records its audit entry; a final state also minimises.
     func move(
-        _ pending: inout PendingChange, to next: RequestState, action: String, actor: String = "system", details: [String: String] = [:]
+        _ pending: inout PendingChange, to next: RequestState, action: String, actor: AuditActor = .system, details: [String: String] = [:]
     ) throws {
         do {
             try pending.request.transition(to: next, at: services.clock.now)
@@ -56,7 +56,7 @@ extension RequestPipeline {
 
     /// Denies, citing the ground, and tells the requester in the same commit.
     func deny(
-        _ pending: inout PendingChange, ground: DenialGround, message: String, actor: String = "system", details: [String: String] = [:]
+        _ pending: inout PendingChange, ground: DenialGround, message: String, actor: AuditActor = .system, details: [String: String] = [:]
     ) throws {
         pending.request.outcome = .denied(ground, message: message)
         if let contact = pending.request.contact {

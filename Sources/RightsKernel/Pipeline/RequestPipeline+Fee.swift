@@ -41,14 +41,14 @@ extension RequestPipeline {
         var pending = PendingChange(request)
         quoteFee(&pending, fee, finding: finding)
         try move(
-            &pending, to: .awaitingFee, action: "fee.charged", actor: "operator:\(name)",
+            &pending, to: .awaitingFee, action: "fee.charged", actor: .operator(name),
             details: ["amount": "\(fee.amount)", "currency": fee.currency, "basis": "manifestly unfounded or excessive"])
         return try await commit(pending)
     }
 
     /// The requester accepts the quoted fee: the request continues through the entry checks
     /// (a review the right requires still comes first).
-    public func acceptFee(_ id: RequestID, actor: String) async throws -> RightRequest {
+    public func acceptFee(_ id: RequestID, actor: AuditActor) async throws -> RightRequest {
         let request = try await loadQuoted(id, toBe: "accept")
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
@@ -62,7 +62,7 @@ extension RequestPipeline {
     }
 
     /// The requester declines the quoted fee: the request is cancelled.
-    public func declineFee(_ id: RequestID, actor: String) async throws -> RightRequest {
+    public func declineFee(_ id: RequestID, actor: AuditActor) async throws -> RightRequest {
         let request = try await loadQuoted(id, toBe: "decline")
         var pending = PendingChange(request)
         pending.request.resumeAt = nil

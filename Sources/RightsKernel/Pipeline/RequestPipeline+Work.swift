@@ -113,7 +113,7 @@ extension RequestPipeline {
             OutboundMessage(
                 kind: "simplified-answer", recipient: contact, title: "Your \(pending.request.right) request: a first answer",
                 body: "\(summary)\nThe complete answer follows by \(due).", request: pending.request.id))
-        pending.record(event(pending.request, "answer.simplified", actor: "system", details: ["categories": "\(shown.count)"]))
+        pending.record(event(pending.request, "answer.simplified", actor: .system, details: ["categories": "\(shown.count)"]))
     }
 
     // MARK: Carrying out
@@ -157,7 +157,7 @@ extension RequestPipeline {
             pending.request.outcome = outcome
             pending.request.updatedAt = services.clock.now
             pending.record(
-                event(request, "processing.waiting", actor: "module:\(request.right)", details: ["until": Timestamp.string(until)]))
+                event(request, "processing.waiting", actor: .module(request.right), details: ["until": Timestamp.string(until)]))
             return try await commit(pending)
         }
         pending.request.resumeAt = nil
@@ -176,7 +176,7 @@ extension RequestPipeline {
         if !outcome.withheld.isEmpty {
             details["withheld"] = outcome.withheld.map { "\($0.category.name)=\($0.ground.code)" }.joined(separator: ",")
         }
-        try move(&pending, to: final, action: "request.\(final.rawValue)", actor: "module:\(request.right)", details: details)
+        try move(&pending, to: final, action: "request.\(final.rawValue)", actor: .module(request.right), details: details)
         let stored = try await commit(pending)
         logger(for: request.id).info("request finished", metadata: ["state": "\(final.rawValue)"])
         return stored
@@ -240,7 +240,7 @@ extension RequestPipeline {
         if pending.request.failures >= processing.maxFailures {
             try move(&pending, to: .needsAttention, action: "processing.needs-attention", details: details)
         } else {
-            pending.record(event(request, "processing.failed", actor: "system", details: details))
+            pending.record(event(request, "processing.failed", actor: .system, details: details))
         }
         logger(for: request.id).error(
             "request work failed", metadata: ["step": "\(step ?? "-")", "failures": "\(pending.request.failures)"])
@@ -256,7 +256,7 @@ extension RequestPipeline {
         var report = ResumeReport()
         for id in try await services.identity.passedChallenges() {
             guard let request = try await services.ledger.request(id), request.state == .awaitingVerification else { continue }
-            await report.run(id) { try await recordVerification(of: request, actor: "system") }
+            await report.run(id) { try await recordVerification(of: request, actor: .system) }
         }
         let now = services.clock.now
         let pending = try await services.ledger.requests(RequestQuery(states: [.verified, .inProgress]))

@@ -113,7 +113,7 @@ public struct RequestPipeline: Sendable {
         let dueBy = policy.deadline.endOfBusinessDays(acknowledgement.businessDays, after: request.receivedAt)
         pending.record(
             event(
-                request, "request.acknowledged", actor: "system",
+                request, "request.acknowledged", actor: .system,
                 details: ["due": Timestamp.string(dueBy), "sent": request.contact == nil ? "no contact" : "yes"]))
         guard let contact = request.contact else { return }
         pending.messages.append(
@@ -170,7 +170,7 @@ public struct RequestPipeline: Sendable {
         case .locked:
             var pending = PendingChange(try await load(id))
             guard pending.request.state == .awaitingVerification else { throw alreadyPastVerification(pending.request) }
-            pending.record(event(request, "identity.locked", actor: "system"))
+            pending.record(event(request, "identity.locked", actor: .system))
             try deny(&pending, ground: .identityNotVerified, message: "Too many wrong verification codes.")
             try await commit(pending)
             throw PipelineError(.verificationFailed, "too many wrong codes; request \(id) is denied")
@@ -179,7 +179,7 @@ public struct RequestPipeline: Sendable {
                 event(request, "identity.rejected", actor: requesterActor(request), details: ["remaining": "\(remaining)"]))
             throw PipelineError(.verificationFailed, "wrong code; \(remaining) attempt(s) left")
         case .expired:
-            try await services.audit.append(event(request, "identity.expired", actor: "system"))
+            try await services.audit.append(event(request, "identity.expired", actor: .system))
             throw PipelineError(.verificationFailed, "the code has expired; ask for a new one with `rightskit resend`")
         case .malformed:
             throw PipelineError(
@@ -217,7 +217,7 @@ public struct RequestPipeline: Sendable {
 
     /// Records a passed challenge and takes the request into work: the commit that moves it
     /// out of `awaitingVerification` is conditional, so only one process does this.
-    func recordVerification(of request: RightRequest, actor: String) async throws -> RightRequest {
+    func recordVerification(of request: RightRequest, actor: AuditActor) async throws -> RightRequest {
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
@@ -253,13 +253,13 @@ public struct RequestPipeline: Sendable {
         return right
     }
 
-    func event(_ request: RightRequest, _ action: String, actor: String, details: [String: String] = [:]) -> AuditEvent {
+    func event(_ request: RightRequest, _ action: String, actor: AuditActor, details: [String: String] = [:]) -> AuditEvent {
         AuditEvent(
             actor: actor, action: action, request: request.id, details: details.merging(["subject": request.subjectKey.rawValue]) { $1 })
     }
 
-    func requesterActor(_ request: RightRequest) -> String {
-        "\(request.requester.rawValue):\(request.subjectKey.rawValue.prefix(12))"
+    func requesterActor(_ request: RightRequest) -> AuditActor {
+        .requester(request.requester, subject: request.subjectKey)
     }
 
     func logger(for id: RequestID) -> Logger {
