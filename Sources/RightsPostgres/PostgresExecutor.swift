@@ -115,9 +115,10 @@ final class PostgresExecutor: StorageExecutor {
 }
 
 extension SQLStatement {
-    /// Whether the statement ends in a `RETURNING` clause (so, as part of a `WITH`, it can be counted).
+    /// Whether the statement has a `RETURNING` clause (so, as part of a `WITH`, it can be counted);
+    /// the storage core writes its SQL keywords in capitals.
     var returnsRows: Bool {
-        text { _ in "?" }.range(of: "RETURNING", options: .caseInsensitive) != nil
+        fragments.contains { if case .text(let text) = $0 { text.contains("RETURNING") } else { false } }
     }
 
     /// The statement as postgres-nio sends it: `$n` placeholders and typed binds.
