@@ -57,9 +57,10 @@ public struct RightsTestHarness: Sendable {
         timezone: String = "Asia/Shanghai",
         identity: String = "{ code_ttl_seconds: 600, max_attempts: 3 }",
         clock: SettableClock = SettableClock(),
-        dataMap: String? = nil
+        dataMap: String? = nil,
+        directory: TemporaryDirectory? = nil
     ) async throws {
-        let directory = try TemporaryDirectory()
+        let directory = try directory ?? TemporaryDirectory()
         let yaml = Self.deployment(
             store: try driver.storeSection(), rights: rights, policy: policy, timezone: timezone, identity: identity, dataMap: dataMap)
         try await self.init(on: driver, yaml: yaml, modules: modules, directory: directory, clock: clock)
@@ -156,6 +157,31 @@ public struct RightsTestHarness: Sendable {
             dataMap: edit(SampleBusinessDatabase.dataMap(database: database, vault: vault)),
             directory: directory, statementLog: statementLog
         )
+    }
+
+    /// The same sample harness with its ledger on `driver`: one module suite runs on SQLite and
+    /// on PostgreSQL from one source (the organisation's sample database stays a SQLite file).
+    public static func sample(
+        on driver: LedgerDriver,
+        subjects: Int = 50,
+        heavyRows: Int = 0,
+        modules: [any RightModule.Type],
+        rights: String,
+        policy: String = RightsTestHarness.defaultPolicy,
+        clock: SettableClock = SettableClock(),
+        editingMap edit: (String) -> String = { $0 }
+    ) async throws -> RightsTestHarness {
+        guard driver == .postgres else {
+            return try sample(
+                subjects: subjects, heavyRows: heavyRows, modules: modules, rights: rights, policy: policy, clock: clock, editingMap: edit)
+        }
+        let directory = try TemporaryDirectory()
+        let database = directory.file("business.sqlite")
+        let vault = directory.file("vault.sqlite")
+        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+        return try await RightsTestHarness(
+            on: driver, modules: modules, rights: rights, policy: policy, clock: clock,
+            dataMap: edit(SampleBusinessDatabase.dataMap(database: database, vault: vault)), directory: directory)
     }
 
     /// A second store on the same ledger, as another process or server instance would open it

@@ -7,8 +7,8 @@ import Testing
 
 @Suite("5.1 Right of access")
 struct AccessRightTests {
-    func harness(_ rights: String = "access: { output: exports }") throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [AccessRight.self], rights: rights)
+    func harness(on driver: LedgerDriver, _ rights: String = "access: { output: exports }") async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [AccessRight.self], rights: rights)
     }
 
     func run(_ harness: RightsTestHarness, subject: Int = 15) async throws -> RightRequest {
@@ -22,8 +22,8 @@ struct AccessRightTests {
     }
 
     /// Exports are removed once the request has been final for the retention (30 days by default).
-    @Test func theExportIsRemovedAfterItsRetention() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theExportIsRemovedAfterItsRetention(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness)
         let folder = URL(fileURLWithPath: try #require(request.outcome?.references["json"])).deletingLastPathComponent().path
         let other = try await run(harness, subject: 16)
@@ -43,8 +43,8 @@ struct AccessRightTests {
     }
 
     /// "You have the right to access your personal information … Account Information … Transaction information"
-    @Test func theSubjectReceivesTheirDataGroupedByCategory() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theSubjectReceivesTheirDataGroupedByCategory(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness)
         #expect(request.state == .completed)
         let json = try #require(request.outcome?.references["json"])
@@ -61,8 +61,8 @@ struct AccessRightTests {
         #expect(!text.contains(SampleBusinessDatabase.userID(16)))
     }
 
-    @Test func aReadablePageShowsAccountAndTransactionInformation() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aReadablePageShowsAccountAndTransactionInformation(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness)
         let html = try String(contentsOfFile: try #require(request.outcome?.references["html"]), encoding: .utf8)
         #expect(html.components(separatedBy: "<h2>Account information</h2>").count == 2, "each heading once")
@@ -73,8 +73,8 @@ struct AccessRightTests {
     }
 
     /// "… except for exceptions provided by laws and regulations"
-    @Test func heldAndExemptCategoriesAreLeftOutWithTheirGround() async throws {
-        let harness = try harness("access: { output: exports, exempt: { user.identity.government_id: other-law } }")
+    @Test(arguments: LedgerDriver.allCases) func heldAndExemptCategoriesAreLeftOutWithTheirGround(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver, "access: { output: exports, exempt: { user.identity.government_id: other-law } }")
         _ = try await harness.services.exceptions.addHold(
             Hold(
                 subject: nil, category: "user.financial", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil,
@@ -93,8 +93,8 @@ struct AccessRightTests {
         #expect(request.outcome?.message.contains("Left out: user.financial") == true)
     }
 
-    @Test func aSubjectWeDoNotKnowGetsAnEmptyAnswer() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aSubjectWeDoNotKnowGetsAnEmptyAnswer(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(
             RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
         #expect(request.state == .completed)
@@ -103,7 +103,7 @@ struct AccessRightTests {
         #expect(html.contains("We hold no personal information about you."))
     }
 
-    @Test func aMisconfiguredExemptionIsALoadError() throws {
-        #expect(throws: ConfigErrors.self) { try harness("access: { exempt: { user.financial: because } }") }
+    @Test func aMisconfiguredExemptionIsALoadError() async throws {
+        await #expect(throws: ConfigErrors.self) { try await harness(on: .sqlite, "access: { exempt: { user.financial: because } }") }
     }
 }

@@ -8,8 +8,9 @@ import Testing
 
 @Suite("5.5 Right to cancel an account")
 struct AccountCancellationRightTests {
-    func harness() throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}")
+    func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(
+            on: driver, subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}")
     }
 
     func intake(_ subject: Int, confirm: String? = "irreversible") -> RequestIntake {
@@ -30,16 +31,16 @@ struct AccountCancellationRightTests {
     }
 
     /// "You know and understand that account cancellation is irreversible."
-    @Test func cancellationNeedsAnExplicitConfirmation() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func cancellationNeedsAnExplicitConfirmation(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         for confirm in [nil, "yes", "ok"] {
             await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(13, confirm: confirm)) }
         }
     }
 
     /// "Special reminder: … Please back up all business information under the account"
-    @Test func theBackupWarningComesWithTheCodeBeforeConfirming() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theBackupWarningComesWithTheCodeBeforeConfirming(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(intake(13))
         let message = try #require(try await harness.outbox(for: request.id).first)
         #expect(message.kind == "verification-code")
@@ -48,8 +49,8 @@ struct AccountCancellationRightTests {
     }
 
     /// "delete all information about your account or anonymize … except where otherwise provided by law"
-    @Test func theAccountIsErasedAndRetainedDataRestricted() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theAccountIsErasedAndRetainedDataRestricted(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let subject = try await #require(
             try database(harness).read { db in
                 try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' AND account_id % 3 != 0 LIMIT 1")
@@ -83,8 +84,9 @@ struct AccountCancellationRightTests {
     }
 
     /// A map that deletes the row instead: the row is gone once nothing retained refers to it.
-    @Test func aMapThatDeletesCancelledAccountsDeletesTheRow() async throws {
-        let harness = try RightsTestHarness.sample(
+    @Test(arguments: LedgerDriver.allCases) func aMapThatDeletesCancelledAccountsDeletesTheRow(on driver: LedgerDriver) async throws {
+        let harness = try await RightsTestHarness.sample(
+            on: driver,
             subjects: 40, modules: [AccountCancellationRight.self], rights: "account-cancellation: {}",
             editingMap: { map in
                 map.replacingOccurrences(of: "cancelled: { column: status, value: cancelled }", with: "cancelled: delete-row")
@@ -102,8 +104,8 @@ struct AccountCancellationRightTests {
     }
 
     /// "When you log in … through a third-party account authorization, you need to apply to the third party"
-    @Test func aThirdPartyLoginIsReferredToTheThirdParty() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aThirdPartyLoginIsReferredToTheThirdParty(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let provider = try await #require(
             try database(harness).read { db in try String.fetchOne(db, sql: "SELECT provider FROM third_party_logins WHERE account_id = 12")
             })
@@ -116,8 +118,8 @@ struct AccountCancellationRightTests {
     }
 
     /// "the cancellation itself stays on record"
-    @Test func theCancellationStaysOnRecord() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theCancellationStaysOnRecord(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(intake(13))
         let actions = try await harness.store.entries(for: request.id).map(\.event.action)
         #expect(actions.contains("account.cancelled"))
@@ -129,8 +131,8 @@ struct AccountCancellationRightTests {
         #expect(again.outcome?.message.contains("We hold no personal information") == true)
     }
 
-    @Test func anAgentCannotCancelAnAccount() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func anAgentCannotCancelAnAccount(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         var intake = intake(13)
         intake.requester = .agent
         intake.requesterReference = "agent-1"

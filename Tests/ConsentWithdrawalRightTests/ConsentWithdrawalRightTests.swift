@@ -16,8 +16,8 @@ struct ConsentWithdrawalRightTests {
             analytics: { functions: [usage analytics] }
         """
 
-    func harness() throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [ConsentWithdrawalRight.self], rights: Self.rights)
+    func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [ConsentWithdrawalRight.self], rights: Self.rights)
     }
 
     func run(_ harness: RightsTestHarness, purpose: String, subject: Int = 13) async throws -> RightRequest {
@@ -44,8 +44,8 @@ struct ConsentWithdrawalRightTests {
     }
 
     /// "you can make your request … withdrawing your authorization"
-    @Test func onePurposeIsWithdrawnInTheRegistry() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func onePurposeIsWithdrawnInTheRegistry(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
             try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13")
         }
@@ -59,16 +59,16 @@ struct ConsentWithdrawalRightTests {
     }
 
     /// "When you withdraw your consent … we will no longer be able to provide you with the services corresponding"
-    @Test func theResponseListsTheFunctionsThatStop() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theResponseListsTheFunctionsThatStop(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness, purpose: "personalisation")
         #expect(request.outcome?.message.contains("personalised product recommendations") == true)
         #expect(request.outcome?.references["functions_stopped"] == "personalised product recommendations")
     }
 
     /// "or you can withdraw all authorizations"
-    @Test func everyPurposeCanBeWithdrawnAtOnce() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func everyPurposeCanBeWithdrawnAtOnce(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
             try db.execute(sql: "UPDATE consents SET withdrawn_at = NULL WHERE account_id = 13")
         }
@@ -78,8 +78,8 @@ struct ConsentWithdrawalRightTests {
     }
 
     /// "your decision to withdraw … will not affect the effectiveness of the personal information processing previously carried out"
-    @Test func earlierProcessingIsLeftAsItWas() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func earlierProcessingIsLeftAsItWas(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
         let request = try await run(harness, purpose: "analytics")
         #expect(request.outcome?.message.contains("remains valid") == true)
@@ -89,14 +89,15 @@ struct ConsentWithdrawalRightTests {
         #expect(before.split(separator: "\n").count == after.split(separator: "\n").count, "no row is deleted")
     }
 
-    @Test func anUnknownPurposeIsRefusedAtIntake() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func anUnknownPurposeIsRefusedAtIntake(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) { try await run(harness, purpose: "astrology") }
     }
 
-    @Test func aPurposeWithoutFunctionsIsALoadError() throws {
-        #expect(throws: ConfigErrors.self) {
-            try RightsTestHarness.sample(
+    @Test func aPurposeWithoutFunctionsIsALoadError() async throws {
+        await #expect(throws: ConfigErrors.self) {
+            try await RightsTestHarness.sample(
+                on: .sqlite,
                 subjects: 5, modules: [ConsentWithdrawalRight.self],
                 rights: "consent-withdrawal: { purposes: { marketing: { functions: [] } } }")
         }

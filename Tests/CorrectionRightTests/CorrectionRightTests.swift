@@ -8,8 +8,8 @@ import Testing
 
 @Suite("5.2 Right to correction and supplement")
 struct CorrectionRightTests {
-    func harness() throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [CorrectionRight.self], rights: "correction: {}")
+    func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [CorrectionRight.self], rights: "correction: {}")
     }
 
     func run(_ harness: RightsTestHarness, _ parameters: [String: String], subject: Int = 11) async throws -> RightRequest {
@@ -31,8 +31,8 @@ struct CorrectionRightTests {
     }
 
     /// "you can modify your bound mobile phone number"
-    @Test func aWrongPhoneNumberIsCorrectedOnDisk() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aWrongPhoneNumberIsCorrectedOnDisk(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness, ["field": "user.contact.phone", "value": "+8613911112222"])
         #expect(request.state == .completed)
         #expect(try column(harness, "SELECT phone FROM accounts WHERE id = 11") == "+8613911112222")
@@ -40,8 +40,8 @@ struct CorrectionRightTests {
     }
 
     /// "old and new values audited by hash"
-    @Test func theAuditHoldsFingerprintsNotValues() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theAuditHoldsFingerprintsNotValues(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness, ["field": "user.contact.phone", "value": "+8613911112222"])
         let entry = try #require(try await harness.store.entries(for: request.id).first { $0.event.action == "data.corrected" })
         let data = try #require(harness.data)
@@ -53,8 +53,8 @@ struct CorrectionRightTests {
     }
 
     /// "wrong or incomplete information … correct or update"
-    @Test func anEmptyFieldIsSupplemented() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func anEmptyFieldIsSupplemented(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
             try db.execute(sql: "UPDATE accounts SET address = NULL WHERE id = 11")
         }
@@ -64,8 +64,8 @@ struct CorrectionRightTests {
     }
 
     /// "If you need to change the real-name authentication information … go to the website where the original account was registered"
-    @Test func realNameAuthenticationIsRefusedWithWhereToGo() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func realNameAuthenticationIsRefusedWithWhereToGo(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let before = try column(harness, "SELECT real_name FROM accounts WHERE id = 11")
         let request = try await run(harness, ["field": "user.identity.real_name", "value": "Wang Fang"])
         #expect(request.state == .denied)
@@ -76,15 +76,15 @@ struct CorrectionRightTests {
         #expect(notice.body.contains("correct-elsewhere"))
     }
 
-    @Test func anUnknownFieldIsRefused() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func anUnknownFieldIsRefused(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness, ["field": "user.shoe_size", "value": "42"])
         #expect(request.state == .denied)
         #expect(request.outcome?.ground == .noSuchField)
     }
 
-    @Test func aRequestWithoutAValueIsRejectedAtIntake() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aRequestWithoutAValueIsRejectedAtIntake(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) {
             try await harness.pipeline.submit(
                 RequestIntake(
@@ -93,8 +93,8 @@ struct CorrectionRightTests {
         }
     }
 
-    @Test func aHeldFieldIsNotChanged() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aHeldFieldIsNotChanged(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         _ = try await harness.services.exceptions.addHold(
             Hold(
                 subject: nil, category: "user.contact", ground: .criminalInvestigation, authority: "Case 4", expiresAt: nil,
@@ -106,8 +106,8 @@ struct CorrectionRightTests {
     }
 
     /// A correction changes exactly one field: a name that covers several asks which.
-    @Test func aCategoryCoveringSeveralFieldsIsRefusedAskingForOne() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aCategoryCoveringSeveralFieldsIsRefusedAskingForOne(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
         for field in ["user.contact", "user.contact.email"] {
             let request = try await run(harness, ["field": field, "value": "+8613911112222"])
@@ -119,8 +119,8 @@ struct CorrectionRightTests {
     }
 
     /// A hold on a category protects its fields whichever way the request names them.
-    @Test func aFieldUnderACategoryHoldIsRefusedByCategoryOrColumn() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aFieldUnderACategoryHoldIsRefusedByCategoryOrColumn(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         _ = try await harness.services.exceptions.addHold(
             Hold(
                 subject: nil, category: "user.contact.phone", ground: .criminalInvestigation, authority: "Case 9", expiresAt: nil,
@@ -134,8 +134,8 @@ struct CorrectionRightTests {
     }
 
     /// A retried correction reports the value it replaced the first time, not its own.
-    @Test func aRetriedCorrectionReportsTheFirstRunsOldValue() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aRetriedCorrectionReportsTheFirstRunsOldValue(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let submitted = try await harness.pipeline.submit(
             RequestIntake(
                 right: "correction", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(11)),

@@ -13,8 +13,8 @@ struct DiscontinuationNoticeRightTests {
     /// The harness clock starts on 2026-11-30; the product ends twenty days later.
     static let ends = "2026-12-20"
 
-    func harness(_ rights: String = "discontinuation-notice: {}") throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: rights)
+    func harness(on driver: LedgerDriver, _ rights: String = "discontinuation-notice: {}") async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: rights)
     }
 
     func announce(_ harness: RightsTestHarness, product: String = "bos", ends: String = Self.ends) async throws -> RightRequest {
@@ -46,8 +46,8 @@ struct DiscontinuationNoticeRightTests {
     }
 
     /// "we will notify you 15 days in advance"
-    @Test func everyAffectedSubjectIsNotifiedAndNoOneElse() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func everyAffectedSubjectIsNotifiedAndNoOneElse(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await announce(harness)
         #expect(request.state == .inProgress)
         #expect(request.resumeAt == Timestamp.date(Self.ends, localTo: Self.shanghai))
@@ -68,16 +68,16 @@ struct DiscontinuationNoticeRightTests {
                 == Set(expected.map { harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: $0)).rawValue }))
     }
 
-    @Test func lessThanTheNoticePeriodIsRefused() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func lessThanTheNoticePeriodIsRefused(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) { try await announce(harness, ends: "2026-12-10") }
-        let custom = try self.harness("discontinuation-notice: { notice_days: 30 }")
+        let custom = try await self.harness(on: driver, "discontinuation-notice: { notice_days: 30 }")
         await #expect(throws: PipelineError.self) { try await announce(custom) }
     }
 
     /// "… and will stop collecting your personal information"
-    @Test func collectionStopIsRecordedForTheHostApplication() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func collectionStopIsRecordedForTheHostApplication(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await announce(harness)
         let row = try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM rightskit_discontinued_products WHERE product = 'bos'")
@@ -87,8 +87,8 @@ struct DiscontinuationNoticeRightTests {
     }
 
     /// "At the same time, we will delete or anonymize your personal information in accordance with the law."
-    @Test func afterTheEndDateTheProductsDataIsErased() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func afterTheEndDateTheProductsDataIsErased(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await announce(harness)
         let database = try DatabaseQueue(path: harness.directory.file("business.sqlite"))
         let before = try await database.read { db in
@@ -123,8 +123,8 @@ struct DiscontinuationNoticeRightTests {
         #expect(!notices.isEmpty)
     }
 
-    @Test func onlyAnOperatorCanAnnounce() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func onlyAnOperatorCanAnnounce(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) {
             try await harness.pipeline.submit(
                 RequestIntake(
@@ -136,8 +136,11 @@ struct DiscontinuationNoticeRightTests {
 
 @Suite("5.7 Notices reach subjects who joined after the announcement, and nobody twice")
 struct DiscontinuationLateSubjectTests {
-    @Test func aSubjectWhoJoinsBeforeTheEndIsToldOnceAndEarlierOnesAreNotToldAgain() async throws {
-        let harness = try RightsTestHarness.sample(
+    @Test(arguments: LedgerDriver.allCases) func aSubjectWhoJoinsBeforeTheEndIsToldOnceAndEarlierOnesAreNotToldAgain(
+        on driver: LedgerDriver
+    ) async throws {
+        let harness = try await RightsTestHarness.sample(
+            on: driver,
             subjects: 40, modules: [DiscontinuationNoticeRight.self], rights: "discontinuation-notice: {}")
         let database = try DatabaseQueue(path: harness.directory.file("business.sqlite"))
         let newcomer = try #require(

@@ -8,8 +8,8 @@ import Testing
 
 @Suite("5.3 Right to erasure")
 struct ErasureRightTests {
-    func harness(_ rights: String = "erasure: {}") throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 40, modules: [ErasureRight.self], rights: rights)
+    func harness(on driver: LedgerDriver, _ rights: String = "erasure: {}") async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 40, modules: [ErasureRight.self], rights: rights)
     }
 
     func run(_ harness: RightsTestHarness, ground: String, subject: Int) async throws -> RightRequest {
@@ -31,9 +31,9 @@ struct ErasureRightTests {
     }
 
     /// "You may request us to delete your personal information in the following circumstances: (1) … (5)"
-    @Test(arguments: ErasureGround.allCases)
-    func eachOfTheFiveGroundsIsAccepted(_ ground: ErasureGround) async throws {
-        let harness = try harness()
+    @Test(arguments: ErasureGround.allCases, LedgerDriver.allCases)
+    func eachOfTheFiveGroundsIsAccepted(_ ground: ErasureGround, on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await run(harness, ground: ground.rawValue, subject: 14)
         #expect([.completed, .partiallyCompleted].contains(request.state))
         #expect(request.outcome?.message.contains(ground.description) == true)
@@ -41,8 +41,10 @@ struct ErasureRightTests {
         #expect(email != SampleBusinessDatabase.email(14))
     }
 
-    @Test func aRequestWithoutAGroundOrWithAnUnknownOneIsRefusedAtIntake() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aRequestWithoutAGroundOrWithAnUnknownOneIsRefusedAtIntake(on driver: LedgerDriver)
+        async throws
+    {
+        let harness = try await harness(on: driver)
         let subject = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(14))
         await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(RequestIntake(right: "erasure", subject: subject)) }
         await #expect(throws: PipelineError.self) {
@@ -50,15 +52,15 @@ struct ErasureRightTests {
         }
     }
 
-    @Test func aDeploymentCanNarrowTheGrounds() async throws {
-        let harness = try harness("erasure: { grounds: [consent-withdrawn, unlawful-processing] }")
+    @Test(arguments: LedgerDriver.allCases) func aDeploymentCanNarrowTheGrounds(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver, "erasure: { grounds: [consent-withdrawn, unlawful-processing] }")
         await #expect(throws: PipelineError.self) { try await run(harness, ground: "purpose-achieved", subject: 14) }
-        #expect(throws: ConfigErrors.self) { try self.harness("erasure: { grounds: [consent-withdrawm] }") }
+        await #expect(throws: ConfigErrors.self) { try await self.harness(on: driver, "erasure: { grounds: [consent-withdrawm] }") }
     }
 
     /// "If the retention period prescribed by laws … has not expired … we will stop processing except for storage and taking necessary security protection measures."
-    @Test func retainedDataIsRestrictedAndTheResponseSaysUntilWhen() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func retainedDataIsRestrictedAndTheResponseSaysUntilWhen(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let subject = try await #require(
             try database(harness).read { db in
                 try Int.fetchOne(db, sql: "SELECT account_id FROM orders WHERE created_at >= '2024-06-01' LIMIT 1")
@@ -84,8 +86,8 @@ struct ErasureRightTests {
         #expect(account?["display_name"] as String? == "Deleted user")
     }
 
-    @Test func theSubjectCanNoLongerBeFoundAfterwards() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theSubjectCanNoLongerBeFoundAfterwards(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         _ = try await run(harness, ground: "consent-withdrawn", subject: 14)
         let footprint = try await harness.services.data.footprint(
             of: [SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(14))], scope: .everything)

@@ -28,8 +28,8 @@ struct ExplanationRightTests {
               recipients: [Research partner]
         """
 
-    func harness() throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [ExplanationRight.self], rights: Self.rights)
+    func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [ExplanationRight.self], rights: Self.rights)
     }
 
     @Test func theModuleConforms() async throws {
@@ -38,8 +38,8 @@ struct ExplanationRightTests {
     }
 
     /// "You have the right to ask us to explain our personal information processing rules."
-    @Test func theRulesThatApplyAreExplainedFromTheRegister() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theRulesThatApplyAreExplainedFromTheRegister(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(
             RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(10))))
         #expect(request.state == .completed)
@@ -51,8 +51,8 @@ struct ExplanationRightTests {
     }
 
     /// Limited to what is actually held: no health data, so the research activity is left out.
-    @Test func activitiesAboutDataNotHeldAreLeftOut() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func activitiesAboutDataNotHeldAreLeftOut(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(
             RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(10))))
         let json = try #require(request.outcome?.references["json"])
@@ -64,17 +64,18 @@ struct ExplanationRightTests {
         #expect(categories.allSatisfy { $0.hasPrefix("user.account") || $0.hasPrefix("user.contact") || $0.hasPrefix("user.device") })
     }
 
-    @Test func aStrangerIsToldNothingApplies() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aStrangerIsToldNothingApplies(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await harness.run(
             RequestIntake(right: "explanation", subject: SubjectIdentity(kind: "email", value: "stranger@example.cn")))
         #expect(request.outcome?.references["activities"] == "0")
         #expect(request.outcome?.message.contains("none of our processing activities applies") == true)
     }
 
-    @Test func aRegisterEntryWithoutCategoriesIsALoadError() throws {
-        #expect(throws: ConfigErrors.self) {
-            try RightsTestHarness.sample(
+    @Test func aRegisterEntryWithoutCategoriesIsALoadError() async throws {
+        await #expect(throws: ConfigErrors.self) {
+            try await RightsTestHarness.sample(
+                on: .sqlite,
                 subjects: 5, modules: [ExplanationRight.self],
                 rights: "explanation: { register: [{ purpose: x, categories: [], legal_basis: y, retention: z }] }")
         }

@@ -20,8 +20,8 @@ struct PortabilityRightTests {
         """
     }
 
-    func harness(_ rights: String) throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [PortabilityRight.self], rights: rights)
+    func harness(on driver: LedgerDriver, _ rights: String) async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [PortabilityRight.self], rights: rights)
     }
 
     func intake(_ parameters: [String: String], subject: Int = 10) -> RequestIntake {
@@ -43,8 +43,8 @@ struct PortabilityRightTests {
     }
 
     /// "You have the right to copy your personal information that we have collected."
-    @Test func aCopyIsOneZipWithJSONAndACSVPerTable() async throws {
-        let harness = try harness(rights())
+    @Test(arguments: LedgerDriver.allCases) func aCopyIsOneZipWithJSONAndACSVPerTable(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver, rights())
         let request = try await runStrong(harness, intake(["mode": "copy"]))
         #expect(request.state == .completed)
         let archive = try #require(request.outcome?.references["archive"])
@@ -63,9 +63,9 @@ struct PortabilityRightTests {
     }
 
     /// "… transfer your personal information to other entities designated by you … we will conduct necessary verification of your identity"
-    @Test func aTransferReachesTheAllowedRecipientAfterRetries() async throws {
+    @Test(arguments: LedgerDriver.allCases) func aTransferReachesTheAllowedRecipientAfterRetries(on driver: LedgerDriver) async throws {
         let server = try RecipientServer(failures: 1)
-        let harness = try harness(rights(port: server.port, attempts: 3))
+        let harness = try await harness(on: driver, rights(port: server.port, attempts: 3))
         let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(request.state == .completed)
         #expect(server.attempts == 2, "one failure, then delivered")
@@ -79,9 +79,9 @@ struct PortabilityRightTests {
         #expect(request.outcome?.references["recipient"] == "other-cloud")
     }
 
-    @Test func anUnreachableRecipientIsRetriedLaterThenRefused() async throws {
+    @Test(arguments: LedgerDriver.allCases) func anUnreachableRecipientIsRetriedLaterThenRefused(on driver: LedgerDriver) async throws {
         let server = try RecipientServer(failures: 100)
-        let harness = try harness(rights(port: server.port, attempts: 2))
+        let harness = try await harness(on: driver, rights(port: server.port, attempts: 2))
         let waiting = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(waiting.state == .inProgress)
         #expect(waiting.resumeAt == harness.clock.now.addingTimeInterval(1_800))
@@ -92,17 +92,17 @@ struct PortabilityRightTests {
         #expect(server.attempts == 4, "two rounds of two attempts")
     }
 
-    @Test func anUnlistedRecipientIsRefusedAtIntake() async throws {
-        let harness = try harness(rights())
+    @Test(arguments: LedgerDriver.allCases) func anUnlistedRecipientIsRefusedAtIntake(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver, rights())
         await #expect(throws: PipelineError.self) {
             try await harness.pipeline.submit(intake(["mode": "transfer", "recipient": "https://evil.example"]))
         }
         await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake(["mode": "transfer"])) }
     }
 
-    @Test func aTransferNeedsStrongVerification() async throws {
+    @Test(arguments: LedgerDriver.allCases) func aTransferNeedsStrongVerification(on driver: LedgerDriver) async throws {
         let server = try RecipientServer(failures: 0)
-        let harness = try harness(rights(port: server.port) + "\n  verification: code")
+        let harness = try await harness(on: driver, rights(port: server.port) + "\n  verification: code")
         let request = try await harness.run(intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(request.state == .denied)
         #expect(request.outcome?.ground == .identityNotVerified)
@@ -112,10 +112,11 @@ struct PortabilityRightTests {
     }
 
     /// A listed recipient that answers 307 elsewhere: the data reaches the listed address only.
-    @Test func aRedirectIsNeverFollowed() async throws {
+    @Test(arguments: LedgerDriver.allCases) func aRedirectIsNeverFollowed(on driver: LedgerDriver) async throws {
         let elsewhere = try RecipientServer(failures: 0)
         let listed = try RecipientServer(failures: 0, redirectTo: elsewhere.port)
-        let harness = try harness(rights(port: listed.port, attempts: 1).replacingOccurrences(of: "rounds: 2", with: "rounds: 1"))
+        let harness = try await harness(
+            on: driver, rights(port: listed.port, attempts: 1).replacingOccurrences(of: "rounds: 2", with: "rounds: 1"))
         let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(listed.attempts == 1)
         #expect(elsewhere.attempts == 0, "the other address received nothing")
@@ -154,12 +155,12 @@ struct PortabilityRightTests {
         #expect(throws: OutboundRefusal.plainHTTP) { try strict.allow(listedURL) }
     }
 
-    @Test func aPlainHTTPRecipientIsRefusedAtLoad() async throws {
+    @Test(arguments: LedgerDriver.allCases) func aPlainHTTPRecipientIsRefusedAtLoad(on driver: LedgerDriver) async throws {
         let plain = rights().replacingOccurrences(of: "http://127.0.0.1:9/import", with: "http://import.other-cloud.example/v1")
-        #expect(throws: ConfigErrors.self) { try harness(plain) }
+        await #expect(throws: ConfigErrors.self) { try await harness(on: driver, plain) }
         let loopbackWithoutFlag = rights().replacingOccurrences(of: "allow_loopback_http: true", with: "")
         do {
-            _ = try harness(loopbackWithoutFlag)
+            _ = try await harness(on: driver, loopbackWithoutFlag)
             Issue.record("loopback http without the test flag was accepted")
         } catch let errors as ConfigErrors {
             #expect("\(errors)".contains("only https is allowed"))

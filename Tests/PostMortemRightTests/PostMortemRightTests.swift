@@ -8,8 +8,9 @@ import Testing
 
 @Suite("5.9 Arrangements for personal information after death")
 struct PostMortemRightTests {
-    func harness() throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [PostMortemRight.self], rights: "post-mortem: { output: exports }")
+    func harness(on driver: LedgerDriver) async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(
+            on: driver, subjects: 30, modules: [PostMortemRight.self], rights: "post-mortem: { output: exports }")
     }
 
     func subject(_ n: Int) -> SubjectIdentity { SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(n)) }
@@ -44,8 +45,8 @@ struct PostMortemRightTests {
     }
 
     /// "If there are no other arrangements, your close relatives may … review, copy, correct, and delete"
-    @Test func withoutArrangementsARelativeMayAccess() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func withoutArrangementsARelativeMayAccess(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let request = try await runRelative(harness, relative("copy", about: 9))
         #expect(request.state == .completed)
         let text = try String(contentsOfFile: try #require(request.outcome?.references["json"]), encoding: .utf8)
@@ -53,8 +54,8 @@ struct PostMortemRightTests {
         #expect(try await harness.outbox(for: request.id).last?.recipient.value == "relative@example.cn")
     }
 
-    @Test func aRelativeMayCorrectAndDelete() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aRelativeMayCorrectAndDelete(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let corrected = try await runRelative(
             harness, relative("correct", about: 9, extra: ["field": "user.contact.address", "value": "Babaoshan, Beijing"]))
         #expect(corrected.state == .completed)
@@ -71,8 +72,8 @@ struct PostMortemRightTests {
     }
 
     /// "you may make arrangements for your personal information in advance … unless the arrangements say otherwise"
-    @Test func theSubjectsArrangementsBindRelatives() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func theSubjectsArrangementsBindRelatives(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         let arranged = try await harness.run(RequestIntake(right: "post-mortem", subject: subject(9), parameters: ["deny": "delete,copy"]))
         #expect(arranged.state == .completed)
         #expect(arranged.outcome?.references["arrangement"] == "deny:copy,delete")
@@ -90,8 +91,8 @@ struct PostMortemRightTests {
     }
 
     /// "based on their legal and legitimate interests … in accordance with relevant legal provisions"
-    @Test func aRelativeMustGiveProofsAndAnInterest() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func aRelativeMustGiveProofsAndAnInterest(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         for missing in ["death_proof", "relationship_proof", "interest"] {
             var intake = relative("access", about: 9)
             intake.parameters[missing] = nil
@@ -103,8 +104,8 @@ struct PostMortemRightTests {
         #expect(denied.state == .denied)
     }
 
-    @Test func anAgentCannotActForTheDeceased() async throws {
-        let harness = try harness()
+    @Test(arguments: LedgerDriver.allCases) func anAgentCannotActForTheDeceased(on driver: LedgerDriver) async throws {
+        let harness = try await harness(on: driver)
         var intake = relative("access", about: 9)
         intake.requester = .agent
         await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake) }
