@@ -102,7 +102,7 @@ public struct DiscontinuationNoticeRight: RightModule {
             notified += try await context.step("discontinuation.notify.\(key.rawValue)", durability: .idempotent) { effects in
                 effects.send(
                     OutboundMessage(
-                        kind: "discontinuation", recipient: contact,
+                        kind: .discontinuation, recipient: contact,
                         title: "\(product) will be discontinued on \(Timestamp.day(ends, in: timeZone))",
                         body:
                             "\(product) will stop operating on \(Timestamp.day(ends, in: timeZone)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",

@@ -177,7 +177,7 @@ extension RightsAPI {
         }
         let messages = try await store.outbox(request: request).map {
             Components.Schemas.OutboxEntry(
-                id: $0.id, kind: $0.message.kind, recipientKind: $0.message.recipient.kind,
+                id: $0.id, kind: $0.message.kind.rawValue, recipientKind: $0.message.recipient.kind,
                 request: $0.message.request?.rawValue, delivered: $0.deliveredAt != nil, minimised: $0.minimised
             )
         }

@@ -34,7 +34,7 @@ struct WebhookDelivery: MessageDelivery {
 
     func deliver(_ message: OutboundMessage, reference: Int64) async throws {
         let payload = Payload(
-            id: reference, kind: message.kind, recipient: .init(kind: message.recipient.kind, value: message.recipient.value),
+            id: reference, kind: message.kind.rawValue, recipient: .init(kind: message.recipient.kind, value: message.recipient.value),
             title: message.title, body: message.body, request: message.request?.rawValue
         )
         let body = try JSONEncoder().encode(payload)

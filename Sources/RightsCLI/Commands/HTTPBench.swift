@@ -86,7 +86,7 @@ struct HTTPBench {
         let baseline = try await measure(first: requests + 101) { subject in
             let filed = try await pipeline.submit(RequestIntake(right: "access", subject: Self.email(subject)))
             let code = try await Self.code(for: filed.id.rawValue) {
-                try await stored.store.outbox(request: filed.id).map { ($0.message.kind, $0.message.body) }
+                try await stored.store.outbox(request: filed.id).map { ($0.message.kind.rawValue, $0.message.body) }
             }
             let done = try await pipeline.verify(filed.id, code: code)
             guard done.state == .completed else { throw Failure(description: "in-process request ended \(done.state.rawValue)") }
@@ -99,7 +99,7 @@ struct HTTPBench {
         let messages: @Sendable (String) async throws -> [(String, String)]
         if let postgres {
             let store = try await PostgresStore(location: postgres, keysFolder: directory + "/keys", logger: Logger(label: "bench"))
-            messages = { id in try await store.outbox(request: RequestID(id)).map { ($0.message.kind, $0.message.body) } }
+            messages = { id in try await store.outbox(request: RequestID(id)).map { ($0.message.kind.rawValue, $0.message.body) } }
         } else {
             let ledger = try DatabasePool(
                 path: directory + "/served-ledger.sqlite",

@@ -47,7 +47,7 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             : "Someone acting as your \(request.requester.rawValue) asked to exercise this right for you. If you authorised them, give them this code; if not, ignore this message and nothing will happen.\n\n"
         let message = recipient.map { recipient in
             OutboundMessage(
-                kind: "verification-code",
+                kind: .verificationCode,
                 recipient: recipient,
                 title: "Confirm the \(request.right) request",
                 body: filedBy + "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)."

@@ -7,13 +7,13 @@ public protocol Notifier: Sendable {
 /// code, so it is never logged.
 public struct OutboundMessage: Codable, Sendable, Equatable {
     /// What kind of message this is (`verification-code`, `outcome`, …), for filtering.
-    public var kind: String
+    public var kind: MessageKind
     public var recipient: SubjectIdentity
     public var title: String
     public var body: String
     public var request: RequestID?
 
-    public init(kind: String, recipient: SubjectIdentity, title: String, body: String, request: RequestID?) {
+    public init(kind: MessageKind, recipient: SubjectIdentity, title: String, body: String, request: RequestID?) {
         self.kind = kind
         self.recipient = recipient
         self.title = title

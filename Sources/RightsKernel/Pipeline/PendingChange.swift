@@ -62,7 +62,7 @@ extension RequestPipeline {
         if let contact = pending.request.contact {
             pending.messages.append(
                 OutboundMessage(
-                    kind: "outcome", recipient: contact, title: "Your \(pending.request.right) request: denied",
+                    kind: .outcome, recipient: contact, title: "Your \(pending.request.right) request: denied",
                     body:
                         "\(message)\nGround: \(ground.code): \(ground.explanation).\nYou may complain to the supervisory authority or seek a remedy in court.",
                     request: pending.request.id

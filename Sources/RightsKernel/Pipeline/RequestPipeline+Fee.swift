@@ -13,7 +13,7 @@ extension RequestPipeline {
         let id = pending.request.id
         pending.messages.append(
             OutboundMessage(
-                kind: "fee-quote", recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
+                kind: .feeQuote, recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
                 body: """
                     \(finding.map { "We consider this request manifestly unfounded or excessive: \($0). So" } ?? "You have used the free requests of this kind for the period, so") a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
                     To go ahead, accept the fee (rightskit fee accept \(id)); to withdraw, decline it (rightskit fee decline \(id)).
@@ -91,7 +91,7 @@ extension RequestPipeline {
             if let contact = request.contact {
                 pending.messages.append(
                     OutboundMessage(
-                        kind: "outcome", recipient: contact, title: "Your \(request.right) request was cancelled",
+                        kind: .outcome, recipient: contact, title: "Your \(request.right) request was cancelled",
                         body:
                             "The fee quoted for this request was not accepted in time, so the request is cancelled and nothing is charged. You may file a new request.",
                         request: request.id

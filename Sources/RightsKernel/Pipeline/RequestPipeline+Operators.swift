@@ -75,7 +75,7 @@ extension RequestPipeline {
         if let contact = request.contact {
             pending.messages.append(
                 OutboundMessage(
-                    kind: "extension", recipient: contact, title: "Your \(request.right) request needs more time",
+                    kind: .extension, recipient: contact, title: "Your \(request.right) request needs more time",
                     body: "We will respond by \(Timestamp.string(pending.request.dueAt)). Reason: \(reason)", request: id
                 ))
         }

@@ -111,7 +111,7 @@ extension RequestPipeline {
             : "We hold personal data about you in these categories: \(shown.map(\.name).joined(separator: ", "))."
         pending.messages.append(
             OutboundMessage(
-                kind: "simplified-answer", recipient: contact, title: "Your \(pending.request.right) request: a first answer",
+                kind: .simplifiedAnswer, recipient: contact, title: "Your \(pending.request.right) request: a first answer",
                 body: "\(summary)\nThe complete answer follows by \(due).", request: pending.request.id))
         pending.record(event(pending.request, "answer.simplified", actor: .system, details: ["categories": "\(shown.count)"]))
     }
@@ -219,7 +219,7 @@ extension RequestPipeline {
             body += "\nYou may ask for this decision to be explained, complain to the supervisory authority or seek a remedy in court."
         }
         return OutboundMessage(
-            kind: "outcome", recipient: contact, title: "Your \(request.right) request: \(outcome.status.rawValue)", body: body,
+            kind: .outcome, recipient: contact, title: "Your \(request.right) request: \(outcome.status.rawValue)", body: body,
             request: request.id)
     }
 

@@ -118,7 +118,7 @@ public struct RequestPipeline: Sendable {
         guard let contact = request.contact else { return }
         pending.messages.append(
             OutboundMessage(
-                kind: "acknowledgement", recipient: contact, title: "We received your \(request.right) request",
+                kind: .acknowledgement, recipient: contact, title: "We received your \(request.right) request",
                 body: """
                     We received your \(request.right) request on \(Timestamp.day(request.receivedAt, in: zone)) (reference \(request.id)).
                     We will respond by \(Timestamp.day(request.dueAt, in: zone)). If we need to confirm your identity, we will send you a one-time code first.

@@ -36,7 +36,8 @@ struct DeadlineReminders: Sendable {
                 ? "Request \(request.id) (\(request.right), \(request.state.rawValue)) was due on \(due) and is still open."
                 : "Request \(request.id) (\(request.right), \(request.state.rawValue)) is due on \(due)."
             let message = OutboundMessage(
-                kind: kind.rawValue, recipient: operators, title: overdue ? "Overdue: a rights request" : "Due soon: a rights request",
+                kind: MessageKind(rawValue: kind.rawValue), recipient: operators,
+                title: overdue ? "Overdue: a rights request" : "Due soon: a rights request",
                 body: text, request: request.id)
             let event = AuditEvent(
                 actor: .system, action: overdue ? "deadline.overdue" : "deadline.reminded", request: request.id, details: ["due": due])

@@ -21,7 +21,7 @@ extension LedgerStore: Notifier {
         guard !messages.isEmpty else { return nil }
         let rows = messages.map { message -> SQLStatement in
             """
-            (\(message.request?.rawValue), \(message.kind), \(message.recipient.kind), \(message.recipient.value),
+            (\(message.request?.rawValue), \(message.kind.rawValue), \(message.recipient.kind), \(message.recipient.value),
              \(subjectKey(for: message.recipient).rawValue), \(message.title), \(message.body), \(now))
             """
         }
@@ -104,7 +104,7 @@ extension LedgerStore: Notifier {
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it:
     /// kind, time and a salted hash of the recipient stay; title and body go.
     static func minimiseStatement(of request: RequestID, onlyCodes: Bool) -> SQLStatement {
-        let filter: SQLStatement = onlyCodes ? "kind = 'verification-code'" : "delivered_at IS NOT NULL"
+        let filter: SQLStatement = onlyCodes ? "kind = \(MessageKind.verificationCode.rawValue)" : "delivered_at IS NOT NULL"
         return """
             UPDATE outbox SET recipient_value = recipient_hash, title = '', body = '', minimised = \(true)
             WHERE request_id = \(request.rawValue) AND minimised = \(false) AND recipient_hash IS NOT NULL AND \(filter)
@@ -113,7 +113,7 @@ extension LedgerStore: Notifier {
 
     private static func message(_ row: SQLRow) throws -> OutboundMessage {
         OutboundMessage(
-            kind: try row.decode("kind"),
+            kind: MessageKind(rawValue: try row.decode("kind")),
             recipient: SubjectIdentity(kind: try row.decode("recipient_kind"), value: try row.decode("recipient_value")),
             title: try row.decode("title"), body: try row.decode("body"),
             request: try row.decode("request_id", as: String?.self).flatMap(RequestID.init))
