@@ -95,21 +95,17 @@ public struct PostMortemRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         if request.requester == .subject {
-            let denied = ((try? Self.actions(request.parameters["deny"] ?? "none")) ?? []).map(\.rawValue).sorted()
+            let arrangement = PostMortemArrangement(forbidden: (try? Self.actions(request.parameters["deny"] ?? "none")) ?? [])
             return .done(
-                denied.isEmpty
-                    ? "Recorded: your close relatives may exercise your rights after your death."
-                    : "Recorded: after your death your close relatives may not \(denied.joined(separator: ", ")) your personal information.",
-                references: [
-                    "arrangement": "deny:" + denied.joined(separator: ","), "recorded": Timestamp.string(context.services.clock.now),
-                ]
+                arrangement.confirmation,
+                references: ["arrangement": arrangement.recorded, "recorded": Timestamp.string(context.services.clock.now)]
             )
         }
         guard let subject = request.subject, let action = request.parameters["action"].flatMap(PostMortemAction.init(rawValue:)) else {
             return .denied(.otherLaw, message: "The request no longer names the deceased and the action.")
         }
         let arrangement = try await latestArrangement(for: request.subjectKey, ledger: context.services.ledger)
-        if arrangement.contains(action) {
+        if arrangement.forbidden.contains(action) {
             return .denied(
                 .arrangementsForbid,
                 message: "The deceased arranged in advance that close relatives may not \(action.rawValue) this information.")
@@ -150,12 +146,12 @@ public struct PostMortemRight: RightModule {
     }
 
     /// What the subject's latest recorded arrangement forbids; nothing when they made none.
-    func latestArrangement(for subject: SubjectKey, ledger: any RequestLedger) async throws -> Set<PostMortemAction> {
+    func latestArrangement(for subject: SubjectKey, ledger: any RequestLedger) async throws -> PostMortemArrangement {
         let recorded = try await ledger.requests(RequestQuery(states: [.completed], right: Self.identifier, subject: subject))
             .filter { $0.requester == .subject }
             .max { $0.receivedAt < $1.receivedAt }
-        guard let text = recorded?.outcome?.references["arrangement"], text.hasPrefix("deny:") else { return [] }
-        return Set(text.dropFirst(5).split(separator: ",").compactMap { PostMortemAction(rawValue: String($0)) })
+        return recorded?.outcome?.references["arrangement"].flatMap(PostMortemArrangement.init(recorded:))
+            ?? PostMortemArrangement(forbidden: [])
     }
 }
 

@@ -110,4 +110,14 @@ struct PostMortemRightTests {
         intake.requester = .agent
         await #expect(throws: PipelineError.self) { try await harness.pipeline.submit(intake) }
     }
+
+    /// An arrangement is kept as the text it always was, so one recorded by an earlier version
+    /// still binds relatives.
+    @Test func anArrangementReadsBackFromTheTextItIsKeptAs() {
+        let recorded = PostMortemArrangement(recorded: "deny:copy,delete")
+        #expect(recorded?.forbidden == [.copy, .delete])
+        #expect(recorded?.recorded == "deny:copy,delete")
+        #expect(PostMortemArrangement(forbidden: []).recorded == "deny:")
+        #expect(PostMortemArrangement(recorded: "allow:everything") == nil)
+    }
 }
