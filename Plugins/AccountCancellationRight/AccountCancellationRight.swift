@@ -84,7 +84,7 @@ public struct AccountCancellationRight: RightModule {
                 [subject], scope: scope, request: request.id, at: context.services.clock.now)
             effects.record(
                 AuditEvent(
-                    actor: .module(Self.identifier), action: "account.cancelled", request: request.id,
+                    actor: .module(Self.identifier), action: .accountCancelled, request: request.id,
                     details: [
                         "subject": request.subjectKey.rawValue, "rows_restricted": "\(report.restricted.reduce(0) { $0 + $1.rows })",
                     ]))
@@ -111,4 +111,9 @@ extension DenialGround {
     /// The account logs in through a third party, where it must be cancelled.
     public static let thirdPartyAccount = DenialGround(
         code: "third-party-account", explanation: "The account logs in through a third party; apply to that third party to cancel it")
+}
+
+extension AuditAction {
+    /// The subject's account rows marked cancelled for the host.
+    static let accountCancelled = AuditAction(rawValue: "account.cancelled")
 }

@@ -69,7 +69,7 @@ public struct ConsentWithdrawalRight: RightModule {
                 [subject], purposes: chosen, request: request.id, at: context.services.clock.now)
             effects.record(
                 AuditEvent(
-                    actor: .module(Self.identifier), action: "consent.withdrawn", request: request.id,
+                    actor: .module(Self.identifier), action: .consentWithdrawn, request: request.id,
                     details: [
                         "purposes": withdrawal.withdrawn.joined(separator: ","),
                         "already": withdrawal.alreadyWithdrawn.joined(separator: ","),
@@ -93,4 +93,9 @@ public struct ConsentWithdrawalRight: RightModule {
                 "functions_stopped": stopped.joined(separator: "; "),
             ])
     }
+}
+
+extension AuditAction {
+    /// Consent withdrawn for purposes, recorded in the registry.
+    static let consentWithdrawn = AuditAction(rawValue: "consent.withdrawn")
 }

@@ -73,7 +73,7 @@ public struct CorrectionRight: RightModule {
                 for change in changes {
                     effects.record(
                         AuditEvent(
-                            actor: .module(Self.identifier), action: "data.corrected", request: request.id,
+                            actor: .module(Self.identifier), action: .dataCorrected, request: request.id,
                             details: [
                                 "field": "\(change.table).\(change.column)", "rows": "\(change.rows)",
                                 "old": change.oldFingerprints.joined(separator: ","), "new": change.newFingerprint,
@@ -132,4 +132,9 @@ extension DenialGround {
     public static let noSuchField = DenialGround(code: "no-such-field", explanation: "No correctable information of that kind is held")
     /// The name given matches several fields; a correction changes exactly one.
     public static let ambiguousField = DenialGround(code: "ambiguous-field", explanation: "The request must name exactly one field")
+}
+
+extension AuditAction {
+    /// Fields corrected, old and new values by hash.
+    static let dataCorrected = AuditAction(rawValue: "data.corrected")
 }

@@ -110,7 +110,7 @@ public struct DiscontinuationNoticeRight: RightModule {
                     ))
                 effects.record(
                     AuditEvent(
-                        actor: .module(Self.identifier), action: "notice.sent", request: request.id,
+                        actor: .module(Self.identifier), action: .noticeSent, request: request.id,
                         details: [
                             "to": key.rawValue, "channel": contact.kind, "product": product,
                         ]))
@@ -138,4 +138,9 @@ public struct DiscontinuationNoticeRight: RightModule {
         outcome.references["subjects"] = "\(subjects.count)"
         return outcome
     }
+}
+
+extension AuditAction {
+    /// A subject told of a discontinuation.
+    static let noticeSent = AuditAction(rawValue: "notice.sent")
 }

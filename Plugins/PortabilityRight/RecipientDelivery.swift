@@ -33,7 +33,7 @@ struct RecipientDelivery: Sendable {
             let delivered = (200..<300).contains(status)
             effects.record(
                 AuditEvent(
-                    actor: .module(PortabilityRight.identifier), action: delivered ? "transfer.delivered" : "transfer.failed",
+                    actor: .module(PortabilityRight.identifier), action: delivered ? .transferDelivered : .transferFailed,
                     request: request.id,
                     details: [
                         "recipient": recipient, "attempt": "\(attempt)", "status": "\(status)", "sha256": digest,
@@ -43,4 +43,11 @@ struct RecipientDelivery: Sendable {
         }
         return Result(delivered: false, status: status, digest: digest, attemptedAt: context.services.clock.now)
     }
+}
+
+extension AuditAction {
+    /// The copy delivered to the recipient.
+    static let transferDelivered = AuditAction(rawValue: "transfer.delivered")
+    /// The recipient did not accept the copy.
+    static let transferFailed = AuditAction(rawValue: "transfer.failed")
 }

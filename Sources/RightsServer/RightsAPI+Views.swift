@@ -58,7 +58,7 @@ extension RightsAPI {
     /// An audit entry; `personalData: false` keeps the action, actor and time but drops details.
     static func audit(_ entry: AuditEntry, personalData: Bool) -> Components.Schemas.AuditEntry {
         Components.Schemas.AuditEntry(
-            sequence: entry.sequence, time: entry.time, action: entry.event.action, actor: entry.event.actor.rawValue,
+            sequence: entry.sequence, time: entry.time, action: entry.event.action.rawValue, actor: entry.event.actor.rawValue,
             detail: personalData && !entry.event.details.isEmpty ? .init(additionalProperties: entry.event.details) : nil,
             hash: entry.hash
         )

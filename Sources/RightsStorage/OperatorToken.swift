@@ -54,11 +54,11 @@ extension OperatorTokenError {
 extension AuditEvent {
     /// A token made: its number, name and role, never its secret.
     package static func tokenCreated(id: Int64, name: String, role: OperatorRole) -> AuditEvent {
-        AuditEvent(actor: .system, action: "token.created", details: ["token": "\(id)", "name": name, "role": role.rawValue])
+        AuditEvent(actor: .system, action: .tokenCreated, details: ["token": "\(id)", "name": name, "role": role.rawValue])
     }
 
     package static func tokenRevoked(name: String) -> AuditEvent {
-        AuditEvent(actor: .system, action: "token.revoked", details: ["name": name])
+        AuditEvent(actor: .system, action: .tokenRevoked, details: ["name": name])
     }
 }
 

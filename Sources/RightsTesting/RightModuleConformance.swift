@@ -70,10 +70,10 @@ public struct RightModuleConformance: Sendable {
         let request = try await runToEnd(harness)
         let actions = try await harness.store.entries(for: request.id).map(\.event.action)
         var failures: [String] = []
-        if actions.first != "request.received" {
-            failures.append("audit: the first entry is \(actions.first ?? "missing"), not request.received")
+        if actions.first != .requestReceived {
+            failures.append("audit: the first entry is \(actions.first?.rawValue ?? "missing"), not request.received")
         }
-        if !actions.contains(where: { $0 == "request.\(request.state.rawValue)" || $0 == "processing.waiting" }) {
+        if !actions.contains(where: { $0 == .requestFinished(request.state) || $0 == .processingWaiting }) {
             failures.append("audit: no entry records the decision (\(request.state.rawValue)); entries: \(actions)")
         }
         if !(try await harness.store.verify().isIntact) { failures.append("audit: the chain does not verify") }

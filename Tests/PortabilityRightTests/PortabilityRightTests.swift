@@ -73,7 +73,7 @@ struct PortabilityRightTests {
         let text = String(decoding: body, as: UTF8.self)
         #expect(text.contains(SampleBusinessDatabase.userID(10)))
         #expect(!text.contains(SampleBusinessDatabase.userID(11)))
-        let attempts = try await harness.store.entries(for: request.id).filter { $0.event.action.hasPrefix("transfer.") }.map(
+        let attempts = try await harness.store.entries(for: request.id).filter { $0.event.action.rawValue.hasPrefix("transfer.") }.map(
             \.event.action)
         #expect(attempts == ["transfer.failed", "transfer.delivered"])
         #expect(request.outcome?.references["recipient"] == "other-cloud")

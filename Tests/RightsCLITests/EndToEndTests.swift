@@ -135,7 +135,8 @@ struct EndToEndTests {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq") {
                 let details = try CanonicalJSON.decode([String: String].self, from: Data((row["details"] as String).utf8))
                 let event = AuditEvent(
-                    actor: "operator:mallory", action: row["action"], request: (row["request_id"] as String?).flatMap(RequestID.init),
+                    actor: "operator:mallory", action: AuditAction(rawValue: row["action"]),
+                    request: (row["request_id"] as String?).flatMap(RequestID.init),
                     details: details)
                 let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
                 try db.execute(

@@ -87,7 +87,9 @@ struct LedgerRaceTests {
         let stores: [any OperationsStore] = [harness.store, other]
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<50 {
-                group.addTask { try await stores[index % 2].append(AuditEvent(actor: "system", action: "race.\(index)")) }
+                group.addTask {
+                    try await stores[index % 2].append(AuditEvent(actor: "system", action: AuditAction(rawValue: "race.\(index)")))
+                }
             }
             try await group.waitForAll()
         }

@@ -85,7 +85,8 @@ struct AuditCheckpointTests {
             var previous = AuditEntry.genesisHash
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_entries ORDER BY seq") {
                 let event = AuditEvent(
-                    actor: AuditActor(rawValue: row["actor"]), action: row["action"], request: nil, details: ["index": "forged"])
+                    actor: AuditActor(rawValue: row["actor"]), action: AuditAction(rawValue: row["action"]), request: nil,
+                    details: ["index": "forged"])
                 let entry = try AuditEntry.chained(sequence: row["seq"], time: row["time"], event: event, previousHash: previous)
                 try db.execute(
                     sql: "UPDATE audit_entries SET details = ?, request_id = NULL, prev_hash = ?, hash = ? WHERE seq = ?",

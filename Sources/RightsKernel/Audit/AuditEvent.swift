@@ -7,11 +7,11 @@ public struct AuditEvent: Codable, Sendable, Equatable {
     /// Who acted: `subject:<key prefix>`, `operator:<name>`, `system`, `module:<id>`.
     public var actor: AuditActor
     /// What happened, dotted: `request.received`, `state.verified`, `hold.added`.
-    public var action: String
+    public var action: AuditAction
     public var request: RequestID?
     public var details: [String: String]
 
-    public init(actor: AuditActor, action: String, request: RequestID? = nil, details: [String: String] = [:]) {
+    public init(actor: AuditActor, action: AuditAction, request: RequestID? = nil, details: [String: String] = [:]) {
         self.actor = actor
         self.action = action
         self.request = request

@@ -40,7 +40,8 @@ struct PendingChange: Sendable {
 extension RequestPipeline {
     /// Applies a transition and records its audit entry; a final state also minimises.
     func move(
-        _ pending: inout PendingChange, to next: RequestState, action: String, actor: AuditActor = .system, details: [String: String] = [:]
+        _ pending: inout PendingChange, to next: RequestState, action: AuditAction, actor: AuditActor = .system,
+        details: [String: String] = [:]
     ) throws {
         do {
             try pending.request.transition(to: next, at: services.clock.now)
@@ -68,7 +69,7 @@ extension RequestPipeline {
                     request: pending.request.id
                 ))
         }
-        try move(&pending, to: .denied, action: "request.denied", actor: actor, details: details.merging(["ground": ground.code]) { $1 })
+        try move(&pending, to: .denied, action: .requestDenied, actor: actor, details: details.merging(["ground": ground.code]) { $1 })
     }
 
     /// Commits the change; a lost race becomes a clear conflict, never a raw store error.

@@ -41,7 +41,7 @@ extension RequestPipeline {
         var pending = PendingChange(request)
         quoteFee(&pending, fee, finding: finding)
         try move(
-            &pending, to: .awaitingFee, action: "fee.charged", actor: .operator(name),
+            &pending, to: .awaitingFee, action: .feeCharged, actor: .operator(name),
             details: ["amount": "\(fee.amount)", "currency": fee.currency, "basis": "manifestly unfounded or excessive"])
         return try await commit(pending)
     }
@@ -56,7 +56,7 @@ extension RequestPipeline {
         pending.request.resumeAt = nil
         pending.record(
             event(
-                request, "fee.accepted", actor: actor,
+                request, .feeAccepted, actor: actor,
                 details: ["amount": "\(request.feeQuote?.amount ?? 0)", "currency": request.feeQuote?.currency ?? ""]))
         return try await enterWorkAndCarryOut(pending, right: right)
     }
@@ -66,7 +66,7 @@ extension RequestPipeline {
         let request = try await loadQuoted(id, toBe: "decline")
         var pending = PendingChange(request)
         pending.request.resumeAt = nil
-        try move(&pending, to: .cancelled, action: "fee.declined", actor: actor)
+        try move(&pending, to: .cancelled, action: .feeDeclined, actor: actor)
         return try await commit(pending)
     }
 
@@ -97,7 +97,7 @@ extension RequestPipeline {
                         request: request.id
                     ))
             }
-            try move(&pending, to: .cancelled, action: "fee.lapsed")
+            try move(&pending, to: .cancelled, action: .feeLapsed)
             do {
                 cancelled.append(try await commit(pending))
             } catch let error as PipelineError where error.code == .conflict {

@@ -12,7 +12,7 @@ extension RequestPipeline {
         case .awaitingFee:
             pending.request.feeAccepted = true
             pending.request.resumeAt = nil
-            pending.record(event(request, "fee.settled", actor: .operator(name)))
+            pending.record(event(request, .feeSettled, actor: .operator(name)))
         case .awaitingReview:
             pending.request.reviewApproved = true
             if right.settings.verification == .strong || request.requester.speaksForAbsentSubject {
@@ -22,7 +22,7 @@ extension RequestPipeline {
             }
             pending.record(
                 event(
-                    request, "review.approved", actor: .operator(name),
+                    request, .reviewApproved, actor: .operator(name),
                     details: ["level": (pending.request.verification ?? .none).rawValue]))
         default:
             throw PipelineError(.illegalTransition, "request \(id) is not waiting for approval (it is \(request.state.rawValue))")
@@ -47,10 +47,10 @@ extension RequestPipeline {
         pending.request.reviewRequested = true
         pending.request.reviewApproved = false
         if request.state.allows(.awaitingReview) {
-            try move(&pending, to: .awaitingReview, action: "review.requested", actor: .operator(name))
+            try move(&pending, to: .awaitingReview, action: .reviewRequested, actor: .operator(name))
         } else {
             pending.request.updatedAt = services.clock.now
-            pending.record(event(request, "review.requested", actor: .operator(name)))
+            pending.record(event(request, .reviewRequested, actor: .operator(name)))
         }
         return try await commit(pending)
     }
@@ -71,7 +71,7 @@ extension RequestPipeline {
         pending.request.dueAt = policy.deadline.extended(request.dueAt, receivedAt: request.receivedAt)
         pending.request.updatedAt = services.clock.now
         pending.record(
-            event(request, "deadline.extended", actor: .operator(name), details: ["due": Timestamp.string(pending.request.dueAt)]))
+            event(request, .deadlineExtended, actor: .operator(name), details: ["due": Timestamp.string(pending.request.dueAt)]))
         if let contact = request.contact {
             pending.messages.append(
                 OutboundMessage(
@@ -85,7 +85,7 @@ extension RequestPipeline {
     /// Cancels a request that has not started.
     public func cancel(_ id: RequestID, actor: AuditActor) async throws -> RightRequest {
         var pending = PendingChange(try await load(id))
-        try move(&pending, to: .cancelled, action: "request.cancelled", actor: actor)
+        try move(&pending, to: .cancelled, action: .requestCancelled, actor: actor)
         return try await commit(pending)
     }
 
@@ -98,7 +98,7 @@ extension RequestPipeline {
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
         pending.request.failures = 0
-        try move(&pending, to: .inProgress, action: "processing.retried", actor: .operator(name))
+        try move(&pending, to: .inProgress, action: .processingRetried, actor: .operator(name))
         pending.claim = .take(owner, expires: services.clock.now.addingTimeInterval(processing.lease))
         return try await continueWork(try await commit(pending), right: right)
     }

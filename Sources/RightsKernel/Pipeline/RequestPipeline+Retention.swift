@@ -51,7 +51,7 @@ extension RequestPipeline {
         if !erased.isEmpty {
             var details = erased.mapValues(String.init)
             details["rows"] = "\(erased.values.reduce(0, +))"
-            try await services.audit.append(AuditEvent(actor: .system, action: "retention.lifted", details: details))
+            try await services.audit.append(AuditEvent(actor: .system, action: .retentionLifted, details: details))
         }
         return erased
     }

@@ -19,7 +19,7 @@ extension RequestPipeline {
                 return
             case .review(let earlier) where !pending.request.reviewApproved:
                 try move(
-                    &pending, to: .awaitingReview, action: "repetition.review",
+                    &pending, to: .awaitingReview, action: .repetitionReview,
                     details: ["earlier": "\(earlier)", "window": policy.repetition?.windowDescription ?? ""])
                 return
             case .review:
@@ -27,7 +27,7 @@ extension RequestPipeline {
             case .fee(let quote):
                 quoteFee(&pending, quote)
                 try move(
-                    &pending, to: .awaitingFee, action: "repetition.fee-quoted",
+                    &pending, to: .awaitingFee, action: .feeQuoted,
                     details: [
                         "amount": "\(quote.amount)", "currency": quote.currency,
                         "until": Timestamp.string(pending.request.resumeAt ?? services.clock.now),
@@ -43,10 +43,10 @@ extension RequestPipeline {
             right.settings.alwaysReview || right.settings.verification == .strong || request.reviewRequested
             || request.requester.speaksForAbsentSubject || right.module.needsReview(request)
         if needsReview, !request.reviewApproved {
-            try move(&pending, to: .awaitingReview, action: "review.required")
+            try move(&pending, to: .awaitingReview, action: .reviewRequired)
             return
         }
-        try move(&pending, to: .inProgress, action: "processing.started")
+        try move(&pending, to: .inProgress, action: .processingStarted)
         pending.claim = .take(owner, expires: services.clock.now.addingTimeInterval(processing.lease))
         pending.requiresNoHoldOn = request.subjectKey
     }
@@ -113,7 +113,7 @@ extension RequestPipeline {
             OutboundMessage(
                 kind: .simplifiedAnswer, recipient: contact, title: "Your \(pending.request.right) request: a first answer",
                 body: "\(summary)\nThe complete answer follows by \(due).", request: pending.request.id))
-        pending.record(event(pending.request, "answer.simplified", actor: .system, details: ["categories": "\(shown.count)"]))
+        pending.record(event(pending.request, .answerSimplified, actor: .system, details: ["categories": "\(shown.count)"]))
     }
 
     // MARK: Carrying out
@@ -157,7 +157,7 @@ extension RequestPipeline {
             pending.request.outcome = outcome
             pending.request.updatedAt = services.clock.now
             pending.record(
-                event(request, "processing.waiting", actor: .module(request.right), details: ["until": Timestamp.string(until)]))
+                event(request, .processingWaiting, actor: .module(request.right), details: ["until": Timestamp.string(until)]))
             return try await commit(pending)
         }
         pending.request.resumeAt = nil
@@ -176,7 +176,7 @@ extension RequestPipeline {
         if !outcome.withheld.isEmpty {
             details["withheld"] = outcome.withheld.map { "\($0.category.name)=\($0.ground.code)" }.joined(separator: ",")
         }
-        try move(&pending, to: final, action: "request.\(final.rawValue)", actor: .module(request.right), details: details)
+        try move(&pending, to: final, action: .requestFinished(final), actor: .module(request.right), details: details)
         let stored = try await commit(pending)
         logger(for: request.id).info("request finished", metadata: ["state": "\(final.rawValue)"])
         return stored
@@ -238,9 +238,9 @@ extension RequestPipeline {
         var details = ["failures": "\(pending.request.failures)", "error": "\(type(of: cause))"]
         if let step { details["step"] = step }
         if pending.request.failures >= processing.maxFailures {
-            try move(&pending, to: .needsAttention, action: "processing.needs-attention", details: details)
+            try move(&pending, to: .needsAttention, action: .processingNeedsAttention, details: details)
         } else {
-            pending.record(event(request, "processing.failed", actor: .system, details: details))
+            pending.record(event(request, .processingFailed, actor: .system, details: details))
         }
         logger(for: request.id).error(
             "request work failed", metadata: ["step": "\(step ?? "-")", "failures": "\(pending.request.failures)"])

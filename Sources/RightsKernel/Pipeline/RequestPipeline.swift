@@ -72,7 +72,7 @@ public struct RequestPipeline: Sendable {
         pending.quotas = filingQuotas(request)
         pending.record(
             event(
-                request, "request.received", actor: requesterActor(request),
+                request, .requestReceived, actor: requesterActor(request),
                 details: [
                     "right": request.right, "requester": request.requester.rawValue, "due": Timestamp.string(pending.request.dueAt),
                 ]))
@@ -81,14 +81,14 @@ public struct RequestPipeline: Sendable {
         if right.settings.verification == .none {
             acknowledgeReceipt(&pending)
             pending.request.verification = VerificationLevel.none
-            try move(&pending, to: .verified, action: "identity.not-required")
+            try move(&pending, to: .verified, action: .identityNotRequired)
             return try await enterWorkAndCarryOut(pending, right: right)
         }
         if request.requester.speaksForAbsentSubject {
             // The subject cannot answer a code (a minor, the deceased): an operator reviews the
             // requester's proofs before anything is done.
             acknowledgeReceipt(&pending)
-            try move(&pending, to: .verified, action: "identity.by-review", details: ["requester": request.requester.rawValue])
+            try move(&pending, to: .verified, action: .identityByReview, details: ["requester": request.requester.rawValue])
             return try await enterWorkAndCarryOut(pending, right: right)
         }
         let recipient = try await verificationRecipient(for: request)
@@ -99,7 +99,7 @@ public struct RequestPipeline: Sendable {
         pending.code = challenge.code
         if let message = challenge.message { pending.messages.append(message) }
         try move(
-            &pending, to: .awaitingVerification, action: "identity.challenged", details: ["level": right.settings.verification.rawValue])
+            &pending, to: .awaitingVerification, action: .identityChallenged, details: ["level": right.settings.verification.rawValue])
         return try await commit(pending)
     }
 
@@ -113,7 +113,7 @@ public struct RequestPipeline: Sendable {
         let dueBy = policy.deadline.endOfBusinessDays(acknowledgement.businessDays, after: request.receivedAt)
         pending.record(
             event(
-                request, "request.acknowledged", actor: .system,
+                request, .requestAcknowledged, actor: .system,
                 details: ["due": Timestamp.string(dueBy), "sent": request.contact == nil ? "no contact" : "yes"]))
         guard let contact = request.contact else { return }
         pending.messages.append(
@@ -170,16 +170,16 @@ public struct RequestPipeline: Sendable {
         case .locked:
             var pending = PendingChange(try await load(id))
             guard pending.request.state == .awaitingVerification else { throw alreadyPastVerification(pending.request) }
-            pending.record(event(request, "identity.locked", actor: .system))
+            pending.record(event(request, .identityLocked, actor: .system))
             try deny(&pending, ground: .identityNotVerified, message: "Too many wrong verification codes.")
             try await commit(pending)
             throw PipelineError(.verificationFailed, "too many wrong codes; request \(id) is denied")
         case .rejected(let remaining):
             try await services.audit.append(
-                event(request, "identity.rejected", actor: requesterActor(request), details: ["remaining": "\(remaining)"]))
+                event(request, .identityRejected, actor: requesterActor(request), details: ["remaining": "\(remaining)"]))
             throw PipelineError(.verificationFailed, "wrong code; \(remaining) attempt(s) left")
         case .expired:
-            try await services.audit.append(event(request, "identity.expired", actor: .system))
+            try await services.audit.append(event(request, .identityExpired, actor: .system))
             throw PipelineError(.verificationFailed, "the code has expired; ask for a new one with `rightskit resend`")
         case .malformed:
             throw PipelineError(
@@ -211,7 +211,7 @@ public struct RequestPipeline: Sendable {
         pending.code = challenge.code
         pending.request.updatedAt = services.clock.now
         if let message = challenge.message { pending.messages.append(message) }
-        pending.record(event(request, "identity.challenged-again", actor: requesterActor(request)))
+        pending.record(event(request, .identityChallengedAgain, actor: requesterActor(request)))
         try await commit(pending)
     }
 
@@ -222,7 +222,7 @@ public struct RequestPipeline: Sendable {
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
         pending.request.verification = .code
-        try move(&pending, to: .verified, action: "identity.verified", actor: actor, details: ["level": VerificationLevel.code.rawValue])
+        try move(&pending, to: .verified, action: .identityVerified, actor: actor, details: ["level": VerificationLevel.code.rawValue])
         return try await enterWorkAndCarryOut(pending, right: right)
     }
 
@@ -253,7 +253,7 @@ public struct RequestPipeline: Sendable {
         return right
     }
 
-    func event(_ request: RightRequest, _ action: String, actor: AuditActor, details: [String: String] = [:]) -> AuditEvent {
+    func event(_ request: RightRequest, _ action: AuditAction, actor: AuditActor, details: [String: String] = [:]) -> AuditEvent {
         AuditEvent(
             actor: actor, action: action, request: request.id, details: details.merging(["subject": request.subjectKey.rawValue]) { $1 })
     }

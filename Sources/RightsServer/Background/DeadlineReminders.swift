@@ -40,7 +40,7 @@ struct DeadlineReminders: Sendable {
                 title: overdue ? "Overdue: a rights request" : "Due soon: a rights request",
                 body: text, request: request.id)
             let event = AuditEvent(
-                actor: .system, action: overdue ? "deadline.overdue" : "deadline.reminded", request: request.id, details: ["due": due])
+                actor: .system, action: overdue ? .deadlineOverdue : .deadlineReminded, request: request.id, details: ["due": due])
             if try await store.sendOnce(kind, about: request.id, message: message, event: event) { sent += 1 }
         }
         return sent

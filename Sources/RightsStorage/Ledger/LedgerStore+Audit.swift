@@ -164,7 +164,7 @@ extension LedgerStore: AuditLog {
             sequence: try row.decode("seq"),
             time: try row.decode("time"),
             event: AuditEvent(
-                actor: AuditActor(rawValue: try row.decode("actor")), action: try row.decode("action"),
+                actor: AuditActor(rawValue: try row.decode("actor")), action: AuditAction(rawValue: try row.decode("action")),
                 request: try row.decode("request_id", as: String?.self).flatMap(RequestID.init),
                 details: try CanonicalJSON.decode([String: String].self, from: Data(try row.decode("details", as: String.self).utf8))),
             previousHash: try row.decode("prev_hash"),
@@ -189,7 +189,7 @@ struct PendingAuditEntry: Sendable {
 
     init(time: String, event: AuditEvent) throws {
         self.init(
-            time: time, actor: event.actor.rawValue, action: event.action, request: event.request?.rawValue,
+            time: time, actor: event.actor.rawValue, action: event.action.rawValue, request: event.request?.rawValue,
             details: try CanonicalJSON.string(event.details),
             content: String(decoding: try AuditEntry.hashedContent(time: time, event: event), as: UTF8.self))
     }

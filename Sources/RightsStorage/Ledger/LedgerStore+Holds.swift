@@ -82,10 +82,10 @@ extension AuditEvent {
         if let subject = hold.subject { details["subject"] = subject.rawValue }
         if let category = hold.category { details["category"] = category.name }
         if let expiry = hold.expiresAt { details["expires"] = Timestamp.string(expiry) }
-        return AuditEvent(actor: .anyOperator, action: "hold.added", details: details)
+        return AuditEvent(actor: .anyOperator, action: .holdAdded, details: details)
     }
 
     package static func holdLifted(id: Int64) -> AuditEvent {
-        AuditEvent(actor: .anyOperator, action: "hold.lifted", details: ["hold": "\(id)"])
+        AuditEvent(actor: .anyOperator, action: .holdLifted, details: ["hold": "\(id)"])
     }
 }
