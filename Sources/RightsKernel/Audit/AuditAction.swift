@@ -1,22 +1,10 @@
 /// What happened, as the audit log records it (`request.received`, `hold.added`): each spelt
 /// once here (a module adds its own in an extension), stored as the same text, so chains
 /// written before verify as they did.
-public struct AuditAction: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct AuditAction: StoredText {
     public let rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.init(rawValue: value) }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public var description: String { rawValue }
 
     /// A request reaching a final state (`request.completed`, `request.partiallyCompleted`, …).
     public static func requestFinished(_ state: RequestState) -> AuditAction { AuditAction(rawValue: "request.\(state.rawValue)") }

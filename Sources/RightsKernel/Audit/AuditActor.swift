@@ -1,22 +1,10 @@
 /// Who acted, as the audit log records it: the system, an operator (by name), a right's module,
 /// the requester. Each is spelt once here; the log keeps the text, so chains written before
 /// verify as they did.
-public struct AuditActor: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct AuditActor: StoredText {
     public let rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.init(rawValue: value) }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public var description: String { rawValue }
 
     /// RightsKit itself: the pipeline, its sweeps and reminders.
     public static let system = AuditActor(rawValue: "system")

@@ -1,21 +1,9 @@
 /// What a message to a person is for, spelt once: the outbox, the delivery transports and the
 /// API filter by it. Stored as its text, so messages queued before read back the same.
-public struct MessageKind: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct MessageKind: StoredText {
     public let rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.init(rawValue: value) }
-
-    public init(from decoder: any Decoder) throws {
-        self.init(rawValue: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-
-    public var description: String { rawValue }
 
     /// A one-time code that confirms the person's identity.
     public static let verificationCode = MessageKind(rawValue: "verification-code")
