@@ -76,11 +76,7 @@ final class PostgresExecutor: StorageExecutor {
         /// Several writes in one round trip: each a part of one `WITH`, counted by the final
         /// `SELECT` where it returns rows.
         func apply(_ writes: [SQLStatement]) async throws -> [Int] {
-            if writes.count < 2 {
-                var counts: [Int] = []
-                for write in writes { counts.append(try await query(write).count) }
-                return counts
-            }
+            if writes.count < 2 { return try await applyOneByOne(writes) }
             var parts: [SQLStatement] = []
             var counted: [SQLStatement] = []
             for (index, write) in writes.enumerated() {

@@ -149,12 +149,9 @@ public struct RightsTestHarness: Sendable {
         editingMap edit: (String) -> String = { $0 }
     ) throws -> RightsTestHarness {
         let directory = try TemporaryDirectory()
-        let database = directory.file("business.sqlite")
-        let vault = directory.file("vault.sqlite")
-        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
         return try RightsTestHarness(
             modules: modules, rights: rights, policy: policy, clock: clock,
-            dataMap: edit(SampleBusinessDatabase.dataMap(database: database, vault: vault)),
+            dataMap: edit(try writeSample(in: directory, subjects: subjects, heavyRows: heavyRows)),
             directory: directory, statementLog: statementLog
         )
     }
@@ -176,12 +173,18 @@ public struct RightsTestHarness: Sendable {
                 subjects: subjects, heavyRows: heavyRows, modules: modules, rights: rights, policy: policy, clock: clock, editingMap: edit)
         }
         let directory = try TemporaryDirectory()
+        return try await RightsTestHarness(
+            on: driver, modules: modules, rights: rights, policy: policy, clock: clock,
+            dataMap: edit(try writeSample(in: directory, subjects: subjects, heavyRows: heavyRows)), directory: directory)
+    }
+
+    /// Writes the sample business database and its key vault into `directory` (where
+    /// ``processingLimits(ofSubject:)`` reads it) and returns their data map.
+    private static func writeSample(in directory: TemporaryDirectory, subjects: Int, heavyRows: Int) throws -> String {
         let database = directory.file("business.sqlite")
         let vault = directory.file("vault.sqlite")
         try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
-        return try await RightsTestHarness(
-            on: driver, modules: modules, rights: rights, policy: policy, clock: clock,
-            dataMap: edit(SampleBusinessDatabase.dataMap(database: database, vault: vault)), directory: directory)
+        return SampleBusinessDatabase.dataMap(database: database, vault: vault)
     }
 
     /// A second store on the same ledger, as another process or server instance would open it

@@ -22,13 +22,8 @@ struct AccessRequestStatementTests {
 
     @Test(arguments: LedgerDriver.allCases)
     func anAccessRequestStaysWithinItsStatementBudget(on driver: LedgerDriver) async throws {
-        let directory = try TemporaryDirectory()
-        let database = directory.file("business.sqlite")
-        let vault = directory.file("vault.sqlite")
-        try SampleBusinessDatabase(subjects: 20).write(to: database, vault: SubjectKeyVault(path: vault))
-        let harness = try await RightsTestHarness(
-            on: driver, modules: [AccessRight.self], rights: "access: { output: exports }",
-            dataMap: SampleBusinessDatabase.dataMap(database: database, vault: vault))
+        let harness = try await RightsTestHarness.sample(
+            on: driver, subjects: 20, modules: [AccessRight.self], rights: "access: { output: exports }")
         let subject = SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(7))
 
         let log = StatementLog()

@@ -15,6 +15,11 @@ package protocol SQLConnection: Sendable {
 extension SQLConnection {
     /// One statement after another.
     package func apply(_ writes: [SQLStatement]) async throws -> [Int] {
+        try await applyOneByOne(writes)
+    }
+
+    /// Runs each write as a statement of its own and counts the rows each returned.
+    package func applyOneByOne(_ writes: [SQLStatement]) async throws -> [Int] {
         var counts: [Int] = []
         for write in writes { counts.append(try await query(write).count) }
         return counts
