@@ -81,7 +81,8 @@ let package = Package(
         .target(
             name: "RightsTesting",
             dependencies: [
-                "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", .product(name: "Logging", package: "swift-log"),
+                "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", "RightsDrivers",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The HTTP service: another composition root's building block over the same pipeline.
@@ -113,10 +114,22 @@ let package = Package(
             dependencies: [
                 "RightsKernel",
                 "RightsStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The drivers composed: what opens the store and the data a deployment names, and the
+        // tools that move data from one database to another. Only composition roots use it.
+        .target(
+            name: "RightsDrivers",
+            dependencies: [
+                "RightsKernel",
+                "RightsStorage",
                 "RightsStore",
+                "RightsPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -128,6 +141,7 @@ let package = Package(
                 "RightsStore",
                 "RightsServer",
                 "RightsPostgres",
+                "RightsDrivers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -170,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "RightsStoreTests",
             dependencies: [
-                "RightsStore", "RightsKernel", "RightsTesting", "RightsPostgres", .product(name: "Logging", package: "swift-log"),
+                "RightsStore", "RightsKernel", "RightsTesting", "RightsPostgres", "RightsDrivers", "RightsStorage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

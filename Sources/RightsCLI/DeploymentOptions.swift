@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RightsDrivers
 import RightsKernel
 import RightsPostgres
 import RightsStore
@@ -29,7 +30,7 @@ struct DeploymentOptions: ParsableArguments {
         let logger = Logger(label: "rightskit")
         let settings = try loading { try DeploymentSettings.load(path: config) }
         let store = try await Self.openStore(settings.store, clock: clock, logger: logger)
-        let data = try await opening { try await DataConnector.open(settings.dataMap, logger: logger) }
+        let data = try await opening { try await StorageDrivers.standard.openData(settings.dataMap, logger: logger) }
         let deployment = try loading {
             try Deployment.load(path: config, registry: registry) { settings in
                 store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
@@ -38,23 +39,17 @@ struct DeploymentOptions: ParsableArguments {
         return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)
     }
 
-    /// Opens the store a deployment names, migrating it.
+    /// Opens the store a deployment names with its registered driver, migrating it; a database
+    /// that cannot be reached is a failure (exit 1) that says where, never with a password.
     static func openStore(_ settings: DeploymentSettings.StoreSettings, clock: any WallClock, logger: Logger) async throws
         -> any OperationsStore
     {
-        let secret = URL(fileURLWithPath: settings.keysFolder).appendingPathComponent("subject-key.secret").path
-        switch settings.driver {
-        case .sqlite:
-            return try SQLiteStore(path: settings.path, secretPath: secret, clock: clock)
-        case .postgres:
-            guard let location = settings.postgres else {
-                throw CommandFailure(.invalidConfiguration, "services.store: the postgres driver needs url")
-            }
-            do {
-                return try await PostgresStore(location: location, keysFolder: settings.keysFolder, clock: clock, logger: logger)
-            } catch let error as PostgresStoreUnreachable {
-                throw CommandFailure(.failure, error.description)
-            }
+        do {
+            return try await StorageDrivers.standard.openLedger(settings, at: settings.location, clock: clock, logger: logger)
+        } catch let error as ConfigError {
+            throw CommandFailure(.invalidConfiguration, error.description)
+        } catch let error as PostgresStoreUnreachable {
+            throw CommandFailure(.failure, error.description)
         }
     }
 
@@ -63,10 +58,10 @@ struct DeploymentOptions: ParsableArguments {
     /// the path written, or nil when the database was there.
     func seedSampleIfMissing() throws -> String? {
         let settings = try loading { try DeploymentSettings.load(path: config) }
-        guard let map = settings.dataMap, let source = map.sources.first, source.driver == .sqlite,
+        guard let map = settings.dataMap, let source = map.sources.first, source.driver == .embedded,
             !FileManager.default.fileExists(atPath: source.path)
         else { return nil }
-        try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vault: SubjectKeyVault(path: map.vaultPath))
+        try SampleBusinessDatabase(subjects: 1_000).write(to: source.path, vaultPath: map.vaultPath)
         return source.path
     }
 
@@ -99,9 +94,12 @@ struct DeploymentOptions: ParsableArguments {
         // When the settings parse, the data map's databases are opened (read-only) first; when
         // they do not, loading reports every mistake together.
         let settings = try? DeploymentSettings.load(path: config)
+        if let settings {
+            _ = try loading { try StorageDrivers.standard.driver(settings.store.driver, at: settings.store.location) }
+        }
         var data: (any PersonalDataService)?
         if withData, let settings {
-            data = try await opening { try await DataConnector.open(settings.dataMap, logger: logger, readOnly: true) }
+            data = try await opening { try await StorageDrivers.standard.openData(settings.dataMap, logger: logger, readOnly: true) }
         }
         return try loading {
             try Deployment.load(path: config, registry: registry) { settings in

@@ -2,12 +2,13 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import RightsKernel
 import RightsStorage
 
 /// The storage core's executor over a pool of PostgreSQL connections: statements bound as
 /// `$1…`, transactions on one pooled connection, snapshots in `REPEATABLE READ`, row locks and
 /// `SKIP LOCKED` for claims, and advisory locks where SQLite's single writer would serialise.
-final class PostgresExecutor: StorageExecutor {
+final class PostgresExecutor: DataSourceExecutor {
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
@@ -23,7 +24,17 @@ final class PostgresExecutor: StorageExecutor {
             }
         },
         chainsAuditInTransaction: false,
-        sha256Hex: { expression in "encode(sha256(convert_to(\(expression), 'UTF8')), 'hex')" })
+        sha256Hex: { expression in "encode(sha256(convert_to(\(expression), 'UTF8')), 'hex')" },
+        autoIncrementKey: "BIGSERIAL PRIMARY KEY", realType: "DOUBLE PRECISION", blobType: "BYTEA", filterOnly: "",
+        tableExists: { table in
+            """
+            SELECT COUNT(*) AS found FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relname = \(table) AND c.relkind IN ('r', 'p')
+            """
+        },
+        continueNumbering: { table, column in
+            "SELECT setval(pg_get_serial_sequence(\(table), \(column)), GREATEST((SELECT MAX(\(raw: column)) FROM \(raw: table)), 1))"
+        })
 
     /// Starts the pool's run loop; ``close()`` ends it.
     init(client: PostgresClient, logger: Logger) {
@@ -89,24 +100,47 @@ final class PostgresExecutor: StorageExecutor {
         }
 
         func statementsSent(applying count: Int) -> Int { min(count, 1) }
+
+        /// The rows as the server streams them.
+        func forEachRow(_ statement: SQLStatement, _ body: (SQLRow) throws -> Void) async throws {
+            try await PostgresExecutor.translatingErrors {
+                for try await row in try await connection.query(statement.postgresQuery, logger: logger) {
+                    try body(try SQLRow(row))
+                }
+            }
+        }
     }
 
     static func rows(_ run: () async throws -> PostgresRowSequence) async throws -> [SQLRow] {
-        do {
+        try await translatingErrors {
             var rows: [SQLRow] = []
-            for try await row in try await run() {
-                var columns: [String] = []
-                var values: [SQLValue] = []
-                for cell in row {
-                    columns.append(cell.columnName)
-                    values.append(try cell.sqlValue)
-                }
-                rows.append(SQLRow(columns: columns, values: values))
-            }
+            for try await row in try await run() { rows.append(try SQLRow(row)) }
             return rows
+        }
+    }
+
+    /// Runs `body`, turning the server's constraint errors into the core's.
+    static func translatingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
         } catch let error as PSQLError where error.sqlState == "23505" {
             throw UniqueConstraintViolation()
+        } catch let error as PSQLError where error.sqlState == "23503" {
+            throw ForeignKeyViolation()
         }
+    }
+}
+
+extension SQLRow {
+    /// A row of postgres-nio's, in the core's value kinds.
+    init(_ row: PostgresRow) throws {
+        var columns: [String] = []
+        var values: [SQLValue] = []
+        for cell in row {
+            columns.append(cell.columnName)
+            values.append(try cell.sqlValue)
+        }
+        self.init(columns: columns, values: values)
     }
 }
 
@@ -118,19 +152,28 @@ extension SQLStatement {
     }
 
     /// The statement as postgres-nio sends it: `$n` placeholders and typed binds.
+    /// A value for a column of the organisation's database is bound as its text and cast to the
+    /// column's declared type (`$1::text::bigint`), so any column type takes it as SQLite would.
     var postgresQuery: PostgresQuery {
         var bindings = PostgresBindings(capacity: values.count)
-        for value in values {
-            switch value {
-            case .null: bindings.appendNull()
-            case .integer(let value): bindings.append(value)
-            case .real(let value): bindings.append(value)
-            case .text(let value): bindings.append(value)
-            case .blob(let value): bindings.append(ByteBuffer(bytes: value))
-            case .boolean(let value): bindings.append(value)
+        for fragment in fragments {
+            switch fragment {
+            case .text: continue
+            case .columnValue(let value, _):
+                if let text = value.text { bindings.append(text) } else { bindings.appendNull() }
+            case .value(let value):
+                switch value {
+                case .null: bindings.appendNull()
+                case .integer(let value): bindings.append(value)
+                case .real(let value): bindings.append(value)
+                case .text(let value): bindings.append(value)
+                case .blob(let value): bindings.append(ByteBuffer(bytes: value))
+                case .boolean(let value): bindings.append(value)
+                }
             }
         }
-        return PostgresQuery(unsafeSQL: text { "$\($0)" }, binds: bindings)
+        return PostgresQuery(
+            unsafeSQL: typedText { number, type in type.map { "$\(number)::text::\($0)" } ?? "$\(number)" }, binds: bindings)
     }
 }
 
@@ -147,10 +190,27 @@ extension PostgresCell {
             case .float8: .real(try decode(Double.self))
             case .bool: .boolean(try decode(Bool.self))
             case .bytea: .blob(Data(try decode(ByteBuffer.self).readableBytesView))
+            case .numeric: .real(NSDecimalNumber(decimal: try decode(Decimal.self)).doubleValue)
+            case .timestamptz: .text(Timestamp.string(try decode(Date.self)))
+            // Without a zone, as SQLite would keep them: read as local to the deployment.
+            case .timestamp: .text(Self.localFormat("yyyy-MM-dd'T'HH:mm:ss", try decode(Date.self)))
+            case .date: .text(Self.localFormat("yyyy-MM-dd", try decode(Date.self)))
+            case .uuid: .text(try decode(UUID.self).uuidString.lowercased())
             case .void: .null
             default: .text(try decode(String.self))
             }
         }
+    }
+}
+
+extension PostgresCell {
+    /// A zone-less value PostgreSQL decoded as UTC, written back as the text it stood for.
+    static func localFormat(_ pattern: String, _ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
     }
 }
 

@@ -1,9 +1,7 @@
 import Foundation
-import GRDB
 package import Logging
 import PostgresNIO
-package import RightsKernel
-import RightsStore
+import RightsKernel
 
 /// Plain SQL on a PostgreSQL database, each value as text (NULL as nil), as an operator or a
 /// test checks what a connector left behind.
@@ -17,7 +15,7 @@ package enum PostgresRows {
             var rows: [[String: String?]] = []
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
                 var values: [String: String?] = [:]
-                for cell in row { values[cell.columnName] = text(try PostgresDataService.value(cell)) }
+                for cell in row { values[cell.columnName] = try cell.sqlValue.text }
                 rows.append(values)
             }
             try await connection.close()

@@ -34,7 +34,7 @@ extension LedgerStore {
 
     /// Opens and closes one connection: ``PostgresStoreUnreachable`` with the server's reason
     /// when the database is down, unknown or refuses the login (the pool alone would retry for ever).
-    static func probe(_ location: PostgresLocation, logger given: Logger) async throws {
+    package static func probe(_ location: PostgresLocation, logger given: Logger) async throws {
         let logger = given.forDatabaseDriver
         let configuration = try location.connectionConfiguration()
         do {
@@ -58,10 +58,17 @@ extension LedgerStore {
 /// The database named by `services.store.url` could not be reached or refused the login; says
 /// where, never with a password.
 public struct PostgresStoreUnreachable: Error, CustomStringConvertible {
-    public let location: PostgresLocation
+    public let location: PostgresLocation?
     public let reason: String
 
+    package init(location: PostgresLocation? = nil, reason: String) {
+        self.location = location
+        self.reason = reason
+    }
+
     public var description: String {
-        "cannot open the PostgreSQL ledger at \(location.host):\(location.port)/\(location.database) as \(location.user): \(reason)"
+        guard let location else { return "cannot open the PostgreSQL ledger: \(reason)" }
+        return
+            "cannot open the PostgreSQL ledger at \(location.host):\(location.port)/\(location.database) as \(location.user): \(reason)"
     }
 }

@@ -9,7 +9,9 @@ extension OperationsStore {
         -> Services
     {
         let data: any PersonalDataService =
-            try settings.dataMap.map { try SQLiteDataService(map: $0, statementLog: statementLog, readOnly: readOnly) } ?? NoPersonalData()
+            try settings.dataMap.map { map in
+                try InlineTaskExecutor.run { try await DataMapService.sqlite(map: map, statementLog: statementLog, readOnly: readOnly) }
+            } ?? NoPersonalData()
         return services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RightsDrivers
 public import RightsKernel
 import RightsPostgres
 public import RightsStore
@@ -71,17 +72,13 @@ public struct RightsTestHarness: Sendable {
         on driver: LedgerDriver, yaml: String, modules: [any RightModule.Type], directory: TemporaryDirectory,
         clock: SettableClock = SettableClock()
     ) async throws {
-        guard driver == .postgres else {
-            try self.init(yaml: yaml, modules: modules, directory: directory, clock: clock)
-            return
-        }
         let file = directory.file("config.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let settings = try DeploymentSettings.load(path: file)
-        guard let location = settings.store.postgres else { throw HarnessError.notPostgres }
         let logger = Logger(label: "rightskit.test")
-        let store = try await PostgresStore(location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: logger)
-        let data = try await DataConnector.open(settings.dataMap, logger: logger)
+        // The same drivers, by the same names, as the CLI and `serve` open.
+        let store = try await StorageDrivers.standard.openLedger(settings.store, at: settings.store.location, clock: clock, logger: logger)
+        let data = try await StorageDrivers.standard.openData(settings.dataMap, logger: logger)
         let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
             store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
         }
@@ -183,7 +180,7 @@ public struct RightsTestHarness: Sendable {
     private static func writeSample(in directory: TemporaryDirectory, subjects: Int, heavyRows: Int) throws -> String {
         let database = directory.file("business.sqlite")
         let vault = directory.file("vault.sqlite")
-        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vaultPath: vault)
         return SampleBusinessDatabase.dataMap(database: database, vault: vault)
     }
 
@@ -191,18 +188,12 @@ public struct RightsTestHarness: Sendable {
     /// (its own connections, the same database and secrets).
     public func openAnotherStore() async throws -> any OperationsStore {
         let settings = try DeploymentSettings.load(path: directory.file("config.yaml"))
-        switch settings.store.driver {
-        case .sqlite:
-            return try SQLiteStore(path: settings.store.path, secretPath: settings.store.keysFolder + "/subject-key.secret", clock: clock)
-        case .postgres:
-            guard let location = settings.store.postgres else { throw HarnessError.notPostgres }
-            return try await PostgresStore(
-                location: location, keysFolder: settings.store.keysFolder, clock: clock, logger: Logger(label: "rightskit.test"))
-        }
+        return try await StorageDrivers.standard.openLedger(
+            settings.store, at: settings.store.location, clock: clock, logger: Logger(label: "rightskit.test"))
     }
 
     /// The data service, when the deployment has a data map.
-    public var data: SQLiteDataService? { services.data as? SQLiteDataService }
+    public var data: DataMapService? { services.data as? DataMapService }
 
     /// The limits on processing recorded on the rows of sample subject `subject`, read with
     /// plain SQL as the host application reads them.

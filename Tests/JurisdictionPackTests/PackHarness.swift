@@ -38,7 +38,7 @@ struct Pack {
         try FileManager.default.copyItem(
             atPath: Self.examples.appendingPathComponent("sample-datamap.yaml").path, toPath: examples + "/sample-datamap.yaml")
         try SampleBusinessDatabase(subjects: 30).write(
-            to: directory.file("data/sample-business.sqlite"), vault: SubjectKeyVault(path: directory.file("data/vault.sqlite")))
+            to: directory.file("data/sample-business.sqlite"), vaultPath: directory.file("data/vault.sqlite"))
         // The harness writes the deployment at the folder's root; the pack's paths are relative
         // to Examples/.
         let yaml = try String(contentsOf: Self.examples.appendingPathComponent(file), encoding: .utf8)

@@ -96,7 +96,6 @@ struct ConfigErrorTests {
         ("currency: CNY", "currency: yuan", "policy.repeat.fee.currency"),
         ("amount: 30", "amount: 0", "policy.repeat.fee.amount"),
         ("code_ttl_seconds: 600", "code_ttl_seconds: 5", "services.identity.code_ttl_seconds"),
-        ("driver: sqlite", "driver: oracle", "services.store.driver"),
         ("extension: { days: 15 }", "extension: { days: 0 }", "policy.extension.days"),
     ])
     func impossibleValuesAreLocated(original: String, replacement: String, keyPath: String) {

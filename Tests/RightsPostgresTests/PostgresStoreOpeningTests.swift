@@ -67,7 +67,8 @@ struct PostgresStoreOpeningTests {
         let harness = try await RightsTestHarness(on: .postgres, modules: [ProbeRight.self], rights: "probe: {}")
         let request = try await harness.pipeline.submit(
             RequestIntake(right: "probe", subject: SubjectIdentity(kind: "email", value: "li.wei@example.cn")))
-        let location = try #require(try DeploymentSettings.load(path: harness.directory.file("config.yaml")).store.postgres)
+        let location = try #require(
+            try DeploymentSettings.load(path: harness.directory.file("config.yaml")).store.url.map { try PostgresLocation($0) })
         let server = try TestPostgres.shared.get()
         let url = server.url(database: location.database)
         var pending = ["?"]

@@ -34,12 +34,12 @@ struct DataMapEraseCorrectTests {
         #expect(after["real_name"] == sample.vault.hmac(realName))
         // encrypt: the ciphertext stays, the key is gone, so it can no longer be read.
         #expect(after["id_number"] == original["id_number"])
-        #expect(try !sample.vault.hasKey(subject: "accounts:12"))
+        #expect(try await !sample.vault.hasKey(subject: "accounts:12"))
         let sealed = try #require(after["id_number"] ?? nil)
-        #expect(try sample.vault.decrypt(sealed, subject: "accounts:12") == nil)
+        #expect(try await sample.vault.decrypt(sealed, subject: "accounts:12") == nil)
         // Neighbours are untouched, and their keys survive.
         #expect(try await sample.value("SELECT email FROM accounts WHERE id = 13") == SampleBusinessDatabase.email(13))
-        #expect(try sample.vault.hasKey(subject: "accounts:13"))
+        #expect(try await sample.vault.hasKey(subject: "accounts:13"))
         // delete-row
         #expect(try await sample.count("SELECT COUNT(*) FROM login_devices WHERE account_id = 12") == 0)
         #expect(try await sample.count("SELECT COUNT(*) FROM login_devices WHERE account_id = 13") > 0)
@@ -179,7 +179,7 @@ struct DataMapEraseCorrectTests {
                   main: { path: db.sqlite, tables: { users: { key: id, identities: { email: email }, fields: { note: { category: user.note, correctable: true, erase: encrypt } } } } }
                 """
         ) { vault in
-            let sealed = try vault.encrypt("old secret", subject: "users:1")
+            let sealed = try await vault.encrypt("old secret", subject: "users:1")
             return """
                 CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, note TEXT); CREATE INDEX users_email ON users (email);
                 INSERT INTO users VALUES (1, 'a@example.cn', '\(sealed)');
@@ -191,7 +191,7 @@ struct DataMapEraseCorrectTests {
         let note = try await fixture.value("SELECT note FROM users")
         let stored = try #require(note)
         #expect(stored != "new secret")
-        #expect(try fixture.vault.decrypt(stored, subject: "users:1") == "new secret")
+        #expect(try await fixture.vault.decrypt(stored, subject: "users:1") == "new secret")
     }
 }
 

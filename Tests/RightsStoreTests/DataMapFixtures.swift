@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import RightsDrivers
 import RightsKernel
 import RightsPostgres
 import RightsStore
@@ -35,9 +36,9 @@ struct DataFixture: Sendable {
     }
 
     /// As above, the schema written with the vault at hand (to seal a field's value).
-    static func make(on driver: LedgerDriver, map: String, schema: (SubjectKeyVault) throws -> String) async throws -> DataFixture {
+    static func make(on driver: LedgerDriver, map: String, schema: (SubjectKeyVault) async throws -> String) async throws -> DataFixture {
         let directory = try TemporaryDirectory()
-        let sql = try schema(try SubjectKeyVault(path: directory.file("vault.sqlite")))
+        let sql = try await schema(try await SubjectKeyVault.sqlite(path: directory.file("vault.sqlite")))
         try await DatabaseQueue(path: directory.file("db.sqlite")).write { db in try db.execute(sql: sql) }
         return try await open(on: driver, directory: directory, map: map)
     }
@@ -47,7 +48,7 @@ struct DataFixture: Sendable {
         let directory = try TemporaryDirectory()
         let database = directory.file("db.sqlite")
         let vault = directory.file("vault.sqlite")
-        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vaultPath: vault)
         return try await open(
             on: driver, directory: directory, map: SampleBusinessDatabase.dataMap(database: "db.sqlite", vault: "vault.sqlite"))
     }
@@ -80,13 +81,14 @@ struct DataFixture: Sendable {
         }
         try yaml.write(toFile: directory.file("map.yaml"), atomically: true, encoding: .utf8)
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
-        let opened = try await DataConnector.open(parsed, logger: Logger(label: "test"))
+        let opened = try await StorageDrivers.standard.openData(parsed, logger: Logger(label: "test"))
         guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope & ProcessingLimits
         else {
             throw FixtureError.connectorLacksCapabilities
         }
         return DataFixture(
-            directory: directory, driver: driver, service: service, vault: try SubjectKeyVault(path: directory.file("vault.sqlite")),
+            directory: directory, driver: driver, service: service,
+            vault: try await SubjectKeyVault.sqlite(path: directory.file("vault.sqlite")),
             postgres: location)
     }
 
@@ -101,12 +103,23 @@ struct DataFixture: Sendable {
         }.joined(separator: "\n")
     }
 
+    /// A value as the connector shows it: integers and reals in decimal, blobs in base64.
+    static func text(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: nil
+        case .int64(let number): String(number)
+        case .double(let number): String(number)
+        case .string(let string): string
+        case .blob(let data): data.base64EncodedString()
+        }
+    }
+
     /// Plain SQL on the organisation's database; every value as text, NULL as nil.
     func rows(_ sql: String) async throws -> [[String: String?]] {
         if let postgres { return try await PostgresRows.fetch(sql, at: postgres) }
         return try await DatabaseQueue(path: database).read { db in
             try Row.fetchAll(db, sql: sql).map { row in
-                Dictionary(uniqueKeysWithValues: row.columnNames.map { name in (name, text(row[name] as DatabaseValue)) })
+                Dictionary(uniqueKeysWithValues: row.columnNames.map { name in (name, Self.text(row[name] as DatabaseValue)) })
             }
         }
     }
@@ -146,30 +159,30 @@ struct DataFixture: Sendable {
 /// (for the query-plan check, which is SQLite's own).
 struct SampleData {
     let directory: TemporaryDirectory
-    let service: SQLiteDataService
+    let service: DataMapService
     let log: StatementLog
     var database: String { directory.file("business.sqlite") }
 
     /// A copy of an existing sample database and vault.
-    static func copying(database: String, vault: String) throws -> SampleData {
+    static func copying(database: String, vault: String) async throws -> SampleData {
         let directory = try TemporaryDirectory()
         try FileManager.default.copyItem(atPath: database, toPath: directory.file("business.sqlite"))
         try FileManager.default.copyItem(atPath: vault, toPath: directory.file("vault.sqlite"))
-        return try SampleData(directory: directory)
+        return try await SampleData(directory: directory)
     }
     var raw: DatabaseQueue { get throws { try DatabaseQueue(path: database) } }
 
-    init(subjects: Int = 40, heavyRows: Int = 0) throws {
+    init(subjects: Int = 40, heavyRows: Int = 0) async throws {
         let directory = try TemporaryDirectory()
         let database = directory.file("business.sqlite")
         let vault = directory.file("vault.sqlite")
-        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
-        try self.init(directory: directory)
+        try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vaultPath: vault)
+        try await self.init(directory: directory)
     }
 
     /// Over a database generated beforehand (`rightskit demo seed`), copied into `directory` as
     /// `business.sqlite` and `vault.sqlite`: the plan check on a million subjects uses this.
-    init(directory: TemporaryDirectory) throws {
+    init(directory: TemporaryDirectory) async throws {
         self.directory = directory
         let database = directory.file("business.sqlite")
         let vault = directory.file("vault.sqlite")
@@ -177,7 +190,7 @@ struct SampleData {
             section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "datamap.yaml"),
             baseDirectory: directory.path)
         log = StatementLog()
-        service = try SQLiteDataService(map: map, statementLog: log)
+        service = try await DataMapService.sqlite(map: map, statementLog: log)
     }
 
     static func identities(_ subject: Int) -> [SubjectIdentity] {
@@ -186,14 +199,14 @@ struct SampleData {
 }
 
 /// Loads a data map against a database built from `schema`, returning the located errors.
-func dataMapErrors(schema: String, map: String) throws -> [ConfigError] {
+func dataMapErrors(schema: String, map: String) async throws -> [ConfigError] {
     let directory = try TemporaryDirectory()
     let database = directory.file("db.sqlite")
-    try DatabaseQueue(path: database).write { db in try db.execute(sql: schema) }
+    try await DatabaseQueue(path: database).write { db in try db.execute(sql: schema) }
     let yaml = map.replacingOccurrences(of: "DATABASE", with: database)
     do {
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
-        _ = try SQLiteDataService(map: parsed)
+        _ = try await DataMapService.sqlite(map: parsed)
         return []
     } catch let error as ConfigError {
         return [error]
@@ -205,7 +218,7 @@ func dataMapErrors(schema: String, map: String) throws -> [ConfigError] {
 /// The same, on the driver given: on PostgreSQL the schema is built in SQLite, copied, and the
 /// map's `path: DATABASE` becomes the database's `url` on the same line.
 func dataMapErrors(schema: String, map: String, on driver: LedgerDriver) async throws -> [ConfigError] {
-    guard driver == .postgres else { return try dataMapErrors(schema: schema, map: map) }
+    guard driver == .postgres else { return try await dataMapErrors(schema: schema, map: map) }
     return try await dataMapLoad(schema: schema, map: map).errors
 }
 
@@ -219,12 +232,12 @@ func dataMapLoad(schema: String, map: String) async throws -> (errors: [ConfigEr
     let yaml = map.replacingOccurrences(of: "path: DATABASE", with: "url: \"\(url)\"")
     do {
         let parsed = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: directory.path)
-        let opened = try await DataConnector.open(parsed, logger: Logger(label: "test"))
+        let opened = try await StorageDrivers.standard.openData(parsed, logger: Logger(label: "test"))
         guard let service = opened as? any PersonalDataCorrection & PersonalDataErasure & ConsentRegistry & ProductScope & ProcessingLimits
         else {
             throw FixtureError.connectorLacksCapabilities
         }
-        return ([], DataConnector.warnings(of: service))
+        return ([], ((service as? DataMapService)?.warnings ?? []))
     } catch let error as ConfigError {
         return ([error], [])
     } catch let errors as ConfigErrors {

@@ -111,9 +111,9 @@ struct DataMapLocateExportTests {
         let environment = ProcessInfo.processInfo.environment
         let sample =
             if let database = environment["RIGHTSKIT_PLAN_DATABASE"], let vault = environment["RIGHTSKIT_PLAN_VAULT"] {
-                try SampleData.copying(database: database, vault: vault)
+                try await SampleData.copying(database: database, vault: vault)
             } else {
-                try SampleData(subjects: 300)
+                try await SampleData(subjects: 300)
             }
         let identities = [
             SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(15)),

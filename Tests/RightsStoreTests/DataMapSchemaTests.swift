@@ -184,7 +184,7 @@ struct DataMapSchemaTests {
             let map = try DataMap(
                 section: ConfigSection.parse(yaml: Self.map.replacingOccurrences(of: "DATABASE", with: database), file: "map.yaml"),
                 baseDirectory: directory.path)
-            warnings = try SQLiteDataService(map: map).warnings
+            warnings = try await DataMapService.sqlite(map: map).warnings
         }
         #expect(warnings.map(\.message) == ["link column 'orders.user_id' has no index; finding a subject scans the table"])
         #expect(warnings.first?.line == 14)

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Logging
 import RightsKernel
+import RightsPostgres
 import RightsStore
 
 /// `rightskit bench`: measures the data service and the pipeline against plain SQLite doing the
@@ -62,12 +63,12 @@ struct BenchCommand: DeploymentCommand {
         let vault = directory + "/vault.sqlite"
         if !FileManager.default.fileExists(atPath: database) {
             if !json { Output.line("generating \(subjects) subjects (+\(heavyRows) rows for subject 1) in \(directory) …") }
-            try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vault: SubjectKeyVault(path: vault))
+            try SampleBusinessDatabase(subjects: subjects, heavyRows: heavyRows).write(to: database, vaultPath: vault)
         }
         let map = try DataMap(
             section: ConfigSection.parse(yaml: SampleBusinessDatabase.dataMap(database: database, vault: vault), file: "bench-map.yaml"),
             baseDirectory: directory)
-        let service = try SQLiteDataService(map: map)
+        let service = try await DataMapService.sqlite(map: map)
         let raw = try DatabaseQueue(path: database)
         let typical = subjects / 2
         var rows: [(String, Double, Double)] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RightsDrivers
 import RightsKernel
 import RightsPostgres
 import RightsServer
@@ -16,7 +17,7 @@ struct CheckConfigCommand: DeploymentCommand {
     func run(registry: ModuleRegistry) async throws {
         let deployment = try await options.inspect(registry)
         _ = try options.loading { try ServerSettings.load(path: options.config) }
-        for warning in DataConnector.warnings(of: deployment.services.data) {
+        for warning in ((deployment.services.data as? DataMapService)?.warnings ?? []) {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let rights = deployment.rights.keys.sorted()
@@ -28,7 +29,7 @@ struct CheckConfigCommand: DeploymentCommand {
                 var rights: [String]
                 var warnings: [String]
             }
-            let warnings = (DataConnector.warnings(of: deployment.services.data)).map(\.description)
+            let warnings = (((deployment.services.data as? DataMapService)?.warnings ?? [])).map(\.description)
             try Output.json(
                 Checked(
                     file: options.config, deployment: deployment.settings.name, jurisdiction: deployment.settings.policy.jurisdiction,

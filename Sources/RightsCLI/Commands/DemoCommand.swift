@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RightsDrivers
 import RightsKernel
 import RightsPostgres
 import RightsStore
@@ -59,7 +60,7 @@ struct DemoCommand: ParsableCommand {
                     ".sample-\(UUID().uuidString.prefix(8)).sqlite"
                 ).path
                 defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: staging + suffix) } }
-                try sample.write(to: staging, vault: SubjectKeyVault(path: vault))
+                try sample.write(to: staging, vaultPath: vault)
                 do {
                     try await SQLiteDatabaseCopy(path: staging).copy(into: location, logger: Logger(label: "rightskit.demo"))
                 } catch let error as PostgresStoreUnreachable {
@@ -81,7 +82,7 @@ struct DemoCommand: ParsableCommand {
                 )
                 return
             }
-            try sample.write(to: out, vault: SubjectKeyVault(path: vault))
+            try sample.write(to: out, vaultPath: vault)
             if json {
                 struct Seeded: Encodable {
                     var subjects: Int

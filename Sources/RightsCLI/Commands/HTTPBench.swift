@@ -67,7 +67,7 @@ struct HTTPBench {
         let vault = directory + "/vault.sqlite"
         guard subjects >= 2 * requests + 200 else { throw Failure(description: "--subjects must be at least twice --requests plus 200") }
         if !FileManager.default.fileExists(atPath: database) {
-            try SampleBusinessDatabase(subjects: subjects, heavyRows: 0).write(to: database, vault: SubjectKeyVault(path: vault))
+            try SampleBusinessDatabase(subjects: subjects, heavyRows: 0).write(to: database, vaultPath: vault)
         }
         let served = directory + "/served.yaml"
         let local = directory + "/in-process.yaml"

@@ -46,7 +46,13 @@ struct StoreCommand: ParsableCommand {
             let report: LedgerImportReport
             let verification: AuditReport
             do {
-                report = try await store.importLedger(fromSQLite: path)
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw LedgerImportRefused(description: "no SQLite ledger at \(path)")
+                }
+                // Opening through the SQLite driver brings an older ledger up to the current schema.
+                let source = try SQLiteStore(path: path)
+                report = try await store.importLedger(from: source)
+                await source.close()
                 verification = try await store.auditReport(settings: settings)
                 await store.close()
             } catch let error as LedgerImportRefused {

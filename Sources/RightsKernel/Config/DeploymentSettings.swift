@@ -59,12 +59,17 @@ public struct DeploymentSettings: Sendable, Equatable {
 
     /// Where the ledger lives.
     public struct StoreSettings: Sendable, Equatable {
-        public enum Driver: String, Sendable, CaseIterable { case sqlite, postgres }
-        public var driver: Driver
-        /// The SQLite file, an absolute path resolved against the deployment file's folder.
-        public var path: String
-        /// The PostgreSQL database, for the `postgres` driver.
-        public var postgres: PostgresLocation?
+        /// The ledger's database: a file (the embedded driver's, by default) or a server's.
+        public var database: DatabaseLocation
+        /// The registered driver that opens the ledger.
+        public var driver: StorageDriverName { database.driver }
+        /// The ledger's file, an absolute path resolved against the deployment file's folder (for
+        /// a server's database, where it is, for messages).
+        public var path: String { database.path }
+        /// The server's database, for a ledger named by `url`.
+        public var url: DatabaseURL? { database.url }
+        /// Where `services.store` is written (the file's root when it is not), for errors.
+        public var location: ConfigLocation
         /// The folder of the secrets the store and the server keep out of the database: the
         /// subject-key salt and the request-secret key. Beside the SQLite file by default.
         public var keysFolder: String
@@ -143,17 +148,19 @@ public struct DeploymentSettings: Sendable, Equatable {
 
         let services = try root.optionalSection("services")
         let storeSection = try services?.optionalSection("store")
-        let driver = try storeSection?.choice("driver", default: StoreSettings.Driver.sqlite) ?? .sqlite
-        let rawPath = try storeSection?.string("path", default: "data/rightskit.sqlite") ?? "data/rightskit.sqlite"
-        let path = Self.resolve(rawPath, against: baseDirectory)
-        var postgres: PostgresLocation?
-        var keys = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("keys").path
-        if driver == .postgres, let storeSection {
-            postgres = try PostgresLocation(section: storeSection)
+        let database =
+            try storeSection.map { section throws(ConfigError) in
+                try DatabaseLocation(section: section, baseDirectory: baseDirectory, defaultPath: "data/rightskit.sqlite")
+            } ?? DatabaseLocation(driver: .embedded, path: Self.resolve("data/rightskit.sqlite", against: baseDirectory))
+        // Secrets sit beside a ledger file; a server's ledger keeps them in `keys`.
+        var keys = URL(fileURLWithPath: database.path).deletingLastPathComponent().appendingPathComponent("keys").path
+        if database.url != nil, let storeSection {
             keys = Self.resolve(try storeSection.string("keys", default: "data/keys"), against: baseDirectory)
         }
         try storeSection?.rejectUnknownKeys()
-        store = StoreSettings(driver: driver, path: path, postgres: postgres, keysFolder: keys)
+        store = StoreSettings(
+            database: database, location: database.driverKey ?? storeSection?.location ?? services?.location ?? root.location,
+            keysFolder: keys)
 
         let identitySection = try services?.optionalSection("identity")
         let defaults = OneTimeCodeVerifier.Settings()

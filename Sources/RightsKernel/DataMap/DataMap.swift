@@ -4,9 +4,11 @@ public import Foundation
 /// each field's category, correctability, erasure strategy and retention.
 ///
 /// Keys under `data_map` (inline, or a file named there):
-/// - `vault`: the key vault file (deployment HMAC key, per-subject encryption keys)
-/// - `sources.<name>`: `driver` (`sqlite` with `path`, or `postgres` with `url` and
-///   `password_env`; a source with a `url` is PostgreSQL by default), `tables`, `consent_registry` (`table`, `purpose_column`, `withdrawn_column`)
+/// - `vault`: the key vault (deployment HMAC key, per-subject encryption keys): an SQLite file,
+///   or `{ url, password_env }` for a PostgreSQL database of its own
+/// - `sources.<name>`: `path` (a database file, the embedded driver's) or `url` and `password_env`
+///   (a server's database, reached by the driver the URL's scheme names), and `driver` to name
+///   another registered driver, `tables`, `consent_registry` (`table`, `purpose_column`, `withdrawn_column`)
 /// - `tables.<name>`: `key` (row id column, default `rowid`), either `identities` (identity kind →
 ///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`,
 ///   `cancelled` (how a cancelled account is marked: `{ column, value }` or `delete-row`), `fields`
@@ -19,8 +21,11 @@ public import Foundation
 /// is not (an injection attempt, a typo with a quote) is a load error.
 public struct DataMap: Sendable, Equatable {
     public var sources: [DataSourceMap]
-    /// An absolute path to the key vault.
+    /// An absolute path to the key vault's SQLite file, or where its PostgreSQL database is
+    /// (`postgres://host:port/database`, for messages).
     public var vaultPath: String
+    /// The vault's own database on a server, when `vault` is `{ url, password_env }`.
+    public var vaultURL: DatabaseURL?
     /// Where the vault is named, for errors about it.
     public var vaultLocation: ConfigLocation?
     /// The deployment's timezone: bare dates in the organisation's data are local dates there,
@@ -42,23 +47,21 @@ public struct DataMap: Sendable, Equatable {
     /// Parses the `data_map` section; paths resolve against `baseDirectory`.
     public init(section: ConfigSection, baseDirectory: String) throws(ConfigError) {
         location = section.location
-        vaultPath = Self.resolve(try Self.plainPath(section, "vault", default: "data/vault.sqlite"), against: baseDirectory)
+        if section.isMapping("vault") {
+            let vault = try section.section("vault")
+            let location = try DatabaseURL(section: vault)
+            try vault.rejectUnknownKeys()
+            vaultURL = location
+            vaultPath = location.displayName
+        } else {
+            vaultPath = Self.resolve(try Self.plainPath(section, "vault", default: "data/vault.sqlite"), against: baseDirectory)
+        }
         vaultLocation = section.location(of: "vault")
         var sources: [DataSourceMap] = []
         for (name, source) in try section.section("sources").sections() {
             try Self.checkIdentifier(name, at: source.location)
-            // A source given by url is PostgreSQL unless it says otherwise.
-            let driver = try source.choice("driver", default: source.contains("url") ? DataSourceMap.Driver.postgres : .sqlite)
-            var path = ""
-            var postgres: PostgresLocation?
-            switch driver {
-            case .sqlite:
-                path = Self.resolve(try Self.plainPath(source, "path"), against: baseDirectory)
-            case .postgres:
-                postgres = try PostgresLocation(section: source)
-                // Named for errors and for the vault check, never opened as a file.
-                path = "postgres://\(postgres?.host ?? ""):\(postgres?.port ?? 0)/\(postgres?.database ?? "")"
-            }
+            // A source given by url is reached by the driver its scheme names, unless it says otherwise.
+            let database = try DatabaseLocation(section: source, baseDirectory: baseDirectory)
             var tables: [MappedTable] = []
             for (tableName, table) in try source.section("tables").sections() {
                 tables.append(try Self.table(tableName, table))
@@ -80,14 +83,12 @@ public struct DataMap: Sendable, Equatable {
             }
             try source.rejectUnknownKeys()
             var mapped = DataSourceMap(
-                name: name, driver: driver, path: path, tables: tables, consentRegistry: registry, location: source.location)
-            mapped.postgres = postgres
+                name: name, driver: database.driver, path: database.path, tables: tables, consentRegistry: registry,
+                location: source.location)
+            mapped.url = database.url
             sources.append(mapped)
         }
         guard !sources.isEmpty else { throw section.invalid("sources", "expected at least one data source") }
-        if Set(sources.map(\.driver)).count > 1 {
-            throw section.invalid("sources", "every source of one data map uses the same driver (sqlite or postgres) for now")
-        }
         let vault = vaultPath
         if let shared = sources.first(where: { $0.path == vault }) {
             throw section.invalid(
@@ -245,7 +246,7 @@ public struct DataMap: Sendable, Equatable {
 
     /// A file path without control characters (a NUL or a newline in a path is a typo that would
     /// name another file, or none).
-    static func plainPath(_ section: ConfigSection, _ key: String, default fallback: String? = nil) throws(ConfigError) -> String {
+    package static func plainPath(_ section: ConfigSection, _ key: String, default fallback: String? = nil) throws(ConfigError) -> String {
         let path: String
         if let fallback {
             path = try section.string(key, default: fallback)
@@ -269,7 +270,7 @@ public struct DataMap: Sendable, Equatable {
         }
     }
 
-    static func resolve(_ path: String, against base: String) -> String {
+    package static func resolve(_ path: String, against base: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
     }
 }

@@ -1,21 +1,20 @@
 /// One database holding personal data, and its mapped tables.
 public struct DataSourceMap: Sendable, Equatable {
-    public enum Driver: String, Sendable, CaseIterable { case sqlite, postgres }
-
     public var name: String
-    public var driver: Driver
-    /// For SQLite, an absolute path resolved against the deployment file's folder; for
-    /// PostgreSQL, where the database is (`postgres://host:port/database`), for messages.
+    /// The registered driver that opens this source.
+    public var driver: StorageDriverName
+    /// For a database file, an absolute path resolved against the deployment file's folder;
+    /// for a server's database, where it is (`postgres://host:port/database`), for messages.
     public var path: String
-    /// The PostgreSQL database, for the `postgres` driver.
-    public var postgres: PostgresLocation?
+    /// The server's database, for a source named by `url`.
+    public var url: DatabaseURL?
     public var tables: [MappedTable]
     /// The table recording consents by purpose, if this source has one.
     public var consentRegistry: ConsentRegistryMap?
     public var location: ConfigLocation
 
     public init(
-        name: String, driver: Driver, path: String, tables: [MappedTable], consentRegistry: ConsentRegistryMap? = nil,
+        name: String, driver: StorageDriverName, path: String, tables: [MappedTable], consentRegistry: ConsentRegistryMap? = nil,
         location: ConfigLocation
     ) {
         self.consentRegistry = consentRegistry

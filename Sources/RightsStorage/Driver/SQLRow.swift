@@ -8,6 +8,11 @@ package struct SQLRow: Sendable {
         self.values = values
     }
 
+    /// The value of `column`; NULL when the row has no such column.
+    package subscript(column: String) -> SQLValue {
+        columns.firstIndex(of: column).map { values[$0] } ?? .null
+    }
+
     /// The value of `column`, as `T`; throws when the row has no such column or holds another kind.
     package func decode<T: SQLValueConvertible>(_ column: String, as type: T.Type = T.self) throws -> T {
         guard let index = columns.firstIndex(of: column) else { throw SQLMissingColumn(column: column) }

@@ -11,6 +11,10 @@ package struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
     package enum Fragment: Sendable, Equatable {
         case text(String)
         case value(SQLValue)
+        /// A value for a column of the organisation's database, with the column's declared type:
+        /// a driver that binds by type (PostgreSQL) binds the text and casts it to that type, so
+        /// a `bigint`, `uuid` or `timestamptz` column takes what SQLite would store.
+        case columnValue(SQLValue, type: String)
     }
 
     package private(set) var fragments: [Fragment]
@@ -29,11 +33,22 @@ package struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
 
     /// The bound values, in order.
     package var values: [SQLValue] {
-        fragments.compactMap { if case .value(let value) = $0 { value } else { nil } }
+        fragments.compactMap {
+            switch $0 {
+            case .value(let value), .columnValue(let value, _): value
+            case .text: nil
+            }
+        }
     }
 
     /// The text with each bound value replaced by `placeholder(n)` (n counts from 1).
     package func text(placeholder: (Int) -> String) -> String {
+        typedText { number, _ in placeholder(number) }
+    }
+
+    /// The text with each bound value replaced by `placeholder(n, columnType)`, the column's
+    /// type given for a ``Fragment/columnValue(_:type:)``.
+    package func typedText(placeholder: (Int, String?) -> String) -> String {
         var text = ""
         var count = 0
         for fragment in fragments {
@@ -41,7 +56,10 @@ package struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
             case .text(let part): text += part
             case .value:
                 count += 1
-                text += placeholder(count)
+                text += placeholder(count, nil)
+            case .columnValue(_, let type):
+                count += 1
+                text += placeholder(count, type)
             }
         }
         return text
@@ -77,6 +95,11 @@ package struct SQLStatement: Sendable, ExpressibleByStringInterpolation {
 
         package mutating func appendInterpolation<Value: SQLValueConvertible>(_ value: Value?) {
             fragments.append(.value(value.sqlValue))
+        }
+
+        /// A value bound for a column of declared type `type` (see ``Fragment/columnValue(_:type:)``).
+        package mutating func appendInterpolation(_ value: SQLValue, column type: String) {
+            fragments.append(.columnValue(value, type: type))
         }
 
         package mutating func appendInterpolation(raw text: String) {

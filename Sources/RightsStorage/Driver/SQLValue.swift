@@ -3,7 +3,7 @@ public import Foundation
 /// A value bound to a statement or read from a row, in the few storage classes both databases
 /// share; each driver maps them to its own types (SQLite's affinities, PostgreSQL's `int8`,
 /// `float8`, `text`, `bytea`, `bool`).
-package enum SQLValue: Sendable, Equatable {
+package enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
@@ -36,6 +36,26 @@ package struct SQLValueMismatch: Error, CustomStringConvertible {
             }
         return "expected \(expected), found \(kind)"
     }
+}
+
+extension SQLValue: SQLValueConvertible {
+    package var sqlValue: SQLValue { self }
+    package init(sqlValue: SQLValue) { self = sqlValue }
+
+    /// The value as text: integers and reals in decimal, blobs in base64, booleans as 1 or 0,
+    /// NULL as nil (how an export shows a cell and how a row key is kept).
+    package var text: String? {
+        switch self {
+        case .null: nil
+        case .integer(let number): String(number)
+        case .real(let number): String(number)
+        case .text(let string): string
+        case .blob(let data): data.base64EncodedString()
+        case .boolean(let value): value ? "1" : "0"
+        }
+    }
+
+    package var isNull: Bool { self == .null }
 }
 
 extension String: SQLValueConvertible {

@@ -10,6 +10,12 @@ package protocol SQLConnection: Sendable {
     func apply(_ writes: [SQLStatement]) async throws -> [Int]
     /// How many statements ``apply(_:)`` sends for `count` writes.
     func statementsSent(applying count: Int) -> Int
+    /// Runs `statement` and hands each row to `body` as it arrives, so a large read keeps
+    /// memory flat (a cursor on SQLite, the row stream on PostgreSQL).
+    func forEachRow(_ statement: SQLStatement, _ body: (SQLRow) throws -> Void) async throws
+    /// The first column of every row, read as tightly as the driver can: an erasure's scan of a
+    /// subject's row keys holds a rollback-journal host's commits back while it runs.
+    func firstColumn(_ statement: SQLStatement) async throws -> [SQLValue]
 }
 
 extension SQLConnection {
@@ -26,6 +32,16 @@ extension SQLConnection {
     }
 
     package func statementsSent(applying count: Int) -> Int { count }
+
+    /// Each row's first value.
+    package func firstColumn(_ statement: SQLStatement) async throws -> [SQLValue] {
+        try await query(statement).map { $0.values.first ?? .null }
+    }
+
+    /// Every row at once, then each to `body`.
+    package func forEachRow(_ statement: SQLStatement, _ body: (SQLRow) throws -> Void) async throws {
+        for row in try await query(statement) { try body(row) }
+    }
 }
 
 /// What a database driver gives the storage core: statements on their own, transactions, a
@@ -67,13 +83,36 @@ package struct SQLDialect: Sendable {
     package var chainsAuditInTransaction: Bool
     /// The lowercase hex SHA-256 of the UTF-8 bytes of text expression `expression`.
     package var sha256Hex: @Sendable (_ expression: String) -> String
+    /// The column definition of a table's own increasing integer key.
+    package var autoIncrementKey: String
+    /// The column types for seconds since 1970 and for bytes.
+    package var realType: String
+    package var blobType: String
+    /// A statement that makes a table's own numbering continue after the largest `column`
+    /// (after rows were copied in with their numbers); nil where numbering follows the rows.
+    package var continueNumbering: (@Sendable (_ table: String, _ column: String) -> SQLStatement)?
+    /// A statement giving one row whose `found` column counts the tables named `table` in the
+    /// connection's schema (0 or 1).
+    package var tableExists: @Sendable (_ table: String) -> SQLStatement
+    /// Put before a column in a `WHERE` to make it a filter the planner does not start from
+    /// (SQLite's unary `+`); empty where the planner chooses well without it.
+    package var filterOnly: String
 
     package init(
         lockForUpdate: String, lockSkippingLocked: String, filingOrder: String,
         jsonField: @escaping @Sendable (_ column: String, _ field: String) -> String,
         transactionLock: (@Sendable (_ key: TransactionLockKey, _ shared: Bool) -> SQLStatement)?,
-        chainsAuditInTransaction: Bool, sha256Hex: @escaping @Sendable (_ expression: String) -> String
+        chainsAuditInTransaction: Bool, sha256Hex: @escaping @Sendable (_ expression: String) -> String,
+        autoIncrementKey: String, realType: String, blobType: String, filterOnly: String,
+        tableExists: @escaping @Sendable (_ table: String) -> SQLStatement,
+        continueNumbering: (@Sendable (_ table: String, _ column: String) -> SQLStatement)? = nil
     ) {
+        self.continueNumbering = continueNumbering
+        self.tableExists = tableExists
+        self.autoIncrementKey = autoIncrementKey
+        self.realType = realType
+        self.blobType = blobType
+        self.filterOnly = filterOnly
         self.lockForUpdate = lockForUpdate
         self.lockSkippingLocked = lockSkippingLocked
         self.filingOrder = filingOrder
@@ -89,6 +128,13 @@ package struct SQLDialect: Sendable {
 package struct UniqueConstraintViolation: Error, CustomStringConvertible {
     package init() {}
     package var description: String { "a row with the same unique key already exists" }
+}
+
+/// A delete or update broke a foreign key (rows kept elsewhere still refer to the row); drivers
+/// throw this for their database's own error, so erasure can keep the row restricted instead.
+package struct ForeignKeyViolation: Error, CustomStringConvertible {
+    package init() {}
+    package var description: String { "rows elsewhere still refer to this row" }
 }
 
 /// What a transaction-scoped lock is taken on: a fixed number (the holds), or a text such as a

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RightsKernel
+public import RightsStorage
 
 /// A cloud provider's business database, generated deterministically: accounts (with real-name
 /// authentication fields that can only be changed where the account was registered), third-party
@@ -29,8 +30,28 @@ public struct SampleBusinessDatabase: Sendable {
     public static let products = ["bcc", "bos", "qianfan"]
     public static let purposes = ["marketing", "personalisation", "analytics"]
 
+    /// Writes the database at `path` (replacing it) and each subject's encryption key to the
+    /// SQLite vault at `vaultPath`.
+    public func write(to path: String, vaultPath: String) throws {
+        try InlineTaskExecutor.run {
+            let vault = try await SubjectKeyVault.sqlite(path: vaultPath)
+            do {
+                try await self.write(to: path, vault: vault)
+                await vault.close()
+            } catch {
+                await vault.close()
+                throw error
+            }
+        }
+    }
+
     /// Writes the database at `path` (replacing it) and each subject's encryption key to `vault`.
-    public func write(to path: String, vault: SubjectKeyVault) throws {
+    public func write(to path: String, vault: SubjectKeyVault) async throws {
+        let sealer = try await vault.sealer(for: subjects > 0 ? (1...subjects).map { "accounts:\($0)" } : [])
+        try write(to: path, sealer: sealer)
+    }
+
+    private func write(to path: String, sealer: SubjectSealer) throws {
         let fileManager = FileManager.default
         try PrivateFiles.createFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         for suffix in ["", "-wal", "-shm"] where fileManager.fileExists(atPath: path + suffix) {
@@ -43,12 +64,10 @@ public struct SampleBusinessDatabase: Sendable {
         let batch = 10_000
         for start in stride(from: 1, through: max(subjects, 1), by: batch) where subjects > 0 {
             let end = min(start + batch - 1, subjects)
-            try vault.withBatch { encrypt in
-                try database.write { db in
-                    let statements = try Statements(db)
-                    for subject in start...end {
-                        try insertSubject(subject, statements: statements, encrypt: encrypt, random: &random)
-                    }
+            try database.write { db in
+                let statements = try Statements(db)
+                for subject in start...end {
+                    try insertSubject(subject, statements: statements, encrypt: sealer.seal, random: &random)
                 }
             }
         }

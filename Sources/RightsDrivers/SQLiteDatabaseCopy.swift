@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 public import Logging
 import PostgresNIO
-public import RightsKernel
+import RightsKernel
+public import RightsPostgres
 
 /// Copies an SQLite database into PostgreSQL: its tables with their columns, primary keys, NOT
 /// NULL constraints, foreign keys (with their ON DELETE action) and indexes, then its rows. The

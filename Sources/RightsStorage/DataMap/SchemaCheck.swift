@@ -1,5 +1,3 @@
-import Foundation
-import GRDB
 package import RightsKernel
 
 /// What a database says about its own schema, in terms both connectors can give: the checks of
@@ -10,12 +8,15 @@ package struct SchemaFacts: Sendable {
 
     package struct Column: Sendable {
         package var name: String
+        /// The type as the database declares it (`bigint`, `timestamp with time zone`, `TEXT`).
+        package var type: String
         package var storage: Storage
         package var notNull: Bool
         package var primaryKey: Bool
 
-        package init(name: String, storage: Storage, notNull: Bool, primaryKey: Bool) {
+        package init(name: String, type: String, storage: Storage, notNull: Bool, primaryKey: Bool) {
             self.name = name
+            self.type = type
             self.storage = storage
             self.notNull = notNull
             self.primaryKey = primaryKey
@@ -52,40 +53,12 @@ package struct SchemaFacts: Sendable {
         self.references = references
         self.rowidKeys = rowidKeys
     }
+}
 
-    /// The facts of an SQLite database.
-    static func sqlite(_ db: Database) throws -> SchemaFacts {
-        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-        var columns: [String: [Column]] = [:]
-        var indexed: [String: Set<String>] = [:]
-        var references: [Reference] = []
-        for table in tables {
-            let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))")
-            columns[table] = info.map { column in
-                let type = ((column["type"] as String?) ?? "").uppercased()
-                let storage: Storage =
-                    type.contains("INT")
-                    ? .integer
-                    : (type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB"))
-                        ? .real : (type.contains("CHAR") || type.contains("TEXT") || type.contains("CLOB")) ? .text : .other
-                return Column(
-                    name: column["name"], storage: storage, notNull: (column["notnull"] as Int) == 1 || (column["pk"] as Int) > 0,
-                    primaryKey: (column["pk"] as Int) > 0)
-            }
-            indexed[table] = Set(info.filter { ($0["pk"] as Int) == 1 }.map { $0["name"] as String })
-            for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(table)))") {
-                if let first = try Row.fetchOne(db, sql: "PRAGMA index_info(\(quoted(index["name"] as String)))")?["name"] as String? {
-                    indexed[table, default: []].insert(first)
-                }
-            }
-            if !table.hasPrefix("sqlite_") {
-                for key in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(table)))") {
-                    references.append(Reference(table: table, column: key["from"], parent: key["table"]))
-                }
-            }
-        }
-        return SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: true)
-    }
+/// A driver's connection to one of the organisation's databases: the storage core's executor,
+/// and what the database says about its own schema.
+package protocol DataSourceExecutor: StorageExecutor {
+    func schemaFacts() async throws -> SchemaFacts
 }
 
 /// Compares a source's mapped tables and columns with the database's real schema.
@@ -93,14 +66,10 @@ package struct SchemaCheck {
     package var errors: [ConfigError] = []
     package var warnings: [ConfigError] = []
 
-    init(source: DataSourceMap, db: Database) throws {
-        self.init(source: source, facts: try SchemaFacts.sqlite(db))
-    }
-
     package init(source: DataSourceMap, facts: SchemaFacts) {
         let tableNames = facts.tables
         var columns: [String: Set<String>] = [:]
-        let place = source.driver == .sqlite ? source.path : source.name
+        let place = source.url == nil ? source.path : source.name
         for table in source.tables {
             guard tableNames.contains(table.name) else {
                 let hint = Spelling.closest(to: table.name, in: tableNames).map { " (did you mean '\($0)'?)" } ?? ""
@@ -213,8 +182,9 @@ package struct SchemaCheck {
     }
 }
 
-/// A configuration name quoted as an SQL identifier; names are validated at load, and any
-/// quote is doubled all the same.
-package func quoted(_ name: String) -> String {
-    name.contains("\"") ? "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + name + "\""
+extension SchemaFacts {
+    /// One column of one table, if the database has it.
+    package func column(_ table: String, _ column: String) -> Column? {
+        columns[table]?.first { $0.name == column }
+    }
 }
