@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "RightsTesting",
             dependencies: [
-                "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", "RightsDrivers",
+                "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", "RightsDrivers", "RightsOutbound",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -119,6 +119,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Requests to other organisations over AsyncHTTPClient, injected as the kernel's
+        // `Services.http` by composition roots.
+        .target(
+            name: "RightsOutbound",
+            dependencies: [
+                "RightsKernel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The drivers composed: what opens the store and the data a deployment names, and the
         // tools that move data from one database to another. Only composition roots use it.
         .target(
@@ -142,6 +154,7 @@ let package = Package(
                 "RightsServer",
                 "RightsPostgres",
                 "RightsDrivers",
+                "RightsOutbound",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -215,7 +228,8 @@ let package = Package(
             .testTarget(
                 name: "\($0)Tests",
                 dependencies: [
-                    .byName(name: $0), "RightsKernel", "RightsStore", "RightsTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                    .byName(name: $0), "RightsKernel", "RightsStore", "RightsTesting", "RightsOutbound",
+                    .product(name: "GRDB", package: "GRDB.swift"),
                 ]
             )
         }

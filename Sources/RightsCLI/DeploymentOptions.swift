@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RightsDrivers
 import RightsKernel
+import RightsOutbound
 import RightsPostgres
 import RightsStore
 
@@ -33,7 +34,9 @@ struct DeploymentOptions: ParsableArguments {
         let data = try await opening { try await StorageDrivers.standard.openData(settings.dataMap, logger: logger) }
         let deployment = try loading {
             try Deployment.load(path: config, registry: registry) { settings in
-                store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
+                store.services(
+                    identity: settings.identity, data: data, http: AsyncHTTPOutbound(), timeZone: settings.policy.deadline.timeZone,
+                    logger: logger)
             }
         }
         return OpenDeployment(pipeline: RequestPipeline(deployment: deployment), store: store)

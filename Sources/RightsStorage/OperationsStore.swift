@@ -105,10 +105,12 @@ extension OperationsStore {
     }
 
     /// The kernel services backed by this store: ledger, audit, holds and outbox here, one-time
-    /// codes on top of them, and `data` as given.
+    /// codes on top of them, and `data` and the outbound client `http` as the composition root
+    /// gives them.
     public func services(
         identity settings: OneTimeCodeVerifier.Settings,
         data: any PersonalDataService = NoPersonalData(),
+        http: any OutboundHTTP = NoOutboundHTTP(),
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) -> Services {
@@ -120,6 +122,7 @@ extension OperationsStore {
             identity: OneTimeCodeVerifier(settings: settings, codes: self, clock: clock),
             notifier: self,
             clock: clock,
+            http: http,
             timeZone: timeZone,
             logger: logger
         )

@@ -11,13 +11,14 @@ public struct StoredDeployment: Sendable {
     /// Loads `path`, opening the store it names; configuration and schema mistakes throw
     /// ``ConfigErrors`` with their locations.
     public init(
-        path: String, registry: ModuleRegistry, clock: any WallClock = SystemClock(), logger: Logger, statementLog: StatementLog? = nil
+        path: String, registry: ModuleRegistry, clock: any WallClock = SystemClock(), http: any OutboundHTTP = NoOutboundHTTP(),
+        logger: Logger, statementLog: StatementLog? = nil
     ) throws {
         var opened: SQLiteStore?
         deployment = try Deployment.load(path: path, registry: registry) { settings in
             let store = try SQLiteStore(path: settings.store.path, clock: clock)
             opened = store
-            return try store.services(for: settings, logger: logger, statementLog: statementLog)
+            return try store.services(for: settings, http: http, logger: logger, statementLog: statementLog)
         }
         guard let opened else { throw StoreError.notOpened(path) }
         store = opened

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RightsDrivers
 public import RightsKernel
+import RightsOutbound
 import RightsPostgres
 public import RightsStore
 
@@ -80,7 +81,9 @@ public struct RightsTestHarness: Sendable {
         let store = try await StorageDrivers.standard.openLedger(settings.store, at: settings.store.location, clock: clock, logger: logger)
         let data = try await StorageDrivers.standard.openData(settings.dataMap, logger: logger)
         let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
-            store.services(identity: settings.identity, data: data, timeZone: settings.policy.deadline.timeZone, logger: logger)
+            store.services(
+                identity: settings.identity, data: data, http: AsyncHTTPOutbound(), timeZone: settings.policy.deadline.timeZone,
+                logger: logger)
         }
         self.init(directory: directory, clock: clock, store: store, driver: driver, pipeline: RequestPipeline(deployment: deployment))
     }
@@ -125,8 +128,8 @@ public struct RightsTestHarness: Sendable {
         let file = directory.file("config.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let loaded = try StoredDeployment(
-            path: file, registry: ModuleRegistry(modules), clock: clock, logger: Logger(label: "rightskit.test"), statementLog: statementLog
-        )
+            path: file, registry: ModuleRegistry(modules), clock: clock, http: AsyncHTTPOutbound(), logger: Logger(label: "rightskit.test"),
+            statementLog: statementLog)
         self.store = loaded.store
         self.driver = .sqlite
         self.pipeline = RequestPipeline(deployment: loaded.deployment)

@@ -1,6 +1,7 @@
 import Foundation
 import PortabilityRight
 import RightsKernel
+import RightsOutbound
 import RightsStore
 import RightsTesting
 import Testing
@@ -142,7 +143,7 @@ struct PortabilityRightTests {
         var list = OutboundAllowList(allowsLoopbackHTTP: true)
         let listedURL = try #require(URL(string: "http://127.0.0.1:\(listed.port)/import"))
         try list.allow(listedURL)
-        let http = FoundationOutboundHTTP().allowing(list)
+        let http = AsyncHTTPOutbound().allowing(list)
         let unlistedURL = try #require(URL(string: "http://127.0.0.1:\(unlisted.port)/import"))
         await #expect(throws: OutboundRefusal.notAllowed(origin: "http://127.0.0.1:\(unlisted.port)")) {
             try await http.post(Data("{}".utf8), to: unlistedURL, headers: [:], timeout: .seconds(5))

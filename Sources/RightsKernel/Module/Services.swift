@@ -32,7 +32,7 @@ public struct Services: Sendable {
         identity: any IdentityVerifier,
         notifier: any Notifier,
         clock: any WallClock,
-        http: any OutboundHTTP = FoundationOutboundHTTP(),
+        http: any OutboundHTTP = NoOutboundHTTP(),
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) {

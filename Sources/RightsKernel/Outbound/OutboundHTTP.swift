@@ -1,9 +1,5 @@
 public import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// HTTP requests a module sends to other organisations (a portability transfer), through the
 /// client the composition root injects in ``Services/http``. A module never calls it directly:
 /// it asks for ``allowing(_:)`` with the origins its settings list, and anything else is
@@ -53,6 +49,8 @@ public enum OutboundRefusal: Error, Sendable, Equatable, CustomStringConvertible
     case notAURL(String)
     case plainHTTP
     case notAllowed(origin: String)
+    /// The composition root injected no outbound client.
+    case noTransport
 
     public var description: String {
         switch self {
@@ -60,6 +58,7 @@ public enum OutboundRefusal: Error, Sendable, Equatable, CustomStringConvertible
         case .plainHTTP:
             "a transfer carries personal data, so only https is allowed (plain http only to a loopback address, with allow_loopback_http: true in a test deployment)"
         case .notAllowed(let origin): "\(origin) is not on the module's allow-list"
+        case .noTransport: "this deployment was composed without an outbound HTTP client"
         }
     }
 }
@@ -75,28 +74,12 @@ public struct AllowListedHTTP: OutboundHTTP {
     }
 }
 
-/// The default transport: an ephemeral Foundation session that never follows a redirect (a
-/// 3xx is the recipient's answer, not an instruction to carry the data elsewhere).
-public struct FoundationOutboundHTTP: OutboundHTTP {
-    static let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
-
+/// The transport of a composition that injected none: every request is refused before a
+/// connection is made (a deployment's composition root injects AsyncHTTPClient's).
+public struct NoOutboundHTTP: OutboundHTTP {
     public init() {}
 
     public func post(_ body: Data, to url: URL, headers: [String: String], timeout: Duration) async throws -> Int {
-        var post = URLRequest(url: url, timeoutInterval: Double(timeout.components.seconds))
-        post.httpMethod = "POST"
-        for (name, value) in headers { post.setValue(value, forHTTPHeaderField: name) }
-        let (_, response) = try await Self.session.upload(for: post, from: body)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
-    }
-}
-
-/// Answers every redirect with "do not follow".
-final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
+        throw OutboundRefusal.noTransport
     }
 }
