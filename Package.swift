@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -82,7 +83,7 @@ let package = Package(
             name: "RightsTesting",
             dependencies: [
                 "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", "RightsDrivers", "RightsOutbound",
-                .product(name: "Logging", package: "swift-log"),
+                "RightsExport", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The HTTP service: another composition root's building block over the same pipeline.
@@ -118,6 +119,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The export formats (JSON, CSV, ZIP), injected as the kernel's `Services.exports`.
+        .target(
+            name: "RightsExport",
+            dependencies: ["RightsKernel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // Requests to other organisations over AsyncHTTPClient, injected as the kernel's
         // `Services.http` by composition roots.
@@ -155,6 +161,7 @@ let package = Package(
                 "RightsPostgres",
                 "RightsDrivers",
                 "RightsOutbound",
+                "RightsExport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -229,7 +236,7 @@ let package = Package(
                 name: "\($0)Tests",
                 dependencies: [
                     .byName(name: $0), "RightsKernel", "RightsStore", "RightsTesting", "RightsOutbound",
-                    .product(name: "GRDB", package: "GRDB.swift"),
+                    "RightsExport", .product(name: "GRDB", package: "GRDB.swift"),
                 ]
             )
         }

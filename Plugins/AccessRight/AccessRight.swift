@@ -98,7 +98,7 @@ public struct AccessRight: RightModule {
             let folder = try request.responseFolder(under: output)
             let jsonPath = folder.appendingPathComponent("access.json").path
             let htmlPath = folder.appendingPathComponent("access.html").path
-            let json = try JSONExportWriter(path: jsonPath)
+            let json = try context.services.exports.json(at: jsonPath)
             let html = try ReadableAccessPage(path: htmlPath, headings: headings, withheld: withheld)
             // One pass per heading, in the configured order, so the page shows each heading once.
             let passes = Self.passes(headings: headings, withheld: withheld.map(\.category))

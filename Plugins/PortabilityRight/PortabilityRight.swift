@@ -132,14 +132,14 @@ public struct PortabilityRight: RightModule {
             let staging = folder.appendingPathComponent("files")
             try PrivateFiles.createFolder(staging)
             let jsonPath = staging.appendingPathComponent("data.json").path
-            let json = try JSONExportWriter(path: jsonPath)
-            let csv = try CSVExportWriter(folder: staging.path)
+            let json = try context.services.exports.json(at: jsonPath)
+            let csv = try context.services.exports.csv(in: staging.path)
             let summary = try await context.services.data.export([subject], scope: scope, into: TeeExportSink([json, csv]))
             try json.finish()
             try csv.finish()
             let archive = folder.appendingPathComponent("personal-information.zip").path
             let files = [jsonPath] + csv.files
-            try ZipArchive.write(files, to: archive)
+            try context.services.exports.archive(files, to: archive)
             if isTransfer {
                 let payload = Self.payload(in: folder)
                 try? FileManager.default.removeItem(at: payload)

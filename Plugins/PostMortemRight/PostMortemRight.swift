@@ -116,7 +116,7 @@ public struct PostMortemRight: RightModule {
             let file = try await context.step("post-mortem.export", durability: .idempotent) {
                 let folder = try request.responseFolder(under: output)
                 let path = folder.appendingPathComponent("deceased-\(action.rawValue).json").path
-                let writer = try JSONExportWriter(path: path)
+                let writer = try context.services.exports.json(at: path)
                 _ = try await context.services.data.export([subject], scope: scope, into: writer)
                 try writer.finish()
                 return path

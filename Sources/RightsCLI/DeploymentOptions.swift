@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RightsDrivers
+import RightsExport
 import RightsKernel
 import RightsOutbound
 import RightsPostgres
@@ -35,7 +36,8 @@ struct DeploymentOptions: ParsableArguments {
         let deployment = try loading {
             try Deployment.load(path: config, registry: registry) { settings in
                 store.services(
-                    identity: settings.identity, data: data, http: AsyncHTTPOutbound(), timeZone: settings.policy.deadline.timeZone,
+                    identity: settings.identity, data: data, http: AsyncHTTPOutbound(), exports: StandardExportFormats(),
+                    timeZone: settings.policy.deadline.timeZone,
                     logger: logger)
             }
         }

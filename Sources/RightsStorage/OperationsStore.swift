@@ -111,6 +111,7 @@ extension OperationsStore {
         identity settings: OneTimeCodeVerifier.Settings,
         data: any PersonalDataService = NoPersonalData(),
         http: any OutboundHTTP = NoOutboundHTTP(),
+        exports: any ExportFormats = NoExportFormats(),
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) -> Services {
@@ -123,6 +124,7 @@ extension OperationsStore {
             notifier: self,
             clock: clock,
             http: http,
+            exports: exports,
             timeZone: timeZone,
             logger: logger
         )

@@ -6,7 +6,8 @@ extension OperationsStore {
     /// The services a deployment describes: its data map (checked against the real schemas,
     /// so a mismatch is a load error) over this store.
     public func services(
-        for settings: DeploymentSettings, http: any OutboundHTTP = NoOutboundHTTP(), logger: Logger, statementLog: StatementLog? = nil,
+        for settings: DeploymentSettings, http: any OutboundHTTP = NoOutboundHTTP(), exports: any ExportFormats = NoExportFormats(),
+        logger: Logger, statementLog: StatementLog? = nil,
         readOnly: Bool = false
     ) throws
         -> Services
@@ -15,6 +16,8 @@ extension OperationsStore {
             try settings.dataMap.map { map in
                 try InlineTaskExecutor.run { try await DataMapService.sqlite(map: map, statementLog: statementLog, readOnly: readOnly) }
             } ?? NoPersonalData()
-        return services(identity: settings.identity, data: data, http: http, timeZone: settings.policy.deadline.timeZone, logger: logger)
+        return services(
+            identity: settings.identity, data: data, http: http, exports: exports, timeZone: settings.policy.deadline.timeZone,
+            logger: logger)
     }
 }

@@ -12,13 +12,13 @@ public struct StoredDeployment: Sendable {
     /// ``ConfigErrors`` with their locations.
     public init(
         path: String, registry: ModuleRegistry, clock: any WallClock = SystemClock(), http: any OutboundHTTP = NoOutboundHTTP(),
-        logger: Logger, statementLog: StatementLog? = nil
+        exports: any ExportFormats = NoExportFormats(), logger: Logger, statementLog: StatementLog? = nil
     ) throws {
         var opened: SQLiteStore?
         deployment = try Deployment.load(path: path, registry: registry) { settings in
             let store = try SQLiteStore(path: settings.store.path, clock: clock)
             opened = store
-            return try store.services(for: settings, http: http, logger: logger, statementLog: statementLog)
+            return try store.services(for: settings, http: http, exports: exports, logger: logger, statementLog: statementLog)
         }
         guard let opened else { throw StoreError.notOpened(path) }
         store = opened

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RightsDrivers
+import RightsExport
 public import RightsKernel
 import RightsOutbound
 import RightsPostgres
@@ -82,7 +83,8 @@ public struct RightsTestHarness: Sendable {
         let data = try await StorageDrivers.standard.openData(settings.dataMap, logger: logger)
         let deployment = try Deployment.load(path: file, registry: ModuleRegistry(modules)) { settings in
             store.services(
-                identity: settings.identity, data: data, http: AsyncHTTPOutbound(), timeZone: settings.policy.deadline.timeZone,
+                identity: settings.identity, data: data, http: AsyncHTTPOutbound(), exports: StandardExportFormats(),
+                timeZone: settings.policy.deadline.timeZone,
                 logger: logger)
         }
         self.init(directory: directory, clock: clock, store: store, driver: driver, pipeline: RequestPipeline(deployment: deployment))
@@ -128,7 +130,8 @@ public struct RightsTestHarness: Sendable {
         let file = directory.file("config.yaml")
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let loaded = try StoredDeployment(
-            path: file, registry: ModuleRegistry(modules), clock: clock, http: AsyncHTTPOutbound(), logger: Logger(label: "rightskit.test"),
+            path: file, registry: ModuleRegistry(modules), clock: clock, http: AsyncHTTPOutbound(), exports: StandardExportFormats(),
+            logger: Logger(label: "rightskit.test"),
             statementLog: statementLog)
         self.store = loaded.store
         self.driver = .sqlite

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RightsExport
 import RightsKernel
 import RightsStore
 

@@ -17,6 +17,8 @@ public struct Services: Sendable {
     public var notifier: any Notifier
     /// Requests to other organisations, each module limited to the origins it allows.
     public var http: any OutboundHTTP
+    /// The files a subject's data is written into (JSON, CSV, ZIP).
+    public var exports: any ExportFormats
     /// The time, settable in tests.
     public var clock: any WallClock
     /// The deployment's timezone: bare dates are local dates here, and calendar periods count
@@ -33,6 +35,7 @@ public struct Services: Sendable {
         notifier: any Notifier,
         clock: any WallClock,
         http: any OutboundHTTP = NoOutboundHTTP(),
+        exports: any ExportFormats = NoExportFormats(),
         timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
         logger: Logger
     ) {
@@ -44,6 +47,7 @@ public struct Services: Sendable {
         self.notifier = notifier
         self.clock = clock
         self.http = http
+        self.exports = exports
         self.timeZone = timeZone
         self.logger = logger
     }

@@ -1,9 +1,10 @@
 import Foundation
+public import RightsKernel
 
 /// Streams an export into one CSV file per table (`<source>.<table>.csv`), one line per value:
 /// `row,category,column,value`. The long shape lets rows of one table arrive category by
 /// category without holding anything in memory.
-public final class CSVExportWriter: ExportSink {
+public final class CSVExportWriter: ExportFile {
     private let folder: String
     private var handles: [String: FileHandle] = [:]
     private var buffers: [String: Data] = [:]
@@ -48,14 +49,5 @@ public final class CSVExportWriter: ExportSink {
     static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-/// Sends every record to several sinks (a JSON document and CSV files from one pass).
-public final class TeeExportSink: ExportSink {
-    private let sinks: [any ExportSink]
-    public init(_ sinks: [any ExportSink]) { self.sinks = sinks }
-    public func write(_ record: ExportRecord) throws {
-        for sink in sinks { try sink.write(record) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import RightsKernel
 
 /// Streams an export to a file as JSON, grouped by category then table, flushing as it goes so
 /// memory stays flat whatever the subject holds.
@@ -7,7 +8,7 @@ import Foundation
 /// {"categories":[{"category":"user.contact.email","tables":[
 ///   {"source":"business","table":"accounts","rows":[{"_row":"42","email":"li.wei@example.cn"}]}]}]}
 /// ```
-public final class JSONExportWriter: ExportSink {
+public final class JSONExportWriter: ExportFile {
     private let handle: FileHandle
     private var buffer = Data()
     private var category: DataCategory?
@@ -15,8 +16,13 @@ public final class JSONExportWriter: ExportSink {
     private var firstRow = true
     public private(set) var records = 0
 
+    /// The document's path.
+    public let path: String
+    public var files: [String] { [path] }
+
     /// Creates (or truncates) the file at `path`.
     public init(path: String) throws {
+        self.path = path
         handle = try PrivateFiles.handle(forNewFileAt: path)
         append("{\"categories\":[")
     }
