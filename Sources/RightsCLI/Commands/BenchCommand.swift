@@ -111,8 +111,10 @@ struct BenchCommand: DeploymentCommand {
             let config = directory + "/bench.yaml"
             try yaml.write(toFile: config, atomically: true, encoding: .utf8)
             let pipeline = RequestPipeline(
-                deployment: try StoredDeployment(path: config, registry: ModuleRegistry([access]), logger: Logger(label: "bench"))
-                    .deployment)
+                deployment: try StoredDeployment(
+                    path: config, registry: ModuleRegistry([access]), exports: StandardExportFormats(), logger: Logger(label: "bench")
+                )
+                .deployment)
             var subject = typical
             let request = try await medianAsync {
                 subject += 1

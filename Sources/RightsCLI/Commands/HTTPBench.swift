@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import RightsExport
 import RightsKernel
 import RightsPostgres
 import RightsStore
@@ -81,7 +82,8 @@ struct HTTPBench {
             toFile: local, atomically: true, encoding: .utf8)
 
         // The baseline first: the pipeline in this process, the same concurrency.
-        let stored = try StoredDeployment(path: local, registry: ModuleRegistry([access]), logger: Logger(label: "bench"))
+        let stored = try StoredDeployment(
+            path: local, registry: ModuleRegistry([access]), exports: StandardExportFormats(), logger: Logger(label: "bench"))
         let pipeline = RequestPipeline(deployment: stored.deployment)
         let baseline = try await measure(first: requests + 101) { subject in
             let filed = try await pipeline.submit(RequestIntake(right: "access", subject: Self.email(subject)))
