@@ -23,10 +23,14 @@ public struct RightModuleConformance: Sendable {
     public var subject: Int?
     /// The intake, when the request is not a subject's own (an operator, a relative).
     public var intake: RequestIntake?
+    /// The ledger the checks run on (the sample business database stays an SQLite file).
+    public var driver: LedgerDriver
 
     public init(
-        module: any RightModule.Type, rights: String, parameters: [String: String] = [:], subject: Int? = 13, intake: RequestIntake? = nil
+        module: any RightModule.Type, rights: String, parameters: [String: String] = [:], subject: Int? = 13, intake: RequestIntake? = nil,
+        on driver: LedgerDriver = .sqlite
     ) {
+        self.driver = driver
         self.module = module
         self.rights = rights
         self.parameters = parameters
@@ -52,8 +56,8 @@ public struct RightModuleConformance: Sendable {
                 parameters: parameters)
     }
 
-    func harness() throws -> RightsTestHarness {
-        try RightsTestHarness.sample(subjects: 30, modules: [module], rights: rights, policy: "deadline: { days: 30 }")
+    func harness() async throws -> RightsTestHarness {
+        try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [module], rights: rights, policy: "deadline: { days: 30 }")
     }
 
     /// Submits, verifies and approves any review, as a subject and an operator would.
@@ -66,7 +70,7 @@ public struct RightModuleConformance: Sendable {
     }
 
     func decisionsAreAudited() async throws -> [String] {
-        let harness = try harness()
+        let harness = try await harness()
         let request = try await runToEnd(harness)
         let actions = try await harness.store.entries(for: request.id).map(\.event.action)
         var failures: [String] = []
@@ -81,7 +85,7 @@ public struct RightModuleConformance: Sendable {
     }
 
     func deniedRequestChangesNothing() async throws -> [String] {
-        let harness = try harness()
+        let harness = try await harness()
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
         let key = harness.store.subjectKey(for: request.subject)
         _ = try await harness.services.exceptions.addHold(
@@ -103,7 +107,7 @@ public struct RightModuleConformance: Sendable {
     }
 
     func retryDoesNoDoubleWork() async throws -> [String] {
-        let harness = try harness()
+        let harness = try await harness()
         let submitted = try await harness.pipeline.submit(request)
         guard let right = harness.pipeline.deployment.rights[module.identifier] else { return ["the module is not enabled by `rights`"] }
         let context = HandlingContext(
@@ -125,7 +129,7 @@ public struct RightModuleConformance: Sendable {
 
     func otherSubjectsAreUntouched() async throws -> [String] {
         guard let subject else { return [] }
-        let harness = try harness()
+        let harness = try await harness()
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"), excludingSubject: subject)
         let request = try await runToEnd(harness)
         var failures: [String] = []
@@ -143,7 +147,7 @@ public struct RightModuleConformance: Sendable {
 
     func categoryHoldIsHonoured() async throws -> [String] {
         guard let subject else { return [] }
-        let harness = try harness()
+        let harness = try await harness()
         _ = try await harness.services.exceptions.addHold(
             Hold(
                 subject: nil, category: "user.contact.email", ground: .tradeSecret, authority: "Conformance hold", expiresAt: nil,

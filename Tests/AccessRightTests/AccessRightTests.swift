@@ -16,8 +16,8 @@ struct AccessRightTests {
             RequestIntake(right: "access", subject: SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject))))
     }
 
-    @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: AccessRight.self, rights: "access: { output: exports }").run()
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
+        let failures = try await RightModuleConformance(module: AccessRight.self, rights: "access: { output: exports }", on: driver).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 

@@ -23,9 +23,9 @@ struct AccountCancellationRightTests {
         try DatabaseQueue(path: harness.directory.file("business.sqlite"))
     }
 
-    @Test func theModuleConforms() async throws {
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
         let failures = try await RightModuleConformance(
-            module: AccountCancellationRight.self, rights: "account-cancellation: {}", parameters: ["confirm": "irreversible"]
+            module: AccountCancellationRight.self, rights: "account-cancellation: {}", parameters: ["confirm": "irreversible"], on: driver
         ).run()
         #expect(failures.isEmpty, "\(failures)")
     }

@@ -36,9 +36,9 @@ struct ConsentWithdrawalRightTests {
         }
     }
 
-    @Test func theModuleConforms() async throws {
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
         let failures = try await RightModuleConformance(
-            module: ConsentWithdrawalRight.self, rights: Self.rights, parameters: ["purpose": "marketing"]
+            module: ConsentWithdrawalRight.self, rights: Self.rights, parameters: ["purpose": "marketing"], on: driver
         ).run()
         #expect(failures.isEmpty, "\(failures)")
     }

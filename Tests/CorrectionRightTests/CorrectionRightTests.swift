@@ -23,9 +23,10 @@ struct CorrectionRightTests {
         try DatabaseQueue(path: harness.directory.file("business.sqlite")).read { db in try String.fetchOne(db, sql: sql) }
     }
 
-    @Test func theModuleConforms() async throws {
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
         let failures = try await RightModuleConformance(
-            module: CorrectionRight.self, rights: "correction: {}", parameters: ["field": "user.contact.phone", "value": "+8613911112222"]
+            module: CorrectionRight.self, rights: "correction: {}", parameters: ["field": "user.contact.phone", "value": "+8613911112222"],
+            on: driver
         ).run()
         #expect(failures.isEmpty, "\(failures)")
     }

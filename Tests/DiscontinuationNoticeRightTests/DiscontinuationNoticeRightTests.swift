@@ -35,12 +35,12 @@ struct DiscontinuationNoticeRightTests {
         }
     }
 
-    @Test func theModuleConforms() async throws {
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
         let intake = RequestIntake(
             right: "discontinuation-notice", subject: SubjectIdentity(kind: "product", value: "bos"), requester: .operator,
             requesterReference: "board", parameters: ["ends": Self.ends])
         let failures = try await RightModuleConformance(
-            module: DiscontinuationNoticeRight.self, rights: "discontinuation-notice: {}", subject: nil, intake: intake
+            module: DiscontinuationNoticeRight.self, rights: "discontinuation-notice: {}", subject: nil, intake: intake, on: driver
         ).run()
         #expect(failures.isEmpty, "\(failures)")
     }

@@ -23,9 +23,9 @@ struct ErasureRightTests {
         try DatabaseQueue(path: harness.directory.file("business.sqlite"))
     }
 
-    @Test func theModuleConforms() async throws {
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
         let failures = try await RightModuleConformance(
-            module: ErasureRight.self, rights: "erasure: {}", parameters: ["ground": "consent-withdrawn"]
+            module: ErasureRight.self, rights: "erasure: {}", parameters: ["ground": "consent-withdrawn"], on: driver
         ).run()
         #expect(failures.isEmpty, "\(failures)")
     }

@@ -32,8 +32,8 @@ struct ExplanationRightTests {
         try await RightsTestHarness.sample(on: driver, subjects: 30, modules: [ExplanationRight.self], rights: Self.rights)
     }
 
-    @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: ExplanationRight.self, rights: Self.rights).run()
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
+        let failures = try await RightModuleConformance(module: ExplanationRight.self, rights: Self.rights, on: driver).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 

@@ -38,8 +38,10 @@ struct PortabilityRightTests {
         return try await harness.pipeline.approve(verified.id, operator: "id-desk")
     }
 
-    @Test func theModuleConforms() async throws {
-        let failures = try await RightModuleConformance(module: PortabilityRight.self, rights: rights(), parameters: ["mode": "copy"]).run()
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
+        let failures = try await RightModuleConformance(
+            module: PortabilityRight.self, rights: rights(), parameters: ["mode": "copy"], on: driver
+        ).run()
         #expect(failures.isEmpty, "\(failures)")
     }
 

@@ -33,13 +33,13 @@ struct PostMortemRightTests {
         return try await harness.pipeline.approve(waiting.id, operator: "registry-desk")
     }
 
-    @Test func theModuleConforms() async throws {
+    @Test(arguments: LedgerDriver.allCases) func theModuleConforms(on driver: LedgerDriver) async throws {
         let failures = try await RightModuleConformance(
-            module: PostMortemRight.self, rights: "post-mortem: { output: exports }", parameters: ["deny": "delete"]
+            module: PostMortemRight.self, rights: "post-mortem: { output: exports }", parameters: ["deny": "delete"], on: driver
         ).run()
         #expect(failures.isEmpty, "\(failures)")
         let relatives = try await RightModuleConformance(
-            module: PostMortemRight.self, rights: "post-mortem: { output: exports }", intake: relative("access", about: 13)
+            module: PostMortemRight.self, rights: "post-mortem: { output: exports }", intake: relative("access", about: 13), on: driver
         ).run()
         #expect(relatives.isEmpty, "\(relatives)")
     }
