@@ -91,13 +91,17 @@ extension PostgresExecutor {
         }
         let references = try await query(
             """
-            SELECT child.relname AS table_name, a.attname AS column_name, parent.relname AS parent FROM pg_constraint k
+            SELECT child.relname AS table_name, a.attname AS column_name, parent.relname AS parent, p.attname AS parent_column
+            FROM pg_constraint k
             JOIN pg_class child ON child.oid = k.conrelid JOIN pg_class parent ON parent.oid = k.confrelid
             JOIN pg_namespace n ON n.oid = child.relnamespace JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+            JOIN pg_attribute p ON p.attrelid = k.confrelid AND p.attnum = k.confkey[1]
             WHERE k.contype = 'f' AND n.nspname = current_schema()
             """
         ).map {
-            SchemaFacts.Reference(table: try $0.decode("table_name"), column: try $0.decode("column_name"), parent: try $0.decode("parent"))
+            SchemaFacts.Reference(
+                table: try $0.decode("table_name"), column: try $0.decode("column_name"), parent: try $0.decode("parent"),
+                parentColumn: try $0.decode("parent_column"))
         }
         return SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: false)
     }

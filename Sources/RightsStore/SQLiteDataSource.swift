@@ -113,7 +113,7 @@ extension SchemaFacts {
             }
             if !table.hasPrefix("sqlite_") {
                 for key in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(table)))") {
-                    references.append(Reference(table: table, column: key["from"], parent: key["table"]))
+                    references.append(Reference(table: table, column: key["from"], parent: key["table"], parentColumn: key["to"]))
                 }
             }
         }

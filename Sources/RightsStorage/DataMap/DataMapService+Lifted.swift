@@ -88,6 +88,9 @@ extension DataMapService {
     ) async throws -> Bool {
         let key = SQLValue.text(rowKey)
         if fields.contains(where: { $0.erasure == .deleteRow }) {
+            // Most rows kept for their retained children are still referred to: ask first, so
+            // a pass over them is one read each instead of a failing delete in a savepoint.
+            if try await stillReferenced(key, of: table, source: source, on: connection) == true { return false }
             return try await deleteRow(key, of: table, source: source, on: connection)
         }
         let columns = fields.map { quoted($0.column) }.joined(separator: ", ")
@@ -99,6 +102,28 @@ extension DataMapService {
         guard let current else { return true }  // gone already
         try await overwrite(fields, current: current, key: key, of: table, source: source, on: connection)
         return true
+    }
+}
+
+extension DataMapService {
+    /// Whether rows elsewhere still refer to `key` of `table`, by the foreign keys the database
+    /// declares onto it; nil when one of them refers to another column than the map's key (the
+    /// delete then finds out).
+    func stillReferenced(_ key: SQLValue, of table: MappedTable, source: DataSourceMap, on connection: any SQLConnection) async throws
+        -> Bool?
+    {
+        let references = (facts[source.name]?.references ?? []).filter { $0.parent == table.name && !$0.table.hasPrefix("rightskit_") }
+        guard !references.isEmpty else { return false }
+        let primaryKey = facts[source.name]?.columns[table.name]?.filter(\.primaryKey).map(\.name)
+        for reference in references where (reference.parentColumn ?? primaryKey?.first) != table.key { return nil }
+        let checks = references.map { reference -> SQLStatement in
+            """
+            EXISTS (SELECT 1 FROM \(raw: quoted(reference.table))
+                    WHERE \(raw: quoted(reference.column)) = \(key, column: type(source, reference.table, reference.column)))
+            """
+        }
+        let statement: SQLStatement = "SELECT (" + .joined(checks, separator: " OR ") + ") AS referenced"
+        return try await connection.query(statement).first?.decode("referenced", as: Bool.self)
     }
 }
 

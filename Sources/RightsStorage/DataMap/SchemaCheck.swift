@@ -23,16 +23,19 @@ package struct SchemaFacts: Sendable {
         }
     }
 
-    /// A foreign key: `table.column` refers to `parent`.
+    /// A foreign key: `table.column` refers to `parent` (its `parentColumn`; nil for its
+    /// primary key).
     package struct Reference: Sendable {
         package var table: String
         package var column: String
         package var parent: String
+        package var parentColumn: String?
 
-        package init(table: String, column: String, parent: String) {
+        package init(table: String, column: String, parent: String, parentColumn: String? = nil) {
             self.table = table
             self.column = column
             self.parent = parent
+            self.parentColumn = parentColumn
         }
     }
 
