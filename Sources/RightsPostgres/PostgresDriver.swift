@@ -12,7 +12,7 @@ package struct PostgresDriver: StorageDriver {
 
     package func openLedger(_ settings: DeploymentSettings.StoreSettings, clock: any WallClock, logger: Logger) async throws -> LedgerStore
     {
-        guard let url = settings.url else { throw PostgresStoreUnreachable(reason: "the postgres driver needs url (services.store.url)") }
+        guard let url = settings.url else { throw settings.location.error("the postgres driver needs url, not path") }
         let location: PostgresLocation
         do {
             location = try PostgresLocation(url)

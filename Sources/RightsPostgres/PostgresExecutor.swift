@@ -32,6 +32,7 @@ final class PostgresExecutor: DataSourceExecutor {
             WHERE n.nspname = current_schema() AND c.relname = \(table) AND c.relkind IN ('r', 'p')
             """
         },
+        readsHoldWritersBack: false,
         continueNumbering: { table, column in
             "SELECT setval(pg_get_serial_sequence(\(table), \(column)), GREATEST((SELECT MAX(\(raw: column)) FROM \(raw: table)), 1))"
         })

@@ -17,7 +17,8 @@ final class SQLiteExecutor: DataSourceExecutor {
         transactionLock: nil, chainsAuditInTransaction: true,
         sha256Hex: { expression in "\(SQLiteFunctions.sha256Hex.name)(\(expression))" },
         autoIncrementKey: "INTEGER PRIMARY KEY AUTOINCREMENT", realType: "REAL", blobType: "BLOB", filterOnly: "+",
-        tableExists: { table in "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = \(table)" })
+        tableExists: { table in "SELECT COUNT(*) AS found FROM sqlite_master WHERE type = 'table' AND name = \(table)" },
+        readsHoldWritersBack: true)
 
     init(database: any DatabaseWriter) {
         self.database = database

@@ -76,13 +76,23 @@ extension DataMapService {
         // committed in the current table), read before any write lock is taken, one short read
         // per table (in rollback-journal mode a long read would hold the host's commits back).
         var pendingKeys: [Int: [StoredKey]] = [:]
-        for index in progress.table..<work.count where !work[index].fields.isEmpty {
+        let tables = (progress.table..<work.count).filter { !work[$0].fields.isEmpty }
+        // Where a read holds the host's writers back, one short read per table; elsewhere one
+        // snapshot for all of them (a round trip each instead of four).
+        let groups = executor.dialect.readsHoldWritersBack ? tables.map { [$0] } : [tables]
+        for group in groups where !group.isEmpty {
             let raw = try await executor.snapshot { connection in
-                try await self.rowKeys(work[index].query, rootKeys: keys, products: scope.products, on: connection)
+                var raw: [Int: [SQLValue]] = [:]
+                for index in group {
+                    raw[index] = try await self.rowKeys(work[index].query, rootKeys: keys, products: scope.products, on: connection)
+                }
+                return raw
             }
-            var found = Set(raw.map(StoredKey.init))
-            if index == progress.table, let last = progress.lastRow { found = found.filter { last < $0 } }
-            pendingKeys[index] = found.sorted()
+            for (index, values) in raw {
+                var found = Set(values.map(StoredKey.init))
+                if index == progress.table, let last = progress.lastRow { found = found.filter { last < $0 } }
+                pendingKeys[index] = found.sorted()
+            }
         }
         var offset = 0
         while true {

@@ -94,6 +94,9 @@ package struct SQLDialect: Sendable {
     /// A statement giving one row whose `found` column counts the tables named `table` in the
     /// connection's schema (0 or 1).
     package var tableExists: @Sendable (_ table: String) -> SQLStatement
+    /// Whether a read transaction holds writers back (SQLite in rollback-journal mode, which an
+    /// organisation's database may be in): long reads are then split into short ones.
+    package var readsHoldWritersBack: Bool
     /// Put before a column in a `WHERE` to make it a filter the planner does not start from
     /// (SQLite's unary `+`); empty where the planner chooses well without it.
     package var filterOnly: String
@@ -104,11 +107,12 @@ package struct SQLDialect: Sendable {
         transactionLock: (@Sendable (_ key: TransactionLockKey, _ shared: Bool) -> SQLStatement)?,
         chainsAuditInTransaction: Bool, sha256Hex: @escaping @Sendable (_ expression: String) -> String,
         autoIncrementKey: String, realType: String, blobType: String, filterOnly: String,
-        tableExists: @escaping @Sendable (_ table: String) -> SQLStatement,
+        tableExists: @escaping @Sendable (_ table: String) -> SQLStatement, readsHoldWritersBack: Bool,
         continueNumbering: (@Sendable (_ table: String, _ column: String) -> SQLStatement)? = nil
     ) {
         self.continueNumbering = continueNumbering
         self.tableExists = tableExists
+        self.readsHoldWritersBack = readsHoldWritersBack
         self.autoIncrementKey = autoIncrementKey
         self.realType = realType
         self.blobType = blobType
