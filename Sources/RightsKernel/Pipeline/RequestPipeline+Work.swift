@@ -55,6 +55,12 @@ extension RequestPipeline {
     /// hold placed between reading the holds and committing makes the commit fail; the checks
     /// then run once more and see it.
     func enterWorkAndCarryOut(_ start: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
+        // Listed before the request is committed in progress, so this process's resume never
+        // starts it alongside.
+        try await inProgress.working(on: start.request.id) { try await enterWorkAndCarryOutListed(start, right: right) }
+    }
+
+    private func enterWorkAndCarryOutListed(_ start: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
         var pending = start
         var holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
         try await enterWork(&pending, right: right, holds: holds)
@@ -261,7 +267,7 @@ extension RequestPipeline {
         let now = services.clock.now
         let pending = try await services.ledger.requests(RequestQuery(states: [.verified, .inProgress]))
             .filter { $0.resumeAt.map { $0 <= now } ?? true }
-        for candidate in pending {
+        for candidate in pending where !inProgress.contains(candidate.id) {
             await report.run(candidate.id) {
                 let expires = services.clock.now.addingTimeInterval(processing.lease)
                 guard let request = try await services.ledger.claim(candidate.id, in: [.verified, .inProgress], as: owner, until: expires)
@@ -271,7 +277,7 @@ extension RequestPipeline {
                 logger(for: request.id).notice("resuming interrupted request", metadata: ["state": "\(request.state.rawValue)"])
                 let right = try enabledRight(request.right)
                 if request.state == .verified { return try await enterWorkAndCarryOut(PendingChange(request), right: right) }
-                return try await continueWork(request, right: right)
+                return try await inProgress.working(on: request.id) { try await continueWork(request, right: right) }
             }
         }
         report.finished += try await cancelLapsedQuotes()

@@ -13,6 +13,8 @@ public struct RequestPipeline: Sendable {
     public let deployment: Deployment
     /// Who this pipeline is when it claims a request's work.
     public let owner: ClaimOwner
+    /// What this pipeline is carrying out now, shared by its copies.
+    let inProgress = WorkInProgress()
     var services: Services { deployment.services }
     var policy: JurisdictionPolicy { deployment.settings.policy }
     var processing: DeploymentSettings.ProcessingSettings { deployment.settings.processing }
