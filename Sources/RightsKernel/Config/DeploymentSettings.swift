@@ -68,7 +68,8 @@ public struct DeploymentSettings: Sendable, Equatable {
         public var path: String { database.path }
         /// The server's database, for a ledger named by `url`.
         public var url: DatabaseURL? { database.url }
-        /// Where `services.store` is written (the file's root when it is not), for errors.
+        /// Where the ledger's driver is named (`driver`, `url`, or `services.store` itself), for
+        /// the error when no driver is registered by that name.
         public var location: ConfigLocation
         /// The folder of the secrets the store and the server keep out of the database: the
         /// subject-key salt and the request-secret key. Beside the SQLite file by default.
