@@ -1,21 +1,8 @@
 import Foundation
 public import Logging
 import PostgresNIO
-public import RightsKernel
+import RightsKernel
 public import RightsStorage
-
-extension DataMapService {
-    /// The data service over PostgreSQL databases, each checked against its map; the vault is
-    /// opened by the caller (in PostgreSQL with ``SubjectKeyVault/postgres(_:logger:checking:)``,
-    /// or wherever the deployment keeps it).
-    public static func postgres(
-        map: DataMap, logger: Logger, statementLog: StatementLog? = nil, vault: @escaping () async throws -> SubjectKeyVault
-    ) async throws -> DataMapService {
-        try await open(
-            map: map, connectorName: "PostgreSQL", statementLog: statementLog,
-            openSource: { source in try await PostgresExecutor.dataSource(source, logger: logger) }, openVault: vault)
-    }
-}
 
 extension SubjectKeyVault {
     /// The vault in its own PostgreSQL database (never one holding the data it protects);

@@ -179,6 +179,7 @@ extension DataMapService {
     private func markCancelled(
         _ rootKeys: [String: [StoredKey]], source: DataSourceMap, request: RequestID, at time: Date, on connection: any SQLConnection
     ) async throws {
+        var restrictions = RestrictionRows(request: request, at: time)
         for table in source.tables {
             guard let mark = table.cancellation, let keys = rootKeys[table.name], !keys.isEmpty else { continue }
             for key in keys {
@@ -191,13 +192,14 @@ extension DataMapService {
                         """)
                 case .deleteRow:
                     if try await !deleteRow(key.sqlValue, of: table, source: source, on: connection) {
-                        try await Self.recordRestriction(
+                        restrictions.add(
                             table: table.name, rowKey: key.sqlValue, columns: table.fields.map(\.column), basis: Self.referencedBasis,
-                            liftsAt: nil, request: request, at: time, on: connection)
+                            liftsAt: nil)
                     }
                 }
             }
         }
+        try await restrictions.record(on: connection)
     }
 
     /// Erases one row by its plan; the restrictions it leaves are added to `restrictions`, which

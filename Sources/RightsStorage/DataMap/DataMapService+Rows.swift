@@ -155,18 +155,6 @@ extension DataMapService {
             """)
     }
 
-    /// Records that `columns` of one row are restricted on `basis` until `liftsAt` (nil: no date).
-    static func recordRestriction(
-        table: String, rowKey: SQLValue, columns: [String], basis: String, liftsAt: Date?, request: RequestID, at time: Date,
-        on connection: any SQLConnection
-    ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO rightskit_restrictions (table_name, row_key, columns, basis, lifts_at, request_id, created_at)
-            VALUES (\(table), \(rowKey.text ?? ""), \(columns.joined(separator: ",")), \(basis), \(liftsAt?.sqlSeconds), \(request.rawValue), \(time.sqlSeconds))
-            """)
-    }
-
     /// Deletes one row in a savepoint; false, with nothing changed, when rows kept elsewhere
     /// still refer to it (the violation rolls back to the savepoint, not the transaction).
     func deleteRow(_ key: SQLValue, of table: MappedTable, source: DataSourceMap, on connection: any SQLConnection) async throws -> Bool {
