@@ -19,8 +19,8 @@ final class PostgresExecutor: DataSourceExecutor {
         transactionLock: { key, shared in
             let function = shared ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"
             return switch key {
-            case .number(let number): "SELECT \(raw: function)(\(number))"
-            case .text(let text): "SELECT \(raw: function)(hashtextextended(\(text), 7))"
+            case .number(let number): "\(raw: function)(\(number))"
+            case .text(let text): "\(raw: function)(hashtextextended(\(text), 7))"
             }
         },
         chainsAuditInTransaction: false,

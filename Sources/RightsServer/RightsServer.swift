@@ -72,7 +72,7 @@ public struct RightsServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(bodyLimit: settings.bodyLimit, clock: pipeline.deployment.services.clock))
         router.add(middleware: OperatorAuthenticator(store: store))
-        router.add(middleware: CallerMiddleware())
+        router.add(middleware: CallerMiddleware(clients: ForwardedClient(trustedProxies: settings.trustedProxies)))
         router.get("/openapi.yaml") { _, _ in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
                 let data = FileManager.default.contents(atPath: url.path)

@@ -9,13 +9,13 @@ import RightsStorage
 struct ServerContext: AuthRequestContext, RequestContext {
     var coreContext: CoreRequestContextStorage
     var identity: OperatorToken?
-    /// The client's IP address (of the reverse proxy, behind one).
-    let clientAddress: String
+    /// The TCP peer's IP address (the reverse proxy's, behind one).
+    let peerAddress: String
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
-        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }
 
@@ -23,18 +23,23 @@ struct ServerContext: AuthRequestContext, RequestContext {
 /// ``CallerMiddleware`` for the duration of each request.
 struct Caller: Sendable {
     var token: OperatorToken?
+    /// What the client's rate limits count: its address, or for IPv6 its /64.
     var clientAddress: String
     var logger: Logger
 
     @TaskLocal static var current = Caller(token: nil, clientAddress: "unknown", logger: Logger(label: "rightskit.server"))
 }
 
-/// Hands the context's token, address and logger to the handlers as ``Caller/current``.
+/// Hands the context's token, the client (behind trusted proxies, the one they forward for) and
+/// the logger to the handlers as ``Caller/current``.
 struct CallerMiddleware: RouterMiddleware {
+    let clients: ForwardedClient
+
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws
         -> Response
     {
-        try await Caller.$current.withValue(Caller(token: context.identity, clientAddress: context.clientAddress, logger: context.logger)) {
+        let client = clients.client(peer: context.peerAddress, headers: request.headers)
+        return try await Caller.$current.withValue(Caller(token: context.identity, clientAddress: client, logger: context.logger)) {
             try await next(request, context)
         }
     }

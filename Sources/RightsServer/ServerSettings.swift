@@ -9,7 +9,9 @@ public import RightsKernel
 /// - `body_limit_bytes`: the largest request body accepted (default 65536; larger is 413)
 /// - `shutdown_grace_seconds`: how long requests in flight may finish after SIGTERM (default 10)
 /// - `rate_limits`: `filings_per_minute` and `code_attempts_per_minute` per client address
-///   (defaults 30 and 30; answered 429 with `Retry-After`)
+///   (defaults 30 and 30; answered 429 with `Retry-After`); an IPv6 client counts per /64
+/// - `trusted_proxies`: the addresses and CIDR blocks of the reverse proxies in front (default
+///   none): only from them are `Forwarded` and `X-Forwarded-For` read to find the client
 /// - `background`: `sweep_seconds` (resume due requests, cancel lapsed quotes, erase lifted
 ///   restrictions, close unconfirmed filings; default 60), `deliver_seconds` (default 5),
 ///   `checkpoint_hours` (sign the audit head when `services.audit.signing_key` is set; default
@@ -27,6 +29,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var shutdownGrace: TimeInterval = 10
     public var filingsPerMinute = 30
     public var codeAttemptsPerMinute = 30
+    /// The reverse proxies whose forwarding headers are believed.
+    var trustedProxies: [AddressBlock] = []
     public var sweepInterval: TimeInterval = 60
     public var deliveryInterval: TimeInterval = 5
     public var checkpointInterval: TimeInterval = 86_400
@@ -72,6 +76,12 @@ public struct ServerSettings: Sendable, Equatable {
             filingsPerMinute = try limits.int("filings_per_minute", default: filingsPerMinute, in: 1...1_000_000)
             codeAttemptsPerMinute = try limits.int("code_attempts_per_minute", default: codeAttemptsPerMinute, in: 1...1_000_000)
             try limits.rejectUnknownKeys()
+        }
+        for entry in try section.strings("trusted_proxies") {
+            guard let block = AddressBlock(entry) else {
+                throw section.invalid("trusted_proxies", "expected IP addresses or CIDR blocks such as 10.0.0.0/8 or 2001:db8::/32")
+            }
+            trustedProxies.append(block)
         }
         if let background = try section.optionalSection("background") {
             sweepInterval = TimeInterval(try background.int("sweep_seconds", default: 60, in: 0...86_400))

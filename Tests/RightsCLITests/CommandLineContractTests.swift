@@ -131,7 +131,7 @@ struct CommandLineContractTests {
         try await failure(cli, ["status", id, "--colour"], status: 64, code: "bad-input")
         // 10 verification failed.
         try await failure(
-            cli, ["verify", id, "--code", try await code(cli, id) == "000000" ? "111111" : "000000"], status: 10,
+            cli, ["verify", id, "--code", try await code(cli, id) == "00000000" ? "11111111" : "00000000"], status: 10,
             code: "verification-failed")
         // 4 not found.
         try await failure(cli, ["status", "00000000-0000-4000-8000-000000000000"], status: 4, code: "not-found")

@@ -107,7 +107,7 @@ struct ConcurrentProcessTests {
         let cli = try CommandLineRunner(config: probeDeployment(probe: Self.probe))
         let id = try await cli.submit(["--right", "probe", "--subject", "email:li.wei@example.cn"])
         let code = try await cli.code(for: id)
-        let wrong = code == "000000" ? "111111" : "000000"
+        let wrong = code == "00000000" ? "11111111" : "00000000"
         let results = try await Self.together(cli, Array(repeating: ["verify", id, "--code", wrong], count: 32))
         #expect(results.allSatisfy { $0.status != 0 })
         let ledger = try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite"))

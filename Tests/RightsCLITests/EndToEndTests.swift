@@ -21,7 +21,7 @@ struct EndToEndTests {
         let body = try #require((messages.first?["message"] as? [String: Any])?["body"] as? String)
         let code = try #require(RightsTestHarness.code(in: body))
 
-        let wrong = try await cli.run("verify", id, "--code", code == "000000" ? "111111" : "000000")
+        let wrong = try await cli.run("verify", id, "--code", code == "00000000" ? "11111111" : "00000000")
         #expect(wrong.status == 10, "verification failed")
         #expect(wrong.errors.contains("wrong code; 2 attempt(s) left"))
 

@@ -335,7 +335,7 @@ struct ServeTests {
             #expect(!crossed.text.contains("user22"))
         }
         let crossedVerify = try await server.call(
-            .POST, "/v1/requests/\(second.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": first.secret])
+            .POST, "/v1/requests/\(second.id)/verification", json: ["code": "00000000"], headers: ["X-Request-Secret": first.secret])
         #expect(crossedVerify.status == 404)
         let unknown = try await server.call(
             .GET, "/v1/requests/\(UUID().uuidString.lowercased())", headers: ["X-Request-Secret": first.secret])
@@ -383,7 +383,8 @@ struct ServeTests {
             "wrong secret")
         expectProblem(
             try await server.call(
-                .POST, "/v1/requests/\(filed.id)/verification", json: ["code": "000000"], headers: ["X-Request-Secret": filed.secret]), 422,
+                .POST, "/v1/requests/\(filed.id)/verification", json: ["code": "00000000"], headers: ["X-Request-Secret": filed.secret]),
+            422,
             "verification_failed", field: "code", "wrong code")
         #expect(try await server.verify(filed.id, secret: filed.secret).status == 200)
         expectProblem(

@@ -25,7 +25,7 @@ struct IdentityVerificationTests {
         let message = try #require(try await harness.outbox(for: request.id).first)
         #expect(message.recipient == subject)
         let code = try #require(RightsTestHarness.code(in: message.body))
-        #expect(code.count == 6)
+        #expect(code.count == 8, "codes are 8 digits by default")
         let stored = try await harness.store.code(for: request.id)
         #expect(stored?.hash.count == 32)
         #expect(stored?.hash != Array(code.utf8))
@@ -60,7 +60,7 @@ struct IdentityVerificationTests {
         let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
-        let wrong = code == "000000" ? "111111" : "000000"
+        let wrong = code == "00000000" ? "11111111" : "00000000"
         for remaining in [2, 1] {
             do {
                 _ = try await harness.pipeline.verify(request.id, code: wrong)
@@ -81,19 +81,20 @@ struct IdentityVerificationTests {
         let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
-        let wrong = code == "000000" ? "111111" : "000000"
-        #expect(try await harness.services.identity.verify(request.id, response: wrong) == .rejected(remaining: 2))
-        #expect(try await harness.services.identity.verify(request.id, response: wrong) == .rejected(remaining: 1))
-        #expect(try await harness.services.identity.verify(request.id, response: wrong) == .locked)
-        #expect(try await harness.services.identity.verify(request.id, response: code) == .locked)
+        let wrong = code == "00000000" ? "11111111" : "00000000"
+        let identity = harness.services.identity
+        #expect(try await identity.verify(request, response: wrong) == .rejected(remaining: 2, guessesLeft: 9))
+        #expect(try await identity.verify(request, response: wrong) == .rejected(remaining: 1, guessesLeft: 8))
+        #expect(try await identity.verify(request, response: wrong) == .locked(guessesLeft: 7))
+        #expect(try await identity.verify(request, response: code) == .locked(guessesLeft: nil))
     }
 
     @Test(arguments: LedgerDriver.allCases) func aCodeVerifiesOnce(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
-        #expect(try await harness.services.identity.verify(request.id, response: code) == .verified)
-        #expect(try await harness.services.identity.verify(request.id, response: code) == .alreadyUsed)
+        #expect(try await harness.services.identity.verify(request, response: code) == .verified)
+        #expect(try await harness.services.identity.verify(request, response: code) == .alreadyUsed)
     }
 
     @Test(arguments: LedgerDriver.allCases) func verificationCanBeSwitchedOffForARight(on driver: LedgerDriver) async throws {

@@ -21,6 +21,9 @@ struct CheckConfigCommand: DeploymentCommand {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let rights = deployment.rights.keys.sorted()
+        let identity = deployment.settings.identity
+        let guessing =
+            "codes of \(identity.digits) digits, \(identity.failuresPerWindow) wrong answers a day per person: a guesser takes one person's code within a year with a chance of at most \(GuessingOdds.text(identity.yearlyGuessingChance))"
         if options.json {
             struct Checked: Encodable {
                 var file: String
@@ -28,16 +31,18 @@ struct CheckConfigCommand: DeploymentCommand {
                 var jurisdiction: String
                 var rights: [String]
                 var warnings: [String]
+                var guessingChancePerYear: Double
             }
             let warnings = (((deployment.services.data as? DataMapService)?.warnings ?? [])).map(\.description)
             try Output.json(
                 Checked(
                     file: options.config, deployment: deployment.settings.name, jurisdiction: deployment.settings.policy.jurisdiction,
-                    rights: rights, warnings: warnings))
+                    rights: rights, warnings: warnings, guessingChancePerYear: identity.yearlyGuessingChance))
         } else {
             Output.line(
                 "\(options.config): OK: \(deployment.settings.name) (\(deployment.settings.policy.jurisdiction)), rights: \(rights.joined(separator: ", "))"
             )
+            Output.line("identity: \(guessing)")
         }
     }
 }

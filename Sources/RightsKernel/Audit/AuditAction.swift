@@ -27,6 +27,8 @@ public struct AuditAction: StoredText {
     public static let identityRejected = AuditAction(rawValue: "identity.rejected")
     /// Too many wrong codes: the request is denied.
     public static let identityLocked = AuditAction(rawValue: "identity.locked")
+    /// The person's guessing budget spent: no code is checked for them for the rest of the window.
+    public static let identityGuessingBudgetSpent = AuditAction(rawValue: "identity.guessing-budget-spent")
     /// A code tried after it expired.
     public static let identityExpired = AuditAction(rawValue: "identity.expired")
     /// A right that needs no confirmation of identity.

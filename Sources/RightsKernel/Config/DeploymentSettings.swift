@@ -19,14 +19,15 @@ public import Foundation
 ///   deployment file); for PostgreSQL `url` (`postgres://user@host:port/database`, no password)
 ///   and `password_env` (the environment variable holding the password), and `keys` (the folder
 ///   of the subject-key and request secrets every instance shares; default `data/keys`)
-/// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`
+/// - `services.identity`: `code_ttl_seconds`, `max_attempts`, `code_digits`, `failures_per_day`
 /// - `services.processing`: `lease_seconds` (how long a process's claim on a request's work lasts
 ///   without a heartbeat before another may take it over, default 300), `max_failures` (failed
 ///   attempts at a request's work before it waits for an operator, default 3)
 /// - `services.intake`: `window_minutes` (default 60), `filings` (requests one subject, or one
 ///   requester's contact, may file in the window; default 20), `resends` (new codes per subject
 ///   in the window; default 5), `resend_cooldown_seconds` (least time between two codes to one
-///   subject; default 60)
+///   subject; default 60), `codes_per_contact` (codes one address or phone may be sent in the
+///   window, whoever files; default 30)
 /// - `services.exports`: `retention_days` (how long a finished request's files are kept before
 ///   `resume` removes them; default 30)
 /// - `services.notifier`: `driver` (`outbox`), `mail_drop` (a folder where `rightskit outbox
@@ -96,12 +97,18 @@ public struct DeploymentSettings: Sendable, Equatable {
         public var filings: Int
         public var resends: Int
         public var resendCooldown: TimeInterval
+        /// Codes one contact may be sent in the window whoever files: what bounds the mail or
+        /// texts anyone can make the organisation send to a person.
+        public var codesPerContact: Int
 
-        public init(window: TimeInterval = 3_600, filings: Int = 20, resends: Int = 5, resendCooldown: TimeInterval = 60) {
+        public init(
+            window: TimeInterval = 3_600, filings: Int = 20, resends: Int = 5, resendCooldown: TimeInterval = 60, codesPerContact: Int = 30
+        ) {
             self.window = window
             self.filings = filings
             self.resends = resends
             self.resendCooldown = resendCooldown
+            self.codesPerContact = codesPerContact
         }
     }
 
@@ -168,6 +175,10 @@ public struct DeploymentSettings: Sendable, Equatable {
         let ttl = try identitySection?.int("code_ttl_seconds", default: Int(defaults.codeLifetime)) ?? Int(defaults.codeLifetime)
         let attempts = try identitySection?.int("max_attempts", default: defaults.maxAttempts) ?? defaults.maxAttempts
         let digits = try identitySection?.int("code_digits", default: defaults.digits) ?? defaults.digits
+        let failures =
+            try identitySection?.int("failures_per_day", default: defaults.failuresPerWindow) ?? defaults.failuresPerWindow
+        identity = OneTimeCodeVerifier.Settings(
+            codeLifetime: TimeInterval(ttl), maxAttempts: attempts, digits: digits, failuresPerWindow: failures)
         if let identitySection {
             guard (30...86_400).contains(ttl) else {
                 throw identitySection.invalid("code_ttl_seconds", "expected 30 to 86400 seconds, found \(ttl)")
@@ -176,9 +187,16 @@ public struct DeploymentSettings: Sendable, Equatable {
             guard (4...10).contains(digits) else {
                 throw identitySection.invalid("code_digits", "expected 4 to 10 digits, found \(digits)")
             }
+            guard failures >= 1 else { throw identitySection.invalid("failures_per_day", "expected at least 1, found \(failures)") }
+            let chance = identity.yearlyGuessingChance
+            guard chance <= OneTimeCodeVerifier.Settings.guessingCeiling else {
+                throw identitySection.invalid(
+                    "failures_per_day",
+                    "with \(digits)-digit codes, \(failures) wrong answers a day let a guesser take a person's code within a year with a chance of up to \(GuessingOdds.text(chance)), above the ceiling of \(GuessingOdds.text(OneTimeCodeVerifier.Settings.guessingCeiling)); allow fewer failures or use longer codes"
+                )
+            }
             try identitySection.rejectUnknownKeys()
         }
-        identity = OneTimeCodeVerifier.Settings(codeLifetime: TimeInterval(ttl), maxAttempts: attempts, digits: digits)
 
         let processingSection = try services?.optionalSection("processing")
         let lease = try processingSection?.int("lease_seconds", default: 300) ?? 300
@@ -200,6 +218,7 @@ public struct DeploymentSettings: Sendable, Equatable {
         let filings = try intakeSection?.int("filings", default: limits.filings) ?? limits.filings
         let resends = try intakeSection?.int("resends", default: limits.resends) ?? limits.resends
         let cooldown = try intakeSection?.int("resend_cooldown_seconds", default: 60) ?? 60
+        let perContact = try intakeSection?.int("codes_per_contact", default: limits.codesPerContact) ?? limits.codesPerContact
         if let intakeSection {
             guard (1...10_080).contains(windowMinutes) else {
                 throw intakeSection.invalid("window_minutes", "expected 1 to 10080 minutes, found \(windowMinutes)")
@@ -209,10 +228,14 @@ public struct DeploymentSettings: Sendable, Equatable {
             guard (0...86_400).contains(cooldown) else {
                 throw intakeSection.invalid("resend_cooldown_seconds", "expected 0 to 86400 seconds, found \(cooldown)")
             }
+            guard (1...10_000).contains(perContact) else {
+                throw intakeSection.invalid("codes_per_contact", "expected 1 to 10000, found \(perContact)")
+            }
             try intakeSection.rejectUnknownKeys()
         }
         intake = IntakeLimits(
-            window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown))
+            window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown),
+            codesPerContact: perContact)
 
         let exportsSection = try services?.optionalSection("exports")
         let retentionDays = try exportsSection?.int("retention_days", default: 30) ?? 30

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Verifies that a requester controls the identity a request names.
 public protocol IdentityVerifier: Sendable {
     /// Prepares a challenge for the request: the code to store and the message that delivers
@@ -8,7 +10,7 @@ public protocol IdentityVerifier: Sendable {
     func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?) throws -> Challenge
     /// Checks a response to the request's challenge; counting the attempt and consuming the
     /// code happen in one atomic step, so of many concurrent right answers exactly one passes.
-    func verify(_ request: RequestID, response: String) async throws -> VerificationResult
+    func verify(_ request: RightRequest, response: String) async throws -> VerificationResult
     /// Requests whose challenge was passed; the pipeline finishes recording the verification of
     /// any still awaiting it (a process that died between the two).
     func passedChallenges() async throws -> [RequestID]
@@ -28,11 +30,15 @@ public struct Challenge: Sendable {
 /// The result of checking a verification response.
 public enum VerificationResult: Sendable, Equatable {
     case verified
-    /// Wrong code; `remaining` attempts are left.
-    case rejected(remaining: Int)
+    /// Wrong code; `remaining` attempts are left on the request, `guessesLeft` in the person's
+    /// guessing budget (0: this answer spent it).
+    case rejected(remaining: Int, guessesLeft: Int)
     case expired
-    /// The attempt limit was reached; the request cannot be verified any more.
-    case locked
+    /// The attempt limit was reached; the request cannot be verified any more. `guessesLeft` as
+    /// for ``rejected(remaining:guessesLeft:)`` when this answer was a wrong one.
+    case locked(guessesLeft: Int?)
+    /// The person's guessing budget is spent: no code is checked for them until `retryAfter`.
+    case guessingBudgetSpent(retryAfter: Date)
     /// No challenge is outstanding for the request.
     case noChallenge
     /// The code was already used: another response verified the request first.

@@ -10,10 +10,32 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         public var codeLifetime: TimeInterval
         public var maxAttempts: Int
         public var digits: Int
-        public init(codeLifetime: TimeInterval = 600, maxAttempts: Int = 3, digits: Int = 6) {
+        /// Wrong answers one person may give in `guessingWindow`, across all their requests.
+        public var failuresPerWindow: Int
+        public var guessingWindow: TimeInterval
+
+        /// The highest chance of a guesser succeeding within a year a deployment may accept;
+        /// the defaults keep it below 10⁻⁴.
+        public static let guessingCeiling = 1e-3
+
+        public init(
+            codeLifetime: TimeInterval = 600, maxAttempts: Int = 3, digits: Int = 8, failuresPerWindow: Int = 10,
+            guessingWindow: TimeInterval = 86_400
+        ) {
             self.codeLifetime = codeLifetime
             self.maxAttempts = maxAttempts
             self.digits = digits
+            self.failuresPerWindow = failuresPerWindow
+            self.guessingWindow = guessingWindow
+        }
+
+        /// An upper bound on the chance that someone guessing one person's codes succeeds within
+        /// a year: each guess hits with 10⁻ᵈⁱᵍⁱᵗˢ, and no more than the budget's failures fit in
+        /// each window (a right answer ends the guessing), so by the union bound at most
+        /// `failuresPerWindow × (windows in a year + 1)` guesses are ever checked.
+        public var yearlyGuessingChance: Double {
+            let windows = (366 * 86_400 / guessingWindow).rounded(.up) + 1
+            return min(1, Double(failuresPerWindow) * windows / pow(10, Double(digits)))
         }
     }
 
@@ -58,14 +80,17 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         return Challenge(code: stored, message: message)
     }
 
-    public func verify(_ request: RequestID, response: String) async throws -> VerificationResult {
+    public func verify(_ request: RightRequest, response: String) async throws -> VerificationResult {
         let candidate = response.trimmingCharacters(in: .whitespaces)
         guard candidate.count == settings.digits, candidate.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .malformed }
-        switch try await codes.attempt(request, at: clock.now, digest: { salt in Self.digest(candidate, salt: salt) }) {
+        let budget = GuessingBudget(person: request.quotaKey, failures: settings.failuresPerWindow, window: settings.guessingWindow)
+        switch try await codes.attempt(request.id, at: clock.now, budget: budget, digest: { salt in Self.digest(candidate, salt: salt) }) {
         case .matched: return .verified
-        case .mismatched(let attempts, let maxAttempts):
-            return attempts >= maxAttempts ? .locked : .rejected(remaining: maxAttempts - attempts)
-        case .exhausted: return .locked
+        case .mismatched(let attempts, let maxAttempts, let guessesLeft):
+            return attempts >= maxAttempts
+                ? .locked(guessesLeft: guessesLeft) : .rejected(remaining: maxAttempts - attempts, guessesLeft: guessesLeft)
+        case .budgetSpent(let retryAfter): return .guessingBudgetSpent(retryAfter: retryAfter)
+        case .exhausted: return .locked(guessesLeft: nil)
         case .expired: return .expired
         case .used: return .alreadyUsed
         case .none: return .noChallenge

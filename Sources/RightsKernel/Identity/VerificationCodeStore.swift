@@ -4,9 +4,11 @@ public import Foundation
 public protocol VerificationCodeStore: Sendable {
     func code(for request: RequestID) async throws -> StoredCode?
     /// Checks one response in a single atomic step: the attempt is counted and, when `digest`
-    /// of the stored salt equals the stored hash, the code is consumed. A code already consumed,
-    /// out of attempts or expired counts nothing.
-    func attempt(_ request: RequestID, at time: Date, digest: @Sendable ([UInt8]) -> [UInt8]) async throws -> CodeAttempt
+    /// of the stored salt equals the stored hash, the code is consumed; a wrong one is counted
+    /// against `budget` too. A code already consumed, out of attempts or expired, or a person
+    /// whose budget is spent, counts nothing and checks nothing.
+    func attempt(_ request: RequestID, at time: Date, budget: GuessingBudget, digest: @escaping @Sendable ([UInt8]) -> [UInt8]) async throws
+        -> CodeAttempt
     /// Requests whose code was consumed.
     func consumedCodes() async throws -> [RequestID]
 }
@@ -14,8 +16,10 @@ public protocol VerificationCodeStore: Sendable {
 /// What one checked response did to a stored code.
 public enum CodeAttempt: Sendable, Equatable {
     case matched
-    /// Wrong; `attempts` of `maxAttempts` are now used.
-    case mismatched(attempts: Int, maxAttempts: Int)
+    /// Wrong; `attempts` of `maxAttempts` are now used, and `guessesLeft` of the person's budget.
+    case mismatched(attempts: Int, maxAttempts: Int, guessesLeft: Int)
+    /// The person's guessing budget is spent: nothing was checked until `retryAfter`.
+    case budgetSpent(retryAfter: Date)
     case exhausted
     case expired
     /// Consumed by an earlier (or concurrent) right response.

@@ -9,20 +9,33 @@ public struct IntakeQuota: Sendable, Equatable {
         case filing
         /// A new code sent for a request already filed.
         case resend
+        /// A filing whose subject answered its code: what the person's own filing quota counts.
+        case confirmation
+        /// A wrong code answered: what the person's guessing budget counts.
+        case failedAnswer = "failed-answer"
+        /// A code sent to a contact, whoever filed: what the cap per destination counts.
+        case codeSent = "code-sent"
     }
 
     /// Whose allowance it is: a salted key, never the identity itself.
     public var key: SubjectKey
+    /// What is recorded when the quota lets the action through.
     public var action: Action
-    /// At most this many actions in any `window`.
+    /// What the limit counts (the action itself unless said otherwise: a filing is limited by
+    /// the filings the person confirmed, so nobody else can use up their allowance).
+    public var counting: Action
+    /// At most this many counted actions in any `window`.
     public var limit: Int
     public var window: TimeInterval
     /// The least time after the last counted action of any kind on the key (0: none).
     public var cooldown: TimeInterval
 
-    public init(key: SubjectKey, action: Action, limit: Int, window: TimeInterval, cooldown: TimeInterval = 0) {
+    public init(
+        key: SubjectKey, action: Action, limit: Int, window: TimeInterval, cooldown: TimeInterval = 0, counting: Action? = nil
+    ) {
         self.key = key
         self.action = action
+        self.counting = counting ?? action
         self.limit = limit
         self.window = window
         self.cooldown = cooldown
@@ -41,7 +54,14 @@ public struct IntakeQuotaExceeded: Error, Sendable, Equatable, CustomStringConve
     }
 
     public var description: String {
-        let what = action == .filing ? "requests filed" : "codes sent"
-        return "too many \(what) for this person in a short time; try again after \(Timestamp.string(retryAfter))"
+        let what =
+            switch action {
+            case .filing: "requests filed for this person"
+            case .resend: "codes sent for this person"
+            case .confirmation: "requests confirmed by this person"
+            case .failedAnswer: "wrong codes for this person"
+            case .codeSent: "codes sent to this contact"
+            }
+        return "too many \(what) in a short time; try again after \(Timestamp.string(retryAfter))"
     }
 }

@@ -17,6 +17,9 @@ public struct MessageKind: StoredText {
     public static let `extension` = MessageKind(rawValue: "extension")
     /// A first answer once the identity is confirmed (LGPD Art. 19 I).
     public static let simplifiedAnswer = MessageKind(rawValue: "simplified-answer")
+    /// Too many wrong codes were answered for the person: no code is accepted for a while, and
+    /// someone may be trying to act in their name.
+    public static let guessingAlert = MessageKind(rawValue: "guessing-alert")
     /// A product or service is to be discontinued.
     public static let discontinuation = MessageKind(rawValue: "discontinuation")
 }

@@ -6,7 +6,9 @@ extension RequestPipeline {
     /// `services.exports.retention_days`; returns how many folders went. `resume` runs it.
     public func removeExpiredResponses() async throws -> Int {
         let cutoff = services.clock.now.addingTimeInterval(-deployment.settings.exportRetention)
-        try await services.ledger.forgetIntake(before: services.clock.now.addingTimeInterval(-deployment.settings.intake.window))
+        // The longest window any count looks back over: the filing quota's or the guessing budget's.
+        let kept = max(deployment.settings.intake.window, deployment.settings.identity.guessingWindow)
+        try await services.ledger.forgetIntake(before: services.clock.now.addingTimeInterval(-kept))
         var removed = 0
         while true {
             let due = try await services.ledger.responsesToRemove(finalBefore: cutoff, limit: 200)

@@ -69,9 +69,11 @@ public struct RequestPipeline: Sendable {
         } catch {
             throw PipelineError(error)
         }
+        let person = try await person(of: request)
         var pending = PendingChange(request, replacesStored: false)
         pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
-        pending.quotas = filingQuotas(request)
+        pending.request.personKey = person.key
+        pending.quotas = filingQuotas(pending.request)
         pending.record(
             event(
                 request, .requestReceived, actor: requesterActor(request),
@@ -81,6 +83,7 @@ public struct RequestPipeline: Sendable {
         logger(for: request.id).info("request received", metadata: ["right": "\(request.right)"])
 
         if right.settings.verification == .none {
+            pending.quotas.append(confirmation(of: pending.request))
             acknowledgeReceipt(&pending)
             pending.request.verification = VerificationLevel.none
             try move(&pending, to: .verified, action: .identityNotRequired)
@@ -89,16 +92,18 @@ public struct RequestPipeline: Sendable {
         if request.requester.speaksForAbsentSubject {
             // The subject cannot answer a code (a minor, the deceased): an operator reviews the
             // requester's proofs before anything is done.
+            pending.quotas.append(confirmation(of: pending.request))
             acknowledgeReceipt(&pending)
             try move(&pending, to: .verified, action: .identityByReview, details: ["requester": request.requester.rawValue])
             return try await enterWorkAndCarryOut(pending, right: right)
         }
-        let recipient = try await verificationRecipient(for: request)
+        let recipient = person.recipient
         if request.requester == .subject, let recipient { pending.request.contact = recipient }
         acknowledgeReceipt(&pending)
         let challenge = try services.identity.challenge(
             pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
         pending.code = challenge.code
+        if let recipient { pending.quotas.append(codeQuota(to: recipient)) }
         if let message = challenge.message { pending.messages.append(message) }
         try move(
             &pending, to: .awaitingVerification, action: .identityChallenged, details: ["level": right.settings.verification.rawValue])
@@ -138,16 +143,46 @@ public struct RequestPipeline: Sendable {
         return try await services.data.contacts(of: [subject]).first
     }
 
-    /// A filing counts against the subject's allowance and, when someone else files, against
-    /// the requester's contact too.
+    /// Who the subject is as a person: where their code goes, and the key their filing quota and
+    /// guessing budget count under. Their email, phone and user id resolve through the data map
+    /// to the same contacts, so the least of those names the person whichever identity was
+    /// filed; a subject the map does not know is a person of their own.
+    func person(of request: RightRequest) async throws -> (recipient: SubjectIdentity?, key: SubjectKey) {
+        guard let subject = request.subject else { return (nil, request.subjectKey) }
+        let contacts = try await services.data.contacts(of: [subject])
+        let recipient = subject.isContact ? subject : contacts.first
+        guard let least = contacts.min(by: { "\($0.kind):\($0.value)" < "\($1.kind):\($1.value)" }) else {
+            return (recipient, request.subjectKey)
+        }
+        return (recipient, services.ledger.subjectKey(for: least))
+    }
+
+    /// A filing is refused once the person has confirmed `filings` in the window: only filings
+    /// they answered count, so nobody else can use up their allowance. When someone else files,
+    /// it counts against the requester's contact too.
     func filingQuotas(_ request: RightRequest) -> [IntakeQuota] {
         let limits = deployment.settings.intake
-        var quotas = [IntakeQuota(key: request.subjectKey, action: .filing, limit: limits.filings, window: limits.window)]
+        var quotas = [
+            IntakeQuota(key: request.quotaKey, action: .filing, limit: limits.filings, window: limits.window, counting: .confirmation)
+        ]
         if request.requester != .subject, let contact = request.contact {
             quotas.append(
                 IntakeQuota(key: services.ledger.subjectKey(for: contact), action: .filing, limit: limits.filings, window: limits.window))
         }
         return quotas
+    }
+
+    /// Records that the person confirmed a filing (or needed not): what their filing quota counts.
+    func confirmation(of request: RightRequest) -> IntakeQuota {
+        IntakeQuota(key: request.quotaKey, action: .confirmation, limit: .max, window: deployment.settings.intake.window)
+    }
+
+    /// Caps the codes one contact is sent in the window whoever files, so nobody can make the
+    /// organisation flood a person's mailbox or phone.
+    func codeQuota(to recipient: SubjectIdentity) -> IntakeQuota {
+        let limits = deployment.settings.intake
+        return IntakeQuota(
+            key: services.ledger.subjectKey(for: recipient), action: .codeSent, limit: limits.codesPerContact, window: limits.window)
     }
 
     // MARK: Verification
@@ -158,7 +193,7 @@ public struct RequestPipeline: Sendable {
     public func verify(_ id: RequestID, code: String) async throws -> RightRequest {
         let request = try await load(id)
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
-        switch try await services.identity.verify(id, response: code) {
+        switch try await services.identity.verify(request, response: code) {
         case .verified:
             // The code's check changed nothing in the request: the read above is still its
             // version, and a change made meanwhile makes the commit a conflict, told as such.
@@ -169,17 +204,23 @@ public struct RequestPipeline: Sendable {
                 if now.state != .awaitingVerification { throw alreadyPastVerification(now) }
                 throw error
             }
-        case .locked:
-            var pending = PendingChange(try await load(id))
-            guard pending.request.state == .awaitingVerification else { throw alreadyPastVerification(pending.request) }
-            pending.record(event(request, .identityLocked, actor: .system))
-            try deny(&pending, ground: .identityNotVerified, message: "Too many wrong verification codes.")
-            try await commit(pending)
+        case .locked(let guessesLeft):
+            try await denyLockedOut(id, budgetSpent: guessesLeft == 0)
             throw PipelineError(.verificationFailed, "too many wrong codes; request \(id) is denied")
-        case .rejected(let remaining):
+        case .rejected(_, guessesLeft: 0):
+            let retryAfter = try await denyLockedOut(id, budgetSpent: true)
+            throw PipelineError(
+                .rateLimited,
+                "too many wrong codes for this person; request \(id) is denied and no code is accepted for them before \(Timestamp.string(retryAfter))",
+                retryAfter: retryAfter)
+        case .rejected(let remaining, _):
             try await services.audit.append(
                 event(request, .identityRejected, actor: requesterActor(request), details: ["remaining": "\(remaining)"]))
             throw PipelineError(.verificationFailed, "wrong code; \(remaining) attempt(s) left")
+        case .guessingBudgetSpent(let retryAfter):
+            throw PipelineError(
+                .rateLimited, "too many wrong codes for this person; no code is accepted for them before \(Timestamp.string(retryAfter))",
+                retryAfter: retryAfter)
         case .expired:
             try await services.audit.append(event(request, .identityExpired, actor: .system))
             throw PipelineError(.verificationFailed, "the code has expired; ask for a new one with `rightskit resend`")
@@ -196,6 +237,40 @@ public struct RequestPipeline: Sendable {
         }
     }
 
+    /// Denies a request whose code was answered wrongly too often. When the answer also spent
+    /// the person's guessing budget, the person is told once, at their own contact, that no code
+    /// is accepted for them until the window passes (someone may be acting in their name), and
+    /// operators see it in the audit trail. Returns when codes are accepted again at the latest.
+    @discardableResult
+    private func denyLockedOut(_ id: RequestID, budgetSpent: Bool) async throws -> Date {
+        var pending = PendingChange(try await load(id))
+        let request = pending.request
+        guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
+        let identity = deployment.settings.identity
+        let until = services.clock.now.addingTimeInterval(identity.guessingWindow)
+        pending.record(event(request, .identityLocked, actor: .system))
+        if budgetSpent {
+            pending.record(
+                event(
+                    request, .identityGuessingBudgetSpent, actor: .system,
+                    details: ["failures": "\(identity.failuresPerWindow)", "until": Timestamp.string(until)]))
+            if let contact = try await verificationRecipient(for: request) {
+                pending.messages.append(
+                    OutboundMessage(
+                        kind: .guessingAlert, recipient: contact, title: "Too many wrong codes were entered for you",
+                        body: """
+                            Wrong verification codes were entered \(identity.failuresPerWindow) times for requests about your personal information.
+                            To protect you, no code is accepted for you until \(Timestamp.localTime(until, in: policy.deadline.timeZone)); the requests concerned are closed.
+                            If this was not you, someone may be trying to act in your name: you need do nothing, and you may file again after that time.
+                            """,
+                        request: request.id))
+            }
+        }
+        try deny(&pending, ground: .identityNotVerified, message: "Too many wrong verification codes.")
+        try await commit(pending)
+        return until
+    }
+
     /// Issues a fresh code for a request still awaiting verification (the old one stops working;
     /// the attempts already spent still count).
     public func resendChallenge(_ id: RequestID) async throws {
@@ -208,8 +283,9 @@ public struct RequestPipeline: Sendable {
         let limits = deployment.settings.intake
         pending.quotas = [
             IntakeQuota(
-                key: request.subjectKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)
+                key: request.quotaKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)
         ]
+        if let recipient { pending.quotas.append(codeQuota(to: recipient)) }
         pending.code = challenge.code
         pending.request.updatedAt = services.clock.now
         if let message = challenge.message { pending.messages.append(message) }
@@ -224,6 +300,7 @@ public struct RequestPipeline: Sendable {
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
         pending.request.verification = .code
+        pending.quotas = [confirmation(of: request)]
         try move(&pending, to: .verified, action: .identityVerified, actor: actor, details: ["level": VerificationLevel.code.rawValue])
         return try await enterWorkAndCarryOut(pending, right: right)
     }

@@ -12,6 +12,10 @@ public struct RightRequest: Codable, Sendable, Equatable {
     /// A salted hash of the subject's identity; stays after minimisation so repetition counts
     /// and holds still match.
     public var subjectKey: SubjectKey
+    /// A salted hash of the person the subject's identity resolves to through the data map (the
+    /// same for their email, phone and user id), under which their filing quota and guessing
+    /// budget are counted; the subject key where the map knows no one, or in older ledgers.
+    public package(set) var personKey: SubjectKey?
     /// Where codes and the outcome are sent; nil once the request is final.
     public package(set) var contact: SubjectIdentity?
     public var requester: RequesterRole
@@ -50,7 +54,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
     public internal(set) var version: Int = 0
 
     enum CodingKeys: String, CodingKey {
-        case id, right, subject, subjectKey, contact, requester, requesterReference, parameters, state, receivedAt, dueAt
+        case id, right, subject, subjectKey, personKey, contact, requester, requesterReference, parameters, state, receivedAt, dueAt
         case extensionReason, reviewRequested, feeQuote, outcome, resumeAt, updatedAt
         case verification, feeAccepted, reviewApproved, failures, lastFailure
     }
@@ -71,6 +75,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
         self.right = right
         self.subject = subject
         self.subjectKey = subjectKey
+        self.personKey = nil
         self.contact = contact ?? subject
         self.requester = requester
         self.requesterReference = requesterReference
@@ -97,6 +102,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
         right = try container.decode(String.self, forKey: .right)
         subject = try container.decodeIfPresent(SubjectIdentity.self, forKey: .subject)
         subjectKey = try container.decode(SubjectKey.self, forKey: .subjectKey)
+        personKey = try container.decodeIfPresent(SubjectKey.self, forKey: .personKey)
         contact = try container.decodeIfPresent(SubjectIdentity.self, forKey: .contact)
         requester = try container.decode(RequesterRole.self, forKey: .requester)
         requesterReference = try container.decodeIfPresent(String.self, forKey: .requesterReference)
@@ -117,6 +123,9 @@ public struct RightRequest: Codable, Sendable, Equatable {
         failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
         lastFailure = try container.decodeIfPresent(WorkFailure.self, forKey: .lastFailure)
     }
+
+    /// The key the person's quotas and guessing budget are counted under.
+    public var quotaKey: SubjectKey { personKey ?? subjectKey }
 
     /// The request as the ledger holds it at `version`; only ledgers set the version.
     public func stored(at version: Int) -> RightRequest {

@@ -16,6 +16,15 @@ public enum Timestamp {
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
+    /// The local wall-clock time of `date` in `timeZone`, as `yyyy-MM-dd HH:mm` and the zone's
+    /// name: how a time is told to a person.
+    public static func localTime(_ date: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: "%@ %02d:%02d (%@)", day(date, in: timeZone), parts.hour ?? 0, parts.minute ?? 0, timeZone.identifier)
+    }
+
     /// Parses RFC 3339 with or without fractional seconds; a bare `yyyy-MM-dd` (or
     /// `yyyy-MM-dd HH:mm:ss` without a zone) is a local time in `timeZone`, UTC when none is given.
     public static func date(_ text: String, localTo timeZone: TimeZone? = nil) -> Date? {

@@ -104,8 +104,8 @@ extension DataMapService {
                 var offset = beforeOffset
                 // Batches of one erasure queue here, so the first batch, before any cursor row
                 // exists, is as exclusive as the later ones.
-                if let lock = executor.dialect.transactionLock {
-                    try await connection.query(lock(.text(request.rawValue + "|" + operation), false))
+                if let lock = executor.dialect.lockStatement(.text(request.rawValue + "|" + operation)) {
+                    try await connection.query(lock)
                 }
                 let current = try await Self.cursor(request: request, operation: operation, on: connection)
                 guard current == expected else { throw DataServiceError.erasureWorkedElsewhere(request) }

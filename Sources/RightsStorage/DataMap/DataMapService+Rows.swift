@@ -82,7 +82,7 @@ extension DataMapService {
         let dialect = executor.dialect
         try await executor.transaction { connection in
             // Instances starting together create them one at a time.
-            if let lock = dialect.transactionLock { try await connection.query(lock(.number(Self.hostTablesLock), false)) }
+            if let lock = dialect.lockStatement(.number(Self.hostTablesLock)) { try await connection.query(lock) }
             for statement in Self.hostTables(dialect) { try await connection.query(statement) }
         }
         hostTablesReady.withLock { _ = $0.insert(source.name) }

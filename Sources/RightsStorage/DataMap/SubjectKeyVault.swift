@@ -25,7 +25,7 @@ public final class SubjectKeyVault: Sendable {
         }
         let blob = executor.dialect.blobType
         let key = try await executor.transaction { connection in
-            if let lock = executor.dialect.transactionLock { try await connection.query(lock(.number(vaultLock), false)) }
+            if let lock = executor.dialect.lockStatement(.number(vaultLock)) { try await connection.query(lock) }
             try await connection.query("CREATE TABLE IF NOT EXISTS deployment_keys (name TEXT PRIMARY KEY, key \(raw: blob) NOT NULL)")
             try await connection.query("CREATE TABLE IF NOT EXISTS subject_keys (subject TEXT PRIMARY KEY, key \(raw: blob) NOT NULL)")
             if let stored = try await connection.query("SELECT key FROM deployment_keys WHERE name = 'hmac'").first {

@@ -74,8 +74,8 @@ package struct SQLDialect: Sendable {
     package var filingOrder: String
     /// `field` of the JSON object in text `column`, or NULL.
     package var jsonField: @Sendable (_ column: String, _ field: String) -> String
-    /// A statement that takes a lock on `key` until the transaction ends, shared or not; nil
-    /// where writers are serialised anyway.
+    /// An expression that takes a lock on `key` until the transaction ends, shared or not; nil
+    /// where writers are serialised anyway. ``lockStatement(_:)`` takes several in one statement.
     package var transactionLock: (@Sendable (_ key: TransactionLockKey, _ shared: Bool) -> SQLStatement)?
     /// Whether audit entries are chained inside the transaction that records them (a database
     /// with one writer at a time) or committed as pending and chained after, in batches (a
@@ -125,6 +125,18 @@ package struct SQLDialect: Sendable {
         self.chainsAuditInTransaction = chainsAuditInTransaction
         self.sha256Hex = sha256Hex
     }
+}
+
+extension SQLDialect {
+    /// One statement that takes every lock of `locks`, in their order, until the transaction
+    /// ends (one round trip however many); nil where writers are serialised anyway.
+    package func lockStatement(_ locks: [(key: TransactionLockKey, shared: Bool)]) -> SQLStatement? {
+        guard let transactionLock, !locks.isEmpty else { return nil }
+        return "SELECT " + SQLStatement.joined(locks.map { transactionLock($0.key, $0.shared) }, separator: ", ")
+    }
+
+    /// One statement that takes an exclusive lock on `key` until the transaction ends.
+    package func lockStatement(_ key: TransactionLockKey) -> SQLStatement? { lockStatement([(key, false)]) }
 }
 
 /// A write broke a unique constraint; drivers throw this for their database's own error, so

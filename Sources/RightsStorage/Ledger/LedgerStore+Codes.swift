@@ -27,32 +27,57 @@ extension LedgerStore: VerificationCodeStore {
         }
     }
 
-    public func attempt(_ request: RequestID, at time: Date, digest: @Sendable ([UInt8]) -> [UInt8]) async throws -> CodeAttempt {
+    /// Counts and checks one answer in one transaction, under a lock on the person's budget
+    /// where writers run side by side: the budget is read with the code, a spent one checks
+    /// nothing, and a wrong answer is recorded against it before the lock goes, so concurrent
+    /// guessers cannot overrun it.
+    public func attempt(_ request: RequestID, at time: Date, budget: GuessingBudget, digest: @escaping @Sendable ([UInt8]) -> [UInt8])
+        async throws -> CodeAttempt
+    {
         let now = time.sqlSeconds
-        guard
-            let row = try await run(
-                "SELECT salt, attempts, max_attempts, expires_at, consumed FROM verification_codes WHERE request_id = \(request.rawValue)"
-            ).first
-        else { return .none }
-        if try row.decode("consumed", as: Bool.self) { return .used }
-        if try row.decode("attempts", as: Int.self) >= row.decode("max_attempts", as: Int.self) { return .exhausted }
-        if try row.decode("expires_at", as: Double.self) <= now { return .expired }
-        let salt: Data = try row.decode("salt")
-        let candidate = Data(digest(Array(salt)))
-        // One statement counts the attempt and consumes the code when it matches; its conditions
-        // repeat the checks above, so two processes checking at once cannot both consume it.
-        guard
-            let result = try await run(
-                """
-                UPDATE verification_codes SET attempts = attempts + 1, consumed = (hash = \(candidate))
-                WHERE request_id = \(request.rawValue) AND salt = \(salt) AND consumed = \(false) AND attempts < max_attempts
-                  AND expires_at > \(now)
-                RETURNING consumed, attempts, max_attempts
-                """
-            ).first
-        else { return .used }
-        if try result.decode("consumed", as: Bool.self) { return .matched }
-        return .mismatched(attempts: try result.decode("attempts"), maxAttempts: try result.decode("max_attempts"))
+        let person = budget.person.rawValue
+        let failed = IntakeQuota.Action.failedAnswer.rawValue
+        let since = now - budget.window
+        return try await transaction { connection -> CodeAttempt in
+            if let lock = self.dialect.lockStatement(.text(person)) { try await connection.query(lock) }
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT salt, attempts, max_attempts, expires_at, consumed,
+                        (SELECT COUNT(*) FROM intake_events WHERE key = \(person) AND action = \(failed) AND at > \(since)) AS failures,
+                        (SELECT MIN(at) FROM intake_events WHERE key = \(person) AND action = \(failed) AND at > \(since)) AS oldest
+                    FROM verification_codes WHERE request_id = \(request.rawValue)
+                    """
+                ).first
+            else { return .none }
+            if try row.decode("consumed", as: Bool.self) { return .used }
+            let failures: Int = try row.decode("failures")
+            if failures >= budget.failures {
+                let oldest = try row.decode("oldest", as: Double?.self) ?? now
+                return .budgetSpent(retryAfter: Date(timeIntervalSince1970: oldest + budget.window))
+            }
+            if try row.decode("attempts", as: Int.self) >= row.decode("max_attempts", as: Int.self) { return .exhausted }
+            if try row.decode("expires_at", as: Double.self) <= now { return .expired }
+            let salt: Data = try row.decode("salt")
+            let candidate = Data(digest(Array(salt)))
+            // The statement repeats the checks above, so two processes checking at once cannot
+            // both consume the code.
+            guard
+                let result = try await connection.query(
+                    """
+                    UPDATE verification_codes SET attempts = attempts + 1, consumed = (hash = \(candidate))
+                    WHERE request_id = \(request.rawValue) AND salt = \(salt) AND consumed = \(false) AND attempts < max_attempts
+                      AND expires_at > \(now)
+                    RETURNING consumed, attempts, max_attempts
+                    """
+                ).first
+            else { return .used }
+            if try result.decode("consumed", as: Bool.self) { return .matched }
+            try await connection.query("INSERT INTO intake_events (key, action, at) VALUES (\(person), \(failed), \(now))")
+            return .mismatched(
+                attempts: try result.decode("attempts"), maxAttempts: try result.decode("max_attempts"),
+                guessesLeft: budget.failures - failures - 1)
+        }
     }
 
     public func consumedCodes() async throws -> [RequestID] {

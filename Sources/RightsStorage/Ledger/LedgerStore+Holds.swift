@@ -22,7 +22,7 @@ extension LedgerStore: ExceptionChecks {
     public func addHold(_ hold: Hold) async throws -> Hold {
         let time = clock.now
         let saved = try await transaction { connection -> Hold in
-            if let lock = self.dialect.transactionLock { try await connection.query(lock(Self.holdsLockKey, false)) }
+            if let lock = self.dialect.lockStatement(Self.holdsLockKey) { try await connection.query(lock) }
             guard
                 let id = try await connection.query(
                     """

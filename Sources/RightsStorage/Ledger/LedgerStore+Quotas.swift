@@ -10,12 +10,13 @@ extension LedgerStore {
     func countStatement(_ quota: IntakeQuota, at now: Double) -> SQLStatement {
         let key = quota.key.rawValue
         let action = quota.action.rawValue
+        let counted = quota.counting.rawValue
         let cooldown: SQLStatement =
             quota.cooldown > 0 ? " AND NOT EXISTS (SELECT 1 FROM intake_events WHERE key = \(key) AND at > \(now - quota.cooldown))" : ""
         return """
             INSERT INTO intake_events (key, action, at)
             SELECT \(key), \(action), \(now)
-            WHERE (SELECT COUNT(*) FROM intake_events WHERE key = \(key) AND action = \(action) AND at > \(now - quota.window)) < \(quota.limit)\(cooldown)
+            WHERE (SELECT COUNT(*) FROM intake_events WHERE key = \(key) AND action = \(counted) AND at > \(now - quota.window)) < \(quota.limit)\(cooldown)
             RETURNING 1 AS counted
             """
     }
@@ -24,7 +25,7 @@ extension LedgerStore {
     /// the window back).
     func refusal(_ quota: IntakeQuota, at now: Double, on connection: any SQLConnection) async throws -> IntakeQuotaExceeded {
         let key = quota.key.rawValue
-        let action = quota.action.rawValue
+        let action = quota.counting.rawValue
         let windowStart = now - quota.window
         if quota.cooldown > 0,
             let last = try await connection.query("SELECT MAX(at) AS last FROM intake_events WHERE key = \(key)").first?

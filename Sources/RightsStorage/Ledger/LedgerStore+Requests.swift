@@ -15,12 +15,11 @@ extension LedgerStore: RequestLedger {
         let now = time.sqlSeconds
         let quotas = change.quotas.sorted { $0.key.rawValue < $1.key.rawValue }
         let stored = try await transaction { connection -> RightRequest in
-            // Locks first, in a fixed order: the holds (placing one takes this lock exclusively,
-            // so a hold being placed is waited for and seen), then each quota's key.
-            if let lock = self.dialect.transactionLock {
-                if change.requiresNoHoldOn != nil { try await connection.query(lock(Self.holdsLockKey, true)) }
-                for quota in quotas { try await connection.query(lock(.text(quota.key.rawValue), false)) }
-            }
+            // Locks first, in one statement and a fixed order: the holds (placing one takes this
+            // lock exclusively, so a hold being placed is waited for and seen), then each quota's key.
+            let holds: [(key: TransactionLockKey, shared: Bool)] = change.requiresNoHoldOn == nil ? [] : [(Self.holdsLockKey, true)]
+            let keys = Set(quotas.map(\.key.rawValue)).sorted().map { (key: TransactionLockKey.text($0), shared: false) }
+            if let lock = self.dialect.lockStatement(holds + keys) { try await connection.query(lock) }
             // Then every write at once: the request's change (conditional on its version, its
             // claim and, on the move into work, no hold on the whole subject), the quotas'
             // counts, the code, the clean-up, the journal, the messages and the audit entries.
