@@ -45,9 +45,13 @@ public final class CSVExportWriter: ExportFile {
         buffers = [:]
     }
 
-    /// RFC 4180 quoting.
+    /// RFC 4180 quoting, and a cell a spreadsheet would run as a formula (one starting with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return) neutralised as OWASP's CSV injection
+    /// advice says: prefixed with `'` and quoted. The copy's JSON keeps every value exactly.
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let formula = text.unicodeScalars.first.map { "=+-@\t\r".unicodeScalars.contains($0) } ?? false
+        let cell = formula ? "'" + text : text
+        guard formula || cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -163,6 +163,10 @@ struct ProblemMiddleware: RouterMiddleware {
             return APIProblem(.badRequest, "invalid_field", "\(field ?? "the body") has the wrong type", field: field)
         case .dataCorrupted(let context):
             let field = path(context)
+            // The generated decoders refuse a key the document does not declare this way.
+            if let field, context.debugDescription.hasPrefix("Additional properties are disabled") {
+                return APIProblem(.badRequest, "unknown_field", "\(field) is not a field of this body; nothing was recorded", field: field)
+            }
             if let field { return APIProblem(.badRequest, "invalid_field", "\(field) is not a valid value", field: field) }
             return APIProblem(.badRequest, "bad_json", "the body is not valid JSON")
         @unknown default:

@@ -100,12 +100,13 @@ struct RightsAPI: APIProtocol {
     func downloadResult(_ input: Operations.DownloadResult.Input) async throws -> Operations.DownloadResult.Output {
         let request = try await authorised(input.path.id, input.headers.xRequestSecret)
         guard let file = ResultFiles(of: request).files.first(where: { $0.name == input.path.name }),
-            let data = FileManager.default.contents(atPath: file.path)
+            FileManager.default.isReadableFile(atPath: file.path)
         else {
             throw APIProblem(
                 .notFound, "not_found", "no such result file; GET …/results lists them (files are removed after the retention period)")
         }
-        return .ok(.init(body: .binary(HTTPBody(data))))
+        // Streamed; its media type, disposition and policy are set by ResponseHeadersMiddleware.
+        return .ok(.init(body: .binary(HTTPBody(ResultFileChunks(path: file.path), length: .known(file.size), iterationBehavior: .single))))
     }
 
     // MARK: Operations

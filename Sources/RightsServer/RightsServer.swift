@@ -69,6 +69,7 @@ public struct RightsServer: Sendable {
         // One structured line per request at info (RIGHTSKIT_LOG_LEVEL=info), with its request
         // id, method and path; no headers, no bodies, so no secret and no personal data.
         router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(bodyLimit: settings.bodyLimit, clock: pipeline.deployment.services.clock))
         router.add(middleware: OperatorAuthenticator(store: store))

