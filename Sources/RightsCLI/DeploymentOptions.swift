@@ -31,8 +31,10 @@ struct DeploymentOptions: ParsableArguments {
         let clock = try self.clock()
         let logger = Logger(label: "rightskit")
         let settings = try loading { try DeploymentSettings.load(path: config) }
-        let store = try await Self.openStore(settings.store, clock: clock, logger: logger)
+        // The organisation's databases first: a missing one (an unmounted volume) is refused
+        // before anything of RightsKit's own is created.
         let data = try await opening { try await StorageDrivers.standard.openData(settings.dataMap, logger: logger) }
+        let store = try await Self.openStore(settings.store, clock: clock, logger: logger)
         let deployment = try loading {
             try Deployment.load(path: config, registry: registry) { settings in
                 store.services(

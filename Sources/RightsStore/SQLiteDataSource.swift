@@ -57,7 +57,9 @@ extension SQLiteExecutor {
     /// file or one that is not a database is a load error at the source.
     static func dataSource(_ source: DataSourceMap, readOnly: Bool) throws -> SQLiteExecutor {
         guard FileManager.default.fileExists(atPath: source.path) else {
-            throw source.location.error("the database file \(source.path) does not exist")
+            throw source.location.error(
+                "the database file \(source.path) does not exist; RightsKit never creates an organisation's database (`rightskit demo seed` writes the sample one)"
+            )
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)

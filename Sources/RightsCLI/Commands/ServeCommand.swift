@@ -11,16 +11,17 @@ struct ServeCommand: DeploymentCommand {
         commandName: "serve",
         abstract: "Serve the HTTP API (/v1 for subjects, /v1/admin for operators) and run the background work.",
         discussion: """
-            Settings come from the deployment's `server:` section; --host and --port override it. The API document is served at /openapi.yaml, health at /healthz, Prometheus metrics at /metrics. SIGTERM or SIGINT stops accepting, lets requests in flight finish within server.shutdown_grace_seconds, and exits; a request cut off is finished by the next start's sweep. Seeds the sample database when the data map's first source is missing, as `demo run` does.
+            Settings come from the deployment's `server:` section; --host and --port override it. The API document is served at /openapi.yaml, health at /healthz, Prometheus metrics at /metrics. SIGTERM or SIGINT stops accepting, lets requests in flight finish within server.shutdown_grace_seconds, and exits; a request cut off is finished by the next start's sweep. A missing organisation database is refused (an unmounted volume must not have RightsKit answer from invented people); --demo writes the sample database in its place, as `demo run` does.
             """
     )
 
     @OptionGroup var options: DeploymentOptions
     @Option(help: "The address to listen on (default: server.host, else 127.0.0.1).") var host: String?
     @Option(help: "The port (default: server.port, else 8080; 0 picks a free one).") var port: Int?
+    @Flag(help: "Write the sample database (1,000 invented subjects) when the data map's first source is missing.") var demo = false
 
     func run(registry: ModuleRegistry) async throws {
-        if let seeded = try options.seedSampleIfMissing(), !options.json {
+        if demo, let seeded = try options.seedSampleIfMissing(), !options.json {
             Output.line("seeded the sample database with 1000 subjects: \(seeded)")
         }
         var settings = try options.loading { try ServerSettings.load(path: options.config) }
