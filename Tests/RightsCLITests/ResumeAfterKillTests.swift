@@ -63,6 +63,32 @@ struct ResumeAfterKillTests {
         #expect(try await cli.run("audit", "verify").status == 0)
     }
 
+    /// A process killed after it consumed the right code but before it moved the request on:
+    /// answering the same code again finishes the request once, and the subject is never told
+    /// that someone else is verifying; a wrong code learns nothing.
+    @Test func aCodeConsumedByAProcessThatDiedIsRecoveredByTheNextAnswer() async throws {
+        let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig)
+        #expect(try await cli.run("demo", "seed", "--subjects", "30").status == 0)
+        let id = try await cli.submit(["--right", "access", "--subject", "email:user6@example.cn"])
+        let code = try await cli.code(for: id)
+        let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "verify:code-consumed"])
+        await CommandLineRunner.waitForExit(process)
+        #expect(process.terminationReason == .uncaughtSignal)
+        let waiting = try #require(try cli.json(try await cli.run("status", id, "--json")) as? [String: Any])
+        #expect(waiting["state"] as? String == "awaitingVerification")
+
+        let wrong = try await cli.run("verify", id, "--code", code == "00000000" ? "11111111" : "00000000")
+        #expect(wrong.status != 0 && !wrong.errors.contains("another response"), "\(wrong.errors)")
+        let again = try await cli.run("verify", id, "--code", code, "--json")
+        #expect(again.status == 0, "\(again.errors)")
+        #expect(!again.errors.contains("another response"))
+        let done = try #require(try cli.json(again) as? [String: Any])
+        #expect(done["state"] as? String == "completed")
+        let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
+        #expect(outbox.compactMap { $0["message"] as? [String: Any] }.filter { $0["kind"] as? String == "outcome" }.count == 1)
+        #expect(try await cli.run("audit", "verify").status == 0)
+    }
+
     /// A hold placed after a process died holding a request in progress stops the request when
     /// `resume` picks it up: denied with the hold's ground, and nothing changes on disk.
     @Test func aHoldPlacedBetweenAKillAndResumeDenies() async throws {

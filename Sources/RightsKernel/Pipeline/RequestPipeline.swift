@@ -195,15 +195,8 @@ public struct RequestPipeline: Sendable {
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
         switch try await services.identity.verify(request, response: code) {
         case .verified:
-            // The code's check changed nothing in the request: the read above is still its
-            // version, and a change made meanwhile makes the commit a conflict, told as such.
-            do {
-                return try await recordVerification(of: request, actor: requesterActor(request))
-            } catch let error as PipelineError where error.code == .conflict {
-                let now = try await load(id)
-                if now.state != .awaitingVerification { throw alreadyPastVerification(now) }
-                throw error
-            }
+            CrashPoint.reach("verify:code-consumed")
+            return try await continueVerified(request)
         case .locked(let guessesLeft):
             try await denyLockedOut(id, budgetSpent: guessesLeft == 0)
             throw PipelineError(.verificationFailed, "too many wrong codes; request \(id) is denied")
@@ -228,12 +221,30 @@ public struct RequestPipeline: Sendable {
             throw PipelineError(
                 .invalidRequest, "a verification code is \(deployment.settings.identity.digits) digits; nothing was counted")
         case .alreadyUsed:
-            throw alreadyPastVerification(try await load(id))
+            // The code was answered rightly before. When the request still waits, the process
+            // that consumed it may have died before moving it on: this answer finishes the move,
+            // which commits once whoever makes it (a live process doing the same meets a conflict).
+            let now = try await load(id)
+            guard now.state == .awaitingVerification else { throw alreadyPastVerification(now) }
+            return try await continueVerified(now)
         case .noChallenge:
             // A concurrent response may have finished the request, dropping its code meanwhile.
             let now = try await load(id)
             guard now.state == .awaitingVerification else { throw alreadyPastVerification(now) }
             throw PipelineError(.verificationFailed, "no verification code is outstanding for request \(id)")
+        }
+    }
+
+    /// Moves a request whose code was consumed into work. The code's check changed nothing in
+    /// the request: the version read before it is still current, and a change made meanwhile
+    /// makes the commit a conflict, told as such.
+    private func continueVerified(_ request: RightRequest) async throws -> RightRequest {
+        do {
+            return try await recordVerification(of: request, actor: requesterActor(request))
+        } catch let error as PipelineError where error.code == .conflict {
+            let now = try await load(request.id)
+            if now.state != .awaitingVerification { throw alreadyPastVerification(now) }
+            throw error
         }
     }
 

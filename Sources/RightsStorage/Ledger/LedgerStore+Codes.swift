@@ -43,14 +43,20 @@ extension LedgerStore: VerificationCodeStore {
             guard
                 let row = try await connection.query(
                     """
-                    SELECT salt, attempts, max_attempts, expires_at, consumed,
+                    SELECT salt, hash, attempts, max_attempts, expires_at, consumed,
                         (SELECT COUNT(*) FROM intake_events WHERE key = \(person) AND action = \(failed) AND at > \(since)) AS failures,
                         (SELECT MIN(at) FROM intake_events WHERE key = \(person) AND action = \(failed) AND at > \(since)) AS oldest
                     FROM verification_codes WHERE request_id = \(request.rawValue)
                     """
                 ).first
             else { return .none }
-            if try row.decode("consumed", as: Bool.self) { return .used }
+            let salt: Data = try row.decode("salt")
+            if try row.decode("consumed", as: Bool.self) {
+                // Only the right code learns that it was used (and may finish a move a dead
+                // process left undone); any other answer finds no code outstanding.
+                let hash: Data = try row.decode("hash")
+                return Data(digest(Array(salt))) == hash ? .used : .none
+            }
             let failures: Int = try row.decode("failures")
             if failures >= budget.failures {
                 let oldest = try row.decode("oldest", as: Double?.self) ?? now
@@ -58,7 +64,6 @@ extension LedgerStore: VerificationCodeStore {
             }
             if try row.decode("attempts", as: Int.self) >= row.decode("max_attempts", as: Int.self) { return .exhausted }
             if try row.decode("expires_at", as: Double.self) <= now { return .expired }
-            let salt: Data = try row.decode("salt")
             let candidate = Data(digest(Array(salt)))
             // The statement repeats the checks above, so two processes checking at once cannot
             // both consume the code.
