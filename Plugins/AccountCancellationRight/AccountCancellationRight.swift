@@ -90,7 +90,9 @@ public struct AccountCancellationRight: RightModule {
                     ]))
             return report
         }
-        var outcome = RightOutcome.erasure(report, reason: "Your account is cancelled and cannot be restored", holds: context.categoryHolds)
+        var outcome = RightOutcome.erasure(
+            report, reason: "Your account is cancelled and cannot be restored", holds: context.categoryHolds,
+            in: context.services.timeZone)
         outcome.message += " Responsibilities for what was done with the account before remain."
         return outcome
     }

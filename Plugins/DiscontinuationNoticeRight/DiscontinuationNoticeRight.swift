@@ -133,7 +133,8 @@ public struct DiscontinuationNoticeRight: RightModule {
             }
             return report
         }
-        var outcome = RightOutcome.erasure(report, reason: "\(product) was discontinued on \(Timestamp.day(ends, in: timeZone))", holds: [])
+        var outcome = RightOutcome.erasure(
+            report, reason: "\(product) was discontinued on \(Timestamp.day(ends, in: timeZone))", holds: [], in: timeZone)
         outcome.references["notified"] = "\(notified)"
         outcome.references["subjects"] = "\(subjects.count)"
         return outcome

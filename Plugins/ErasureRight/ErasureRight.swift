@@ -56,6 +56,6 @@ public struct ErasureRight: RightModule {
         let report = try await context.step("erasure.erase", durability: .idempotent) {
             try await data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
         }
-        return .erasure(report, reason: "Erased because \(ground.description)", holds: context.categoryHolds)
+        return .erasure(report, reason: "Erased because \(ground.description)", holds: context.categoryHolds, in: context.services.timeZone)
     }
 }

@@ -141,7 +141,8 @@ public struct PostMortemRight: RightModule {
             let report = try await context.step("post-mortem.delete", durability: .idempotent) {
                 try await erasure.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
             }
-            return .erasure(report, reason: "Deleted at a close relative's request", holds: context.categoryHolds)
+            return .erasure(
+                report, reason: "Deleted at a close relative's request", holds: context.categoryHolds, in: context.services.timeZone)
         }
     }
 

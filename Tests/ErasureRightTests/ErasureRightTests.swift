@@ -69,7 +69,12 @@ struct ErasureRightTests {
         #expect(request.state == .partiallyCompleted)
         let withheld = try #require(request.outcome?.withheld.first { $0.category == "user.financial.order" })
         #expect(withheld.ground.code == "retained")
-        #expect(withheld.until != nil)
+        // The person is told the law's date where the deployment is, never a UTC instant.
+        let until = try #require(withheld.until.flatMap { Timestamp.date($0) })
+        let day = Timestamp.day(until, in: harness.pipeline.deployment.settings.policy.deadline.timeZone)
+        #expect(request.outcome?.message.contains("until \(day))") == true, "\(request.outcome?.message ?? "")")
+        let told = try #require(try await harness.outbox(for: request.id).last { $0.kind == .outcome })
+        #expect(told.body.contains("(until \(day))") && !told.body.contains("T16:00:00"), "\(told.body)")
         #expect(request.outcome?.message.contains("E-Commerce Law Art. 31") == true)
         #expect(request.outcome?.message.contains("storage and security") == true)
         let restrictions = try await database(harness).read { db in

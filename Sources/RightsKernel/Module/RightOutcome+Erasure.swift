@@ -1,7 +1,10 @@
+public import Foundation
+
 /// The response to anything that erases (erasure, account cancellation, discontinuation):
-/// what was erased, and what was restricted instead, why and until when (clause 5.3).
+/// what was erased, and what was restricted instead, why and until when (clause 5.3). The
+/// person is told the law's date in the deployment's `timeZone`, never a UTC instant.
 extension RightOutcome {
-    public static func erasure(_ report: ErasureReport, reason: String, holds: [Hold]) -> RightOutcome {
+    public static func erasure(_ report: ErasureReport, reason: String, holds: [Hold], in timeZone: TimeZone) -> RightOutcome {
         var withheld = report.restricted.map { restricted in
             WithheldCategory(
                 category: restricted.category, ground: .retained(restricted.basis), until: restricted.until.map(Timestamp.string))
@@ -15,7 +18,7 @@ extension RightOutcome {
             for restricted in report.restricted {
                 message +=
                     " \(restricted.table).\(restricted.column) (\(restricted.basis), "
-                    + (restricted.until.map { "until \(Timestamp.string($0))" } ?? "indefinitely") + ");"
+                    + (restricted.until.map { "until \(Timestamp.day($0, in: timeZone))" } ?? "indefinitely") + ");"
             }
         }
         if report.isEmpty { message = "We hold no personal information about you to erase." }

@@ -76,7 +76,8 @@ extension RequestPipeline {
             pending.messages.append(
                 OutboundMessage(
                     kind: .extension, recipient: contact, title: "Your \(request.right) request needs more time",
-                    body: "We will respond by \(Timestamp.string(pending.request.dueAt)). Reason: \(reason)", request: id
+                    body: "We will respond by \(Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone)). Reason: \(reason)",
+                    request: id
                 ))
         }
         return try await commit(pending)

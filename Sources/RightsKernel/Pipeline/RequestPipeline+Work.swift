@@ -212,13 +212,19 @@ extension RequestPipeline {
         }
     }
 
+    /// An instant recorded as RFC 3339, as the person reads it: the deployment's local date.
+    private func localDay(_ instant: String) -> String {
+        Timestamp.date(instant).map { Timestamp.day($0, in: policy.deadline.timeZone) } ?? instant
+    }
+
     private func outcomeMessage(_ request: RightRequest, outcome: RightOutcome) -> OutboundMessage? {
         guard let contact = request.contact else { return nil }
         var body = outcome.message
         if let ground = outcome.ground { body += "\nGround: \(ground.code): \(ground.explanation)." }
         for withheld in outcome.withheld {
             body +=
-                "\nWithheld \(withheld.category.name): \(withheld.ground.explanation)" + (withheld.until.map { " (until \($0))" } ?? "")
+                "\nWithheld \(withheld.category.name): \(withheld.ground.explanation)"
+                + (withheld.until.map { " (until \(localDay($0)))" } ?? "")
                 + "."
         }
         if outcome.status == .denied {
