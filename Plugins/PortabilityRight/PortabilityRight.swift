@@ -24,6 +24,9 @@ public struct PortabilityRight: RightModule {
     public struct Recipient: Sendable {
         public var url: URL
         public var organisation: String
+        /// The environment variable holding the Standard Webhooks secret shared with this
+        /// recipient; a transfer is never sent unsigned.
+        public var secretEnvironment: String
     }
 
     /// The module's keys in the deployment file.
@@ -42,7 +45,7 @@ public struct PortabilityRight: RightModule {
                 SettingKey(path: "output", \.output, "the folder the copy is written to"),
                 SettingKey("allow_loopback_http", \.allowLoopbackHTTP, "tests only: lets a recipient be plain http on a loopback address"),
                 SettingKey(
-                    "recipients", type: "mapping of name → { url (https), organisation }", default: "{}",
+                    "recipients", type: "mapping of name → { url (https), organisation, secret_env }", default: "{}",
                     "the only recipients a transfer may go to; the outbound client refuses every other origin"
                 ) { settings, section in
                     guard let recipients = try section.optionalSection("recipients") else { return }
@@ -52,7 +55,8 @@ public struct PortabilityRight: RightModule {
                         let text = try entry.string("url")
                         guard let url = URL(string: text) else { throw entry.invalid("url", OutboundRefusal.notAURL(text).description) }
                         do { try allowList.allow(url) } catch { throw entry.invalid("url", "\(error)") }
-                        settings.recipients[name] = Recipient(url: url, organisation: try entry.string("organisation"))
+                        settings.recipients[name] = Recipient(
+                            url: url, organisation: try entry.string("organisation"), secretEnvironment: try entry.string("secret_env"))
                         try entry.rejectUnknownKeys()
                     }
                 },
@@ -157,7 +161,7 @@ public struct PortabilityRight: RightModule {
                 ])
         }
         let payload = Self.payload(in: URL(fileURLWithPath: copy.archive).deletingLastPathComponent())
-        let delivery = RecipientDelivery(url: recipient.url, attempts: attempts, http: http)
+        let delivery = RecipientDelivery(url: recipient.url, secretEnvironment: recipient.secretEnvironment, attempts: attempts, http: http)
         // The payload is kept only while a later round may still need it.
         var keepPayload = false
         defer { if !keepPayload { try? FileManager.default.removeItem(at: payload) } }

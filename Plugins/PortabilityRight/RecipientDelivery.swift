@@ -2,10 +2,13 @@ import Crypto
 import Foundation
 import RightsKernel
 
-/// Delivers a transfer to one allowed recipient: an HTTP POST of the JSON export, retried, each
-/// attempt recorded in the audit log with its status, never its content.
+/// Delivers a transfer to one allowed recipient: an HTTP POST of the JSON export, signed in the
+/// Standard Webhooks form with the secret shared with that recipient, retried, each attempt
+/// recorded in the audit log with its status, never its content. Without a usable secret
+/// nothing is sent.
 struct RecipientDelivery: Sendable {
     let url: URL
+    let secretEnvironment: String
     let attempts: Int
     let http: AllowListedHTTP
 
@@ -23,10 +26,26 @@ struct RecipientDelivery: Sendable {
         let body = try Data(contentsOf: file)
         let digest = SHA256.hash(data: body).hexString
         let headers = ["Content-Type": "application/json", "X-RightsKit-Request": request.id.rawValue, "X-RightsKit-SHA256": digest]
+        let signer: WebhookSigner
+        do {
+            signer = try WebhookSigner(secret: ProcessInfo.processInfo.environment[secretEnvironment] ?? "")
+        } catch {
+            effects.record(
+                AuditEvent(
+                    actor: .module(PortabilityRight.identifier), action: .transferFailed, request: request.id,
+                    details: [
+                        "recipient": recipient, "attempt": "0", "status": "0", "sha256": digest,
+                        "reason": "not sent: the signing secret in \(secretEnvironment) is missing or malformed",
+                    ]))
+            return Result(delivered: false, status: 0, digest: digest, attemptedAt: context.services.clock.now)
+        }
         var status = 0
         for attempt in 1...attempts {
             do {
-                status = try await http.post(body, to: url, headers: headers, timeout: .seconds(30))
+                // One delivery id for every attempt, so the recipient can drop a repeat.
+                let signature = signer.headers(id: "rightskit-transfer-\(request.id)", body: body, at: Date())
+                status = try await http.post(
+                    body, to: url, headers: headers.merging(signature) { $1 }, timeout: .seconds(30))
             } catch {
                 status = 0
             }

@@ -33,23 +33,26 @@ public struct RightsServer: Sendable {
         async throws
     {
         let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
-        let metrics = ServerMetrics()
-        let application = try makeApplication(metrics: metrics, onReady: onReady)
-        // The group stops its services in reverse order: the databases' connections, listed
-        // first, close last, once the HTTP server and the background work have finished.
-        let connections = DatabaseConnectionsService(
-            databases: [store as? any DatabaseConnections, pipeline.deployment.services.data as? any DatabaseConnections].compactMap { $0 },
-            logger: logger)
-        var configuration = ServiceGroupConfiguration(
-            services: [.init(service: connections), .init(service: application)]
-                + backgroundServices(client: client, metrics: metrics).map { .init(service: $0) },
-            gracefulShutdownSignals: shutdownSignals,
-            logger: logger
-        )
-        configuration.maximumGracefulShutdownDuration = .milliseconds(Int(settings.shutdownGrace * 1_000))
-        configuration.maximumCancellationDuration = .seconds(5)
-        let group = ServiceGroup(configuration: configuration)
+        // The client is shut down however the run ends, a refused setting included.
         do {
+            let metrics = ServerMetrics()
+            let application = try makeApplication(metrics: metrics, onReady: onReady)
+            // The group stops its services in reverse order: the databases' connections, listed
+            // first, close last, once the HTTP server and the background work have finished.
+            let connections = DatabaseConnectionsService(
+                databases: [store as? any DatabaseConnections, pipeline.deployment.services.data as? any DatabaseConnections].compactMap {
+                    $0
+                },
+                logger: logger)
+            var configuration = ServiceGroupConfiguration(
+                services: [.init(service: connections), .init(service: application)]
+                    + (try backgroundServices(client: client, metrics: metrics)).map { .init(service: $0) },
+                gracefulShutdownSignals: shutdownSignals,
+                logger: logger
+            )
+            configuration.maximumGracefulShutdownDuration = .milliseconds(Int(settings.shutdownGrace * 1_000))
+            configuration.maximumCancellationDuration = .seconds(5)
+            let group = ServiceGroup(configuration: configuration)
             try await group.run()
         } catch {
             try? await client.shutdown()
@@ -92,7 +95,7 @@ public struct RightsServer: Sendable {
         )
     }
 
-    func backgroundServices(client: HTTPClient, metrics: ServerMetrics) -> [any Service] {
+    func backgroundServices(client: HTTPClient, metrics: ServerMetrics) throws -> [any Service] {
         var services: [any Service] = []
         let pipeline = pipeline
         let store = store
@@ -117,7 +120,7 @@ public struct RightsServer: Sendable {
         case .outbox: delivery = nil
         case .mailDrop: delivery = deployment.settings.mailDrop.map { MailDropDelivery(folder: $0) }
         case .webhook(let webhook):
-            delivery = WebhookDelivery(webhook: webhook, client: client, logger: logger) { metrics.recordDeliveryFailure() }
+            delivery = try WebhookDelivery(webhook: webhook, client: client, logger: logger) { metrics.recordDeliveryFailure() }
         }
         if let delivery, settings.deliveryInterval > 0 {
             let lease = max(60, settings.deliveryInterval * 2)

@@ -19,7 +19,9 @@ public import RightsKernel
 /// - `delivery`: `driver` (`outbox`: messages wait in the outbox for another deliverer, the
 ///   default; `mail_drop`: files in `services.notifier.mail_drop`; `webhook`), and for the webhook
 ///   `webhook.url` (https), `webhook.attempts` (default 3), `webhook.backoff_ms` (default 500,
-///   doubled each retry), `webhook.timeout_seconds` (default 10), `webhook.allow_loopback_http`
+///   doubled each retry), `webhook.timeout_seconds` (default 10), `webhook.allow_loopback_http`,
+///   `webhook.secret_env` (required: the environment variable holding the Standard Webhooks
+///   secret each message is signed with, `whsec_…`)
 /// - `reminders`: `days_before` (operators are told this many days before a deadline; default 3)
 ///   and `to` (the operators' address as kind:value; default `operator:queue`, the outbox only)
 public struct ServerSettings: Sendable, Equatable {
@@ -49,6 +51,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// A webhook receiving each message as JSON.
     public struct Webhook: Sendable, Equatable {
         public var url: URL
+        /// The secret messages are signed with (read from the environment variable the
+        /// deployment names; never written anywhere).
+        var secret: String
         public var attempts = 3
         public var backoff: TimeInterval = 0.5
         public var timeout: TimeInterval = 10
@@ -125,7 +130,17 @@ public struct ServerSettings: Sendable, Equatable {
         else {
             throw section.invalid("url", "expected an https URL (plain http only to loopback with allow_loopback_http: true)")
         }
-        var webhook = Webhook(url: url)
+        let variable = try section.string("secret_env")
+        guard let secret = ProcessInfo.processInfo.environment[variable], !secret.isEmpty else {
+            throw section.invalid(
+                "secret_env", "the environment variable \(variable) is not set; every message is signed with the secret it holds")
+        }
+        do {
+            _ = try WebhookSigner(secret: secret)
+        } catch {
+            throw section.invalid("secret_env", "the secret in \(variable): \(error)")
+        }
+        var webhook = Webhook(url: url, secret: secret)
         webhook.attempts = try section.int("attempts", default: 3, in: 1...20)
         webhook.backoff = TimeInterval(try section.int("backoff_ms", default: 500, in: 0...60_000)) / 1_000
         webhook.timeout = TimeInterval(try section.int("timeout_seconds", default: 10, in: 1...300))

@@ -7,13 +7,28 @@ import RightsKernel
 
 /// Delivers each outbox message by POSTing it as JSON to the organisation's webhook, which
 /// sends the mail or text. Retries with doubling backoff; the outbox id travels as
-/// `Idempotency-Key`, so a receiver that saw a message before can drop the repeat.
+/// `Idempotency-Key` and `webhook-id`, so a receiver that saw a message before can drop the
+/// repeat. Each attempt is signed in the Standard Webhooks form (``WebhookSigner``), so the
+/// receiver can refuse anything RightsKit did not send; the timestamp is the real time of the
+/// attempt, even in a rehearsal under `--at`, since the receiver checks it against its own clock.
 struct WebhookDelivery: MessageDelivery {
     let webhook: ServerSettings.Webhook
+    let signer: WebhookSigner
     let client: HTTPClient
     let logger: Logger
     /// Called once per failed attempt, for the delivery-failure metric.
     let onFailure: @Sendable () -> Void
+
+    init(
+        webhook: ServerSettings.Webhook, client: HTTPClient, logger: Logger,
+        onFailure: @escaping @Sendable () -> Void
+    ) throws {
+        self.webhook = webhook
+        signer = try WebhookSigner(secret: webhook.secret)
+        self.client = client
+        self.logger = logger
+        self.onFailure = onFailure
+    }
 
     struct Payload: Encodable {
         struct Recipient: Encodable {
@@ -45,6 +60,9 @@ struct WebhookDelivery: MessageDelivery {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Idempotency-Key", value: "rightskit-\(reference)")
+            for (name, value) in signer.headers(id: "rightskit-\(reference)", body: body, at: Date()) {
+                request.headers.add(name: name, value: value)
+            }
             request.body = .bytes(ByteBuffer(bytes: body))
             do {
                 let response = try await client.execute(request, timeout: .seconds(Int64(webhook.timeout)))

@@ -17,7 +17,7 @@ struct PortabilityRightTests {
           rounds: 2
           allow_loopback_http: true
           recipients:
-            other-cloud: { url: "http://127.0.0.1:\(port)/import", organisation: Other Cloud Ltd }
+            other-cloud: { url: "http://127.0.0.1:\(port)/import", organisation: Other Cloud Ltd, secret_env: \(RecipientServer.secretEnvironment) }
         """
     }
 
@@ -96,6 +96,8 @@ struct PortabilityRightTests {
         let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(request.state == .completed)
         #expect(server.attempts == 2, "one failure, then delivered")
+        #expect(server.refusals.isEmpty, "each attempt signed with the recipient's secret: \(server.refusals)")
+        #expect(server.receivedHeaders.first?["webhook-id"] == "rightskit-transfer-\(request.id)")
         let body = try #require(server.received.first)
         let text = String(decoding: body, as: UTF8.self)
         #expect(text.contains(SampleBusinessDatabase.userID(10)))
@@ -104,6 +106,20 @@ struct PortabilityRightTests {
             \.event.action)
         #expect(attempts == ["transfer.failed", "transfer.delivered"])
         #expect(request.outcome?.references["recipient"] == "other-cloud")
+    }
+
+    /// A recipient whose signing secret is not in the environment gets nothing: no transfer
+    /// leaves unsigned.
+    @Test func withoutTheRecipientsSecretNothingIsSent() async throws {
+        let server = try RecipientServer(failures: 0)
+        let rights = self.rights(port: server.port).replacingOccurrences(
+            of: "secret_env: \(RecipientServer.secretEnvironment)", with: "secret_env: RIGHTSKIT_TEST_UNSET_RECIPIENT_SECRET")
+        let harness = try await harness(on: .sqlite, rights)
+        let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
+        #expect(request.state != .completed)
+        #expect(server.attempts == 0 && server.refusals.isEmpty, "nothing reached the recipient")
+        let failed = try await harness.store.entries(for: request.id).filter { $0.event.action.rawValue == "transfer.failed" }
+        #expect(failed.first?.event.details["reason"]?.contains("RIGHTSKIT_TEST_UNSET_RECIPIENT_SECRET") == true)
     }
 
     @Test(arguments: LedgerDriver.allCases) func anUnreachableRecipientIsRetriedLaterThenRefused(on driver: LedgerDriver) async throws {
@@ -175,8 +191,8 @@ struct PortabilityRightTests {
             try await http.post(Data("{}".utf8), to: unlistedURL, headers: [:], timeout: .seconds(5))
         }
         #expect(unlisted.attempts == 0)
-        #expect(
-            try await http.post(Data("{}".utf8), to: listedURL, headers: ["Content-Type": "application/json"], timeout: .seconds(5)) == 201)
+        let signed = try WebhookSigner(secret: RecipientServer.secret).headers(id: "probe", body: Data("{}".utf8), at: Date())
+        #expect(try await http.post(Data("{}".utf8), to: listedURL, headers: signed, timeout: .seconds(5)) == 201)
         #expect(listed.attempts == 1)
         var strict = OutboundAllowList()
         #expect(throws: OutboundRefusal.plainHTTP) { try strict.allow(listedURL) }

@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import GRDB
+import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import RightsKernel
 import RightsStore
@@ -152,13 +155,29 @@ struct ServeBackgroundTests {
         #expect(audited == ["deadline.reminded", "deadline.overdue"])
     }
 
+    @Test("a webhook without its signing secret is refused at start, naming the key")
+    func webhookWithoutSecret() async throws {
+        let delivery = """
+              delivery:
+                driver: webhook
+                webhook: { url: 'https://notify.example.cn/rights', secret_env: RIGHTSKIT_TEST_UNSET_WEBHOOK_SECRET }
+            """
+        let cli = try CommandLineRunner(config: try ServedDeployment.repositoryConfig(server: delivery + "\n"), executable: "rightskit")
+        #expect(try await cli.run("demo", "seed", "--subjects", "10").status == 0)
+        let refused = try await cli.run("serve", "--port", "0")
+        #expect(refused.status == 3, "\(refused.errors)")
+        #expect(
+            refused.errors.contains("secret_env") && refused.errors.contains("RIGHTSKIT_TEST_UNSET_WEBHOOK_SECRET is not set"),
+            "\(refused.errors)")
+    }
+
     @Test("a webhook that fails twice receives the message once, on the third try")
     func webhookRetries() async throws {
         let webhook = try RecipientServer(failures: 2)
         let delivery = """
               delivery:
                 driver: webhook
-                webhook: { url: 'http://127.0.0.1:\(webhook.port)/messages', allow_loopback_http: true, attempts: 3, backoff_ms: 50 }
+                webhook: { url: 'http://127.0.0.1:\(webhook.port)/messages', allow_loopback_http: true, attempts: 3, backoff_ms: 50, secret_env: \(RecipientServer.secretEnvironment) }
             """
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig(server: Self.quick + delivery + "\n"))
         let filed = try await server.file("access", subject: "email:user9@example.cn")
@@ -172,6 +191,24 @@ struct ServeBackgroundTests {
         #expect(payload["kind"] as? String == "verification-code")
         #expect(payload["request"] as? String == filed.id)
         #expect((payload["recipient"] as? [String: Any])?["value"] as? String == "user9@example.cn")
+        // Signed in the Standard Webhooks form, which the receiver checked; a replay of what it
+        // received, or the same with the body altered, is refused and received nothing.
+        #expect(webhook.refusals.isEmpty, "every attempt was signed: \(webhook.refusals)")
+        let headers = try #require(webhook.receivedHeaders.first)
+        #expect(headers["webhook-id"] == "rightskit-\(try #require(payload["id"] as? Int))")
+        #expect(headers["webhook-signature"]?.hasPrefix("v1,") == true)
+        func post(_ body: Data) async throws -> Int {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(webhook.port)/messages")
+            request.method = .POST
+            for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+                request.headers.add(name: name, value: headers[name] ?? "")
+            }
+            request.body = .bytes(ByteBuffer(data: body))
+            return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+        }
+        #expect(try await post(received) == 409, "a replay")
+        #expect(try await post(received + Data(" ".utf8)) == 401, "an altered body")
+        #expect(webhook.received.count == 1 && webhook.refusals == [409, 401])
         // Delivered, the outbox keeps kind and time only.
         let token = try await server.token("operator", name: "desk")
         let outbox = try await server.call(.GET, "/v1/admin/outbox?request=\(filed.id)", headers: ["Authorization": "Bearer \(token)"])
