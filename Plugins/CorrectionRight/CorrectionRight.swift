@@ -18,7 +18,7 @@ public struct CorrectionRight: RightModule {
     ]
 
     public static let dataCapabilities: Set<DataCapability> = [.reading, .correcting]
-    public static let denialGrounds: [DenialGround] = [.correctElsewhere, .noSuchField, .ambiguousField]
+    public static let denialGrounds: [DenialGround] = [.correctElsewhere, .noSuchField, .ambiguousField, .invalidValue, .identityInUse]
 
     /// The module's keys in the deployment file.
     public struct Settings: ModuleSettings {
@@ -51,6 +51,9 @@ public struct CorrectionRight: RightModule {
             throw IntakeError(field: "value", "give the corrected value")
         }
         guard value.count <= maxLength else { throw IntakeError(field: "value", "expected at most \(maxLength) characters") }
+        // A field named by its category is checked before any code is sent; one named by
+        // table.column is checked by the data service against the column's category.
+        if let problem = CategoryValueRule.problem(with: value, for: DataCategory(field)) { throw IntakeError(field: "value", problem) }
     }
 
     struct Applied: Codable, Sendable {
@@ -60,6 +63,8 @@ public struct CorrectionRight: RightModule {
         var unknown: Bool
         var candidates: [String] = []
         var heldCategory: DataCategory?
+        var invalidValue: String?
+        var identityInUse = false
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
@@ -90,6 +95,10 @@ public struct CorrectionRight: RightModule {
                 return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, candidates: candidates)
             case .outOfScope(let category):
                 return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, heldCategory: category)
+            case .invalidValue(_, let reason):
+                return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, invalidValue: reason)
+            case .identityInUse:
+                return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, identityInUse: true)
             }
         }
         if let category = applied.heldCategory, let hold = context.hold(covering: category) {
@@ -101,6 +110,13 @@ public struct CorrectionRight: RightModule {
             return .denied(
                 .ambiguousField,
                 message: "'\(field)' names several fields; file the correction for one of: \(applied.candidates.joined(separator: "; ")).")
+        }
+        if let reason = applied.invalidValue {
+            return .denied(.invalidValue, message: "The new \(field) was not accepted: \(reason).")
+        }
+        if applied.identityInUse {
+            return .denied(
+                .identityInUse, message: "The new \(field) cannot be given to your account here; please contact us to change it.")
         }
         if applied.unknown {
             return .denied(.noSuchField, message: "There is no field '\(field)' that can be corrected.")
@@ -130,6 +146,11 @@ extension DenialGround {
         code: "correct-elsewhere", explanation: "This information must be changed where it was originally provided")
     /// No mapped field of that name is held about the subject.
     public static let noSuchField = DenialGround(code: "no-such-field", explanation: "No correctable information of that kind is held")
+    /// The new value is not one the field can hold (an email, phone or name checked by category).
+    public static let invalidValue = DenialGround(code: "invalid-value", explanation: "The new value is not valid for that field")
+    /// The new value of an identity field already names another subject.
+    public static let identityInUse = DenialGround(
+        code: "identity-in-use", explanation: "The new value identifies another account")
     /// The name given matches several fields; a correction changes exactly one.
     public static let ambiguousField = DenialGround(code: "ambiguous-field", explanation: "The request must name exactly one field")
 }

@@ -110,8 +110,8 @@ struct CorrectionRightTests {
     @Test(arguments: LedgerDriver.allCases) func aCategoryCoveringSeveralFieldsIsRefusedAskingForOne(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)
         let before = try SampleBusinessDatabase.dump(path: harness.directory.file("business.sqlite"))
-        for field in ["user.contact", "user.contact.email"] {
-            let request = try await run(harness, ["field": field, "value": "+8613911112222"])
+        for (field, value) in [("user.contact", "+8613911112222"), ("user.contact.email", "li.wei@example.org")] {
+            let request = try await run(harness, ["field": field, "value": value])
             #expect(request.state == .denied)
             #expect(request.outcome?.ground?.code == "ambiguous-field")
             #expect(request.outcome?.message.contains("accounts.") == true, "the refusal lists the fields to choose from")

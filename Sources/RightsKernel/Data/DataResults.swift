@@ -73,6 +73,10 @@ public enum CorrectionResult: Sendable, Equatable {
     case ambiguous([String])
     /// The field's category is outside the request's scope (under a hold).
     case outOfScope(DataCategory)
+    /// The value is not one the field's category can hold; `reason` says what is expected.
+    case invalidValue(field: String, reason: String)
+    /// The field is an identity column and the value already names another subject.
+    case identityInUse(field: String)
 }
 
 /// One field changed by a correction, proven by fingerprints of the old and new values.

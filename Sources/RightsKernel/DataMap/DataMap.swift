@@ -206,10 +206,13 @@ public struct DataMap: Sendable, Equatable {
             }
         }
         let retention = try section.optionalSection("retention").map(retentionRule)
+        let shared = try section.bool("shared", default: false)
         try section.rejectUnknownKeys()
-        return MappedField(
+        var field = MappedField(
             column: column, category: DataCategory(categoryName), correctable: correctable, correctAt: correctAt, erasure: erasure,
             retention: retention, location: section.location)
+        field.shared = shared
+        return field
     }
 
     private static func retentionRule(_ section: ConfigSection) throws(ConfigError) -> RetentionRule {

@@ -8,6 +8,10 @@ public struct MappedField: Sendable, Equatable {
     public var correctAt: String?
     public var erasure: ErasureStrategy
     public var retention: RetentionRule?
+    /// For an identity column: whether one value may name several subjects (a household's
+    /// shared phone). When false (the default) a correction that would give the value to a
+    /// second subject is refused, since locating it would then find both.
+    public var shared: Bool = false
     public var location: ConfigLocation
 
     public init(

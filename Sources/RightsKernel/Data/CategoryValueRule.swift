@@ -1,0 +1,60 @@
+/// What a value of a category must look like before a correction may write it: a corrected
+/// email, phone or name is checked as the category requires, so a correction cannot write junk
+/// into an identity (`1'); DROP TABLE accounts;--` as a phone). Categories without a rule take
+/// any text intake already accepted (no control characters, within the size cap).
+public enum CategoryValueRule {
+    /// Why `value` cannot be a value of `category`, or nil when it can.
+    public static func problem(with value: String, for category: DataCategory) -> String? {
+        if category.isWithin("user.contact.email") {
+            return isEmail(value) ? nil : "expected an email address such as li.wei@example.cn"
+        }
+        if category.isWithin("user.contact.phone") {
+            return isPhone(value) ? nil : "expected a phone number in E.164 form (+8613912345678) or a mainland mobile number (13912345678)"
+        }
+        if let last = category.name.split(separator: ".").last, personNames.contains(String(last)) {
+            return isName(value) ? nil : "expected a name of 1 to 100 letters, spaces and the marks . ' - ·"
+        }
+        return nil
+    }
+
+    /// The last parts of the category names that hold a person's name (a nickname or user name
+    /// may be anything a product allows).
+    static let personNames: Set<String> = ["name", "real_name", "full_name", "given_name", "family_name"]
+
+    /// One `@`, a local part of the characters mail systems accept, and a domain of at least two
+    /// labels of letters, digits and inner hyphens.
+    static func isEmail(_ value: String) -> Bool {
+        guard value.count <= 254, value.allSatisfy(\.isASCII) else { return false }
+        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, let local = parts.first, let domain = parts.last, (1...64).contains(local.count) else { return false }
+        let localCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
+        guard local.allSatisfy(localCharacters.contains), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+            return false
+        }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2
+            && labels.allSatisfy { label in
+                (1...63).contains(label.count) && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } && label.first != "-"
+                    && label.last != "-"
+            }
+    }
+
+    /// E.164 (`+` then 8 to 15 digits, not starting with 0) or a mainland China mobile number.
+    static func isPhone(_ value: String) -> Bool {
+        let digits = value.dropFirst()
+        if value.first == "+" {
+            return (8...15).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber } && digits.first != "0"
+        }
+        return value.count == 11 && value.allSatisfy { $0.isASCII && $0.isNumber } && value.hasPrefix("1")
+            && "3456789".contains(value.dropFirst().first ?? "0")
+    }
+
+    /// Letters of any script with their combining marks, spaces and the few marks names use.
+    static func isName(_ value: String) -> Bool {
+        guard (1...100).contains(value.count), value.first?.isWhitespace == false, value.last?.isWhitespace == false else { return false }
+        return value.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.isAlphabetic || scalar.properties.generalCategory == .nonspacingMark || scalar == " "
+                || ".'-·’".unicodeScalars.contains(scalar)
+        }
+    }
+}
