@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import HummingbirdCore
 public import Logging
 import NIOCore
 import OpenAPIHummingbird
@@ -87,9 +88,18 @@ public struct RightsServer: Sendable {
         }
         try api.registerHandlers(on: router)
         let host = settings.host
+        // Connections are bounded: at most `max` open, each closed when idle or when a request
+        // dawdles, so slow or idle clients cannot hold the server's memory.
+        let requestTimeout = TimeAmount.milliseconds(Int64(settings.requestReadTimeout * 1_000))
         return Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: settings.port), serverName: "rightskit"),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestReadTimeout(limit: requestTimeout)],
+                    idleTimeout: .milliseconds(Int64(settings.idleTimeout * 1_000)))),
+            configuration: .init(
+                address: .hostname(host, port: settings.port), serverName: "rightskit",
+                availableConnectionsDelegate: MaximumAvailableConnections(settings.maxConnections, logger: logger)),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger
         )

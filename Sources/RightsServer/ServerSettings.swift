@@ -10,6 +10,10 @@ public import RightsKernel
 /// - `shutdown_grace_seconds`: how long requests in flight may finish after SIGTERM (default 10)
 /// - `rate_limits`: `filings_per_minute` and `code_attempts_per_minute` per client address
 ///   (defaults 30 and 30; answered 429 with `Retry-After`); an IPv6 client counts per /64
+/// - `connections`: `max` (open connections at once; more wait in the listen backlog; default
+///   2048), `idle_seconds` (a connection with nothing to read is closed; default 30) and
+///   `request_seconds` (a request must arrive whole this soon after the connection is ready for
+///   it, however slowly its bytes come; default 10)
 /// - `trusted_proxies`: the addresses and CIDR blocks of the reverse proxies in front (default
 ///   none): only from them are `Forwarded` and `X-Forwarded-For` read to find the client
 /// - `background`: `sweep_seconds` (resume due requests, cancel lapsed quotes, erase lifted
@@ -31,6 +35,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var shutdownGrace: TimeInterval = 10
     public var filingsPerMinute = 30
     public var codeAttemptsPerMinute = 30
+    public var maxConnections = 2_048
+    public var idleTimeout: TimeInterval = 30
+    public var requestReadTimeout: TimeInterval = 10
     /// The reverse proxies whose forwarding headers are believed.
     var trustedProxies: [AddressBlock] = []
     public var sweepInterval: TimeInterval = 60
@@ -81,6 +88,12 @@ public struct ServerSettings: Sendable, Equatable {
             filingsPerMinute = try limits.int("filings_per_minute", default: filingsPerMinute, in: 1...1_000_000)
             codeAttemptsPerMinute = try limits.int("code_attempts_per_minute", default: codeAttemptsPerMinute, in: 1...1_000_000)
             try limits.rejectUnknownKeys()
+        }
+        if let connections = try section.optionalSection("connections") {
+            maxConnections = try connections.int("max", default: maxConnections, in: 16...1_000_000)
+            idleTimeout = TimeInterval(try connections.int("idle_seconds", default: 30, in: 1...3_600))
+            requestReadTimeout = TimeInterval(try connections.int("request_seconds", default: 10, in: 1...600))
+            try connections.rejectUnknownKeys()
         }
         for entry in try section.strings("trusted_proxies") {
             guard let block = AddressBlock(entry) else {

@@ -39,5 +39,10 @@ struct CorrectionValidationTests {
         // A valid new phone is written.
         let fixed = try await outcome(server, subject: "email:user2@example.cn", field: "user.contact.phone", value: "+8613912345678")
         #expect(fixed["state"] as? String == "completed", "\(fixed)")
+        // A number typed as people type it is stored as locating looks for it.
+        let typed = try await outcome(server, subject: "email:user5@example.cn", field: "user.contact.phone", value: "139 1111 2222")
+        #expect(typed["state"] as? String == "completed", "\(typed)")
+        let found = try await server.runner.run("data", "locate", "--subject", "phone:+8613911112222", "--json")
+        #expect(found.output.contains("accounts"), "\(found.output) \(found.errors)")
     }
 }

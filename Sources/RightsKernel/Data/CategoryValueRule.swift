@@ -1,10 +1,13 @@
+import Foundation
+
 /// What a value of a category must look like before a correction may write it: a corrected
 /// email, phone or name is checked as the category requires, so a correction cannot write junk
 /// into an identity (`1'); DROP TABLE accounts;--` as a phone). Categories without a rule take
 /// any text intake already accepted (no control characters, within the size cap).
 public enum CategoryValueRule {
-    /// Why `value` cannot be a value of `category`, or nil when it can.
+    /// Why `value` cannot be a value of `category`, or nil when it can (once ``normalised(_:for:)``).
     public static func problem(with value: String, for category: DataCategory) -> String? {
+        let value = normalised(value, for: category)
         if category.isWithin("user.contact.email") {
             return isEmail(value) ? nil : "expected an email address such as li.wei@example.cn"
         }
@@ -15,6 +18,19 @@ public enum CategoryValueRule {
             return isName(value) ? nil : "expected a name of 1 to 100 letters, spaces and the marks . ' - ·"
         }
         return nil
+    }
+
+    /// The value as it is stored, so locating it later finds it: an email lowercased, a phone
+    /// without the spaces, dashes, dots and brackets people type, a mainland mobile number with
+    /// its +86; others as given, without surrounding spaces.
+    public static func normalised(_ value: String, for category: DataCategory) -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if category.isWithin("user.contact.email") { return trimmed.lowercased() }
+        if category.isWithin("user.contact.phone") {
+            let compact = trimmed.filter { !" -.()".contains($0) }
+            return compact.count == 11 && compact.hasPrefix("1") && compact.allSatisfy(\.isNumber) ? "+86" + compact : compact
+        }
+        return trimmed
     }
 
     /// The last parts of the category names that hold a person's name (a nickname or user name
@@ -39,14 +55,14 @@ public enum CategoryValueRule {
             }
     }
 
-    /// E.164 (`+` then 8 to 15 digits, not starting with 0) or a mainland China mobile number.
+    /// E.164: `+` then 8 to 15 digits, not starting with 0; a mainland mobile number (`+86 1[3-9]…`)
+    /// has 11 digits after the country code.
     static func isPhone(_ value: String) -> Bool {
         let digits = value.dropFirst()
-        if value.first == "+" {
-            return (8...15).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber } && digits.first != "0"
-        }
-        return value.count == 11 && value.allSatisfy { $0.isASCII && $0.isNumber } && value.hasPrefix("1")
-            && "3456789".contains(value.dropFirst().first ?? "0")
+        guard value.first == "+", (8...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0"
+        else { return false }
+        guard digits.hasPrefix("861"), let next = digits.dropFirst(3).first, "3456789".contains(next) else { return true }
+        return digits.count == 13
     }
 
     /// Letters of any script with their combining marks, spaces and the few marks names use.

@@ -7,7 +7,7 @@ extension DataMapService {
     /// old value, not its own new one). The value must suit the field's category
     /// (``CategoryValueRule``), and a value for an identity column must not already name another
     /// subject unless the map marks the column `shared`.
-    public func correct(_ identities: [SubjectIdentity], field selector: String, value: String, scope: DataScope, request: RequestID)
+    public func correct(_ identities: [SubjectIdentity], field selector: String, value given: String, scope: DataScope, request: RequestID)
         async throws -> CorrectionResult
     {
         let target: CorrectionTarget
@@ -16,9 +16,11 @@ extension DataMapService {
         case .failure(let refusal): return refusal.result
         }
         let fieldName = "\(target.table.name).\(target.field.column)"
-        if let reason = CategoryValueRule.problem(with: value, for: target.field.category) {
+        if let reason = CategoryValueRule.problem(with: given, for: target.field.category) {
             return .invalidValue(field: fieldName, reason: reason)
         }
+        // Stored as locating will look for it (a phone without its spaces, an email lowercased).
+        let value = CategoryValueRule.normalised(given, for: target.field.category)
         let operation = "correct:\(fieldName)"
         let time = Date()
         try await prepareHostTables(target.source)
