@@ -205,6 +205,8 @@ extension RightsAPI {
             signed = try await store.signCheckpoint(settings: deployment.settings)
         } catch let error as AuditConfigurationError {
             throw APIProblem(.conflict, "audit_not_configured", error.description)
+        } catch let refused as AuditCheckpointRefused {
+            throw APIProblem(.conflict, "audit_broken", refused.description)
         }
         guard let checkpoint = signed else { throw APIProblem(.conflict, "audit_empty", "the audit log is empty; nothing to sign") }
         return .created(.init(body: .json(.init(sequence: checkpoint.sequence, hash: checkpoint.hash))))

@@ -145,7 +145,13 @@ public struct RightsServer: Sendable {
         if deployment.settings.auditSigningKey != nil, settings.checkpointInterval > 0 {
             services.append(
                 PeriodicService(name: "checkpoint", interval: settings.checkpointInterval, logger: logger) {
-                    _ = try await store.signCheckpoint(settings: deployment.settings)
+                    do {
+                        _ = try await store.signCheckpoint(settings: deployment.settings)
+                    } catch let refused as AuditCheckpointRefused {
+                        // Never signed: the operators must look at the log.
+                        metrics.recordCheckpointRefusal()
+                        logger.critical("audit checkpoint refused", metadata: ["found": "\(refused.found)"])
+                    }
                 })
         }
         if settings.reminderInterval > 0 {

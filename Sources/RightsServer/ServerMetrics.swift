@@ -12,6 +12,7 @@ final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let deliveryFailures: Metrics.Counter
+    private let checkpointRefusals: Metrics.Counter
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -21,10 +22,13 @@ final class ServerMetrics: Sendable {
         ]
         self.factory = factory
         deliveryFailures = Metrics.Counter(label: "rightskit_delivery_failures_total", factory: factory)
+        checkpointRefusals = Metrics.Counter(label: "rightskit_audit_checkpoint_refusals_total", factory: factory)
     }
 
     /// Counts one failed delivery attempt.
     func recordDeliveryFailure() { deliveryFailures.increment() }
+    /// A checkpoint refused because the chain since the last one is not intact.
+    func recordCheckpointRefusal() { checkpointRefusals.increment() }
 
     /// Records one handled HTTP request.
     func recordHandled(route: String, method: String, status: Int, duration: Duration) {

@@ -18,8 +18,9 @@ public import RightsKernel
 ///   none): only from them are `Forwarded` and `X-Forwarded-For` read to find the client
 /// - `background`: `sweep_seconds` (resume due requests, cancel lapsed quotes, erase lifted
 ///   restrictions, close unconfirmed filings; default 60), `deliver_seconds` (default 5),
-///   `checkpoint_hours` (sign the audit head when `services.audit.signing_key` is set; default
-///   24), `reminder_seconds` (default 300); 0 turns a service off
+///   `checkpoint_minutes` (sign the audit head when `services.audit.signing_key` is set, so a
+///   cut after the last checkpoint has minutes to hide in, not a day; default 10; the older
+///   `checkpoint_hours` is still read), `reminder_seconds` (default 300); 0 turns a service off
 /// - `delivery`: `driver` (`outbox`: messages wait in the outbox for another deliverer, the
 ///   default; `mail_drop`: files in `services.notifier.mail_drop`; `webhook`), and for the webhook
 ///   `webhook.url` (https), `webhook.attempts` (default 3), `webhook.backoff_ms` (default 500,
@@ -42,7 +43,7 @@ public struct ServerSettings: Sendable, Equatable {
     var trustedProxies: [AddressBlock] = []
     public var sweepInterval: TimeInterval = 60
     public var deliveryInterval: TimeInterval = 5
-    public var checkpointInterval: TimeInterval = 86_400
+    public var checkpointInterval: TimeInterval = 600
     public var reminderInterval: TimeInterval = 300
     public var delivery: Delivery = .outbox
     public var reminderLead = 3
@@ -104,7 +105,10 @@ public struct ServerSettings: Sendable, Equatable {
         if let background = try section.optionalSection("background") {
             sweepInterval = TimeInterval(try background.int("sweep_seconds", default: 60, in: 0...86_400))
             deliveryInterval = TimeInterval(try background.int("deliver_seconds", default: 5, in: 0...86_400))
-            checkpointInterval = TimeInterval(try background.int("checkpoint_hours", default: 24, in: 0...8_760)) * 3_600
+            checkpointInterval = TimeInterval(try background.int("checkpoint_minutes", default: 10, in: 0...525_600)) * 60
+            if background.keys.contains("checkpoint_hours") {
+                checkpointInterval = TimeInterval(try background.int("checkpoint_hours", default: 0, in: 0...8_760)) * 3_600
+            }
             reminderInterval = TimeInterval(try background.int("reminder_seconds", default: 300, in: 0...86_400))
             try background.rejectUnknownKeys()
         }

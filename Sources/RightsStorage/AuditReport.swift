@@ -46,6 +46,15 @@ extension OperationsStore {
             throw AuditConfigurationError(description: "no signing key: set services.audit.signing_key")
         }
         let key = try AuditSigningKey.loadOrCreate(path: path, publicKeyPath: settings.auditPublicKey ?? path + ".pub")
+        // The newest checkpoint published outside the database must still be in it: otherwise
+        // the stored checkpoints were deleted, and a new one would hide it.
+        if let folder = settings.publishedCheckpoints, let newest = try PublishedCheckpoints(folder: folder).read().last,
+            try await !checkpoints().contains(where: { $0.signature == newest.signature })
+        {
+            throw AuditCheckpointRefused(found: .checkpointMissing(sequence: newest.sequence))
+        }
+        // A request with no entries is a cut no chain check sees: never sealed either.
+        if let request = try await unauditedRequest() { throw AuditCheckpointRefused(found: .requestUnaudited(request)) }
         guard let checkpoint = try await checkpoint(signingKey: key) else { return nil }
         if let folder = settings.publishedCheckpoints { try PublishedCheckpoints(folder: folder).append(checkpoint) }
         return checkpoint

@@ -36,6 +36,9 @@ public protocol OperationsStore: RequestLedger, AuditLog, ExceptionChecks, Verif
     func auditChain() async throws -> AuditChainSnapshot
     /// Signs the current chain head and stores the checkpoint; nil when the log is empty.
     func checkpoint(signingKey: Curve25519.Signing.PrivateKey) async throws -> AuditCheckpoint?
+    /// A request the ledger holds whose audit entries are all gone (a cut of the log's tail that
+    /// checkpoints alone cannot see), if any.
+    func unauditedRequest() async throws -> RequestID?
     /// How many entries were written under a simulated clock (a rehearsal).
     func simulatedEntries() async throws -> Int
     /// Whether the store answers.
@@ -58,15 +61,22 @@ public struct AuditChainSnapshot: Sendable {
 extension OperationsStore {
     public func verify() async throws -> AuditVerification {
         let chain = try await auditChain()
-        return try AuditChain.verify(chain.entries, head: chain.head)
+        return try await crossChecked(AuditChain.verify(chain.entries, head: chain.head))
+    }
+
+    /// An intact chain is checked against the ledger too: every request it holds must have
+    /// entries, so a cut after the last checkpoint is caught while the requests it concerned remain.
+    private func crossChecked(_ verdict: AuditVerification) async throws -> AuditVerification {
+        guard verdict.isIntact, let request = try await unauditedRequest() else { return verdict }
+        return .requestUnaudited(request)
     }
 
     /// Verifies the chain and every signed checkpoint, stored and `published`, against the
     /// deployment's public key.
     public func verify(publicKey: Curve25519.Signing.PublicKey, published: [AuditCheckpoint] = []) async throws -> AuditVerification {
         let chain = try await auditChain()
-        return try AuditChain.verify(
-            chain.entries, head: chain.head, checkpoints: chain.checkpoints, published: published, publicKey: publicKey)
+        return try await crossChecked(
+            AuditChain.verify(chain.entries, head: chain.head, checkpoints: chain.checkpoints, published: published, publicKey: publicKey))
     }
 
     /// The stored checkpoints, oldest first.

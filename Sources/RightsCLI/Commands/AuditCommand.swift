@@ -48,6 +48,8 @@ struct AuditCommand: ParsableCommand {
                 signed = try await deployment.store.signCheckpoint(settings: deployment.pipeline.deployment.settings)
             } catch let error as AuditConfigurationError {
                 throw CommandFailure(.refused, "\(error.description) in \(options.config)")
+            } catch let refused as AuditCheckpointRefused {
+                throw CommandFailure(.auditBroken, refused.description)
             }
             guard let checkpoint = signed else { return Output.line("the audit log is empty; nothing to sign") }
             if options.json { return try Output.json(checkpoint) }

@@ -30,10 +30,19 @@ public struct AuditChain: Sendable {
         guard chain.isIntact else { return chain }
         let hashes = Dictionary(uniqueKeysWithValues: entries.map { ($0.sequence, $0.hash) })
         let last = entries.last?.sequence ?? 0
-        for checkpoint in (checkpoints + published).sorted(by: { $0.sequence < $1.sequence }) {
-            guard checkpoint.isSigned(by: publicKey) else { return .forgedCheckpoint(sequence: checkpoint.sequence) }
+        // Stored and published copies of one checkpoint count once; in the order they were signed.
+        var seen = Set<String>()
+        let all = (checkpoints + published).sorted { $0.sequence < $1.sequence }.filter { seen.insert($0.signature).inserted }
+        var previous: AuditCheckpoint?
+        for checkpoint in all {
+            // Each checkpoint signed the one before it: one that does not verify after its
+            // predecessor was signed after a checkpoint that is gone, or not by this key.
+            if !checkpoint.isSigned(by: publicKey, after: previous) {
+                return previous == nil ? .forgedCheckpoint(sequence: checkpoint.sequence) : .checkpointDeleted(before: checkpoint.sequence)
+            }
             guard let hash = hashes[checkpoint.sequence] else { return .cutOff(lastPresent: last, expected: checkpoint.sequence) }
             guard hash == checkpoint.hash else { return .rewritten(sequence: checkpoint.sequence) }
+            previous = checkpoint
         }
         if let newest = published.max(by: { $0.sequence < $1.sequence }),
             !checkpoints.contains(where: { $0.sequence == newest.sequence && $0.hash == newest.hash })
@@ -41,6 +50,29 @@ public struct AuditChain: Sendable {
             return .checkpointMissing(sequence: newest.sequence)
         }
         return chain
+    }
+
+    /// What is wrong with the chain from `checkpoint` (nil: from the first entry) to `head`,
+    /// given the entries from the checkpoint's on; nil when every entry since is in place and
+    /// leads to the head: what must hold before a new checkpoint may seal it.
+    public static func problemSince(_ checkpoint: AuditCheckpoint?, entries: [AuditEntry], head: Head) throws -> AuditVerification? {
+        let start = checkpoint?.sequence ?? 1
+        guard head.sequence >= start else { return .cutOff(lastPresent: head.sequence, expected: start) }
+        guard let first = entries.first, first.sequence == start else { return .deleted(sequence: start) }
+        if let checkpoint, first.hash != checkpoint.hash { return .rewritten(sequence: checkpoint.sequence) }
+        var previous = checkpoint == nil ? AuditEntry.genesisHash : first.previousHash
+        var expected = start
+        for entry in entries {
+            guard try entry.expectedHash() == entry.hash else { return .modified(sequence: entry.sequence) }
+            guard entry.sequence == expected else { return .deleted(sequence: expected) }
+            guard entry.previousHash == previous else { return .deleted(sequence: entry.sequence) }
+            previous = entry.hash
+            expected += 1
+        }
+        let last = expected - 1
+        if head.sequence > last { return .cutOff(lastPresent: last, expected: head.sequence) }
+        if head.sequence < last || head.hash != previous { return .modified(sequence: head.sequence) }
+        return nil
     }
 
     public static func verify(_ entries: [AuditEntry], head: Head?) throws -> AuditVerification {

@@ -1,10 +1,13 @@
 public import Crypto
 public import Foundation
 
-/// A signed statement that the audit chain had `hash` at entry `sequence`.
+/// A signed statement that the audit chain had `hash` at entry `sequence`, made after the
+/// checkpoint before it.
 ///
 /// The signing key lives outside the database, so someone who rewrites the whole chain (and its
-/// head) consistently still cannot produce a checkpoint that matches the rewrite.
+/// head) consistently still cannot produce a checkpoint that matches the rewrite. Each
+/// checkpoint also signs the previous one's signature, so the checkpoints form a chain of their
+/// own: deleting one breaks the signature of the next.
 public struct AuditCheckpoint: Codable, Sendable, Equatable {
     public var sequence: Int64
     public var hash: String
@@ -19,24 +22,37 @@ public struct AuditCheckpoint: Codable, Sendable, Equatable {
         self.signature = signature
     }
 
-    /// The bytes signed: sequence, hash and time, newline-separated.
-    public static func message(sequence: Int64, hash: String, signedAt: String) -> Data {
+    /// The bytes signed: sequence, hash, time and the previous checkpoint's signature (empty for
+    /// the first), newline-separated.
+    public static func message(sequence: Int64, hash: String, signedAt: String, previous: String) -> Data {
+        Data("rightskit-audit-checkpoint-2\n\(sequence)\n\(hash)\n\(signedAt)\n\(previous)".utf8)
+    }
+
+    /// The bytes checkpoints signed before they were chained (still verified, so older logs do).
+    static func unchainedMessage(sequence: Int64, hash: String, signedAt: String) -> Data {
         Data("rightskit-audit-checkpoint\n\(sequence)\n\(hash)\n\(signedAt)".utf8)
     }
 
-    /// Signs the chain head with `key`.
-    public static func sign(sequence: Int64, hash: String, at time: Date, with key: Curve25519.Signing.PrivateKey) throws -> AuditCheckpoint
-    {
+    /// Signs the chain head with `key`, after `previous` (nil for the first checkpoint).
+    public static func sign(
+        sequence: Int64, hash: String, at time: Date, after previous: AuditCheckpoint?, with key: Curve25519.Signing.PrivateKey
+    ) throws -> AuditCheckpoint {
         let signedAt = Timestamp.string(time)
-        let signature = try key.signature(for: message(sequence: sequence, hash: hash, signedAt: signedAt))
+        let signature = try key.signature(
+            for: message(sequence: sequence, hash: hash, signedAt: signedAt, previous: previous?.signature ?? ""))
         return AuditCheckpoint(sequence: sequence, hash: hash, signedAt: signedAt, signature: signature.base64EncodedString())
     }
 
-    /// Whether the signature is valid under `publicKey`.
-    public func isSigned(by publicKey: Curve25519.Signing.PublicKey) -> Bool {
+    /// Whether the signature is valid under `publicKey` as the checkpoint made after
+    /// `previous` (nil: the first). A checkpoint from before checkpoints were chained verifies
+    /// on its own.
+    public func isSigned(by publicKey: Curve25519.Signing.PublicKey, after previous: AuditCheckpoint?) -> Bool {
         guard let signature = Data(base64Encoded: signature) else { return false }
-        return publicKey.isValidSignature(signature, for: Self.message(sequence: sequence, hash: hash, signedAt: signedAt))
+        return publicKey.isValidSignature(
+            signature, for: Self.message(sequence: sequence, hash: hash, signedAt: signedAt, previous: previous?.signature ?? ""))
+            || publicKey.isValidSignature(signature, for: Self.unchainedMessage(sequence: sequence, hash: hash, signedAt: signedAt))
     }
+
 }
 
 /// The deployment's checkpoint signing key: 32 raw bytes in a file only the operator can read,
@@ -66,6 +82,16 @@ public enum AuditSigningKey {
         guard let raw = Data(base64Encoded: text) else { throw AuditKeyError.unreadablePublicKey(path) }
         return try Curve25519.Signing.PublicKey(rawRepresentation: raw)
     }
+}
+
+/// A checkpoint was refused: the chain since the newest checkpoint is not intact, so signing it
+/// would seal tampering. Nothing was signed.
+public struct AuditCheckpointRefused: Error, Sendable, Equatable, CustomStringConvertible {
+    public let found: AuditVerification
+
+    public init(found: AuditVerification) { self.found = found }
+
+    public var description: String { "no checkpoint signed: \(found)" }
 }
 
 /// A key file that cannot be used.

@@ -18,6 +18,11 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
     /// The newest checkpoint published outside the database is not in the database (its
     /// checkpoints were deleted or replaced).
     case checkpointMissing(sequence: Int64)
+    /// The checkpoint at `sequence` was signed after one that is no longer there: a checkpoint
+    /// between was deleted.
+    case checkpointDeleted(before: Int64)
+    /// A request whose changes were recorded has no audit entries: the entries were cut.
+    case requestUnaudited(RequestID)
 
     public var isIntact: Bool {
         if case .intact = self { return true }
@@ -32,9 +37,13 @@ public enum AuditVerification: Sendable, Equatable, CustomStringConvertible {
         case .reordered(let sequence): "entry \(sequence) was reordered"
         case .cutOff(let last, let expected): "log cut off after entry \(last) (chain head records \(expected))"
         case .rewritten(let sequence): "the chain was rewritten: entry \(sequence) differs from its signed checkpoint"
-        case .forgedCheckpoint(let sequence): "the checkpoint at entry \(sequence) is not signed by this deployment's key"
+        case .forgedCheckpoint(let sequence):
+            "the checkpoint at entry \(sequence) is not signed by this deployment's key as the first checkpoint (forged, or the checkpoints before it were deleted)"
         case .checkpointMissing(let sequence):
             "the checkpoint published at entry \(sequence) is missing from the database, or differs there"
+        case .checkpointDeleted(let sequence):
+            "the checkpoint at entry \(sequence) does not follow the checkpoint before it: one between was deleted (or it is not this deployment's)"
+        case .requestUnaudited(let request): "request \(request) was recorded but its audit entries are gone: the log was cut"
         }
     }
 }

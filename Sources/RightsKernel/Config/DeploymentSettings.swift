@@ -253,6 +253,12 @@ public struct DeploymentSettings: Sendable, Equatable {
         try notifierSection?.rejectUnknownKeys()
         let auditSection = try services?.optionalSection("audit")
         auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }
+        var isFolder: ObjCBool = false
+        if let auditSection, let key = auditSigningKey, FileManager.default.fileExists(atPath: key, isDirectory: &isFolder),
+            isFolder.boolValue
+        {
+            throw auditSection.invalid("signing_key", "\(key) is a folder; name the key file (created on first use)")
+        }
         auditPublicKey =
             try auditSection?.optionalString("public_key").map { DataMap.resolve($0, against: baseDirectory) }
             ?? auditSigningKey.map { $0 + ".pub" }

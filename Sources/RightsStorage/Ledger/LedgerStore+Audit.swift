@@ -28,36 +28,67 @@ extension LedgerStore: AuditLog {
             let head = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0").first.map {
                 AuditChain.Head(sequence: try $0.decode("seq"), hash: try $0.decode("hash"))
             }
-            let checkpoints = try await connection.query("SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq").map {
-                AuditCheckpoint(
-                    sequence: try $0.decode("seq"), hash: try $0.decode("hash"), signedAt: try $0.decode("signed_at"),
-                    signature: try $0.decode("signature"))
-            }
+            let checkpoints = try await connection.query("SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq").map(
+                Self.checkpoint)
             return AuditChainSnapshot(entries: entries, head: head, checkpoints: checkpoints)
         }
     }
 
+    /// Signs the chain's head, but only over a chain verified from the newest checkpoint (itself
+    /// verified) to the head: a cut tail, a rewritten head or entries changed since are refused
+    /// (``AuditCheckpointRefused``) and nothing is signed, so a checkpoint never seals tampering.
+    /// With nothing appended since the newest checkpoint, that checkpoint is the answer.
     public func checkpoint(signingKey: Curve25519.Signing.PrivateKey) async throws -> AuditCheckpoint? {
         try await linkPendingAudit()
         let time = clock.now
         let keyBytes = signingKey.rawRepresentation  // the key type is not Sendable; its bytes are
         return try await transaction { connection in
             guard
-                let head = try await connection.query(
+                let headRow = try await connection.query(
                     "SELECT seq, hash FROM audit_head WHERE id = 1 AND seq > 0\(raw: self.dialect.lockForUpdate)"
                 ).first
             else { return nil }
-            let checkpoint = try AuditCheckpoint.sign(
-                sequence: try head.decode("seq"), hash: try head.decode("hash"), at: time,
-                with: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
+            let head = AuditChain.Head(sequence: try headRow.decode("seq"), hash: try headRow.decode("hash"))
+            let key = try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes)
+            let newest = try await connection.query(
+                "SELECT seq, hash, signed_at, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 2"
+            )
+            .map(Self.checkpoint)
+            let last = newest.first
+            if let last, !last.isSigned(by: key.publicKey, after: newest.dropFirst().first) {
+                throw AuditCheckpointRefused(
+                    found: newest.count > 1 ? .checkpointDeleted(before: last.sequence) : .forgedCheckpoint(sequence: last.sequence))
+            }
+            let from = last?.sequence ?? 1
+            let entries = try await connection.query(
+                "SELECT seq, time, actor, action, request_id, details, prev_hash, hash FROM audit_entries WHERE seq >= \(from) ORDER BY seq"
+            ).map(Self.entry)
+            if let problem = try AuditChain.problemSince(last, entries: entries, head: head) {
+                throw AuditCheckpointRefused(found: problem)
+            }
+            if let last, last.sequence == head.sequence { return last }
+            let checkpoint = try AuditCheckpoint.sign(sequence: head.sequence, hash: head.hash, at: time, after: last, with: key)
             try await connection.query(
                 """
                 INSERT INTO audit_checkpoints (seq, hash, signed_at, signature)
                 VALUES (\(checkpoint.sequence), \(checkpoint.hash), \(checkpoint.signedAt), \(checkpoint.signature))
-                ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, signed_at = excluded.signed_at, signature = excluded.signature
                 """)
             return checkpoint
         }
+    }
+
+    public func unauditedRequest() async throws -> RequestID? {
+        try await linkPendingAudit()
+        let row = try await run(
+            "SELECT id FROM requests r WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.request_id = r.id) LIMIT 1"
+        ).first
+        return try row.flatMap { RequestID(try $0.decode("id", as: String.self)) }
+    }
+
+    static func checkpoint(_ row: SQLRow) throws -> AuditCheckpoint {
+        AuditCheckpoint(
+            sequence: try row.decode("seq"), hash: try row.decode("hash"), signedAt: try row.decode("signed_at"),
+            signature: try row.decode("signature"))
     }
 
     public func simulatedEntries() async throws -> Int {

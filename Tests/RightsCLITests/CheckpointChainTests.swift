@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import RightsTesting
+import Testing
+
+/// Checkpoints that cannot seal a cut: each is signed only over a chain verified since the last
+/// one, each signs the one before it, and `audit verify` cross-checks the ledger's requests
+/// against the chain. Tampered with directly in the SQLite ledger, as an attacker with the
+/// file would.
+@Suite("Checkpoints only over a verified chain, and a chain of checkpoints")
+struct CheckpointChainTests {
+    /// A probe deployment that signs and publishes checkpoints, with `requests` filed.
+    func deployment(requests: Int) async throws -> (CommandLineRunner, DatabaseQueue) {
+        let config = probeDeployment().replacingOccurrences(
+            of: "  identity: { code_ttl_seconds: 600, max_attempts: 3 }",
+            with:
+                "  identity: { code_ttl_seconds: 600, max_attempts: 3 }\n  audit: { signing_key: keys/audit.key, published_checkpoints: published }"
+        )
+        let cli = try CommandLineRunner(config: config)
+        for index in 1...requests { _ = try await cli.run("submit", "--right", "probe", "--subject", "email:subject\(index)@example.cn") }
+        return (cli, try DatabaseQueue(path: cli.directory.file("data/ledger.sqlite")))
+    }
+
+    func file(_ cli: CommandLineRunner, _ index: Int) async throws {
+        #expect(try await cli.run("submit", "--right", "probe", "--subject", "email:subject\(index)@example.cn").status == 0)
+    }
+
+    /// Cuts every entry after `sequence` and rewrites the head to match, as one hiding them would.
+    func cut(after sequence: Int, in raw: DatabaseQueue) async throws {
+        try await raw.write { db in
+            try db.execute(sql: "DELETE FROM audit_entries WHERE seq > ?", arguments: [sequence])
+            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
+            try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = ?", arguments: [last?["seq"] as Int64?, last?["hash"] as String?])
+        }
+    }
+
+    @Test func aCutWithARewrittenHeadIsNeverSignedAndVerifyNamesIt() async throws {
+        let (cli, raw) = try await deployment(requests: 2)
+        #expect(try await cli.run("audit", "checkpoint").status == 0)
+        let signed = try await raw.read { db in try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") } ?? 0
+        try await file(cli, 3)
+        try await file(cli, 4)
+        // A cut reaching back before the last checkpoint, the head rewritten to match.
+        try await cut(after: signed - 1, in: raw)
+        let refused = try await cli.run("audit", "checkpoint")
+        #expect(refused.status == 6, "\(refused.output) \(refused.errors)")
+        #expect(refused.errors.contains("no checkpoint signed"), "\(refused.errors)")
+        let count = try await raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_checkpoints") }
+        #expect(count == 1, "nothing was signed over the cut")
+        let verified = try await cli.run("audit", "verify")
+        #expect(verified.status == 6 && verified.output.contains("log cut off"), "\(verified.output)")
+    }
+
+    @Test func aCutAfterTheLastCheckpointIsNamedByTheRequestsItConcerned() async throws {
+        let (cli, raw) = try await deployment(requests: 2)
+        #expect(try await cli.run("audit", "checkpoint").status == 0)
+        let signed = try await raw.read { db in try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") } ?? 0
+        try await file(cli, 3)
+        let third = try await raw.read { db in try String.fetchOne(db, sql: "SELECT id FROM requests ORDER BY rowid DESC LIMIT 1") } ?? ""
+        // The third request's entries cut, and both checkpoint stores emptied.
+        try await cut(after: signed, in: raw)
+        try await raw.write { db in try db.execute(sql: "DELETE FROM audit_checkpoints") }
+        try "".write(toFile: cli.directory.file("published/audit-checkpoints.jsonl"), atomically: true, encoding: .utf8)
+        let verified = try await cli.run("audit", "verify")
+        #expect(verified.status == 6, "\(verified.output)")
+        #expect(verified.output.contains("request \(third) was recorded but its audit entries are gone"), "\(verified.output)")
+        let refused = try await cli.run("audit", "checkpoint")
+        #expect(refused.status == 6 && refused.errors.contains(third), "never sealed either: \(refused.errors)")
+    }
+
+    @Test func anOlderCheckpointDeletedIsNamed() async throws {
+        let (cli, raw) = try await deployment(requests: 1)
+        var sequences: [Int] = []
+        for index in 2...4 {
+            #expect(try await cli.run("audit", "checkpoint").status == 0)
+            sequences.append(try await raw.read { db in try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") } ?? 0)
+            try await file(cli, index)
+        }
+        #expect(try await cli.run("audit", "checkpoint").status == 0)
+        #expect(try await cli.run("audit", "verify").status == 0)
+        // The second checkpoint removed from the database and from the published copy.
+        let second = sequences[1]
+        try await raw.write { db in try db.execute(sql: "DELETE FROM audit_checkpoints WHERE seq = ?", arguments: [second]) }
+        let file = cli.directory.file("published/audit-checkpoints.jsonl")
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").filter {
+            !$0.contains("\"sequence\":\(sequences[1]),")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let verified = try await cli.run("audit", "verify")
+        #expect(verified.status == 6, "\(verified.output)")
+        #expect(
+            verified.output.contains("the checkpoint at entry \(sequences[2]) does not follow the checkpoint before it"),
+            "\(verified.output)")
+    }
+
+    @Test func aSigningKeyThatIsAFolderIsRefusedAtLoadWithItsLocation() async throws {
+        let (cli, _) = try await deployment(requests: 1)
+        try FileManager.default.createDirectory(atPath: cli.directory.file("keys/audit.key"), withIntermediateDirectories: true)
+        let checked = try await cli.run("check-config")
+        #expect(
+            checked.status == 3 && checked.errors.contains("signing_key") && checked.errors.contains("is a folder"), "\(checked.errors)")
+    }
+}
