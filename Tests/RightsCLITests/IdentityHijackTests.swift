@@ -86,7 +86,7 @@ struct IdentityHijackTests {
         #expect(sent.map(\.recipient) == [SampleBusinessDatabase.email(3)])
     }
 
-    @Test func aGuardianOrCloseRelativesRequestWaitsForAnOperatorsReviewOfTheProofs() async throws {
+    @Test func aCloseRelativeConfirmsTheirOwnContactThenWaitsForAnOperatorsReviewOfTheProofs() async throws {
         let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig, executable: "rightskit")
         #expect(try await cli.run("demo", "seed", "--subjects", "10").status == 0)
         let relative = try await cli.run(
@@ -96,13 +96,42 @@ struct IdentityHijackTests {
             "--param", "interest=settling the estate", "--json")
         #expect(relative.status == 0, "\(relative.errors)")
         let filed = try #require(try cli.json(relative) as? [String: Any])
-        #expect(filed["state"] as? String == "awaitingReview")
-        #expect(try await outbox(cli).isEmpty, "no code to the deceased, none to the relative")
-        let approved = try await cli.run("approve", try #require(filed["id"] as? String), "--json")
+        #expect(filed["state"] as? String == "awaitingVerification", "the relative's own contact is confirmed first")
+        let sent = try await outbox(cli)
+        #expect(sent.map(\.kind) == ["verification-code"] && sent.map(\.recipient) == ["relative@example.cn"], "no code to the deceased")
+        let id = try #require(filed["id"] as? String)
+        let confirmed = try await cli.run("verify", id, "--code", try #require(RightsTestHarness.code(in: sent[0].body)), "--json")
+        #expect((try cli.json(confirmed) as? [String: Any])?["state"] as? String == "awaitingReview", "\(confirmed.errors)")
+        let approved = try await cli.run("approve", id, "--json")
         #expect(approved.status == 0, "\(approved.errors)")
         let done = try #require(try cli.json(approved) as? [String: Any])
         #expect(done["state"] as? String == "completed")
         #expect(done["verification"] as? String == "strong")
-        #expect(try await outbox(cli).map(\.recipient) == ["relative@example.cn"], "the outcome goes to the relative")
+        let all = try await outbox(cli)
+        #expect(all.filter { $0.kind == "outcome" }.map(\.recipient) == ["relative@example.cn"], "the outcome goes to the relative")
+        #expect(!all.contains { $0.recipient.contains("user4") }, "nothing to the deceased: \(all.map { ($0.kind, $0.recipient) })")
+    }
+
+    @Test func aRelativesFilingWithoutItsCodeNeverReachesReviewAndCloses() async throws {
+        let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig, executable: "rightskit")
+        #expect(try await cli.run("demo", "seed", "--subjects", "10").status == 0)
+        let relative = try await cli.run(
+            "submit", "--at", "2027-03-01T10:00", "--right", "post-mortem", "--subject", "email:user5@example.cn", "--requester",
+            "close-relative", "--contact", "email:someone@example.cn", "--reference", "household-register-9", "--param", "action=delete",
+            "--param", "death_proof=death-cert-001", "--param", "relationship_proof=household-register-9", "--param",
+            "interest=settling the estate", "--json")
+        let id = try #require((try cli.json(relative) as? [String: Any])?["id"] as? String, "\(relative.errors)")
+        let queue = try #require(try cli.json(try await cli.run("requests", "--state", "awaitingReview", "--json")) as? [Any])
+        #expect(queue.isEmpty, "nothing for operators until the relative answers")
+        // A relative filing with no contact of their own is refused outright.
+        let noContact = try await cli.run(
+            "submit", "--right", "post-mortem", "--subject", "email:user5@example.cn", "--requester", "close-relative", "--reference",
+            "household-register-9", "--param", "action=delete", "--param", "death_proof=d", "--param", "relationship_proof=r", "--param",
+            "interest=i")
+        #expect(noContact.status == 64 && noContact.errors.contains("contact"), "\(noContact.errors)")
+        // Two days on, the sweep closes it like a subject's unconfirmed filing.
+        #expect(try await cli.run("resume", "--at", "2027-03-03T10:00").status == 0)
+        let status = try #require(try cli.json(try await cli.run("status", id, "--json")) as? [String: Any])
+        #expect(status["state"] as? String == "denied")
     }
 }

@@ -115,7 +115,9 @@ struct ServeTests {
                 "interest": "settling the estate",
             ]
         )
-        #expect((relative.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingReview", "\(relative.reply.text)")
+        #expect((relative.reply.json["request"] as? [String: Any])?["state"] as? String == "awaitingVerification", "\(relative.reply.text)")
+        let confirmed = try await server.verify(relative.id, secret: relative.secret)
+        #expect(confirmed.json["state"] as? String == "awaitingReview", "the relative's contact confirmed: \(confirmed.text)")
         let reviewed = try await server.call(
             .POST, "/v1/admin/requests/\(relative.id)/approve", headers: ["Authorization": "Bearer \(reviewerToken)"])
         #expect(reviewed.json["state"] as? String == "completed", "\(reviewed.text)")

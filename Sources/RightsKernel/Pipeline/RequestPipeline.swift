@@ -90,12 +90,24 @@ public struct RequestPipeline: Sendable {
             return try await enterWorkAndCarryOut(pending, right: right)
         }
         if request.requester.speaksForAbsentSubject {
-            // The subject cannot answer a code (a minor, the deceased): an operator reviews the
-            // requester's proofs before anything is done.
-            pending.quotas.append(confirmation(of: pending.request))
+            // The subject cannot answer a code (a minor, the deceased): the requester confirms
+            // their own contact with one, and only then does an operator review their proofs. A
+            // filing nobody confirms never reaches the review queue; it closes like a subject's.
+            guard let contact = intake.contact else {
+                throw PipelineError(
+                    IntakeError(
+                        field: "contact",
+                        "a \(request.requester.rawValue) gives their own contact, which a code confirms before their proofs are reviewed"))
+            }
             acknowledgeReceipt(&pending)
-            try move(&pending, to: .verified, action: .identityByReview, details: ["requester": request.requester.rawValue])
-            return try await enterWorkAndCarryOut(pending, right: right)
+            let challenge = try services.identity.challenge(pending.request, to: contact, notice: nil)
+            pending.code = challenge.code
+            pending.quotas.append(codeQuota(to: contact))
+            if let message = challenge.message { pending.messages.append(message) }
+            try move(
+                &pending, to: .awaitingVerification, action: .identityChallenged,
+                details: ["level": VerificationLevel.code.rawValue, "requester": request.requester.rawValue])
+            return try await commit(pending)
         }
         let recipient = person.recipient
         if request.requester == .subject, let recipient { pending.request.contact = recipient }
@@ -135,9 +147,12 @@ public struct RequestPipeline: Sendable {
 
     /// Where the subject's code goes: the subject's own identity when it is a contact (the
     /// address the request names; answering proves control of it), else a contact the data map
-    /// holds for the subject; never an address the requester supplies. Nil when the subject has
+    /// holds for the subject; never an address the requester supplies, except a guardian's or
+    /// close relative's own, confirmed before their proofs are reviewed. Nil when the subject has
     /// no contact on file: a code is still issued, so nothing reveals whether they are a customer.
     func verificationRecipient(for request: RightRequest) async throws -> SubjectIdentity? {
+        // One who speaks for a subject who cannot answer confirms their own contact instead.
+        if request.requester.speaksForAbsentSubject { return request.contact }
         guard let subject = request.subject else { return nil }
         if subject.isContact { return subject }
         return try await services.data.contacts(of: [subject]).first
