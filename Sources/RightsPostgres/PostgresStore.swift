@@ -42,7 +42,7 @@ extension LedgerStore {
             try await probe.close()
         } catch let error as PSQLError {
             // The server's own message (no such database, login refused) names no secret.
-            throw PostgresStoreUnreachable(location: location, reason: error.serverInfo?[.message] ?? "\(error.code)")
+            throw PostgresStoreUnreachable(location: location, reason: PostgresLocation.reason(error))
         }
     }
 

@@ -17,7 +17,8 @@ package final class TestPostgres: @unchecked Sendable {
         package let description: String
     }
 
-    package init() throws {
+    /// A server of its own; with `certificate` and `key` (PEM files) it also speaks TLS.
+    package init(certificate: String? = nil, key: String? = nil) throws {
         guard let version = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.compactMap(Int.init).max() else {
             throw Failure(description: "PostgreSQL is not installed (apt-get install postgresql)")
         }
@@ -33,12 +34,24 @@ package final class TestPostgres: @unchecked Sendable {
         port = try Self.freePort()
         reapEndedRuns()
         try run("initdb", ["-D", folder + "/data", "-U", "rightskit", "-A", "trust", "--no-sync", "-E", "UTF8"])
+        var tls = ""
+        if let certificate, let key {
+            // The server reads its key only when no one else may (0600, its own user's).
+            for (source, name) in [(certificate, "server.crt"), (key, "server.key")] {
+                let target = folder + "/" + name
+                try FileManager.default.copyItem(atPath: source, toPath: target)
+                chmod(target, 0o600)
+                if let runAs, let account = getpwnam(runAs) { chown(target, account.pointee.pw_uid, account.pointee.pw_gid) }
+            }
+            tls = " -c ssl=on -c ssl_cert_file=\(folder)/server.crt -c ssl_key_file=\(folder)/server.key"
+        }
         try run(
             "pg_ctl",
             [
                 "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start",
                 "-o",
-                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=1000",
+                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=1000"
+                    + tls,
             ])
         Self.stopAtExit(self)
     }

@@ -13,6 +13,12 @@ public struct DatabaseURL: Sendable, Equatable {
     public var database: String
     /// The name of the environment variable holding the password, if one is needed.
     public var passwordVariable: String?
+    /// The URL's query parameters (`?sslmode=verify-full`), for the driver to read; a driver
+    /// refuses those it does not know.
+    public var parameters: [String: String] = [:]
+    /// The deployment file's folder, against which a driver resolves a relative file a parameter
+    /// names (a CA certificate); nil for a URL given on the command line (the current folder).
+    public var baseDirectory: String?
 
     /// Why a URL cannot name a database, without repeating the URL (it may hold a password).
     public struct Invalid: Error, CustomStringConvertible {
@@ -60,6 +66,14 @@ public struct DatabaseURL: Sendable, Equatable {
         self.user = user
         self.database = database
         self.passwordVariable = passwordVariable
+        for item in url.queryItems ?? [] {
+            guard let value = item.value, !value.isEmpty else {
+                throw Invalid(description: "the URL parameter '\(item.name)' has no value")
+            }
+            guard parameters.updateValue(value, forKey: item.name) == nil else {
+                throw Invalid(description: "the URL parameter '\(item.name)' is given twice")
+            }
+        }
     }
 }
 
@@ -104,7 +118,8 @@ public struct DatabaseLocation: Sendable, Equatable {
     /// neither is given; nil makes one of them required.
     public init(section: ConfigSection, baseDirectory: String, defaultPath: String? = nil) throws(ConfigError) {
         if section.contains("url") {
-            let url = try DatabaseURL(section: section)
+            var url = try DatabaseURL(section: section)
+            url.baseDirectory = baseDirectory
             self.init(
                 driver: StorageDriverName(try section.string("driver", default: url.driver.rawValue)), path: url.displayName, url: url)
         } else {

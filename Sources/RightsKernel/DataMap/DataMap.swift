@@ -49,7 +49,8 @@ public struct DataMap: Sendable, Equatable {
         location = section.location
         if section.isMapping("vault") {
             let vault = try section.section("vault")
-            let location = try DatabaseURL(section: vault)
+            var location = try DatabaseURL(section: vault)
+            location.baseDirectory = baseDirectory
             try vault.rejectUnknownKeys()
             vaultURL = location
             vaultPath = location.displayName
