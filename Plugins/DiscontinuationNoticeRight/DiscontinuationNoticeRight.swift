@@ -95,7 +95,9 @@ public struct DiscontinuationNoticeRight: RightModule {
         let subjects = try await products.subjects(withProduct: product)
         var notified = 0
         for identities in subjects {
-            guard let contact = identities.first(where: { $0.kind == "email" }) ?? identities.first(where: { $0.kind == "phone" }) else {
+            // An erased subject's columns hold HMACs or fixed text: nothing to send to.
+            let reachable = identities.filter(\.isReachable)
+            guard let contact = reachable.first(where: { $0.kind == "email" }) ?? reachable.first(where: { $0.kind == "phone" }) else {
                 continue
             }
             let key = services.ledger.subjectKey(for: contact)

@@ -45,6 +45,21 @@ struct DiscontinuationNoticeRightTests {
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// An erased subject's columns hold HMACs: no notice is addressed to one.
+    @Test func noNoticeGoesToAnErasedSubjectsHash() async throws {
+        let harness = try await harness(on: .sqlite)
+        let erased = try #require(try subjectsWith("bos", harness).sorted().first)
+        let hash = String(repeating: "ab12", count: 16)
+        try await DatabaseQueue(path: harness.directory.file("business.sqlite")).write { db in
+            try db.execute(sql: "UPDATE accounts SET email = ?, phone = ? WHERE email = ?", arguments: [hash, hash, erased])
+        }
+        let request = try await announce(harness)
+        let notices = try await harness.outbox(for: request.id).filter { $0.kind == "discontinuation" }
+        #expect(!notices.isEmpty)
+        #expect(!notices.contains { $0.recipient.value == hash }, "nothing addressed to an HMAC")
+        #expect(Set(notices.map(\.recipient.value)) == (try subjectsWith("bos", harness)).subtracting([hash]))
+    }
+
     /// "we will notify you 15 days in advance"
     @Test(arguments: LedgerDriver.allCases) func everyAffectedSubjectIsNotifiedAndNoOneElse(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)

@@ -31,7 +31,8 @@ public import Foundation
 /// - `services.exports`: `retention_days` (how long a finished request's files are kept before
 ///   `resume` removes them; default 30)
 /// - `services.notifier`: `driver` (`outbox`), `mail_drop` (a folder where `rightskit outbox
-///   deliver` writes each message as a file, for development)
+///   deliver` writes each message as a file, for development), `undelivered_days` (how long a
+///   message nobody delivered keeps its recipient and text; default 30)
 /// - `services.audit`: `signing_key` (a file for the Ed25519 key that signs checkpoints),
 ///   `public_key` (its public half, all that `audit verify` needs; default `<signing_key>.pub`),
 ///   `published_checkpoints` (a folder, ideally on other storage, where each checkpoint is also
@@ -49,6 +50,9 @@ public struct DeploymentSettings: Sendable, Equatable {
     public var exportRetention: TimeInterval
     /// The development transport's folder (`services.notifier.mail_drop`), if any.
     public var mailDrop: String?
+    /// How long a message nobody delivered keeps its text (`services.notifier.undelivered_days`,
+    /// default 30) before it is minimised like a delivered one.
+    public var undeliveredRetention: TimeInterval = 30 * 86_400
     /// The Ed25519 key that signs audit checkpoints (`services.audit.signing_key`), if any.
     public var auditSigningKey: String?
     /// The public key that verifies checkpoints; nil when checkpoints are not configured.
@@ -250,6 +254,11 @@ public struct DeploymentSettings: Sendable, Equatable {
         let notifierSection = try services?.optionalSection("notifier")
         notifierDriver = try notifierSection?.choice("driver", default: NotifierDriver.outbox).rawValue ?? "outbox"
         mailDrop = try notifierSection?.optionalString("mail_drop").map { DataMap.resolve($0, against: baseDirectory) }
+        let undeliveredDays = try notifierSection?.int("undelivered_days", default: 30) ?? 30
+        if let notifierSection, !(1...3_650).contains(undeliveredDays) {
+            throw notifierSection.invalid("undelivered_days", "expected 1 to 3650 days, found \(undeliveredDays)")
+        }
+        undeliveredRetention = TimeInterval(undeliveredDays * 86_400)
         try notifierSection?.rejectUnknownKeys()
         let auditSection = try services?.optionalSection("audit")
         auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }

@@ -9,7 +9,7 @@ public enum CategoryValueRule {
     public static func problem(with value: String, for category: DataCategory) -> String? {
         let value = normalised(value, for: category)
         if category.isWithin("user.contact.email") {
-            return isEmail(value) ? nil : "expected an email address such as li.wei@example.cn"
+            return SubjectIdentity.isEmail(value) && value.count <= 254 ? nil : "expected an email address such as li.wei@example.cn"
         }
         if category.isWithin("user.contact.phone") {
             return isPhone(value) ? nil : "expected a phone number in E.164 form (+8613912345678) or a mainland mobile number (13912345678)"
@@ -36,24 +36,6 @@ public enum CategoryValueRule {
     /// The last parts of the category names that hold a person's name (a nickname or user name
     /// may be anything a product allows).
     static let personNames: Set<String> = ["name", "real_name", "full_name", "given_name", "family_name"]
-
-    /// One `@`, a local part of the characters mail systems accept, and a domain of at least two
-    /// labels of letters, digits and inner hyphens.
-    static func isEmail(_ value: String) -> Bool {
-        guard value.count <= 254, value.allSatisfy(\.isASCII) else { return false }
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, let local = parts.first, let domain = parts.last, (1...64).contains(local.count) else { return false }
-        let localCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
-        guard local.allSatisfy(localCharacters.contains), !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
-            return false
-        }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2
-            && labels.allSatisfy { label in
-                (1...63).contains(label.count) && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } && label.first != "-"
-                    && label.last != "-"
-            }
-    }
 
     /// E.164: `+` then 8 to 15 digits, not starting with 0; a mainland mobile number (`+86 1[3-9]…`)
     /// has 11 digits after the country code.

@@ -39,10 +39,15 @@ public protocol RequestLedger: Sendable {
     /// Forgets the intake actions counted before `cutoff` (older than any quota's window):
     /// a count only ever looks back one window, so older rows are dead weight.
     func forgetIntake(before cutoff: Date) async throws
+    /// Minimises messages queued before `cutoff` that were never delivered (kind, time and a
+    /// salted hash of the recipient stay; the text goes), so an outbox nobody empties does not
+    /// keep people's addresses and codes for ever; returns how many.
+    func minimiseUndelivered(queuedBefore cutoff: Date) async throws -> Int
 }
 
 extension RequestLedger {
     public func forgetIntake(before cutoff: Date) async throws {}
+    public func minimiseUndelivered(queuedBefore cutoff: Date) async throws -> Int { 0 }
 }
 
 /// A filter over the ledger's requests.

@@ -9,6 +9,8 @@ extension RequestPipeline {
         // The longest window any count looks back over: the filing quota's or the guessing budget's.
         let kept = max(deployment.settings.intake.window, deployment.settings.identity.guessingWindow)
         try await services.ledger.forgetIntake(before: services.clock.now.addingTimeInterval(-kept))
+        _ = try await services.ledger.minimiseUndelivered(
+            queuedBefore: services.clock.now.addingTimeInterval(-deployment.settings.undeliveredRetention))
         var removed = 0
         while true {
             let due = try await services.ledger.responsesToRemove(finalBefore: cutoff, limit: 200)

@@ -155,7 +155,7 @@ public struct RequestPipeline: Sendable {
         if request.requester.speaksForAbsentSubject { return request.contact }
         guard let subject = request.subject else { return nil }
         if subject.isContact { return subject }
-        return try await services.data.contacts(of: [subject]).first
+        return try await services.data.contacts(of: [subject]).first(where: \.isReachable)
     }
 
     /// Who the subject is as a person: where their code goes, and the key their filing quota and
@@ -164,7 +164,7 @@ public struct RequestPipeline: Sendable {
     /// filed; a subject the map does not know is a person of their own.
     func person(of request: RightRequest) async throws -> (recipient: SubjectIdentity?, key: SubjectKey) {
         guard let subject = request.subject else { return (nil, request.subjectKey) }
-        let contacts = try await services.data.contacts(of: [subject])
+        let contacts = try await services.data.contacts(of: [subject]).filter(\.isReachable)
         let recipient = subject.isContact ? subject : contacts.first
         guard let least = contacts.min(by: { "\($0.kind):\($0.value)" < "\($1.kind):\($1.value)" }) else {
             return (recipient, request.subjectKey)

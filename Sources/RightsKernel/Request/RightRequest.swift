@@ -140,6 +140,9 @@ public struct RightRequest: Codable, Sendable, Equatable {
         subject = nil
         contact = nil
         parameters = [:]
+        // Who filed is in the audit trail by role; their reference to an authority (a court
+        // order, a household register) is not needed once the request is final.
+        requesterReference = nil
     }
 
     /// Moves to `next`, refusing transitions the lifecycle does not allow.

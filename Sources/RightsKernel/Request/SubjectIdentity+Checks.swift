@@ -6,6 +6,10 @@ extension SubjectIdentity {
     /// Whether this identity is an address a message can reach (an email, a phone number).
     public var isContact: Bool { Self.contactKinds.contains(kind) }
 
+    /// Whether a message can actually reach it: a contact that is a well-formed email address or
+    /// phone number, not what erasure left in its column (an HMAC, a fixed text).
+    public var isReachable: Bool { isContact && (try? checked(field: "contact")) != nil }
+
     /// The identity checked and normalised for its kind: an email lowercased and shaped like
     /// one, a phone number in E.164 (`+8613912345678`), any other kind a plain token. `field`
     /// names the input in the error, which never repeats the value.
@@ -34,7 +38,7 @@ extension SubjectIdentity {
         }
     }
 
-    private static func isEmail(_ text: String) -> Bool {
+    static func isEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, (1...64).contains(parts[0].count) else { return false }
         let localAllowed = "!#$%&'*+/=?^_`{|}~.-"

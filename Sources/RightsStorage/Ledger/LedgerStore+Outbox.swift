@@ -101,6 +101,16 @@ extension LedgerStore: Notifier {
         }
     }
 
+    public func minimiseUndelivered(queuedBefore cutoff: Date) async throws -> Int {
+        try await run(
+            """
+            UPDATE outbox SET recipient_value = recipient_hash, title = '', body = '', minimised = \(true)
+            WHERE delivered_at IS NULL AND minimised = \(false) AND recipient_hash IS NOT NULL AND created_at < \(cutoff.sqlSeconds)
+            RETURNING id
+            """
+        ).count
+    }
+
     /// Minimises a request's code messages (`onlyCodes`) or every delivered message of it:
     /// kind, time and a salted hash of the recipient stay; title and body go.
     static func minimiseStatement(of request: RequestID, onlyCodes: Bool) -> SQLStatement {
