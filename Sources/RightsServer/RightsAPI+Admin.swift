@@ -27,16 +27,28 @@ extension RightsAPI {
             query.dueBefore = due
         }
         let now = now
-        if input.query.overdue == true {
+        switch input.query.overdue {
+        case true?:
             query.dueBefore = min(query.dueBefore ?? now, now)
-            if query.states.isEmpty { query.states = Set(RequestState.allCases.filter { !$0.isFinal }) }
+            query.states = query.states.isEmpty ? Set(RequestState.allCases.filter { !$0.isFinal }) : query.states.filter { !$0.isFinal }
+        case false?: query.notOverdueAt = now
+        case nil: break
+        }
+        // One page, read one past its end to know whether another follows.
+        let limit = try Self.pageLimit(input.query.limit)
+        query.limit = limit + 1
+        if let text = input.query.cursor {
+            guard let cursor = RequestCursor(text: text) else {
+                throw APIProblem.invalid("cursor", "cursor expects the next of a previous page")
+            }
+            query.after = cursor
         }
         var requests = try await store.requests(query)
-        if let overdue = input.query.overdue {
-            requests = requests.filter { (!$0.state.isFinal && $0.dueAt < now) == overdue }
-        }
+        let more = requests.count > limit
+        requests = Array(requests.prefix(limit))
         let views = requests.map { Self.admin($0, personalData: token.role == .operator, now: now) }
-        return .ok(.init(body: .json(.init(requests: views))))
+        let next = more ? requests.last.map { RequestCursor(after: $0.id).text } : nil
+        return .ok(.init(body: .json(.init(requests: views, next: next))))
     }
 
     func inspectRequest(_ input: Operations.InspectRequest.Input) async throws -> Operations.InspectRequest.Output {
@@ -175,13 +187,23 @@ extension RightsAPI {
             guard let id = RequestID(text) else { throw APIProblem.invalid("request", "request expects a request id (a UUID)") }
             request = id
         }
-        let messages = try await store.outbox(request: request).map {
+        let limit = try Self.pageLimit(input.query.limit)
+        var after: Int64 = 0
+        if let text = input.query.cursor {
+            guard let cursor = Int64(text), cursor >= 0 else {
+                throw APIProblem.invalid("cursor", "cursor expects the next of a previous page")
+            }
+            after = cursor
+        }
+        let page = try await store.outbox(request: request, after: after, limit: limit + 1)
+        let messages = page.prefix(limit).map {
             Components.Schemas.OutboxEntry(
                 id: $0.id, kind: $0.message.kind.rawValue, recipientKind: $0.message.recipient.kind,
                 request: $0.message.request?.rawValue, delivered: $0.deliveredAt != nil, minimised: $0.minimised
             )
         }
-        return .ok(.init(body: .json(.init(messages: messages))))
+        let next = page.count > limit ? messages.last.map { "\($0.id)" } : nil
+        return .ok(.init(body: .json(.init(messages: Array(messages), next: next))))
     }
 
     func verifyAudit(_ input: Operations.VerifyAudit.Input) async throws -> Operations.VerifyAudit.Output {
@@ -213,6 +235,18 @@ extension RightsAPI {
     }
 
     // MARK: Helpers
+
+    /// The most items one page of a list may hold, so no request reads a whole table.
+    static let maximumPage = 500
+
+    /// A page's size: 100 unless asked, at most ``maximumPage``.
+    static func pageLimit(_ asked: Int?) throws -> Int {
+        guard let asked else { return 100 }
+        guard (1...maximumPage).contains(asked) else {
+            throw APIProblem.invalid("limit", "limit expects 1 to \(maximumPage)")
+        }
+        return asked
+    }
 
     func adminRequest(_ id: String) async throws -> RightRequest {
         guard let requestID = RequestID(id), let request = try await store.request(requestID) else { throw APIProblem.requestNotFound }

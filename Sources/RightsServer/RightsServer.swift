@@ -36,7 +36,7 @@ public struct RightsServer: Sendable {
         let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
         // The client is shut down however the run ends, a refused setting included.
         do {
-            let metrics = ServerMetrics()
+            let metrics = ServerMetrics(refresh: settings.metricsRefresh)
             let application = try makeApplication(metrics: metrics, onReady: onReady)
             // The group stops its services in reverse order: the databases' connections, listed
             // first, close last, once the HTTP server and the background work have finished.
@@ -77,6 +77,7 @@ public struct RightsServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware(bodyLimit: settings.bodyLimit, clock: pipeline.deployment.services.clock))
         router.add(middleware: OperatorAuthenticator(store: store))
+        if let token = settings.metricsToken { router.add(middleware: MetricsTokenMiddleware(token: token)) }
         router.add(middleware: CallerMiddleware(clients: ForwardedClient(trustedProxies: settings.trustedProxies)))
         router.get("/openapi.yaml") { _, _ in
             guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),

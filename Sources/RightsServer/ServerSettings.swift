@@ -14,6 +14,9 @@ public import RightsKernel
 ///   2048), `idle_seconds` (a connection with nothing to read is closed; default 30) and
 ///   `request_seconds` (a request must arrive whole this soon after the connection is ready for
 ///   it, however slowly its bytes come; default 10)
+/// - `metrics`: `token_env` (an environment variable holding a token `/metrics` then requires as
+///   `Authorization: Bearer`; default none: open) and `refresh_seconds` (how stale the request
+///   counts may be; the ledger is counted at most this often, default 15)
 /// - `trusted_proxies`: the addresses and CIDR blocks of the reverse proxies in front (default
 ///   none): only from them are `Forwarded` and `X-Forwarded-For` read to find the client
 /// - `background`: `sweep_seconds` (resume due requests, cancel lapsed quotes, erase lifted
@@ -37,6 +40,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var filingsPerMinute = 30
     public var codeAttemptsPerMinute = 30
     public var maxConnections = 2_048
+    /// The token `/metrics` requires, when the deployment names one.
+    var metricsToken: String?
+    public var metricsRefresh: TimeInterval = 15
     public var idleTimeout: TimeInterval = 30
     public var requestReadTimeout: TimeInterval = 10
     /// The reverse proxies whose forwarding headers are believed.
@@ -89,6 +95,17 @@ public struct ServerSettings: Sendable, Equatable {
             filingsPerMinute = try limits.int("filings_per_minute", default: filingsPerMinute, in: 1...1_000_000)
             codeAttemptsPerMinute = try limits.int("code_attempts_per_minute", default: codeAttemptsPerMinute, in: 1...1_000_000)
             try limits.rejectUnknownKeys()
+        }
+        if let metrics = try section.optionalSection("metrics") {
+            if let variable = try metrics.optionalString("token_env") {
+                guard let token = ProcessInfo.processInfo.environment[variable], token.count >= 16 else {
+                    throw metrics.invalid(
+                        "token_env", "the environment variable \(variable) is not set to a token of 16 characters or more")
+                }
+                metricsToken = token
+            }
+            metricsRefresh = TimeInterval(try metrics.int("refresh_seconds", default: 15, in: 0...3_600))
+            try metrics.rejectUnknownKeys()
         }
         if let connections = try section.optionalSection("connections") {
             maxConnections = try connections.int("max", default: maxConnections, in: 16...1_000_000)

@@ -19,8 +19,9 @@ public protocol OperationsStore: RequestLedger, AuditLog, ExceptionChecks, Verif
     func revokeToken(name: String) async throws -> Bool
     /// The live token whose secret hashes to `hash`, if any.
     func token(hash: String) async throws -> OperatorToken?
-    /// The queued and delivered messages, oldest first, optionally of one request.
-    func outbox(request: RequestID?) async throws -> [OutboxMessage]
+    /// The queued and delivered messages, oldest first, optionally of one request: those after
+    /// message `after`, at most `limit` (nil: all).
+    func outbox(request: RequestID?, after: Int64, limit: Int?) async throws -> [OutboxMessage]
     /// Delivers every pending message it can claim, going on past failures: a failed message
     /// keeps its claim for `lease`, so it is retried on a later pass rather than at once.
     func deliver(via delivery: any MessageDelivery, lease: TimeInterval) async throws -> OutboxDeliveryReport
@@ -87,6 +88,11 @@ extension OperationsStore {
     /// Every queued and delivered message, oldest first.
     public func outbox() async throws -> [OutboxMessage] {
         try await outbox(request: nil)
+    }
+
+    /// Every queued and delivered message of `request` (nil: of all), oldest first.
+    public func outbox(request: RequestID?) async throws -> [OutboxMessage] {
+        try await outbox(request: request, after: 0, limit: nil)
     }
 
     /// Creates a token for `name` with `role` and returns it with its secret; the store keeps

@@ -57,11 +57,31 @@ public struct RequestQuery: Sendable, Equatable {
     public var dueBefore: Date?
     /// Only requests about this subject.
     public var subject: SubjectKey?
+    /// Only requests still open and due at or after this time, or final (not overdue then).
+    public var notOverdueAt: Date?
+    /// At most this many, in filing order, starting after `after`: one page of a long list.
+    public var limit: Int?
+    public var after: RequestCursor?
 
     public init(states: Set<RequestState> = [], right: String? = nil, dueBefore: Date? = nil, subject: SubjectKey? = nil) {
         self.states = states
         self.right = right
         self.dueBefore = dueBefore
         self.subject = subject
+    }
+}
+
+/// Where a page of requests ends, in the order they were received: the next page starts after
+/// the request it names. Opaque to clients as its ``text`` (the request's id).
+public struct RequestCursor: Sendable, Equatable {
+    public var after: RequestID
+
+    public init(after request: RequestID) { self.after = request }
+
+    public var text: String { after.rawValue }
+
+    public init?(text: String) {
+        guard let id = RequestID(text) else { return nil }
+        after = id
     }
 }

@@ -43,12 +43,14 @@ extension LedgerStore: Notifier {
     }
 
     /// The queued and delivered messages, oldest first, optionally only those of one request.
-    public func outbox(request: RequestID?) async throws -> [OutboxMessage] {
-        let filter: SQLStatement = request.map { " WHERE request_id = \($0.rawValue)" } ?? ""
+    public func outbox(request: RequestID?, after: Int64, limit: Int?) async throws -> [OutboxMessage] {
+        let filter: SQLStatement = request.map { " AND request_id = \($0.rawValue)" } ?? ""
+        let page: SQLStatement = limit.map { " LIMIT \($0)" } ?? ""
         return try await run(
             """
-            SELECT id, created_at, delivered_at, minimised, kind, recipient_kind, recipient_value, title, body, request_id FROM outbox\(filter)
-            ORDER BY id
+            SELECT id, created_at, delivered_at, minimised, kind, recipient_kind, recipient_value, title, body, request_id FROM outbox
+            WHERE id > \(after)\(filter)
+            ORDER BY id\(page)
             """
         ).map { row in
             OutboxMessage(

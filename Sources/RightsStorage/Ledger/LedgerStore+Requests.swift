@@ -145,8 +145,20 @@ extension LedgerStore: RequestLedger {
         if let right = query.right { clauses.append("\"right\" = \(right)") }
         if let subject = query.subject { clauses.append("subject_key = \(subject.rawValue)") }
         if let dueBefore = query.dueBefore { clauses.append("due_at < \(dueBefore.sqlSeconds)") }
+        if let time = query.notOverdueAt {
+            let finals = RequestState.allCases.filter(\.isFinal).map(\.rawValue).sorted()
+            clauses.append("(due_at >= \(time.sqlSeconds) OR state IN (\(list: finals)))")
+        }
+        if let cursor = query.after {
+            // After the named request in (received_at, id) order, read from its own row, so the
+            // comparison is exact whatever precision a cursor could carry.
+            let id = cursor.after.rawValue
+            let at: SQLStatement = "(SELECT received_at FROM requests WHERE id = \(id))"
+            clauses.append("(received_at > " + at + " OR (received_at = " + at + " AND id > \(id)))")
+        }
         let filter: SQLStatement = clauses.isEmpty ? "" : " WHERE " + SQLStatement.joined(clauses, separator: " AND ")
-        return try await run("SELECT body, version FROM requests\(filter) ORDER BY received_at, id").map(Self.request)
+        let limit: SQLStatement = query.limit.map { " LIMIT \($0)" } ?? ""
+        return try await run("SELECT body, version FROM requests\(filter) ORDER BY received_at, id\(limit)").map(Self.request)
     }
 
     /// Counts the requests received in the window before this one (in the order they were
