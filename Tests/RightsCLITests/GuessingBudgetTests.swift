@@ -113,6 +113,19 @@ struct GuessingBudgetTests {
         #expect(codes.count == 30, "at most the cap queued for one contact")
     }
 
+    @Test func textsToARunOfNumbersInOneBlockStopAtTheBlocksCap() async throws {
+        let server = try await ServedDeployment(
+            config: try Self.config(intake: "{ window_minutes: 60, filings: 1000, codes_per_contact: 30, codes_per_phone_block: 10 }"))
+        var statuses: [Int] = []
+        for index in 0..<15 {
+            // Fifteen different numbers of one block (+86 17 00 …), as a toll-fraud run would use.
+            statuses.append(try await server.file("access", subject: "phone:+861700000\(String(format: "%04d", index))").reply.status)
+        }
+        #expect(statuses.filter { $0 == 201 }.count == 10 && statuses.suffix(5).allSatisfy { $0 == 429 }, "\(statuses)")
+        // Another block is not affected.
+        #expect(try await server.file("access", subject: "phone:+8618100000001").reply.status == 201)
+    }
+
     @Test func checkConfigPrintsTheBoundAndRefusesSettingsAboveTheCeiling() async throws {
         let cli = try CommandLineRunner(config: try CommandLineRunner.repositoryConfig, executable: "rightskit")
         #expect(try await cli.run("demo", "seed", "--subjects", "10").status == 0)

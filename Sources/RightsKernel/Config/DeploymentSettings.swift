@@ -27,7 +27,8 @@ public import Foundation
 ///   requester's contact, may file in the window; default 20), `resends` (new codes per subject
 ///   in the window; default 5), `resend_cooldown_seconds` (least time between two codes to one
 ///   subject; default 60), `codes_per_contact` (codes one address or phone may be sent in the
-///   window, whoever files; default 30)
+///   window, whoever files; default 30), `codes_per_phone_block` (codes all the numbers sharing
+///   their first 7 digits may be sent in the window; default 300)
 /// - `services.exports`: `retention_days` (how long a finished request's files are kept before
 ///   `resume` removes them; default 30)
 /// - `services.notifier`: `driver` (`outbox`), `mail_drop` (a folder where `rightskit outbox
@@ -104,6 +105,11 @@ public struct DeploymentSettings: Sendable, Equatable {
         /// Codes one contact may be sent in the window whoever files: what bounds the mail or
         /// texts anyone can make the organisation send to a person.
         public var codesPerContact: Int
+        /// Codes the phone numbers of one block (the same first ``phoneBlockDigits`` digits) may
+        /// be sent in the window: what bounds texts to a run of premium-rate numbers.
+        public var codesPerPhoneBlock: Int = 300
+        /// The digits after `+` that name a block of numbers (country code and range).
+        public static let phoneBlockDigits = 7
 
         public init(
             window: TimeInterval = 3_600, filings: Int = 20, resends: Int = 5, resendCooldown: TimeInterval = 60, codesPerContact: Int = 30
@@ -223,6 +229,7 @@ public struct DeploymentSettings: Sendable, Equatable {
         let resends = try intakeSection?.int("resends", default: limits.resends) ?? limits.resends
         let cooldown = try intakeSection?.int("resend_cooldown_seconds", default: 60) ?? 60
         let perContact = try intakeSection?.int("codes_per_contact", default: limits.codesPerContact) ?? limits.codesPerContact
+        let perBlock = try intakeSection?.int("codes_per_phone_block", default: limits.codesPerPhoneBlock) ?? limits.codesPerPhoneBlock
         if let intakeSection {
             guard (1...10_080).contains(windowMinutes) else {
                 throw intakeSection.invalid("window_minutes", "expected 1 to 10080 minutes, found \(windowMinutes)")
@@ -235,11 +242,15 @@ public struct DeploymentSettings: Sendable, Equatable {
             guard (1...10_000).contains(perContact) else {
                 throw intakeSection.invalid("codes_per_contact", "expected 1 to 10000, found \(perContact)")
             }
+            guard (1...1_000_000).contains(perBlock) else {
+                throw intakeSection.invalid("codes_per_phone_block", "expected 1 to 1000000, found \(perBlock)")
+            }
             try intakeSection.rejectUnknownKeys()
         }
         intake = IntakeLimits(
             window: TimeInterval(windowMinutes * 60), filings: filings, resends: resends, resendCooldown: TimeInterval(cooldown),
             codesPerContact: perContact)
+        intake.codesPerPhoneBlock = perBlock
 
         let exportsSection = try services?.optionalSection("exports")
         let retentionDays = try exportsSection?.int("retention_days", default: 30) ?? 30

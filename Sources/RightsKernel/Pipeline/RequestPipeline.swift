@@ -102,7 +102,7 @@ public struct RequestPipeline: Sendable {
             acknowledgeReceipt(&pending)
             let challenge = try services.identity.challenge(pending.request, to: contact, notice: nil)
             pending.code = challenge.code
-            pending.quotas.append(codeQuota(to: contact))
+            pending.quotas += codeQuotas(to: contact)
             if let message = challenge.message { pending.messages.append(message) }
             try move(
                 &pending, to: .awaitingVerification, action: .identityChallenged,
@@ -115,7 +115,7 @@ public struct RequestPipeline: Sendable {
         let challenge = try services.identity.challenge(
             pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
         pending.code = challenge.code
-        if let recipient { pending.quotas.append(codeQuota(to: recipient)) }
+        if let recipient { pending.quotas += codeQuotas(to: recipient) }
         if let message = challenge.message { pending.messages.append(message) }
         try move(
             &pending, to: .awaitingVerification, action: .identityChallenged, details: ["level": right.settings.verification.rawValue])
@@ -193,11 +193,23 @@ public struct RequestPipeline: Sendable {
     }
 
     /// Caps the codes one contact is sent in the window whoever files, so nobody can make the
-    /// organisation flood a person's mailbox or phone.
-    func codeQuota(to recipient: SubjectIdentity) -> IntakeQuota {
+    /// organisation flood a person's mailbox or phone; a phone number's block (its first
+    /// digits) has a cap of its own, so texts to a run of premium-rate numbers stop too.
+    func codeQuotas(to recipient: SubjectIdentity) -> [IntakeQuota] {
         let limits = deployment.settings.intake
-        return IntakeQuota(
-            key: services.ledger.subjectKey(for: recipient), action: .codeSent, limit: limits.codesPerContact, window: limits.window)
+        var quotas = [
+            IntakeQuota(
+                key: services.ledger.subjectKey(for: recipient), action: .codeSent, limit: limits.codesPerContact, window: limits.window)
+        ]
+        if recipient.kind == "phone" {
+            let digits = DeploymentSettings.IntakeLimits.phoneBlockDigits
+            let block = SubjectIdentity(kind: "phone-block", value: String(recipient.value.prefix(digits + 1)))
+            quotas.append(
+                IntakeQuota(
+                    key: services.ledger.subjectKey(for: block), action: .codeSent, limit: limits.codesPerPhoneBlock, window: limits.window)
+            )
+        }
+        return quotas
     }
 
     // MARK: Verification
@@ -311,7 +323,7 @@ public struct RequestPipeline: Sendable {
             IntakeQuota(
                 key: request.quotaKey, action: .resend, limit: limits.resends, window: limits.window, cooldown: limits.resendCooldown)
         ]
-        if let recipient { pending.quotas.append(codeQuota(to: recipient)) }
+        if let recipient { pending.quotas += codeQuotas(to: recipient) }
         pending.code = challenge.code
         pending.request.updatedAt = services.clock.now
         if let message = challenge.message { pending.messages.append(message) }
