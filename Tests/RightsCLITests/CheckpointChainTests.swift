@@ -100,4 +100,22 @@ struct CheckpointChainTests {
         #expect(
             checked.status == 3 && checked.errors.contains("signing_key") && checked.errors.contains("is a folder"), "\(checked.errors)")
     }
+
+    @Test func verifyNeedsOnlyThePublicKeyItIsGiven() async throws {
+        let (cli, _) = try await deployment(requests: 2)
+        #expect(try await cli.run("audit", "checkpoint").status == 0)
+        // The auditor's copy of the public key, elsewhere; the deployment's own copies gone.
+        let auditorCopy = cli.directory.file("auditor/audit.pub")
+        try FileManager.default.createDirectory(atPath: cli.directory.file("auditor"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: cli.directory.file("keys/audit.key.pub"), toPath: auditorCopy)
+        try FileManager.default.moveItem(atPath: cli.directory.file("keys/audit.key"), toPath: cli.directory.file("offline.key"))
+        #expect(try await cli.run("audit", "verify").status == 3, "without a public key verify says so")
+        let verified = try await cli.run("audit", "verify", "--public-key", auditorCopy)
+        #expect(verified.status == 0 && verified.output.contains("signed checkpoint(s) match"), "\(verified.output) \(verified.errors)")
+        #expect(!FileManager.default.fileExists(atPath: cli.directory.file("keys/audit.key")), "verify never creates a key")
+        // A signing key that is not a key file is refused at load, with its location.
+        try Data("not a key".utf8).write(to: URL(fileURLWithPath: cli.directory.file("keys/audit.key")))
+        let refused = try await cli.run("check-config")
+        #expect(refused.status == 3 && refused.errors.contains("not a readable Ed25519 key file"), "\(refused.errors)")
+    }
 }

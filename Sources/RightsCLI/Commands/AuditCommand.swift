@@ -13,12 +13,21 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify the audit hash chain and its signed checkpoints; exits 6 on a break.")
         @OptionGroup var options: DeploymentOptions
+        @Option(help: "The public key to check checkpoints with (base64 of 32 bytes), instead of services.audit.public_key.")
+        var publicKey: String?
 
         func run(registry: ModuleRegistry) async throws {
             let deployment = try await options.open(registry)
+            var settings = deployment.pipeline.deployment.settings
+            if let publicKey {
+                guard FileManager.default.isReadableFile(atPath: publicKey) else {
+                    throw CommandFailure(.invalidConfiguration, "--public-key: \(publicKey) is not a readable file")
+                }
+                settings.auditPublicKey = URL(fileURLWithPath: publicKey).standardizedFileURL.path
+            }
             let report: AuditReport
             do {
-                report = try await deployment.store.auditReport(settings: deployment.pipeline.deployment.settings)
+                report = try await deployment.store.auditReport(settings: settings)
             } catch let error as AuditConfigurationError {
                 throw CommandFailure(.invalidConfiguration, error.description)
             }

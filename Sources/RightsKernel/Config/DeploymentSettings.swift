@@ -274,10 +274,14 @@ public struct DeploymentSettings: Sendable, Equatable {
         let auditSection = try services?.optionalSection("audit")
         auditSigningKey = try auditSection?.optionalString("signing_key").map { DataMap.resolve($0, against: baseDirectory) }
         var isFolder: ObjCBool = false
-        if let auditSection, let key = auditSigningKey, FileManager.default.fileExists(atPath: key, isDirectory: &isFolder),
-            isFolder.boolValue
-        {
-            throw auditSection.invalid("signing_key", "\(key) is a folder; name the key file (created on first use)")
+        if let auditSection, let key = auditSigningKey, FileManager.default.fileExists(atPath: key, isDirectory: &isFolder) {
+            guard !isFolder.boolValue else {
+                throw auditSection.invalid("signing_key", "\(key) is a folder; name the key file (created on first use)")
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: key)[.size] as? Int) ?? -1
+            guard FileManager.default.isReadableFile(atPath: key), size == 32 else {
+                throw auditSection.invalid("signing_key", "\(key) is not a readable Ed25519 key file (32 bytes)")
+            }
         }
         auditPublicKey =
             try auditSection?.optionalString("public_key").map { DataMap.resolve($0, against: baseDirectory) }
