@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOHTTP1
 import RightsTesting
 import Testing
 
@@ -117,5 +118,30 @@ struct CheckpointChainTests {
         try Data("not a key".utf8).write(to: URL(fileURLWithPath: cli.directory.file("keys/audit.key")))
         let refused = try await cli.run("check-config")
         #expect(refused.status == 3 && refused.errors.contains("not a readable Ed25519 key file"), "\(refused.errors)")
+    }
+}
+
+/// The server refuses to seal a cut, says so to the operator and counts it for alerting.
+@Suite("Checkpoint refusals over HTTP")
+struct CheckpointRefusalOverHTTPTests {
+    @Test func aCutIsRefusedWithAConflictAndCountedInMetrics() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let token = try await server.token("operator", name: "desk")
+        let auth = ["Authorization": "Bearer \(token)"]
+        for index in 1...2 { _ = try await server.file("access", subject: "email:user\(index)@example.cn") }
+        #expect(try await server.call(.POST, "/v1/admin/audit/checkpoints", headers: auth).status == 201)
+        _ = try await server.file("access", subject: "email:user3@example.cn")
+        // Entries cut back past the checkpoint, the head rewritten to match.
+        let raw = try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite"))
+        try await raw.write { db in
+            let checkpoint = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") ?? 0
+            try db.execute(sql: "DELETE FROM audit_entries WHERE seq >= ?", arguments: [checkpoint])
+            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
+            try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = ?", arguments: [last?["seq"] as Int64?, last?["hash"] as String?])
+        }
+        let refused = try await server.call(.POST, "/v1/admin/audit/checkpoints", headers: auth)
+        #expect(refused.status == 409 && refused.problem == "audit_broken", "\(refused.text)")
+        let metrics = try await server.call(.GET, "/metrics")
+        #expect(metrics.text.contains("rightskit_audit_checkpoint_refusals_total 1"), "\(metrics.text.prefix(2000))")
     }
 }
