@@ -87,6 +87,7 @@ struct IntakeAbuseTests {
         let (refused, _) = try await submit(cli, "--right", "access", "--subject", "phone:+8613000000003")
         #expect(refused.status == 9)
         #expect(refused.errors.contains("too many requests filed for this person in a short time; try again after 20"), "\(refused.errors)")
+        #expect(refused.errors.contains("(Asia/Shanghai)"), "the time to retry is told in the deployment's local time: \(refused.errors)")
         #expect(try #require(try cli.json(try await cli.run("requests", "--json")) as? [Any]).count == 20)
         // Another subject is not affected.
         let (other, otherID) = try await submit(cli, "--right", "access", "--subject", "email:user4@example.cn")

@@ -53,7 +53,12 @@ public struct IntakeQuotaExceeded: Error, Sendable, Equatable, CustomStringConve
         self.retryAfter = retryAfter
     }
 
-    public var description: String {
+    public var description: String { description(retryAt: Timestamp.string(retryAfter)) }
+
+    /// The refusal as a person reads it: when to try again in the deployment's local time.
+    public func description(in timeZone: TimeZone) -> String { description(retryAt: Timestamp.localTime(retryAfter, in: timeZone)) }
+
+    private func description(retryAt: String) -> String {
         let what =
             switch action {
             case .filing: "requests filed for this person"
@@ -62,6 +67,6 @@ public struct IntakeQuotaExceeded: Error, Sendable, Equatable, CustomStringConve
             case .failedAnswer: "wrong codes for this person"
             case .codeSent: "codes sent to this contact"
             }
-        return "too many \(what) in a short time; try again after \(Timestamp.string(retryAfter))"
+        return "too many \(what) in a short time; try again after \(retryAt)"
     }
 }

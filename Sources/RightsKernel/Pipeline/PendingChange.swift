@@ -83,7 +83,7 @@ extension RequestPipeline {
         } catch let conflict as LedgerConflict {
             throw PipelineError(.conflict, conflict.description)
         } catch let exceeded as IntakeQuotaExceeded {
-            throw PipelineError(.rateLimited, exceeded.description, retryAfter: exceeded.retryAfter)
+            throw PipelineError(.rateLimited, exceeded.description(in: policy.deadline.timeZone), retryAfter: exceeded.retryAfter)
         }
         CrashPoint.reach("commit:\(pending.audit.last?.action ?? "change")")
         return stored

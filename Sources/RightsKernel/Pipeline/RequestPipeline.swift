@@ -231,7 +231,7 @@ public struct RequestPipeline: Sendable {
             let retryAfter = try await denyLockedOut(id, budgetSpent: true)
             throw PipelineError(
                 .rateLimited,
-                "too many wrong codes for this person; request \(id) is denied and no code is accepted for them before \(Timestamp.string(retryAfter))",
+                "too many wrong codes for this person; request \(id) is denied and no code is accepted for them before \(Timestamp.localTime(retryAfter, in: policy.deadline.timeZone))",
                 retryAfter: retryAfter)
         case .rejected(let remaining, _):
             try await services.audit.append(
@@ -239,7 +239,8 @@ public struct RequestPipeline: Sendable {
             throw PipelineError(.verificationFailed, "wrong code; \(remaining) attempt(s) left")
         case .guessingBudgetSpent(let retryAfter):
             throw PipelineError(
-                .rateLimited, "too many wrong codes for this person; no code is accepted for them before \(Timestamp.string(retryAfter))",
+                .rateLimited,
+                "too many wrong codes for this person; no code is accepted for them before \(Timestamp.localTime(retryAfter, in: policy.deadline.timeZone))",
                 retryAfter: retryAfter)
         case .expired:
             try await services.audit.append(event(request, .identityExpired, actor: .system))
@@ -298,7 +299,7 @@ public struct RequestPipeline: Sendable {
                         kind: .guessingAlert, recipient: contact, title: "Too many wrong codes were entered for you",
                         body: """
                             Wrong verification codes were entered \(identity.failuresPerWindow) times for requests about your personal information.
-                            To protect you, no code is accepted for you until \(Timestamp.localTime(until, in: policy.deadline.timeZone)); the requests concerned are closed.
+                            To protect you, no code is accepted for you until \(Timestamp.localTime(until, in: policy.deadline.timeZone)); the request concerned is closed.
                             If this was not you, someone may be trying to act in your name: you need do nothing, and you may file again after that time.
                             """,
                         request: request.id))
