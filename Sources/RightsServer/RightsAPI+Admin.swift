@@ -228,8 +228,7 @@ extension RightsAPI {
         } catch let error as AuditConfigurationError {
             throw APIProblem(.conflict, "audit_not_configured", error.description)
         } catch let refused as AuditCheckpointRefused {
-            metrics.recordCheckpointRefusal()
-            Caller.current.logger.critical("audit checkpoint refused", metadata: ["found": "\(refused.found)"])
+            metrics.recordCheckpointRefusal(refused, logger: Caller.current.logger)
             throw APIProblem(.conflict, "audit_broken", refused.description)
         }
         guard let checkpoint = signed else { throw APIProblem(.conflict, "audit_empty", "the audit log is empty; nothing to sign") }

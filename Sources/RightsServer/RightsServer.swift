@@ -150,8 +150,7 @@ public struct RightsServer: Sendable {
                         _ = try await store.signCheckpoint(settings: deployment.settings)
                     } catch let refused as AuditCheckpointRefused {
                         // Never signed: the operators must look at the log.
-                        metrics.recordCheckpointRefusal()
-                        logger.critical("audit checkpoint refused", metadata: ["found": "\(refused.found)"])
+                        metrics.recordCheckpointRefusal(refused, logger: logger)
                     }
                 })
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Metrics
 import Prometheus
 import RightsKernel
@@ -32,8 +33,12 @@ final class ServerMetrics: Sendable {
 
     /// Counts one failed delivery attempt.
     func recordDeliveryFailure() { deliveryFailures.increment() }
-    /// A checkpoint refused because the chain since the last one is not intact.
-    func recordCheckpointRefusal() { checkpointRefusals.increment() }
+    /// A checkpoint refused because the chain since the last one is not intact: counted for
+    /// alerting and logged, whichever path asked for the checkpoint.
+    func recordCheckpointRefusal(_ refused: AuditCheckpointRefused, logger: Logger) {
+        checkpointRefusals.increment()
+        logger.critical("audit checkpoint refused", metadata: ["found": "\(refused.found)"])
+    }
 
     /// Records one handled HTTP request.
     func recordHandled(route: String, method: String, status: Int, duration: Duration) {

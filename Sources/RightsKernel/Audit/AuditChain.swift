@@ -60,45 +60,46 @@ public struct AuditChain: Sendable {
         guard head.sequence >= start else { return .cutOff(lastPresent: head.sequence, expected: start) }
         guard let first = entries.first, first.sequence == start else { return .deleted(sequence: start) }
         if let checkpoint, first.hash != checkpoint.hash { return .rewritten(sequence: checkpoint.sequence) }
-        var previous = checkpoint == nil ? AuditEntry.genesisHash : first.previousHash
-        var expected = start
-        for entry in entries {
-            guard try entry.expectedHash() == entry.hash else { return .modified(sequence: entry.sequence) }
-            guard entry.sequence == expected else { return .deleted(sequence: expected) }
-            guard entry.previousHash == previous else { return .deleted(sequence: entry.sequence) }
-            previous = entry.hash
-            expected += 1
-        }
-        let last = expected - 1
-        if head.sequence > last { return .cutOff(lastPresent: last, expected: head.sequence) }
-        if head.sequence < last || head.hash != previous { return .modified(sequence: head.sequence) }
+        let walked = try walk(entries, from: start, after: checkpoint == nil ? AuditEntry.genesisHash : first.previousHash)
+        if let broken = walked.broken { return broken }
+        if head.sequence > walked.last { return .cutOff(lastPresent: walked.last, expected: head.sequence) }
+        // Entries past the head, or a head that names another hash: the head was rewritten.
+        if head.sequence < walked.last || head.hash != walked.hash { return .modified(sequence: head.sequence) }
         return nil
     }
 
     public static func verify(_ entries: [AuditEntry], head: Head?) throws -> AuditVerification {
+        let walked = try walk(entries, from: 1, after: AuditEntry.genesisHash)
+        if let broken = walked.broken { return broken }
+        if let head {
+            if head.sequence > walked.last { return .cutOff(lastPresent: walked.last, expected: head.sequence) }
+            if head.sequence == walked.last, head.hash != walked.hash { return .modified(sequence: walked.last) }
+        }
+        return .intact(entries: entries.count)
+    }
+
+    /// Walks `entries`, the first expected at `start` after the hash `previous`: the first break,
+    /// or the last sequence and hash reached.
+    private static func walk(_ entries: [AuditEntry], from start: Int64, after previous: String) throws
+        -> (broken: AuditVerification?, last: Int64, hash: String)
+    {
         // Each entry's own hash is checked once; the genuine ones tell a move from a deletion.
         let intact = try entries.map { try $0.expectedHash() == $0.hash }
         let knownHashes = Set(zip(entries, intact).filter(\.1).map(\.0.hash))
-        var previousHash = AuditEntry.genesisHash
-        var expectedSequence: Int64 = 1
+        var previousHash = previous
+        var expectedSequence = start
         for (entry, isIntact) in zip(entries, intact) {
-            if !isIntact { return .modified(sequence: entry.sequence) }
-            if entry.sequence != expectedSequence { return .deleted(sequence: expectedSequence) }
+            if !isIntact { return (.modified(sequence: entry.sequence), 0, "") }
+            if entry.sequence != expectedSequence { return (.deleted(sequence: expectedSequence), 0, "") }
             if entry.previousHash != previousHash {
                 // A genuine entry whose predecessor exists elsewhere in the log was moved;
                 // one whose predecessor is nowhere was left behind by a deletion.
-                return knownHashes.contains(entry.previousHash) || entry.previousHash == AuditEntry.genesisHash
-                    ? .reordered(sequence: entry.sequence)
-                    : .deleted(sequence: entry.sequence)
+                let moved = knownHashes.contains(entry.previousHash) || entry.previousHash == AuditEntry.genesisHash
+                return (moved ? .reordered(sequence: entry.sequence) : .deleted(sequence: entry.sequence), 0, "")
             }
             previousHash = entry.hash
             expectedSequence += 1
         }
-        let last = expectedSequence - 1
-        if let head {
-            if head.sequence > last { return .cutOff(lastPresent: last, expected: head.sequence) }
-            if head.sequence == last, head.hash != previousHash { return .modified(sequence: last) }
-        }
-        return .intact(entries: entries.count)
+        return (nil, expectedSequence - 1, previousHash)
     }
 }
