@@ -37,12 +37,13 @@ public enum CategoryValueRule {
     /// may be anything a product allows).
     static let personNames: Set<String> = ["name", "real_name", "full_name", "given_name", "family_name"]
 
-    /// E.164: `+` then 8 to 15 digits, not starting with 0; a mainland mobile number (`+86 1[3-9]…`)
-    /// has 11 digits after the country code.
+    /// E.164 as an identity is checked (``SubjectIdentity/checked(field:)``), with at least 8
+    /// digits; a mainland mobile number (`+86 1[3-9]…`) has 11 digits after the country code.
     static func isPhone(_ value: String) -> Bool {
-        let digits = value.dropFirst()
-        guard value.first == "+", (8...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.first != "0"
+        guard let phone = try? SubjectIdentity(kind: "phone", value: value).checked(field: "value"), phone.value == value,
+            value.count >= 9
         else { return false }
+        let digits = value.dropFirst()
         guard digits.hasPrefix("861"), let next = digits.dropFirst(3).first, "3456789".contains(next) else { return true }
         return digits.count == 13
     }
