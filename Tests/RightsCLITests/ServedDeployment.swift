@@ -113,7 +113,13 @@ final class ServedDeployment: @unchecked Sendable {
         } else if let body {
             request.body = .bytes(ByteBuffer(data: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            // A pooled keep-alive connection the server had just closed as idle: send it anew.
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        }
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var replyHeaders: [String: String] = [:]
         for header in response.headers { replyHeaders[header.name.lowercased()] = header.value }
