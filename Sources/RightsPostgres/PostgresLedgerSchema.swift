@@ -2,7 +2,7 @@ import RightsKernel
 
 /// The ledger's schema in PostgreSQL, as numbered migrations: the same tables as the SQLite
 /// store's (requests with their version and claim, the step journal, the audit chain and its
-/// head and checkpoints, holds, codes, the outbox with its delivery claim, intake events,
+/// head and checkpoints, holds, the outbox with its delivery claim, intake events,
 /// operator tokens, deadline notices), in PostgreSQL's types; requests carry the order they
 /// were filed in (`seq`), which SQLite's rowid gives. Applied in order at start, each
 /// once, under an advisory lock (``PostgresMigrator``).
@@ -99,6 +99,34 @@ enum PostgresLedgerSchema {
                 FOR EACH ROW EXECUTE FUNCTION rightskit_audit_head_follows()
                 """,
                 "ALTER TABLE outbox ADD COLUMN recipient_hash TEXT",
+            ]),
+        // A request's outstanding code lives in its own row: filing writes it with the request,
+        // the check reads it with the request, and the move into work clears it in the same
+        // update. Codes outstanding at the upgrade move across unchanged.
+        PostgresMigration(
+            version: 4, name: "codes-and-confirmations-in-requests",
+            statements: [
+                """
+                ALTER TABLE requests ADD COLUMN code_salt BYTEA, ADD COLUMN code_hash BYTEA,
+                    ADD COLUMN code_expires_at DOUBLE PRECISION, ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0,
+                    ADD COLUMN code_max_attempts INTEGER NOT NULL DEFAULT 0, ADD COLUMN code_consumed BOOLEAN NOT NULL DEFAULT FALSE
+                """,
+                """
+                UPDATE requests SET code_salt = c.salt, code_hash = c.hash, code_expires_at = c.expires_at, code_attempts = c.attempts,
+                    code_max_attempts = c.max_attempts, code_consumed = c.consumed
+                FROM verification_codes c WHERE c.request_id = requests.id
+                """,
+                "DROP TABLE verification_codes",
+                "CREATE INDEX requests_code_consumed ON requests (id) WHERE code_consumed",
+                // Whose filing quota a request counts against (the person's key, shared by their
+                // email, phone and user id) and when they confirmed it, kept with the request by
+                // the update that confirms it. Requests already verified take their filing time.
+                "ALTER TABLE requests ADD COLUMN person_key TEXT, ADD COLUMN confirmed_at DOUBLE PRECISION",
+                """
+                UPDATE requests SET person_key = coalesce(body::json->>'personKey', subject_key),
+                    confirmed_at = CASE WHEN body::json->>'verification' IS NOT NULL THEN received_at END
+                """,
+                "CREATE INDEX requests_confirmed_by_person ON requests (person_key, confirmed_at)",
             ]),
     ]
 }

@@ -218,6 +218,42 @@ enum SQLiteLedgerSchema {
                     ALTER TABLE outbox ADD COLUMN recipient_hash TEXT;
                     """)
         }
+        migrator.registerMigration("v10-codes-and-confirmations-in-requests") { db in
+            // A request's outstanding code lives in its own row: filing writes it with the
+            // request, the check reads it with the request, and the move into work clears it in
+            // the same update. Codes outstanding at the upgrade move across unchanged.
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN code_salt BLOB;
+                    ALTER TABLE requests ADD COLUMN code_hash BLOB;
+                    ALTER TABLE requests ADD COLUMN code_expires_at REAL;
+                    ALTER TABLE requests ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE requests ADD COLUMN code_max_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE requests ADD COLUMN code_consumed INTEGER NOT NULL DEFAULT 0;
+                    UPDATE requests SET
+                        code_salt = (SELECT salt FROM verification_codes WHERE request_id = requests.id),
+                        code_hash = (SELECT hash FROM verification_codes WHERE request_id = requests.id),
+                        code_expires_at = (SELECT expires_at FROM verification_codes WHERE request_id = requests.id),
+                        code_attempts = (SELECT attempts FROM verification_codes WHERE request_id = requests.id),
+                        code_max_attempts = (SELECT max_attempts FROM verification_codes WHERE request_id = requests.id),
+                        code_consumed = (SELECT consumed FROM verification_codes WHERE request_id = requests.id)
+                    WHERE id IN (SELECT request_id FROM verification_codes);
+                    DROP INDEX codes_consumed;
+                    DROP TABLE verification_codes;
+                    CREATE INDEX requests_code_consumed ON requests (id) WHERE code_consumed = 1;
+                    """)
+            // Whose filing quota a request counts against (the person's key, shared by their
+            // email, phone and user id) and when they confirmed it, kept with the request by
+            // the update that confirms it. Requests already verified take their filing time.
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN person_key TEXT;
+                    ALTER TABLE requests ADD COLUMN confirmed_at REAL;
+                    UPDATE requests SET person_key = coalesce(json_extract(body, '$.personKey'), subject_key),
+                        confirmed_at = CASE WHEN json_extract(body, '$.verification') IS NOT NULL THEN received_at END;
+                    CREATE INDEX requests_confirmed_by_person ON requests (person_key, confirmed_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -218,6 +218,14 @@ public struct RightsTestHarness: Sendable {
         return Self.code(in: message.body)
     }
 
+    /// The request as a response to its challenge is checked against: with its code and holds.
+    public func underVerification(_ request: RightRequest) async throws -> RequestUnderVerification {
+        guard let read = try await store.requestUnderVerification(request.id, at: clock.now) else {
+            throw HarnessError.noCode(request.id)
+        }
+        return read
+    }
+
     /// Submits, verifies with the code from the outbox and returns the request as saved.
     public func run(_ intake: RequestIntake) async throws -> RightRequest {
         let submitted = try await pipeline.submit(intake)

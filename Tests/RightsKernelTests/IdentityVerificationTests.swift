@@ -29,9 +29,11 @@ struct IdentityVerificationTests {
         let stored = try await harness.store.code(for: request.id)
         #expect(stored?.hash.count == 32)
         #expect(stored?.hash != Array(code.utf8))
-        // Nothing in the codes table holds the digits.
+        // Nothing stored with the request holds the digits.
         let queue = try DatabaseQueue(path: harness.directory.file("ledger.sqlite"))
-        let blobs = try await queue.read { db in try Data.fetchAll(db, sql: "SELECT salt || hash FROM verification_codes") }
+        let blobs = try await queue.read { db in
+            try Data.fetchAll(db, sql: "SELECT code_salt || code_hash FROM requests WHERE code_hash IS NOT NULL")
+        }
         #expect(blobs.allSatisfy { !$0.contains(Data(code.utf8)) })
     }
 
@@ -83,18 +85,22 @@ struct IdentityVerificationTests {
         let code = try #require(try await harness.latestCode(for: request.id))
         let wrong = code == "00000000" ? "11111111" : "00000000"
         let identity = harness.services.identity
-        #expect(try await identity.verify(request, response: wrong) == .rejected(remaining: 2, guessesLeft: 9))
-        #expect(try await identity.verify(request, response: wrong) == .rejected(remaining: 1, guessesLeft: 8))
-        #expect(try await identity.verify(request, response: wrong) == .locked(guessesLeft: 7))
-        #expect(try await identity.verify(request, response: code) == .locked(guessesLeft: nil))
+        #expect(
+            try await identity.verify(try await harness.underVerification(request), response: wrong)
+                == .rejected(remaining: 2, guessesLeft: 9))
+        #expect(
+            try await identity.verify(try await harness.underVerification(request), response: wrong)
+                == .rejected(remaining: 1, guessesLeft: 8))
+        #expect(try await identity.verify(try await harness.underVerification(request), response: wrong) == .locked(guessesLeft: 7))
+        #expect(try await identity.verify(try await harness.underVerification(request), response: code) == .locked(guessesLeft: nil))
     }
 
     @Test(arguments: LedgerDriver.allCases) func aCodeVerifiesOnce(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)
         let request = try await harness.pipeline.submit(RequestIntake(right: "probe", subject: subject))
         let code = try #require(try await harness.latestCode(for: request.id))
-        #expect(try await harness.services.identity.verify(request, response: code) == .verified)
-        #expect(try await harness.services.identity.verify(request, response: code) == .alreadyUsed)
+        #expect(try await harness.services.identity.verify(try await harness.underVerification(request), response: code) == .verified)
+        #expect(try await harness.services.identity.verify(try await harness.underVerification(request), response: code) == .alreadyUsed)
     }
 
     @Test(arguments: LedgerDriver.allCases) func verificationCanBeSwitchedOffForARight(on driver: LedgerDriver) async throws {

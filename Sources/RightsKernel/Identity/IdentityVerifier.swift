@@ -8,9 +8,10 @@ public protocol IdentityVerifier: Sendable {
     /// confirming). The pipeline commits both with the request's state change, so a challenge
     /// is never sent for a state not saved.
     func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?) throws -> Challenge
-    /// Checks a response to the request's challenge; counting the attempt and consuming the
-    /// code happen in one atomic step, so of many concurrent right answers exactly one passes.
-    func verify(_ request: RightRequest, response: String) async throws -> VerificationResult
+    /// Checks a response to the request's challenge (as read with the request); counting the
+    /// attempt and consuming the code happen in one atomic step, so of many concurrent right
+    /// answers exactly one passes.
+    func verify(_ request: RequestUnderVerification, response: String) async throws -> VerificationResult
     /// Requests whose challenge was passed; the pipeline finishes recording the verification of
     /// any still awaiting it (a process that died between the two).
     func passedChallenges() async throws -> [RequestID]

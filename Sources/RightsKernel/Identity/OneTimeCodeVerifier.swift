@@ -80,11 +80,12 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         return Challenge(code: stored, message: message)
     }
 
-    public func verify(_ request: RightRequest, response: String) async throws -> VerificationResult {
+    public func verify(_ read: RequestUnderVerification, response: String) async throws -> VerificationResult {
         let candidate = response.trimmingCharacters(in: .whitespaces)
         guard candidate.count == settings.digits, candidate.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .malformed }
-        let budget = GuessingBudget(person: request.quotaKey, failures: settings.failuresPerWindow, window: settings.guessingWindow)
-        switch try await codes.attempt(request.id, at: clock.now, budget: budget, digest: { salt in Self.digest(candidate, salt: salt) }) {
+        guard let code = read.code else { return .noChallenge }
+        let budget = GuessingBudget(person: read.request.quotaKey, failures: settings.failuresPerWindow, window: settings.guessingWindow)
+        switch try await codes.attempt(code, at: clock.now, budget: budget, digest: { salt in Self.digest(candidate, salt: salt) }) {
         case .matched: return .verified
         case .mismatched(let attempts, let maxAttempts, let guessesLeft):
             return attempts >= maxAttempts

@@ -3,12 +3,13 @@ public import Foundation
 /// Storage for one-time codes: only a salted hash of each code is kept.
 public protocol VerificationCodeStore: Sendable {
     func code(for request: RequestID) async throws -> StoredCode?
-    /// Checks one response in a single atomic step: the attempt is counted and, when `digest`
-    /// of the stored salt equals the stored hash, the code is consumed; a wrong one is counted
-    /// against `budget` too. A code already consumed, out of attempts or expired, or a person
-    /// whose budget is spent, counts nothing and checks nothing.
-    func attempt(_ request: RequestID, at time: Date, budget: GuessingBudget, digest: @escaping @Sendable ([UInt8]) -> [UInt8]) async throws
-        -> CodeAttempt
+    /// Checks one response to `code` (as read with its request) in a single atomic step: the
+    /// attempt is counted and, when `digest` of the code's salt equals its hash, the code is
+    /// consumed; a wrong one is counted against `budget` too. A code consumed, replaced, out of
+    /// attempts or expired meanwhile, or a person whose budget is spent, counts nothing and
+    /// checks nothing.
+    func attempt(_ code: StoredCode, at time: Date, budget: GuessingBudget, digest: @escaping @Sendable ([UInt8]) -> [UInt8])
+        async throws -> CodeAttempt
     /// Requests whose code was consumed.
     func consumedCodes() async throws -> [RequestID]
 }

@@ -10,6 +10,7 @@ public struct IntakeQuota: Sendable, Equatable {
         /// A new code sent for a request already filed.
         case resend
         /// A filing whose subject answered its code: what the person's own filing quota counts.
+        /// The ledger keeps it with the request (when the person confirmed it), not as an event.
         case confirmation
         /// A wrong code answered: what the person's guessing budget counts.
         case failedAnswer = "failed-answer"

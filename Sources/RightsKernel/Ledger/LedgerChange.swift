@@ -33,6 +33,10 @@ public struct LedgerChange: Sendable {
     /// False when the maker knows no journal rows exist for the request (fresh work that
     /// journalled no step on its own), so a final state has none to drop.
     public var mayHaveJournal = true
+    /// Set when the person confirmed the filing (answered its code, or needed not): the ledger
+    /// records when, with the request, and a filing quota counting ``IntakeQuota/Action/confirmation``
+    /// counts the person's confirmed filings.
+    public var confirmsPerson = false
 
     public init(
         request: RightRequest, replacesStored: Bool = true, audit: [AuditEvent] = [], messages: [OutboundMessage] = [],

@@ -19,6 +19,9 @@ public protocol RequestLedger: Sendable {
     /// Extends a claim `owner` still holds; false when the claim was lost.
     func renewClaim(_ id: RequestID, as owner: ClaimOwner, until expires: Date) async throws -> Bool
     func request(_ id: RequestID) async throws -> RightRequest?
+    /// The request with its outstanding code and the holds on its subject active at `time`, in
+    /// one read: what checking a response to its challenge, and moving it into work, need.
+    func requestUnderVerification(_ id: RequestID, at time: Date) async throws -> RequestUnderVerification?
     /// Requests matching a filter, oldest first.
     func requests(_ query: RequestQuery) async throws -> [RightRequest]
     /// How many other verified requests of this subject and right were received at or after

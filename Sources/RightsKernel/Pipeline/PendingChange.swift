@@ -16,6 +16,8 @@ struct PendingChange: Sendable {
     let replacedState: RequestState?
     /// False when this pipeline knows no journal rows were written for the request.
     var mayHaveJournal = true
+    /// The person confirmed the filing with this change (what their filing quota counts).
+    var confirmsPerson = false
 
     init(_ request: RightRequest, replacesStored: Bool = true) {
         self.request = request
@@ -33,6 +35,7 @@ struct PendingChange: Sendable {
         change.quotas = quotas
         change.replacedState = replacedState
         change.mayHaveJournal = mayHaveJournal
+        change.confirmsPerson = confirmsPerson
         return change
     }
 }

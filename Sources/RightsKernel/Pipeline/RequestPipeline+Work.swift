@@ -54,15 +54,23 @@ extension RequestPipeline {
     /// Runs the entry checks, commits, and carries the request out when it went in progress. A
     /// hold placed between reading the holds and committing makes the commit fail; the checks
     /// then run once more and see it.
-    func enterWorkAndCarryOut(_ start: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
+    /// `holds`: those active on the subject, when the caller read them just before; read here otherwise.
+    func enterWorkAndCarryOut(_ start: PendingChange, right: Deployment.EnabledRight, holds: [Hold]? = nil) async throws -> RightRequest {
         // Listed before the request is committed in progress, so this process's resume never
         // starts it alongside.
-        try await inProgress.working(on: start.request.id) { try await enterWorkAndCarryOutListed(start, right: right) }
+        try await inProgress.working(on: start.request.id) { try await enterWorkAndCarryOutListed(start, right: right, holds: holds) }
     }
 
-    private func enterWorkAndCarryOutListed(_ start: PendingChange, right: Deployment.EnabledRight) async throws -> RightRequest {
+    private func enterWorkAndCarryOutListed(_ start: PendingChange, right: Deployment.EnabledRight, holds read: [Hold]?) async throws
+        -> RightRequest
+    {
         var pending = start
-        var holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
+        var holds: [Hold]
+        if let read {
+            holds = read
+        } else {
+            holds = try await services.exceptions.activeHolds(for: pending.request.subjectKey, at: services.clock.now)
+        }
         try await enterWork(&pending, right: right, holds: holds)
         let stored: RightRequest
         do {

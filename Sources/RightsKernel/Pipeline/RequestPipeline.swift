@@ -83,7 +83,7 @@ public struct RequestPipeline: Sendable {
         logger(for: request.id).info("request received", metadata: ["right": "\(request.right)"])
 
         if right.settings.verification == .none {
-            pending.quotas.append(confirmation(of: pending.request))
+            pending.confirmsPerson = true
             acknowledgeReceipt(&pending)
             pending.request.verification = VerificationLevel.none
             try move(&pending, to: .verified, action: .identityNotRequired)
@@ -187,11 +187,6 @@ public struct RequestPipeline: Sendable {
         return quotas
     }
 
-    /// Records that the person confirmed a filing (or needed not): what their filing quota counts.
-    func confirmation(of request: RightRequest) -> IntakeQuota {
-        IntakeQuota(key: request.quotaKey, action: .confirmation, limit: .max, window: deployment.settings.intake.window)
-    }
-
     /// Caps the codes one contact is sent in the window whoever files, so nobody can make the
     /// organisation flood a person's mailbox or phone; a phone number's block (its first
     /// digits) has a cap of its own, so texts to a run of premium-rate numbers stop too.
@@ -218,12 +213,17 @@ public struct RequestPipeline: Sendable {
     /// concurrent right answers exactly one continues; the others are told it is already
     /// verified.
     public func verify(_ id: RequestID, code: String) async throws -> RightRequest {
-        let request = try await load(id)
+        // The request, its code and its subject's holds in one read: the check and the move
+        // into work need nothing more.
+        guard let read = try await services.ledger.requestUnderVerification(id, at: services.clock.now) else {
+            throw PipelineError(.requestNotFound, "no request \(id)")
+        }
+        let request = read.request
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
-        switch try await services.identity.verify(request, response: code) {
+        switch try await services.identity.verify(read, response: code) {
         case .verified:
             CrashPoint.reach("verify:code-consumed")
-            return try await continueVerified(request)
+            return try await continueVerified(request, holds: read.holds)
         case .locked(let guessesLeft):
             try await denyLockedOut(id, budgetSpent: guessesLeft == 0)
             throw PipelineError(.verificationFailed, "too many wrong codes; request \(id) is denied")
@@ -266,9 +266,9 @@ public struct RequestPipeline: Sendable {
     /// Moves a request whose code was consumed into work. The code's check changed nothing in
     /// the request: the version read before it is still current, and a change made meanwhile
     /// makes the commit a conflict, told as such.
-    private func continueVerified(_ request: RightRequest) async throws -> RightRequest {
+    private func continueVerified(_ request: RightRequest, holds: [Hold]? = nil) async throws -> RightRequest {
         do {
-            return try await recordVerification(of: request, actor: requesterActor(request))
+            return try await recordVerification(of: request, actor: requesterActor(request), holds: holds)
         } catch let error as PipelineError where error.code == .conflict {
             let now = try await load(request.id)
             if now.state != .awaitingVerification { throw alreadyPastVerification(now) }
@@ -334,14 +334,15 @@ public struct RequestPipeline: Sendable {
 
     /// Records a passed challenge and takes the request into work: the commit that moves it
     /// out of `awaitingVerification` is conditional, so only one process does this.
-    func recordVerification(of request: RightRequest, actor: AuditActor) async throws -> RightRequest {
+    /// `holds`: those on the subject, when they were read with the request just before.
+    func recordVerification(of request: RightRequest, actor: AuditActor, holds: [Hold]? = nil) async throws -> RightRequest {
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
         let right = try enabledRight(request.right)
         var pending = PendingChange(request)
         pending.request.verification = .code
-        pending.quotas = [confirmation(of: request)]
+        pending.confirmsPerson = true
         try move(&pending, to: .verified, action: .identityVerified, actor: actor, details: ["level": VerificationLevel.code.rawValue])
-        return try await enterWorkAndCarryOut(pending, right: right)
+        return try await enterWorkAndCarryOut(pending, right: right, holds: holds)
     }
 
     private func alreadyPastVerification(_ request: RightRequest) -> PipelineError {

@@ -7,7 +7,7 @@ extension LedgerStore: ExceptionChecks {
     /// with one writer at a time needs no lock for that).
     static let holdsLockKey = TransactionLockKey.number(0x5269_6768_7473_486F)
 
-    private static let holdColumns = "id, subject_key, category, ground_code, ground_explanation, authority, expires_at, created_at"
+    static let holdColumns = "id, subject_key, category, ground_code, ground_explanation, authority, expires_at, created_at"
 
     public func activeHolds(for subject: SubjectKey, at time: Date) async throws -> [Hold] {
         try await run(

@@ -23,14 +23,14 @@ extension LedgerStore {
             "requests",
             [
                 "id", "right", "subject_key", "state", "received_at", "due_at", "body", "version", "claim_owner", "claim_expires",
-                "final_at", "responses_removed",
-            ], ["responses_removed"]
+                "final_at", "responses_removed", "code_salt", "code_hash", "code_expires_at", "code_attempts", "code_max_attempts",
+                "code_consumed", "person_key", "confirmed_at",
+            ], ["responses_removed", "code_consumed"]
         ),
         ("journal", ["request_id", "step", "result", "recorded_at"], []),
         ("audit_entries", ["seq", "time", "actor", "action", "request_id", "details", "prev_hash", "hash"], []),
         ("audit_checkpoints", ["seq", "hash", "signed_at", "signature"], []),
         ("holds", ["id", "subject_key", "category", "ground_code", "ground_explanation", "authority", "expires_at", "created_at"], []),
-        ("verification_codes", ["request_id", "salt", "hash", "expires_at", "attempts", "max_attempts", "consumed"], ["consumed"]),
         (
             "outbox",
             [

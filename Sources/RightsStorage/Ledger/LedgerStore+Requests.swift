@@ -9,27 +9,44 @@ extension LedgerStore: RequestLedger {
     /// Commits a state change over the version it was made from, in one transaction with its
     /// quotas, code, journal rows, messages and audit entries.
     public func commit(_ change: LedgerChange) async throws -> RightRequest {
-        let request = change.request
-        let body = try CanonicalJSON.string(request)
+        let body = try CanonicalJSON.string(change.request)
         let time = clock.now
         let now = time.sqlSeconds
         let quotas = change.quotas.sorted { $0.key.rawValue < $1.key.rawValue }
-        let stored = try await transaction { connection -> RightRequest in
+        let stored: RightRequest
+        do {
+            stored = try await commitTransaction(change, body: body, quotas: quotas, at: time)
+        } catch is QuotaRefused {
+            throw try await refusal(quotas, at: now)
+        }
+        auditAppended()
+        return stored
+    }
+
+    /// The commit's one transaction: locks, then every write at once.
+    private func commitTransaction(_ change: LedgerChange, body: String, quotas: [IntakeQuota], at time: Date) async throws -> RightRequest
+    {
+        let request = change.request
+        let now = time.sqlSeconds
+        return try await transaction { connection -> RightRequest in
             // Locks first, in one statement and a fixed order: the holds (placing one takes this
             // lock exclusively, so a hold being placed is waited for and seen), then each quota's key.
             let holds: [(key: TransactionLockKey, shared: Bool)] = change.requiresNoHoldOn == nil ? [] : [(Self.holdsLockKey, true)]
             let keys = Set(quotas.map(\.key.rawValue)).sorted().map { (key: TransactionLockKey.text($0), shared: false) }
             if let lock = self.dialect.lockStatement(holds + keys) { try await connection.query(lock) }
-            // Then every write at once: the request's change (conditional on its version, its
-            // claim and, on the move into work, no hold on the whole subject), the quotas'
-            // counts, the code, the clean-up, the journal, the messages and the audit entries.
-            var writes = [self.requestStatement(change, body: body, at: now)]
-            writes += quotas.map { self.countStatement($0, at: now) }
-            if let code = change.code { writes.append(Self.replaceCodeStatement(code)) }
-            let leavesVerification = change.replacedState.map { [.received, .awaitingVerification].contains($0) } ?? true
-            if leavesVerification, request.state != .awaitingVerification, request.state != .received {
-                // A passed challenge's code has done its work, and so have the messages carrying it.
-                writes.append("DELETE FROM verification_codes WHERE request_id = \(request.id.rawValue)")
+            // Then every write at once: the quotas' counts, the request's change with its code
+            // (conditional on its version, its claim and, on the move into work, no hold on the
+            // whole subject), the clean-up, the journal, the messages and the audit entries. The
+            // quotas count before the request's row is written: a database that runs the writes
+            // one after another (SQLite) would otherwise count a filing confirmed in this very
+            // change against itself.
+            let counting = self.countStatement(quotas, at: now)
+            var writes = counting.map { [$0] } ?? []
+            let requestWrite = writes.count
+            writes.append(self.requestStatement(change, body: body, at: now))
+            if Self.leavesVerification(change) {
+                // A passed (or abandoned) challenge's code has done its work, and so have the
+                // messages carrying it; the code itself goes with the request's own update.
                 writes.append(Self.minimiseStatement(of: request.id, onlyCodes: true))
             }
             if request.state.isFinal, change.mayHaveJournal {
@@ -47,10 +64,8 @@ extension LedgerStore: RequestLedger {
             writes += try self.auditStatements(change.steps.flatMap(\.audit) + change.audit, at: time)
 
             let counts = try await connection.apply(writes)
-            for (index, quota) in quotas.enumerated() where counts[1 + index] == 0 {
-                throw try await self.refusal(quota, at: now, on: connection)
-            }
-            guard counts[0] == 1 else {
+            if counting != nil, counts[0] < quotas.count { throw QuotaRefused() }
+            guard counts[requestWrite] == 1 else {
                 guard change.replacesStored else {
                     throw LedgerConflict(request: request.id, current: nil, claimed: false, holdAppeared: true)
                 }
@@ -59,15 +74,24 @@ extension LedgerStore: RequestLedger {
             }
             return request.stored(at: change.replacesStored ? request.version + 1 : 0)
         }
-        auditAppended()
-        return stored
     }
+
+    /// A quota had no room: the commit rolls back, and which one refused is read afterwards.
+    private struct QuotaRefused: Error {}
 
     /// The insert of a new request, or the update of a stored one conditional on the version it
     /// was made from and on no other live claim; either only while no hold covers the whole
     /// subject when the change moves it into work. Returns a row when it applied.
     private func requestStatement(_ change: LedgerChange, body: String, at now: Double) -> SQLStatement {
         let request = change.request
+        // The code goes in with the request or its replacement, and out (its work done) when the
+        // request leaves verification.
+        var code: SQLStatement = ""
+        if let stored = change.code {
+            code = ", " + Self.codeAssignments(stored)
+        } else if Self.leavesVerification(change) {
+            code = ", " + Self.clearedCode
+        }
         let finalAt: Double? = request.state.isFinal ? request.updatedAt.sqlSeconds : nil
         var holdFree: SQLStatement = ""
         if let subject = change.requiresNoHoldOn {
@@ -80,14 +104,20 @@ extension LedgerStore: RequestLedger {
             var owner: String?
             var expires: Double?
             if case .take(let claimant, let until) = change.claim { (owner, expires) = (claimant.rawValue, until.sqlSeconds) }
+            let stored = change.code
             return """
-                INSERT INTO requests (id, "right", subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires, final_at)
+                INSERT INTO requests (id, "right", subject_key, state, received_at, due_at, body, version, claim_owner, claim_expires, final_at,
+                                      person_key, confirmed_at, \(raw: Self.codeColumns))
                 SELECT \(request.id.rawValue), \(request.right), \(request.subjectKey.rawValue), \(request.state.rawValue),
-                       \(request.receivedAt.sqlSeconds), \(request.dueAt.sqlSeconds), \(body), 0, \(owner), \(expires), \(finalAt)
+                       \(request.receivedAt.sqlSeconds), \(request.dueAt.sqlSeconds), \(body), 0, \(owner), \(expires), \(finalAt),
+                       \(request.quotaKey.rawValue), \(change.confirmsPerson ? now : nil),
+                       \(stored.map { Data($0.salt) }), \(stored.map { Data($0.hash) }), \(stored?.expiresAt.sqlSeconds), \(stored?.attempts ?? 0),
+                       \(stored?.maxAttempts ?? 0), \(false)
                 WHERE 1 = 1\(holdFree)
                 RETURNING 1 AS applied
                 """
         }
+        let confirmed: SQLStatement = change.confirmsPerson ? ", confirmed_at = coalesce(confirmed_at, \(now))" : ""
         let claim: SQLStatement =
             switch change.claim {
             case .keep: ""
@@ -96,11 +126,18 @@ extension LedgerStore: RequestLedger {
             }
         return """
             UPDATE requests SET state = \(request.state.rawValue), due_at = \(request.dueAt.sqlSeconds), body = \(body),
-                version = version + 1, final_at = coalesce(final_at, \(finalAt))\(claim)
+                version = version + 1, final_at = coalesce(final_at, \(finalAt))\(claim)\(code)\(confirmed)
             WHERE id = \(request.id.rawValue) AND version = \(request.version)
               AND (claim_owner IS NULL OR claim_expires <= \(now) OR claim_owner = \(change.owner.rawValue))\(holdFree)
             RETURNING 1 AS applied
             """
+    }
+
+    /// Whether `change` moves its request out of verification (into work, or closed): its code,
+    /// if any, has done its work.
+    private static func leavesVerification(_ change: LedgerChange) -> Bool {
+        let before = change.replacedState.map { [.received, .awaitingVerification].contains($0) } ?? true
+        return before && change.request.state != .awaitingVerification && change.request.state != .received
     }
 
     /// Takes the claim in one statement over the row, skipping it while another writer claims
@@ -137,6 +174,25 @@ extension LedgerStore: RequestLedger {
 
     public func request(_ id: RequestID) async throws -> RightRequest? {
         try await run("SELECT body, version FROM requests WHERE id = \(id.rawValue)").first.map(Self.request)
+    }
+
+    /// One statement: the request's row with its code, then the active holds on its subject.
+    public func requestUnderVerification(_ id: RequestID, at time: Date) async throws -> RequestUnderVerification? {
+        let rows = try await run(
+            """
+            SELECT 0 AS part, body, version, \(raw: Self.codeColumns), NULL AS id, NULL AS subject_key, NULL AS category,
+                   NULL AS ground_code, NULL AS ground_explanation, NULL AS authority, NULL AS expires_at, NULL AS created_at
+            FROM requests WHERE id = \(id.rawValue)
+            UNION ALL
+            SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \(raw: Self.holdColumns)
+            FROM holds
+            WHERE (subject_key = (SELECT subject_key FROM requests WHERE id = \(id.rawValue)) OR subject_key IS NULL)
+              AND (expires_at IS NULL OR expires_at > \(time.sqlSeconds))
+            ORDER BY part, id
+            """)
+        guard let first = rows.first, try first.decode("part", as: Int.self) == 0 else { return nil }
+        return RequestUnderVerification(
+            request: try Self.request(first), code: try Self.storedCode(first, request: id), holds: try rows.dropFirst().map(Self.hold))
     }
 
     public func requests(_ query: RequestQuery) async throws -> [RightRequest] {
