@@ -37,7 +37,7 @@ public struct RightsServer: Sendable {
         // The client is shut down however the run ends, a refused setting included.
         do {
             let metrics = ServerMetrics(refresh: settings.metricsRefresh)
-            let application = try makeApplication(metrics: metrics, onReady: onReady)
+            let application = try await makeApplication(metrics: metrics, onReady: onReady)
             // The group stops its services in reverse order: the databases' connections, listed
             // first, close last, once the HTTP server and the background work have finished.
             let connections = DatabaseConnectionsService(
@@ -62,7 +62,8 @@ public struct RightsServer: Sendable {
         try await client.shutdown()
     }
 
-    func makeApplication(metrics: ServerMetrics, onReady: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
+    func makeApplication(metrics: ServerMetrics, onReady: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol
+    {
         let secretsPath = URL(fileURLWithPath: pipeline.deployment.settings.store.keysFolder).appendingPathComponent("request-secret.key")
             .path
         let api = RightsAPI(
@@ -88,6 +89,8 @@ public struct RightsServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         try api.registerHandlers(on: router)
+        // The privacy centre's pages, over the same handlers.
+        try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit).register(on: router)
         let host = settings.host
         // Connections are bounded: at most `max` open, each closed when idle or when a request
         // dawdles, so slow or idle clients cannot hold the server's memory.

@@ -101,9 +101,15 @@ final class ServedDeployment: @unchecked Sendable {
     }
 
     /// One HTTP call over loopback.
-    func call(_ method: HTTPMethod, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) async throws
-        -> Reply
-    {
+    /// A client that hands a redirect back instead of following it (a browser's form post is
+    /// answered with one, and its cookies matter).
+    static let unredirected = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
+    func call(
+        _ method: HTTPMethod, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:],
+        followingRedirects: Bool = true
+    ) async throws -> Reply {
+        let client = followingRedirects ? HTTPClient.shared : Self.unredirected
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -115,10 +121,10 @@ final class ServedDeployment: @unchecked Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await client.execute(request, timeout: .seconds(60))
         } catch let error as HTTPClientError where error == .remoteConnectionClosed {
             // A pooled keep-alive connection the server had just closed as idle: send it anew.
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await client.execute(request, timeout: .seconds(60))
         }
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var replyHeaders: [String: String] = [:]

@@ -1,0 +1,327 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import RightsKernel
+import RightsStorage
+
+/// The privacy centre at `/`: server-rendered pages on which a person files a request, confirms
+/// it with the code and follows it to its files, in English or Simplified Chinese. Every page
+/// goes through the same handlers as the API (rate limits, refusals, secrets), so there is no
+/// second path into the pipeline; pages run no script, and a request's secret travels only in a
+/// form post or a cookie scoped to that request, never in an address.
+struct PrivacyCentre: Sendable {
+    let api: RightsAPI
+    let templates: MustacheLibrary
+    let texts: PageTexts
+    let stylesheet: ByteBuffer
+    let bodyLimit: Int
+
+    /// What a page may load: our own style sheet, nothing else; forms post only to us; no
+    /// script at all, no frame around it.
+    static let pagePolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+    static func load(api: RightsAPI, bodyLimit: Int) async throws -> PrivacyCentre {
+        guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
+            let texts = Bundle.module.url(forResource: "Texts", withExtension: nil),
+            let stylesheet = Bundle.module.url(forResource: "Assets", withExtension: nil)?.appendingPathComponent("site.css")
+        else { throw PrivacyCentreNotInstalled() }
+        return PrivacyCentre(
+            api: api, templates: try await MustacheLibrary(directory: templates.path), texts: try PageTexts.load(from: texts),
+            stylesheet: ByteBuffer(bytes: Array(try Data(contentsOf: stylesheet))), bodyLimit: bodyLimit)
+    }
+
+    func register(on router: Router<ServerContext>) {
+        router.get("/") { request, _ in try await home(request) }
+        router.get("/assets/site.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: stylesheet))
+        }
+        router.get("/rights/:right") { request, context in try await form(request, right: context.parameters.get("right") ?? "") }
+        router.post("/rights/:right") { request, context in try await file(request, right: context.parameters.get("right") ?? "") }
+        router.get("/requests/open") { request, _ in try await openForm(request) }
+        router.post("/requests/open") { request, _ in try await open(request) }
+        router.get("/requests/:id") { request, context in try await status(request, id: context.parameters.get("id") ?? "") }
+        router.post("/requests/:id/code") { request, context in try await answer(request, id: context.parameters.get("id") ?? "") }
+        router.post("/requests/:id/resend") { request, context in try await resend(request, id: context.parameters.get("id") ?? "") }
+        router.get("/requests/:id/results/:name") { request, context in
+            try await download(request, id: context.parameters.get("id") ?? "", name: context.parameters.get("name") ?? "")
+        }
+    }
+
+    // MARK: Pages
+
+    func home(_ request: Request) async throws -> Response {
+        let language = language(of: request)
+        let rights = api.deployment.rights.keys.sorted().compactMap { id -> [String: Any]? in
+            guard let right = api.deployment.rights[id], Self.personMayFile(type(of: right.module)) else { return nil }
+            return ["id": id, "title": title(of: id, language), "explanation": explanation(of: id, language), "lang": language.rawValue]
+        }
+        return render(
+            "home", request, language: language, title: texts.text("home.title", language),
+            ["rights": rights, "lead": texts.text("home.lead", language, ["organisation": organisation])])
+    }
+
+    func form(_ request: Request, right id: String, values: [String: String] = [:], problem: APIProblem? = nil) async throws -> Response {
+        let language = language(of: request, choice: values["lang"])
+        guard let right = api.deployment.rights[id], Self.personMayFile(type(of: right.module)) else { return notFound(request, language) }
+        let module = type(of: right.module)
+        let kinds = (module.subjectKinds ?? api.deployment.identityKinds).sorted()
+        let chosenKind = values["subject_kind"] ?? kinds.first ?? "email"
+        let parameters = module.parameters.map { parameter -> [String: Any] in
+            [
+                "name": parameter.name, "label": parameter.meaning, "freeText": parameter.freeText, "required": false,
+                "value": values["p.\(parameter.name)"] ?? "",
+                "problem": problem?.field == parameter.name ? problem?.message ?? "" : false,
+            ]
+        }
+        let subjectProblem = problem.flatMap { ["subject", "subject.value", "subject.kind"].contains($0.field ?? "") ? $0.message : nil }
+        var model: [String: Any] = [
+            "right": id, "explanation": explanation(of: id, language),
+            "kinds": kinds.map { ["value": $0, "label": kindLabel($0, language), "selected": $0 == chosenKind] },
+            "valueLabel": texts.text("form.value", language),
+            "subjectValue": values["subject_value"] ?? "", "subjectProblem": subjectProblem ?? false,
+            "parameters": parameters, "hasParameters": !parameters.isEmpty,
+        ]
+        if let problem, subjectProblem == nil, !module.parameters.contains(where: { $0.name == problem.field }) {
+            model["problem"] = ["message": problem.message]
+        }
+        return render(
+            "form", request, language: language, title: title(of: id, language), model, status: problem.map { $0.status } ?? .ok)
+    }
+
+    func file(_ request: Request, right id: String) async throws -> Response {
+        let fields = try await formFields(request)
+        let language = language(of: request, choice: fields["lang"])
+        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
+        guard let right = api.deployment.rights[id], Self.personMayFile(type(of: right.module)) else { return notFound(request, language) }
+        let declared = Set(type(of: right.module).parameters.map { "p.\($0.name)" })
+        let known: Set<String> = ["csrf", "lang", "subject_kind", "subject_value"]
+        guard fields.keys.allSatisfy({ known.contains($0) || declared.contains($0) }) else {
+            return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+        }
+        var parameters: [String: String] = [:]
+        for (name, value) in fields where name.hasPrefix("p.") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
+            parameters[String(name.dropFirst(2))] = value
+        }
+        let intake = RequestIntake(
+            right: id, subject: SubjectIdentity(kind: fields["subject_kind"] ?? "", value: fields["subject_value"] ?? ""),
+            parameters: parameters)
+        let filed: RightRequest
+        do {
+            try await api.admit(.filing)
+            filed = try await api.submitted { try await api.pipeline.submit(intake) }
+        } catch let problem as APIProblem {
+            return try await form(request, right: id, values: fields, problem: problem)
+        } catch let error as PipelineError {
+            return try await form(request, right: id, values: fields, problem: APIProblem(error, now: api.now))
+        }
+        return redirect(
+            to: "/requests/\(filed.id.rawValue)?lang=\(language.rawValue)",
+            cookie: RequestCookie.setting(api.secrets.secret(for: filed.id), for: filed.id))
+    }
+
+    func status(_ request: Request, id: String, problem: APIProblem? = nil, language chosen: PageLanguage? = nil) async throws -> Response {
+        let language = chosen ?? language(of: request)
+        let stored: RightRequest
+        do {
+            stored = try await api.authorised(id, RequestCookie.secret(in: request))
+        } catch is APIProblem {
+            return try await openForm(request, problem: texts.text("problem.not_found", language), status: .notFound)
+        }
+        let zone = api.deployment.services.timeZone
+        var model: [String: Any] = [
+            "id": stored.id.rawValue, "rightTitle": title(of: stored.right, language), "state": stored.state.rawValue,
+            "stateText": texts.text("state.\(stored.state.rawValue)", language),
+            "received": Timestamp.day(stored.receivedAt, in: zone), "due": Timestamp.day(stored.dueAt, in: zone),
+            "extended": stored.extensionReason ?? false, "awaitingCode": stored.state == .awaitingVerification,
+            "secretNote": texts.text(
+                "status.secret", language, ["id": stored.id.rawValue, "secret": api.secrets.secret(for: stored.id)]),
+            "codeProblem": problem?.field == "code" ? problem?.message ?? "" : false,
+        ]
+        if let problem, problem.field != "code" { model["problem"] = ["message": problem.message] }
+        if let outcome = stored.outcome {
+            model["outcome"] = [
+                "message": outcome.message,
+                "ground": outcome.ground.map { $0.explanation as Any } ?? false,
+            ]
+            let withheld = outcome.withheld.map { held -> [String: Any] in
+                [
+                    "category": held.category.name, "ground": held.ground.explanation,
+                    "until": held.until.map { texts.text("status.withheld.until", language, ["until": $0]) } ?? false,
+                ]
+            }
+            model["withheld"] = withheld
+            model["hasWithheld"] = !withheld.isEmpty
+        }
+        let files = ResultFiles(of: stored).files.map { file -> [String: Any] in
+            ["id": stored.id.rawValue, "name": file.name, "size": ByteCountFormatter.string(fromByteCount: file.size, countStyle: .file)]
+        }
+        model["files"] = files
+        model["hasFiles"] = !files.isEmpty
+        return render(
+            "status", request, language: language, title: texts.text("status.title", language), model,
+            status: problem.map { $0.status } ?? .ok)
+    }
+
+    func answer(_ request: Request, id: String) async throws -> Response {
+        let fields = try await formFields(request)
+        let language = language(of: request, choice: fields["lang"])
+        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
+        guard Set(fields.keys).isSubset(of: ["csrf", "lang", "code"]) else {
+            return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+        }
+        do {
+            let stored = try await api.authorised(id, RequestCookie.secret(in: request))
+            try await api.admit(.codeAttempt)
+            _ = try await api.carriedOn(stored.id) { try await api.pipeline.verify(stored.id, code: fields["code"] ?? "") }
+        } catch let problem as APIProblem {
+            return try await status(request, id: id, problem: problem, language: language)
+        } catch let error as PipelineError {
+            return try await status(request, id: id, problem: APIProblem(error, now: api.now), language: language)
+        }
+        return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
+    }
+
+    func resend(_ request: Request, id: String) async throws -> Response {
+        let fields = try await formFields(request)
+        let language = language(of: request, choice: fields["lang"])
+        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
+        do {
+            let stored = try await api.authorised(id, RequestCookie.secret(in: request))
+            try await api.admit(.codeAttempt)
+            try await api.pipeline.resendChallenge(stored.id)
+        } catch let problem as APIProblem {
+            return try await status(request, id: id, problem: problem, language: language)
+        } catch let error as PipelineError {
+            return try await status(request, id: id, problem: APIProblem(error, now: api.now), language: language)
+        }
+        return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
+    }
+
+    func openForm(_ request: Request, problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let language = language(of: request)
+        var model: [String: Any] = [:]
+        if let problem { model["problem"] = ["message": problem] }
+        return render("open", request, language: language, title: texts.text("open.title", language), model, status: status)
+    }
+
+    /// Takes a request's number and secret from a form post (never from the address) and keeps
+    /// the secret in a cookie scoped to that request's pages.
+    func open(_ request: Request) async throws -> Response {
+        let fields = try await formFields(request)
+        let language = language(of: request, choice: fields["lang"])
+        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
+        let id = (fields["id"] ?? "").trimmingCharacters(in: .whitespaces)
+        let secret = (fields["secret"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard let stored = try? await api.authorised(id, secret) else {
+            return try await openForm(request, problem: texts.text("problem.not_found", language), status: .notFound)
+        }
+        return redirect(
+            to: "/requests/\(stored.id.rawValue)?lang=\(language.rawValue)", cookie: RequestCookie.setting(secret, for: stored.id))
+    }
+
+    func download(_ request: Request, id: String, name: String) async throws -> Response {
+        let language = language(of: request)
+        guard let stored = try? await api.authorised(id, RequestCookie.secret(in: request)),
+            let file = ResultFiles(of: stored).files.first(where: { $0.name == name }),
+            FileManager.default.isReadableFile(atPath: file.path)
+        else { return notFound(request, language) }
+        var headers: HTTPFields = [.contentType: file.mediaType, .contentDisposition: "attachment; filename=\"\(file.name)\""]
+        if file.mediaType.hasPrefix("text/html") { headers[.contentSecurityPolicy] = ResponseHeadersMiddleware.resultPagePolicy }
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody(asyncSequence: ResultFileChunks(path: file.path).map { ByteBuffer(bytes: $0) }))
+    }
+
+    // MARK: Helpers
+
+    var organisation: String { api.deployment.settings.name }
+
+    /// A right's name as people read it: the catalogue's for the rights we ship, else the
+    /// module's own summary (a right added from outside).
+    func title(of right: String, _ language: PageLanguage) -> String {
+        texts.optional("right.\(right).title", language) ?? api.deployment.rights[right].map { type(of: $0.module).summary } ?? right
+    }
+
+    /// What exercising the right does, in plain words (the module's summary for one added from outside).
+    func explanation(of right: String, _ language: PageLanguage) -> String {
+        texts.optional("right.\(right).explanation", language) ?? api.deployment.rights[right].map { type(of: $0.module).summary } ?? ""
+    }
+
+    /// Whether a person may file the right themselves (not one only operators announce).
+    static func personMayFile(_ module: any RightModule.Type) -> Bool {
+        module.acceptedRequesters.contains(.subject)
+    }
+
+    func kindLabel(_ kind: String, _ language: PageLanguage) -> String {
+        let key = "kind.\(kind)"
+        let text = texts.text(key, language)
+        return text == key ? kind : text
+    }
+
+    func language(of request: Request, choice: String? = nil) -> PageLanguage {
+        PageLanguage.chosen(choice ?? request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    /// The fields of a form post (`application/x-www-form-urlencoded`), at most the body limit.
+    func formFields(_ request: Request) async throws -> [String: String] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: bodyLimit)
+        let text = String(buffer: buffer)
+        guard !text.isEmpty else { return [:] }
+        return (try? URLEncodedFormDecoder().decode([String: String].self, from: text)) ?? [:]
+    }
+
+    func render(
+        _ template: String, _ request: Request, language: PageLanguage, title: String, _ model: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let (token, cookie) = FormGuard.token(for: request)
+        var page = model
+        page["t"] = texts.catalogue(language)
+        page["lang"] = language.rawValue
+        page["title"] = title
+        page["organisation"] = organisation
+        page["csrf"] = token
+        page["footer"] = texts.text(
+            "footer", language, ["organisation": organisation, "jurisdiction": api.deployment.settings.policy.jurisdiction])
+        page["languages"] = PageLanguage.allCases.map { other -> [String: Any] in
+            [
+                "code": other.rawValue, "name": texts.text("language.name", other), "current": other == language,
+                "href": "\(request.uri.path)?lang=\(other.rawValue)",
+            ]
+        }
+        let html = templates.render(page, withTemplate: template) ?? ""
+        var response = Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .contentSecurityPolicy: Self.pagePolicy],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+        if let cookie { response.setCookie(cookie) }
+        return response
+    }
+
+    /// A 303 to `location` (a page of ours, never carrying a secret), setting `cookie` if given.
+    func redirect(to location: String, cookie: Cookie? = nil) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location])
+        if let cookie { response.setCookie(cookie) }
+        return response
+    }
+
+    func problemPage(_ request: Request, _ language: PageLanguage, status: HTTPResponse.Status, _ message: String) -> Response {
+        render("problem", request, language: language, title: texts.text("problem.title", language), ["message": message], status: status)
+    }
+
+    func formRefused(_ request: Request, _ language: PageLanguage) -> Response {
+        problemPage(request, language, status: .forbidden, texts.text("problem.form", language))
+    }
+
+    func notFound(_ request: Request, _ language: PageLanguage) -> Response {
+        problemPage(request, language, status: .notFound, texts.text("problem.not_found", language))
+    }
+}
+
+/// The server was installed without the privacy centre's templates beside it.
+struct PrivacyCentreNotInstalled: Error, CustomStringConvertible {
+    var description: String { "the privacy centre's templates are not installed beside the server" }
+}

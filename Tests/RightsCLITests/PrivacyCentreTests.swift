@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import NIOHTTP1
+import RightsTesting
+import Testing
+
+/// The privacy centre as a browser without script sees it: pages over real HTTP from a started
+/// `rightskit serve`, cookies carried as a browser carries them, and the ledger read with plain
+/// SQL to show that a refused form changed nothing.
+@Suite("The privacy centre: filing, confirming and following a request on server-rendered pages")
+struct PrivacyCentreTests {
+    static let formType = ["Content-Type": "application/x-www-form-urlencoded"]
+
+    /// A `name=value` cookie out of a `Set-Cookie` header, with the attributes it came with.
+    static func cookie(_ header: String?, named name: String) -> (value: String, attributes: Set<String>)? {
+        guard let header, header.hasPrefix("\(name)=") else { return nil }
+        let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        return (String(parts[0].dropFirst(name.count + 1)), Set(parts.dropFirst().map { $0 }))
+    }
+
+    /// The value of the hidden or text input `name` in a page.
+    static func input(_ page: String, _ name: String) -> String? {
+        guard let range = page.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(page[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    static func form(_ fields: [(String, String)]) -> Data {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._*")
+        return Data(
+            fields.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&").utf8)
+    }
+
+    /// Every `<input>`, `<select>` and `<textarea>` with an id has a `<label for>` naming it.
+    static func unlabelledFields(_ page: String) -> [String] {
+        let ids = page.components(separatedBy: "<").filter {
+            $0.hasPrefix("input id=") || $0.hasPrefix("select id=") || $0.hasPrefix("textarea id=")
+        }
+        .compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) }
+        return ids.filter { !page.contains("<label for=\"\($0)\"") }
+    }
+
+    func ledger(_ server: ServedDeployment) throws -> DatabaseQueue {
+        try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite"))
+    }
+
+    @Test func aPersonFilesAnAccessRequestConfirmsItWithTheCodeAndDownloadsTheReadablePage() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let home = try await server.call(.GET, "/")
+        #expect(home.status == 200)
+        let policy = home.headers["content-security-policy"] ?? ""
+        #expect(policy.contains("default-src 'none'") && !policy.contains("unsafe-inline") && !policy.contains("script-src"))
+        #expect(home.headers["cache-control"] == "no-store")
+        #expect(home.text.contains("See the information we hold about you") && home.text.contains("href=\"/rights/access?lang=en\""))
+        #expect(!home.text.contains("/rights/discontinuation-notice"), "a right only operators announce has no card")
+        let form = try #require(Self.cookie(home.headers["set-cookie"], named: "rightskit-form"))
+        #expect(form.attributes.isSuperset(of: ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"]))
+        let browser = "rightskit-form=\(form.value)"
+
+        let page = try await server.call(.GET, "/rights/access", headers: ["Cookie": browser])
+        #expect(page.status == 200 && page.headers["set-cookie"] == nil, "the browser's form cookie is kept")
+        #expect(Self.unlabelledFields(page.text).isEmpty, "\(Self.unlabelledFields(page.text))")
+        let token = try #require(Self.input(page.text, "csrf"))
+        #expect(token == form.value)
+
+        let filed = try await server.call(
+            .POST, "/rights/access",
+            body: Self.form([("csrf", token), ("lang", "en"), ("subject_kind", "email"), ("subject_value", "user7@example.cn")]),
+            headers: Self.formType.merging(["Cookie": browser]) { $1 }, followingRedirects: false)
+        #expect(filed.status == 303, "\(filed.text)")
+        let location = try #require(filed.headers["location"])
+        let id = String(try #require(location.split(separator: "/").last?.split(separator: "?").first))
+        let opener = try #require(Self.cookie(filed.headers["set-cookie"], named: "rightskit-request"))
+        #expect(opener.attributes.isSuperset(of: ["HttpOnly", "Secure", "SameSite=Strict", "Path=/requests/\(id)"]))
+        #expect(!location.contains(opener.value), "the secret is never in an address")
+        let cookies = "\(browser); rightskit-request=\(opener.value)"
+
+        let waiting = try await server.call(.GET, location, headers: ["Cookie": cookies])
+        #expect(waiting.text.contains("data-state=\"awaitingVerification\""))
+        #expect(Self.unlabelledFields(waiting.text).isEmpty)
+        let code = try await server.code(for: id)
+        let answered = try await server.call(
+            .POST, "/requests/\(id)/code", body: Self.form([("csrf", token), ("lang", "en"), ("code", code)]),
+            headers: Self.formType.merging(["Cookie": cookies]) { $1 }, followingRedirects: false)
+        #expect(answered.status == 303)
+        let done = try await server.call(.GET, "/requests/\(id)", headers: ["Cookie": cookies])
+        #expect(done.text.contains("data-state=\"completed\""), "\(done.text)")
+        #expect(done.text.contains("href=\"/requests/\(id)/results/access.html\""))
+
+        let readable = try await server.call(.GET, "/requests/\(id)/results/access.html", headers: ["Cookie": cookies])
+        #expect(readable.status == 200)
+        #expect(readable.headers["content-type"]?.hasPrefix("text/html") == true)
+        #expect(readable.headers["content-security-policy"]?.contains("sandbox") == true)
+        #expect(readable.headers["content-disposition"]?.hasPrefix("attachment") == true)
+        #expect(readable.text.contains("user7@example.cn"), "the readable page holds the person's own data")
+        let elsewhere = try await server.call(.GET, "/requests/\(id)/results/access.html", headers: ["Cookie": browser])
+        #expect(elsewhere.status == 404, "without the request's cookie the file is not there")
+    }
+
+    @Test func aFormWithoutItsTokenOrWithAnotherRequestsSecretChangesNothing() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let home = try await server.call(.GET, "/")
+        let token = try #require(Self.cookie(home.headers["set-cookie"], named: "rightskit-form")).value
+        let filing = [("lang", "en"), ("subject_kind", "email"), ("subject_value", "user7@example.cn")]
+        let ledger = try ledger(server)
+        func requests() async throws -> Int {
+            try await ledger.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests") ?? -1 }
+        }
+
+        // No token, a token the cookie does not carry, a cookie forged to match nothing.
+        let bare = try await server.call(.POST, "/rights/access", body: Self.form(filing), headers: Self.formType)
+        #expect(bare.status == 403)
+        let forged = try await server.call(
+            .POST, "/rights/access", body: Self.form([("csrf", token)] + filing),
+            headers: Self.formType.merging(["Cookie": "rightskit-form=\(String(repeating: "A", count: 43))"]) { $1 })
+        #expect(forged.status == 403)
+        let crossSite = try await server.call(.POST, "/rights/access", body: Self.form([("csrf", token)] + filing), headers: Self.formType)
+        #expect(crossSite.status == 403, "another site's form carries no cookie of ours")
+        let unknown = try await server.call(
+            .POST, "/rights/access", body: Self.form([("csrf", token), ("contact", "x@example.cn")] + filing),
+            headers: Self.formType.merging(["Cookie": "rightskit-form=\(token)"]) { $1 })
+        #expect(unknown.status == 400, "a field the right does not take is refused")
+        #expect(try await requests() == 0, "nothing was filed")
+
+        // Two requests; the second one's secret opens nothing of the first.
+        let first = try await server.file("access", subject: "email:user7@example.cn")
+        let second = try await server.file("access", subject: "email:user8@example.cn")
+        let cookies = "rightskit-form=\(token); rightskit-request=\(second.secret)"
+        let peek = try await server.call(.GET, "/requests/\(first.id)", headers: ["Cookie": cookies])
+        #expect(peek.status == 404 && !peek.text.contains("data-state"), "another request's secret shows nothing")
+        let before = try ledger.read { db in
+            try Row.fetchOne(db, sql: "SELECT state, version, code_attempts FROM requests WHERE id = ?", arguments: [first.id])
+        }
+        let answer = try await server.call(
+            .POST, "/requests/\(first.id)/code", body: Self.form([("csrf", token), ("code", try await server.code(for: first.id))]),
+            headers: Self.formType.merging(["Cookie": cookies]) { $1 })
+        #expect(answer.status == 404)
+        let resend = try await server.call(
+            .POST, "/requests/\(first.id)/resend", body: Self.form([("csrf", token)]),
+            headers: Self.formType.merging(["Cookie": cookies]) { $1 })
+        #expect(resend.status == 404)
+        let after = try ledger.read { db in
+            try Row.fetchOne(db, sql: "SELECT state, version, code_attempts FROM requests WHERE id = ?", arguments: [first.id])
+        }
+        #expect(before == after, "the first request is exactly as it was")
+        #expect(after?["state"] as String? == "awaitingVerification")
+    }
+
+    @Test func thePagesSpeakChineseWhenTheBrowserPrefersItAndThePersonCanSwitch() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let chinese = try await server.call(.GET, "/", headers: ["Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"])
+        #expect(chinese.text.contains("<html lang=\"zh-Hans\">") && chinese.text.contains("您的个人信息权利"))
+        #expect(chinese.text.contains("查看我们持有的您的信息"))
+        #expect(chinese.text.contains("href=\"/?lang=en\""), "a link to the other language")
+        let english = try await server.call(.GET, "/?lang=en", headers: ["Accept-Language": "zh-CN"])
+        #expect(english.text.contains("<html lang=\"en\">") && english.text.contains("Your privacy rights"))
+        let form = try await server.call(.GET, "/rights/erasure?lang=zh-Hans")
+        #expect(form.text.contains("删除您的信息") && form.text.contains("提交请求"))
+        #expect(Self.unlabelledFields(form.text).isEmpty)
+    }
+}
