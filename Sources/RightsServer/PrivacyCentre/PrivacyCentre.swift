@@ -71,7 +71,8 @@ struct PrivacyCentre: Sendable {
         let chosenKind = values["subject_kind"] ?? kinds.first ?? "email"
         let parameters = module.parameters.map { parameter -> [String: Any] in
             [
-                "name": parameter.name, "label": parameter.meaning, "freeText": parameter.freeText, "required": false,
+                "name": parameter.name, "label": texts.optional("param.\(id).\(parameter.name)", language) ?? parameter.meaning,
+                "freeText": parameter.freeText, "required": false,
                 "value": values["p.\(parameter.name)"] ?? "",
                 "problem": problem?.field == parameter.name ? problem?.message ?? "" : false,
             ]
@@ -146,10 +147,14 @@ struct PrivacyCentre: Sendable {
                 "message": outcome.message,
                 "ground": outcome.ground.map { $0.explanation as Any } ?? false,
             ]
-            let withheld = outcome.withheld.map { held -> [String: Any] in
-                [
+            // Each withheld category once, with the day it is kept until as the person's local date.
+            var seen: Set<String> = []
+            let withheld = outcome.withheld.compactMap { held -> [String: Any]? in
+                let until = held.until.map { Timestamp.date($0).map { Timestamp.day($0, in: zone) } ?? $0 }
+                guard seen.insert("\(held.category.name)|\(held.ground.code)|\(until ?? "")").inserted else { return nil }
+                return [
                     "category": held.category.name, "ground": held.ground.explanation,
-                    "until": held.until.map { texts.text("status.withheld.until", language, ["until": $0]) } ?? false,
+                    "until": until.map { texts.text("status.withheld.until", language, ["until": $0]) } ?? false,
                 ]
             }
             model["withheld"] = withheld
