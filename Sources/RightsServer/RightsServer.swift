@@ -90,7 +90,9 @@ public struct RightsServer: Sendable {
         }
         try api.registerHandlers(on: router)
         // The privacy centre's pages, over the same handlers.
-        try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit).register(on: router)
+        let centre = try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit)
+        centre.register(on: router)
+        OperatorConsole(centre: centre).register(on: router)
         let host = settings.host
         // Connections are bounded: at most `max` open, each closed when idle or when a request
         // dawdles, so slow or idle clients cannot hold the server's memory.

@@ -172,6 +172,78 @@ def open_page_in_both_languages():
             driver.quit()
 
 
+def api(method, path, body=None, secret=None):
+    headers = {"Content-Type": "application/json"}
+    if secret:
+        headers["X-Request-Secret"] = secret
+    request = urllib.request.Request(BASE + path, data=json.dumps(body).encode() if body is not None else None, headers=headers, method=method)
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def filed_and_verified(right, email, parameters=None):
+    """A request filed and confirmed over the API, as a person's own browser or app would."""
+    filed = api("POST", "/v1/requests", {"right": right, "subject": {"kind": "email", "value": email}, "parameters": parameters or {}})
+    request_id, secret = filed["request"]["id"], filed["secret"]
+    return request_id, api("POST", f"/v1/requests/{request_id}/verification", {"code": code_for(request_id)}, secret)["state"]
+
+
+def token(role, name):
+    return subprocess.run([BINARY, "token", "create", "--role", role, "--name", name], cwd=FOLDER, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def sign_in(driver, secret, language="en"):
+    driver.get(f"{BASE}/console?lang={language}")
+    check_page(driver, f"console-sign-in-{language}")
+    driver.find_element(By.ID, "token").send_keys(secret)
+    driver.find_element(By.ID, "token").send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda d: not d.find_elements(By.ID, "token"))
+
+
+def operator_console():
+    copy, copy_state = filed_and_verified("portability", "user10@example.cn", {"mode": "copy"})
+    assert copy_state == "awaitingReview", copy_state
+    other, _ = filed_and_verified("portability", "user11@example.cn", {"mode": "copy"})
+    driver = browser(DESKTOP)
+    try:
+        sign_in(driver, token("operator", "li.ops"))
+        check_page(driver, "console-queue")
+        driver.find_element(By.CSS_SELECTOR, f'a[href^="/console/requests/{copy}"]').click()
+        check_page(driver, "console-request")
+        driver.find_element(By.CSS_SELECTOR, f'form[action="/console/requests/{copy}/approve"] button').click()
+        WebDriverWait(driver, 20).until(lambda d: state(d) == "completed")
+        driver.get(f"{BASE}/console/requests/{other}")
+        driver.find_element(By.ID, "deny-ground").send_keys("manifestly")
+        driver.find_element(By.ID, "deny-note").send_keys("asked twice this week")
+        driver.find_element(By.CSS_SELECTOR, f'form[action="/console/requests/{other}/deny"] button').click()
+        WebDriverWait(driver, 20).until(lambda d: state(d) == "denied")
+        driver.get(f"{BASE}/console/holds")
+        check_page(driver, "console-holds")
+        driver.find_element(By.ID, "hold-subject").send_keys("user12@example.cn")
+        driver.find_element(By.ID, "hold-authority").send_keys("Court order 2026-17")
+        driver.find_element(By.CSS_SELECTOR, 'form[action="/console/holds"] button[type="submit"]').click()
+        WebDriverWait(driver, 10).until(lambda d: "Court order 2026-17" in d.page_source)
+        held, held_state = filed_and_verified("access", "user12@example.cn")
+        assert held_state == "denied", held_state
+        driver.get(f"{BASE}/console/requests/{held}")
+        assert state(driver) == "denied"
+        driver.get(f"{BASE}/console/audit")
+        check_page(driver, "console-audit")
+        driver.get(f"{BASE}/console?lang=zh-Hans")
+        check_page(driver, "console-queue-zh-Hans")
+    finally:
+        driver.quit()
+    reviewer = browser(DESKTOP)
+    try:
+        sign_in(reviewer, token("reviewer", "wang.review"))
+        reviewer.get(f"{BASE}/console/holds")
+        assert not reviewer.find_elements(By.ID, "hold-subject"), "a reviewer was shown the hold form"
+        check_page(reviewer, "console-reviewer-holds")
+    finally:
+        reviewer.quit()
+
+
 CHECKS = [
     ("an access request filed, confirmed and downloaded (desktop)", lambda: access_in_english(DESKTOP, "desktop")),
     ("an access request filed, confirmed and downloaded (phone)", lambda: access_in_english(PHONE, "phone")),
@@ -179,6 +251,7 @@ CHECKS = [
     ("an erasure with its ground, in Chinese (phone)", lambda: erasure_in_chinese(PHONE, "phone")),
     ("a filing with the keyboard alone", keyboard_only),
     ("the page that opens a request, in both languages", open_page_in_both_languages),
+    ("an operator approves a copy, denies one with a ground, places a hold that denies the next; a reviewer cannot", operator_console),
 ]
 
 passed = failed = 0

@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import NIOHTTP1
+import RightsTesting
+import Testing
+
+/// The operator console over real HTTP from a started `rightskit serve`: signed in with a token
+/// kept in a console cookie, acting through the admin API's own handlers, so each role does
+/// exactly what the API lets it; the ledger read with plain SQL shows what a refusal left alone.
+@Suite("The operator console: the queue, decisions and holds, by role")
+struct OperatorConsoleTests {
+    /// A browser session on the console: the form cookie and, once signed in, the operator's.
+    struct Session {
+        let server: ServedDeployment
+        var cookies: [String: String] = [:]
+        var form: String { cookies["rightskit-form"] ?? "" }
+        var header: [String: String] { ["Cookie": cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ")] }
+
+        mutating func get(_ path: String) async throws -> ServedDeployment.Reply {
+            let reply = try await server.call(.GET, path, headers: header)
+            keep(reply)
+            return reply
+        }
+
+        mutating func post(_ path: String, _ fields: [(String, String)], token: String? = nil) async throws -> ServedDeployment.Reply {
+            let body = PrivacyCentreTests.form([("csrf", token ?? form)] + fields)
+            let reply = try await server.call(
+                .POST, path, body: body, headers: PrivacyCentreTests.formType.merging(header) { $1 }, followingRedirects: false)
+            keep(reply)
+            return reply
+        }
+
+        mutating func keep(_ reply: ServedDeployment.Reply) {
+            guard let header = reply.headers["set-cookie"], let pair = header.split(separator: ";").first else { return }
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { return }
+            if header.contains("Max-Age=0") { cookies[parts[0]] = nil } else { cookies[parts[0]] = parts[1] }
+        }
+
+        /// Signs in with `token` and returns the session.
+        static func signedIn(_ server: ServedDeployment, token: String) async throws -> Session {
+            var session = Session(server: server)
+            _ = try await session.get("/console")
+            let signed = try await session.post("/console/sign-in", [("token", token)])
+            #expect(signed.status == 303)
+            let cookie = try #require(PrivacyCentreTests.cookie(signed.headers["set-cookie"], named: "rightskit-operator"))
+            #expect(cookie.attributes.isSuperset(of: ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"]))
+            return session
+        }
+    }
+
+    func ledger(_ server: ServedDeployment) throws -> DatabaseQueue {
+        try DatabaseQueue(path: server.runner.directory.file("data/rightskit.sqlite"))
+    }
+
+    @Test func anOperatorApprovesACopyDeniesARequestWithAGroundAndAHoldDeniesTheNext() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let copy = try await server.file("portability", subject: "email:user10@example.cn", parameters: ["mode": "copy"])
+        _ = try await server.verify(copy.id, secret: copy.secret)
+        let other = try await server.file("access", subject: "email:user11@example.cn")
+        var session = try await Session.signedIn(server, token: try await server.token("operator", name: "li.ops"))
+
+        let queue = try await session.get("/console")
+        #expect(
+            queue.status == 200 && queue.text.contains("/console/requests/\(copy.id)")
+                && queue.text.contains("/console/requests/\(other.id)"))
+        #expect(queue.headers["content-security-policy"]?.contains("default-src 'none'") == true)
+        let reviewing = try await session.get("/console?state=awaitingReview")
+        #expect(reviewing.text.contains(copy.id) && !reviewing.text.contains(other.id), "the state filter")
+
+        let page = try await session.get("/console/requests/\(copy.id)")
+        #expect(page.text.contains("data-state=\"awaitingReview\"") && page.text.contains("user10@example.cn"))
+        #expect(page.text.contains("identity.verified"), "the audit trail")
+        let approved = try await session.post("/console/requests/\(copy.id)/approve", [("lang", "en")])
+        #expect(approved.status == 303)
+        #expect(try await session.get("/console/requests/\(copy.id)").text.contains("data-state=\"completed\""))
+
+        let denied = try await session.post(
+            "/console/requests/\(other.id)/deny", [("lang", "en"), ("ground", "identity-not-verified"), ("note", "no answer")])
+        #expect(denied.status == 303)
+        let deniedPage = try await session.get("/console/requests/\(other.id)")
+        #expect(deniedPage.text.contains("data-state=\"denied\""))
+
+        let placed = try await session.post(
+            "/console/holds",
+            [
+                ("lang", "en"), ("subject", "user12@example.cn"), ("category", ""), ("ground", "other-law"),
+                ("authority", "Court order 2026-17"), ("expires", ""),
+            ])
+        #expect(placed.status == 303, "\(placed.text)")
+        let holds = try await session.get("/console/holds")
+        #expect(holds.text.contains("Court order 2026-17"))
+        let held = try await server.file("access", subject: "email:user12@example.cn")
+        let answered = try await server.verify(held.id, secret: held.secret)
+        #expect((answered.json["state"] as? String) == "denied", "the hold denies the subject's request")
+        #expect(try await session.get("/console/requests/\(held.id)").text.contains("data-state=\"denied\""))
+
+        let audit = try await session.get("/console/audit")
+        #expect(audit.status == 200)
+        let out = try await session.post("/console/sign-out", [("lang", "en")])
+        #expect(out.status == 303 && session.cookies["rightskit-operator"] == nil)
+        #expect(try await session.get("/console").text.contains("name=\"token\""), "signed out: the sign-in form")
+    }
+
+    @Test func aReviewerCannotPlaceAHoldAndRefusedFormsChangeNothing() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let ledger = try ledger(server)
+        func holds() throws -> Int { try ledger.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM holds") ?? -1 } }
+        var reviewer = try await Session.signedIn(server, token: try await server.token("reviewer", name: "wang.review"))
+        let queue = try await reviewer.get("/console")
+        #expect(queue.text.contains("Your role reviews the requests it is sent to"), "the API lists no queue to a reviewer")
+        let page = try await reviewer.get("/console/holds")
+        #expect(page.status == 403)
+        let placed = try await reviewer.post(
+            "/console/holds",
+            [("subject", "user12@example.cn"), ("ground", "other-law"), ("authority", "Court order"), ("expires", "")])
+        #expect(placed.status == 403)
+        #expect(try holds() == 0)
+
+        // An operator's form without the page's token, or with a forged operator cookie.
+        var operatorSession = try await Session.signedIn(server, token: try await server.token("operator", name: "li.ops"))
+        let forged = try await operatorSession.post(
+            "/console/holds",
+            [("subject", "user12@example.cn"), ("ground", "other-law"), ("authority", "Court order"), ("expires", "")],
+            token: String(repeating: "B", count: 43))
+        #expect(forged.status == 403)
+        var stranger = Session(server: server)
+        _ = try await stranger.get("/console")
+        stranger.cookies["rightskit-operator"] = "rk_" + String(repeating: "x", count: 43)
+        let strangerPost = try await stranger.post(
+            "/console/holds",
+            [("subject", "user12@example.cn"), ("ground", "other-law"), ("authority", "Court order"), ("expires", "")])
+        #expect(strangerPost.status == 401)
+        #expect(try holds() == 0, "nothing was placed")
+        let wrong = try await stranger.post("/console/sign-in", [("token", "rk_not-a-token")])
+        #expect(wrong.status == 401 && wrong.headers["set-cookie"] == nil)
+
+        // A revoked token signs the console out at once.
+        #expect(try await server.runner.run("token", "revoke", "li.ops").status == 0)
+        #expect(try await operatorSession.get("/console").text.contains("name=\"token\""))
+    }
+
+    @Test func anAuditorSeesTheTrailWithoutPersonalData() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let filed = try await server.file("access", subject: "email:user13@example.cn")
+        var auditor = try await Session.signedIn(server, token: try await server.token("auditor", name: "zhao.audit"))
+        let page = try await auditor.get("/console/requests/\(filed.id)")
+        #expect(page.status == 200 && page.text.contains("request.received"))
+        #expect(!page.text.contains("user13@example.cn"), "an auditor sees no one's identity")
+        #expect(!page.text.contains("/console/requests/\(filed.id)/approve"), "and decides nothing")
+        let approve = try await auditor.post("/console/requests/\(filed.id)/approve", [])
+        #expect(approve.status == 403)
+    }
+}
