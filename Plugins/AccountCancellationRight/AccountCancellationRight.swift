@@ -63,6 +63,11 @@ public struct AccountCancellationRight: RightModule {
 
     public func verificationNotice(for request: RightRequest) -> String? { warning }
 
+    public func choices(for parameter: String) -> [String]? { parameter == "confirm" ? ["irreversible"] : nil }
+
+    /// The backup warning, read before filing as well as with the code.
+    public var filingNotice: String? { warning }
+
     struct ThirdParty: Codable, Sendable { var providers: [String] }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {

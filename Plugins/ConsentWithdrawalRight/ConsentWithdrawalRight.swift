@@ -47,6 +47,10 @@ public struct ConsentWithdrawalRight: RightModule {
     let purposes: [String: [String]]
     let registry: any ConsentRegistry
 
+    public func choices(for parameter: String) -> [String]? {
+        parameter == "purpose" ? purposes.keys.sorted() + ["all"] : nil
+    }
+
     public init(settings: Settings, services: Services) throws {
         purposes = settings.purposes
         registry = try services.data.capability(.consentRegistry, as: (any ConsentRegistry).self)

@@ -33,6 +33,10 @@ public struct ErasureRight: RightModule {
     let grounds: [ErasureGround]
     let data: any PersonalDataErasure
 
+    public func choices(for parameter: String) -> [String]? {
+        parameter == "ground" ? grounds.map(\.rawValue) : nil
+    }
+
     public init(settings: Settings, services: Services) throws {
         grounds = settings.grounds
         data = try services.data.capability(.erasing, as: (any PersonalDataErasure).self)

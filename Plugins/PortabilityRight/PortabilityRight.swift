@@ -75,6 +75,14 @@ public struct PortabilityRight: RightModule {
     /// The outbound client, limited to the recipients' origins.
     let http: AllowListedHTTP
 
+    public func choices(for parameter: String) -> [String]? {
+        switch parameter {
+        case "mode": ["copy", "transfer"]
+        case "recipient": recipients.keys.sorted()
+        default: nil
+        }
+    }
+
     public init(settings: Settings, services: Services) throws {
         output = settings.output
         recipients = settings.recipients

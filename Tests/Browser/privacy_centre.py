@@ -137,6 +137,27 @@ def erasure_in_chinese(size, size_name):
         driver.quit()
 
 
+def cancellation_needs_its_confirmation():
+    """The backup warning is on the form; without the box ticked nothing is filed, and the error
+    sits at the box; ticked, the request is filed."""
+    driver = browser(PHONE)
+    try:
+        driver.get(f"{BASE}/rights/account-cancellation?lang=en")
+        assert "irreversible" in driver.find_element(By.CSS_SELECTOR, "section.notice").text
+        check_page(driver, "form-account-cancellation-en-phone")
+        driver.find_element(By.ID, "subject_value").send_keys("user8@example.cn")
+        driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
+        box = driver.find_element(By.ID, "p-confirm")
+        assert box.get_attribute("aria-invalid") == "true" and driver.find_element(By.ID, "p-confirm-problem").text
+        check_page(driver, "form-account-cancellation-refused-en-phone")
+        box.click()
+        driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
+        WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "state")))
+        assert state(driver) == "awaitingVerification"
+    finally:
+        driver.quit()
+
+
 def keyboard_only():
     """From the top of the page, with the keyboard alone: to the first card, into its form, filed."""
     driver = browser(DESKTOP)
@@ -249,6 +270,7 @@ CHECKS = [
     ("an access request filed, confirmed and downloaded (phone)", lambda: access_in_english(PHONE, "phone")),
     ("an erasure with its ground, in Chinese (desktop)", lambda: erasure_in_chinese(DESKTOP, "desktop")),
     ("an erasure with its ground, in Chinese (phone)", lambda: erasure_in_chinese(PHONE, "phone")),
+    ("a cancellation shows the backup warning and needs its confirmation", cancellation_needs_its_confirmation),
     ("a filing with the keyboard alone", keyboard_only),
     ("the page that opens a request, in both languages", open_page_in_both_languages),
     ("an operator approves a copy, denies one with a ground, places a hold that denies the next; a reviewer cannot", operator_console),

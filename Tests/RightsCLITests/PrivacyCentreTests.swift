@@ -146,6 +146,33 @@ struct PrivacyCentreTests {
         #expect(after?["state"] as String? == "awaitingVerification")
     }
 
+    @Test func formsOfferWhatTheModuleDeclaresAndACancellationNeedsItsConfirmation() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let erasure = try await server.call(.GET, "/rights/erasure")
+        #expect(erasure.text.contains("<select id=\"p-ground\" name=\"p.ground\">"))
+        for ground in ["consent-withdrawn", "purpose-achieved"] { #expect(erasure.text.contains("<option value=\"\(ground)\">")) }
+        let portability = try await server.call(.GET, "/rights/portability")
+        #expect(portability.text.contains("<option value=\"copy\">") && portability.text.contains("<option value=\"transfer\">"))
+
+        let cancellation = try await server.call(.GET, "/rights/account-cancellation")
+        #expect(cancellation.text.contains("cancelling your account is irreversible"), "the backup warning comes before the form")
+        #expect(cancellation.text.contains("type=\"checkbox\" value=\"irreversible\""))
+        #expect(Self.unlabelledFields(cancellation.text).isEmpty)
+        let token = try #require(Self.cookie(cancellation.headers["set-cookie"], named: "rightskit-form")).value
+        let headers = Self.formType.merging(["Cookie": "rightskit-form=\(token)"]) { $1 }
+        let filing = [("csrf", token), ("subject_kind", "email"), ("subject_value", "user8@example.cn")]
+        let unconfirmed = try await server.call(
+            .POST, "/rights/account-cancellation", body: Self.form(filing), headers: headers, followingRedirects: false)
+        #expect(unconfirmed.status == 400)
+        #expect(unconfirmed.text.contains("aria-invalid=\"true\" aria-describedby=\"p-confirm-problem\""), "the error is tied to its field")
+        let filed = try await ledger(server).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM requests") }
+        #expect(filed == 0, "nothing was filed")
+        let confirmed = try await server.call(
+            .POST, "/rights/account-cancellation", body: Self.form(filing + [("p.confirm", "irreversible")]), headers: headers,
+            followingRedirects: false)
+        #expect(confirmed.status == 303)
+    }
+
     @Test func thePagesSpeakChineseWhenTheBrowserPrefersItAndThePersonCanSwitch() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
         let chinese = try await server.call(.GET, "/", headers: ["Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"])

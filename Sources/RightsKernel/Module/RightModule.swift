@@ -50,6 +50,15 @@ public protocol RightModule: Sendable {
     /// (the backup warning of account cancellation, clause 5.5).
     func verificationNotice(for request: RightRequest) -> String?
 
+    /// The values `parameter` accepts in this deployment when they are a short list (its erasure
+    /// grounds, its consent purposes, a transfer's recipients), so a form offers them; nil for a
+    /// free value.
+    func choices(for parameter: String) -> [String]?
+
+    /// What a person must read before filing (the backup warning of account cancellation), shown
+    /// above the form; nil when nothing is.
+    var filingNotice: String? { get }
+
     /// The date the response is due, given the one the jurisdiction's policy sets: a right whose
     /// work waits for a date (a discontinuation erases on the product's end date) is not overdue
     /// before that date.
@@ -72,6 +81,8 @@ extension RightModule {
     public static var denialGrounds: [DenialGround] { [] }
     public func validate(_ request: RightRequest) throws(IntakeError) {}
     public func verificationNotice(for request: RightRequest) -> String? { nil }
+    public func choices(for parameter: String) -> [String]? { nil }
+    public var filingNotice: String? { nil }
     public func needsReview(_ request: RightRequest) -> Bool { false }
     public func dueDate(for request: RightRequest, policyDue: Date) -> Date { policyDue }
 }

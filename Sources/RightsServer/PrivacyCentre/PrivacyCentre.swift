@@ -70,11 +70,16 @@ struct PrivacyCentre: Sendable {
         let kinds = (module.subjectKinds ?? api.deployment.identityKinds).sorted()
         let chosenKind = values["subject_kind"] ?? kinds.first ?? "email"
         let parameters = module.parameters.map { parameter -> [String: Any] in
-            [
+            let value = values["p.\(parameter.name)"] ?? ""
+            let choices = right.module.choices(for: parameter.name) ?? []
+            return [
                 "name": parameter.name, "label": texts.optional("param.\(id).\(parameter.name)", language) ?? parameter.meaning,
-                "freeText": parameter.freeText, "required": false,
-                "value": values["p.\(parameter.name)"] ?? "",
+                "freeText": parameter.freeText, "required": false, "value": value,
                 "problem": problem?.field == parameter.name ? problem?.message ?? "" : false,
+                // One accepted value is a confirmation to tick; a short list, a choice.
+                "checkbox": choices.count == 1 ? choices[0] : false, "checked": choices.count == 1 && value == choices[0],
+                "hasChoices": choices.count > 1,
+                "choices": choices.map { ["value": $0, "label": $0, "selected": $0 == value] },
             ]
         }
         let subjectProblem = problem.flatMap { ["subject", "subject.value", "subject.kind"].contains($0.field ?? "") ? $0.message : nil }
@@ -84,6 +89,7 @@ struct PrivacyCentre: Sendable {
             "valueLabel": texts.text("form.value", language),
             "subjectValue": values["subject_value"] ?? "", "subjectProblem": subjectProblem ?? false,
             "parameters": parameters, "hasParameters": !parameters.isEmpty,
+            "notice": texts.optional("notice.\(id)", language) ?? right.module.filingNotice ?? false,
         ]
         if let problem, subjectProblem == nil, !module.parameters.contains(where: { $0.name == problem.field }) {
             model["problem"] = ["message": problem.message]
