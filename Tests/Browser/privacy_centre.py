@@ -59,9 +59,10 @@ def check_page(driver, name):
         driver.save_screenshot(os.path.join(SCREENSHOTS, f"{name}.png"))
 
 
-def code_for(request_id):
+def code_for(request_id, binary=None, folder=None):
     """The one-time code the outbox holds for a request, read as the subject's mailbox would."""
-    out = subprocess.run([BINARY, "outbox", "--request", request_id, "--json"], cwd=FOLDER, capture_output=True, text=True, check=True)
+    out = subprocess.run([binary or BINARY, "outbox", "--request", request_id, "--json"], cwd=folder or FOLDER, capture_output=True,
+                         text=True, check=True)
     bodies = [m["message"]["body"] for m in json.loads(out.stdout) if m["message"]["kind"] == "verification-code"]
     return re.search(r"\d{6,}", bodies[-1]).group(0)
 
@@ -265,6 +266,30 @@ def operator_console():
         reviewer.quit()
 
 
+def right_added_from_outside():
+    """Examples/CustomRight's restriction right, served by that package's own composition root:
+    its card and its form (the grounds it declares as a choice) come with no template of its own."""
+    custom = os.environ.get("CUSTOM_RIGHTS")
+    assert custom, "the CustomRight example was not built (.ci/run builds it before this)"
+    base, folder, binary = custom.split(" ")
+    driver = browser(DESKTOP)
+    try:
+        driver.get(f"{base}/?lang=en")
+        driver.find_element(By.CSS_SELECTOR, 'a[href="/rights/restriction?lang=en"]').click()
+        check_page(driver, "form-restriction-en-desktop")
+        driver.find_element(By.ID, "subject_value").send_keys("user5@example.cn")
+        driver.find_element(By.ID, "p-ground").send_keys("accuracy")
+        driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
+        WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "state")))
+        request_id = driver.current_url.split("/requests/")[1].split("?")[0]
+        driver.find_element(By.ID, "code").send_keys(code_for(request_id, binary, folder))
+        driver.find_element(By.ID, "code").send_keys(Keys.ENTER)
+        WebDriverWait(driver, 30).until(lambda d: state(d) != "awaitingVerification")
+        assert state(driver) == "completed", state(driver)
+    finally:
+        driver.quit()
+
+
 CHECKS = [
     ("an access request filed, confirmed and downloaded (desktop)", lambda: access_in_english(DESKTOP, "desktop")),
     ("an access request filed, confirmed and downloaded (phone)", lambda: access_in_english(PHONE, "phone")),
@@ -273,6 +298,7 @@ CHECKS = [
     ("a cancellation shows the backup warning and needs its confirmation", cancellation_needs_its_confirmation),
     ("a filing with the keyboard alone", keyboard_only),
     ("the page that opens a request, in both languages", open_page_in_both_languages),
+    ("a right added from outside (CustomRight's restriction) is filed through its generated form", right_added_from_outside),
     ("an operator approves a copy, denies one with a ground, places a hold that denies the next; a reviewer cannot", operator_console),
 ]
 

@@ -40,6 +40,11 @@ public struct RestrictionRight: RightModule {
         limits = try services.data.capability(.processingLimits, as: (any ProcessingLimits).self)
     }
 
+    /// The grounds a form offers: those this deployment accepts.
+    public func choices(for parameter: String) -> [String]? {
+        parameter == "ground" ? grounds.map(\.rawValue) : nil
+    }
+
     public func validate(_ request: RightRequest) throws(IntakeError) {
         let accepted = grounds.map(\.rawValue).joined(separator: ", ")
         guard let text = request.parameters["ground"] else {
