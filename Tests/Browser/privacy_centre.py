@@ -252,6 +252,8 @@ def operator_console():
         assert state(driver) == "denied"
         driver.get(f"{BASE}/console/audit")
         check_page(driver, "console-audit")
+        driver.get(f"{BASE}/console/discontinuations")
+        check_page(driver, "console-discontinuation")
         driver.get(f"{BASE}/console?lang=zh-Hans")
         check_page(driver, "console-queue-zh-Hans")
     finally:

@@ -140,6 +140,38 @@ struct OperatorConsoleTests {
         #expect(try await operatorSession.get("/console").text.contains("name=\"token\""))
     }
 
+    @Test func aChargedFeeIsAcceptedOnThePersonsPageAndADiscontinuationIsAnnounced() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let copy = try await server.file("portability", subject: "email:user10@example.cn", parameters: ["mode": "copy"])
+        _ = try await server.verify(copy.id, secret: copy.secret)
+        var session = try await Session.signedIn(server, token: try await server.token("operator", name: "li.ops"))
+        let charged = try await session.post("/console/requests/\(copy.id)/charge", [("finding", "the fifth copy this month")])
+        #expect(charged.status == 303)
+
+        // The person's page quotes the fee; accepting it moves the request on.
+        var person = Session(server: server)
+        _ = try await person.get("/")
+        person.cookies["rightskit-request"] = copy.secret
+        let quoted = try await person.get("/requests/\(copy.id)")
+        #expect(quoted.text.contains("data-state=\"awaitingFee\"") && quoted.text.contains("id=\"fee-amount\""))
+        let accepted = try await person.post("/requests/\(copy.id)/fee", [("decision", "accept")])
+        #expect(accepted.status == 303)
+        let state = try await ledger(server).read { db in
+            try String.fetchOne(db, sql: "SELECT state FROM requests WHERE id = ?", arguments: [copy.id])
+        }
+        #expect(state != "awaitingFee" && state != nil, "accepting the fee moved the request on (\(state ?? "-"))")
+
+        let announced = try await session.post(
+            "/console/discontinuations", [("product", "photo-backup"), ("ends", "2027-03-31"), ("reference", "NOTICE-7")])
+        #expect(announced.status == 303)
+        let rights = try await ledger(server).read { db in try String.fetchAll(db, sql: "SELECT \"right\" FROM requests") }
+        #expect(rights.contains("discontinuation-notice"))
+        var reviewer = try await Session.signedIn(server, token: try await server.token("reviewer", name: "wang.review"))
+        let refused = try await reviewer.post(
+            "/console/discontinuations", [("product", "photo-backup"), ("ends", "2027-03-31"), ("reference", "NOTICE-8")])
+        #expect(refused.status == 403, "only operators announce")
+    }
+
     @Test func anAuditorSeesTheTrailWithoutPersonalData() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
         let filed = try await server.file("access", subject: "email:user13@example.cn")

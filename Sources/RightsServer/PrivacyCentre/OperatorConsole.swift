@@ -31,7 +31,7 @@ struct OperatorConsole: Sendable {
         router.get("/console/requests/:id") { request, context in
             try await signedIn(request) { token in try await requestPage(request, token, id: context.parameters.get("id") ?? "") }
         }
-        for action in ["approve", "deny", "extend", "review"] {
+        for action in ["approve", "deny", "extend", "review", "charge"] {
             router.post("/console/requests/:id/\(action)") { request, context in
                 try await decide(request, action: action, id: context.parameters.get("id") ?? "")
             }
@@ -42,6 +42,10 @@ struct OperatorConsole: Sendable {
             try await liftHold(request, hold: context.parameters.get("hold") ?? "")
         }
         router.get("/console/audit") { request, _ in try await signedIn(request) { token in try await audit(request, token) } }
+        router.get("/console/discontinuations") { request, _ in
+            try await signedIn(request) { token in discontinuationPage(request, token) }
+        }
+        router.post("/console/discontinuations") { request, _ in try await announce(request) }
     }
 
     // MARK: Signing in and out
@@ -67,26 +71,25 @@ struct OperatorConsole: Sendable {
     }
 
     func signIn(_ request: Request) async throws -> Response {
-        let fields = try await centre.formFields(request)
-        let language = centre.language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return centre.formRefused(request, language) }
-        let secret = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !secret.isEmpty, secret.count <= 256, (try? await api.store.token(secret: secret)) != nil else {
-            return signInPage(request, problem: "the token is unknown or revoked", status: .unauthorized)
+        try await centre.postedForm(request) { fields, language in
+            let secret = (fields["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !secret.isEmpty, secret.count <= 256, (try? await api.store.token(secret: secret)) != nil else {
+                return signInPage(request, problem: "the token is unknown or revoked", status: .unauthorized)
+            }
+            var response = centre.redirect(to: "/console?lang=\(language.rawValue)")
+            response.setCookie(
+                Cookie(name: Self.cookieName, value: secret, path: "/console", secure: true, httpOnly: true, sameSite: .strict))
+            return response
         }
-        var response = centre.redirect(to: "/console?lang=\(language.rawValue)")
-        response.setCookie(Cookie(name: Self.cookieName, value: secret, path: "/console", secure: true, httpOnly: true, sameSite: .strict))
-        return response
     }
 
     func signOut(_ request: Request) async throws -> Response {
-        let fields = try await centre.formFields(request)
-        let language = centre.language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return centre.formRefused(request, language) }
-        var response = centre.redirect(to: "/console?lang=\(language.rawValue)")
-        response.setCookie(
-            Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/console", secure: true, httpOnly: true, sameSite: .strict))
-        return response
+        try await centre.postedForm(request) { fields, language in
+            var response = centre.redirect(to: "/console?lang=\(language.rawValue)")
+            response.setCookie(
+                Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/console", secure: true, httpOnly: true, sameSite: .strict))
+            return response
+        }
     }
 
     // MARK: Pages
@@ -175,29 +178,27 @@ struct OperatorConsole: Sendable {
     /// Approve, deny (with a ground), extend (with a reason) or send to review, through the
     /// admin API's handler for it; then the request's page again, with what happened.
     func decide(_ request: Request, action: String, id: String) async throws -> Response {
-        let fields = try await centre.formFields(request)
-        let language = centre.language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return centre.formRefused(request, language) }
-        guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
-        do {
-            try await acting(as: token) {
-                switch action {
-                case "approve": _ = try await api.approveRequest(.init(path: .init(id: id)))
-                case "deny":
-                    let note = fields["note"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-                    _ = try await api.denyRequest(
-                        .init(path: .init(id: id), body: .json(.init(ground: fields["ground"] ?? "", note: note))))
-                case "extend":
-                    _ = try await api.extendRequest(.init(path: .init(id: id), body: .json(.init(reason: fields["reason"] ?? ""))))
-                default: _ = try await api.reviewRequest(.init(path: .init(id: id)))
+        try await centre.postedForm(request) { fields, language in
+            guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
+            let refused = try await centre.refusal {
+                try await acting(as: token) {
+                    switch action {
+                    case "approve": _ = try await api.approveRequest(.init(path: .init(id: id)))
+                    case "deny":
+                        let note = fields["note"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+                        _ = try await api.denyRequest(
+                            .init(path: .init(id: id), body: .json(.init(ground: fields["ground"] ?? "", note: note))))
+                    case "extend":
+                        _ = try await api.extendRequest(.init(path: .init(id: id), body: .json(.init(reason: fields["reason"] ?? ""))))
+                    case "charge":
+                        _ = try await api.chargeRequest(.init(path: .init(id: id), body: .json(.init(finding: fields["finding"] ?? ""))))
+                    default: _ = try await api.reviewRequest(.init(path: .init(id: id)))
+                    }
                 }
             }
-        } catch let problem as APIProblem {
-            return try await requestPage(request, token, id: id, problem: problem)
-        } catch let error as PipelineError {
-            return try await requestPage(request, token, id: id, problem: APIProblem(error, now: api.now))
+            if let refused { return try await requestPage(request, token, id: id, problem: refused) }
+            return centre.redirect(to: "/console/requests/\(RightsKernel.RequestID(id)?.rawValue ?? "-")?lang=\(language.rawValue)")
         }
-        return centre.redirect(to: "/console/requests/\(RightsKernel.RequestID(id)?.rawValue ?? "-")?lang=\(language.rawValue)")
     }
 
     func holds(_ request: Request, _ token: OperatorToken, problem: APIProblem? = nil) async throws -> Response {
@@ -227,37 +228,36 @@ struct OperatorConsole: Sendable {
     }
 
     func placeHold(_ request: Request) async throws -> Response {
-        let fields = try await centre.formFields(request)
-        let language = centre.language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return centre.formRefused(request, language) }
-        guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
-        func given(_ name: String) -> String? {
-            fields[name].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        try await centre.postedForm(request) { fields, language in
+            guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
+            func given(_ name: String) -> String? {
+                fields[name].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            }
+            let placement = Components.Schemas.HoldPlacement(
+                subject: given("subject").map { .init(kind: "email", value: $0) }, category: given("category"),
+                ground: fields["ground"] ?? "",
+                authority: given("authority") ?? "", expires: given("expires"))
+            do {
+                _ = try await acting(as: token) { try await api.placeHold(.init(body: .json(placement))) }
+            } catch let problem as APIProblem {
+                if problem.status == .forbidden { return problemPage(request, token, problem) }
+                return try await holds(request, token, problem: problem)
+            }
+            return centre.redirect(to: "/console/holds?lang=\(language.rawValue)")
         }
-        let placement = Components.Schemas.HoldPlacement(
-            subject: given("subject").map { .init(kind: "email", value: $0) }, category: given("category"), ground: fields["ground"] ?? "",
-            authority: given("authority") ?? "", expires: given("expires"))
-        do {
-            _ = try await acting(as: token) { try await api.placeHold(.init(body: .json(placement))) }
-        } catch let problem as APIProblem {
-            if problem.status == .forbidden { return problemPage(request, token, problem) }
-            return try await holds(request, token, problem: problem)
-        }
-        return centre.redirect(to: "/console/holds?lang=\(language.rawValue)")
     }
 
     func liftHold(_ request: Request, hold: String) async throws -> Response {
-        let fields = try await centre.formFields(request)
-        let language = centre.language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return centre.formRefused(request, language) }
-        guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
-        do {
-            _ = try await acting(as: token) { try await api.liftHold(.init(path: .init(holdID: Int64(hold) ?? -1))) }
-        } catch let problem as APIProblem {
-            if problem.status == .forbidden { return problemPage(request, token, problem) }
-            return try await holds(request, token, problem: problem)
+        try await centre.postedForm(request) { fields, language in
+            guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
+            do {
+                _ = try await acting(as: token) { try await api.liftHold(.init(path: .init(holdID: Int64(hold) ?? -1))) }
+            } catch let problem as APIProblem {
+                if problem.status == .forbidden { return problemPage(request, token, problem) }
+                return try await holds(request, token, problem: problem)
+            }
+            return centre.redirect(to: "/console/holds?lang=\(language.rawValue)")
         }
-        return centre.redirect(to: "/console/holds?lang=\(language.rawValue)")
     }
 
     func audit(_ request: Request, _ token: OperatorToken) async throws -> Response {
@@ -277,6 +277,35 @@ struct OperatorConsole: Sendable {
             return problemPage(request, token, refused)
         }
         return page("console-audit", request, token, title: texts.text("console.audit.title", language), model)
+    }
+
+    func discontinuationPage(_ request: Request, _ token: OperatorToken, problem: APIProblem? = nil) -> Response {
+        let language = centre.language(of: request)
+        var model: [String: Any] = [:]
+        if let problem { model["problem"] = ["message": problem.message] }
+        return page(
+            "console-discontinuation", request, token, title: texts.text("console.discontinue.title", language), model,
+            status: problem?.status ?? .ok)
+    }
+
+    /// Announces a product's discontinuation through the admin API's handler: its notice request
+    /// is filed, and the console opens it.
+    func announce(_ request: Request) async throws -> Response {
+        try await centre.postedForm(request) { fields, language in
+            guard let token = await operatorToken(request) else { return signInPage(request, status: .unauthorized) }
+            var filed: String?
+            let refused = try await centre.refusal {
+                let output = try await acting(as: token) {
+                    try await api.announceDiscontinuation(
+                        .init(
+                            body: .json(
+                                .init(product: fields["product"] ?? "", ends: fields["ends"] ?? "", reference: fields["reference"] ?? ""))))
+                }
+                if case .created(let created) = output, case .json(let view) = created.body { filed = view.id }
+            }
+            if let refused { return discontinuationPage(request, token, problem: refused) }
+            return centre.redirect(to: "/console/requests/\(filed ?? "-")?lang=\(language.rawValue)")
+        }
     }
 
     // MARK: Helpers

@@ -45,6 +45,7 @@ struct PrivacyCentre: Sendable {
         router.get("/requests/:id") { request, context in try await status(request, id: context.parameters.get("id") ?? "") }
         router.post("/requests/:id/code") { request, context in try await answer(request, id: context.parameters.get("id") ?? "") }
         router.post("/requests/:id/resend") { request, context in try await resend(request, id: context.parameters.get("id") ?? "") }
+        router.post("/requests/:id/fee") { request, context in try await decideFee(request, id: context.parameters.get("id") ?? "") }
         router.get("/requests/:id/results/:name") { request, context in
             try await download(request, id: context.parameters.get("id") ?? "", name: context.parameters.get("name") ?? "")
         }
@@ -99,34 +100,35 @@ struct PrivacyCentre: Sendable {
     }
 
     func file(_ request: Request, right id: String) async throws -> Response {
-        let fields = try await formFields(request)
-        let language = language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
-        guard let right = api.deployment.rights[id], Self.personMayFile(type(of: right.module)) else { return notFound(request, language) }
-        let declared = Set(type(of: right.module).parameters.map { "p.\($0.name)" })
-        let known: Set<String> = ["csrf", "lang", "subject_kind", "subject_value"]
-        guard fields.keys.allSatisfy({ known.contains($0) || declared.contains($0) }) else {
-            return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+        try await postedForm(request) { fields, language in
+            guard let right = api.deployment.rights[id], Self.personMayFile(type(of: right.module)) else {
+                return notFound(request, language)
+            }
+            let declared = Set(type(of: right.module).parameters.map { "p.\($0.name)" })
+            let known: Set<String> = ["csrf", "lang", "subject_kind", "subject_value"]
+            guard fields.keys.allSatisfy({ known.contains($0) || declared.contains($0) }) else {
+                return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+            }
+            var parameters: [String: String] = [:]
+            for (name, value) in fields where name.hasPrefix("p.") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
+                parameters[String(name.dropFirst(2))] = value
+            }
+            let intake = RequestIntake(
+                right: id, subject: SubjectIdentity(kind: fields["subject_kind"] ?? "", value: fields["subject_value"] ?? ""),
+                parameters: parameters)
+            let filed: RightRequest
+            do {
+                try await api.admit(.filing)
+                filed = try await api.submitted { try await api.pipeline.submit(intake) }
+            } catch let problem as APIProblem {
+                return try await form(request, right: id, values: fields, problem: problem)
+            } catch let error as PipelineError {
+                return try await form(request, right: id, values: fields, problem: APIProblem(error, now: api.now))
+            }
+            return redirect(
+                to: "/requests/\(filed.id.rawValue)?lang=\(language.rawValue)",
+                cookie: RequestCookie.setting(api.secrets.secret(for: filed.id), for: filed.id))
         }
-        var parameters: [String: String] = [:]
-        for (name, value) in fields where name.hasPrefix("p.") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
-            parameters[String(name.dropFirst(2))] = value
-        }
-        let intake = RequestIntake(
-            right: id, subject: SubjectIdentity(kind: fields["subject_kind"] ?? "", value: fields["subject_value"] ?? ""),
-            parameters: parameters)
-        let filed: RightRequest
-        do {
-            try await api.admit(.filing)
-            filed = try await api.submitted { try await api.pipeline.submit(intake) }
-        } catch let problem as APIProblem {
-            return try await form(request, right: id, values: fields, problem: problem)
-        } catch let error as PipelineError {
-            return try await form(request, right: id, values: fields, problem: APIProblem(error, now: api.now))
-        }
-        return redirect(
-            to: "/requests/\(filed.id.rawValue)?lang=\(language.rawValue)",
-            cookie: RequestCookie.setting(api.secrets.secret(for: filed.id), for: filed.id))
     }
 
     func status(_ request: Request, id: String, problem: APIProblem? = nil, language chosen: PageLanguage? = nil) async throws -> Response {
@@ -166,6 +168,12 @@ struct PrivacyCentre: Sendable {
             model["withheld"] = withheld
             model["hasWithheld"] = !withheld.isEmpty
         }
+        if stored.state == .awaitingFee, let quote = stored.feeQuote {
+            model["fee"] = [
+                "amount": "\(quote.amount) \(quote.currency)",
+                "until": stored.resumeAt.map { Timestamp.day($0, in: zone) } ?? "-",
+            ]
+        }
         let files = ResultFiles(of: stored).files.map { file -> [String: Any] in
             ["id": stored.id.rawValue, "name": file.name, "size": ByteCountFormatter.string(fromByteCount: file.size, countStyle: .file)]
         }
@@ -177,38 +185,46 @@ struct PrivacyCentre: Sendable {
     }
 
     func answer(_ request: Request, id: String) async throws -> Response {
-        let fields = try await formFields(request)
-        let language = language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
-        guard Set(fields.keys).isSubset(of: ["csrf", "lang", "code"]) else {
-            return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+        try await postedForm(request) { fields, language in
+            guard Set(fields.keys).isSubset(of: ["csrf", "lang", "code"]) else {
+                return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+            }
+            let refused = try await refusal {
+                let stored = try await api.authorised(id, RequestCookie.secret(in: request))
+                try await api.admit(.codeAttempt)
+                _ = try await api.carriedOn(stored.id) { try await api.pipeline.verify(stored.id, code: fields["code"] ?? "") }
+            }
+            if let refused { return try await status(request, id: id, problem: refused, language: language) }
+            return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
         }
-        do {
-            let stored = try await api.authorised(id, RequestCookie.secret(in: request))
-            try await api.admit(.codeAttempt)
-            _ = try await api.carriedOn(stored.id) { try await api.pipeline.verify(stored.id, code: fields["code"] ?? "") }
-        } catch let problem as APIProblem {
-            return try await status(request, id: id, problem: problem, language: language)
-        } catch let error as PipelineError {
-            return try await status(request, id: id, problem: APIProblem(error, now: api.now), language: language)
-        }
-        return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
     }
 
     func resend(_ request: Request, id: String) async throws -> Response {
-        let fields = try await formFields(request)
-        let language = language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
-        do {
-            let stored = try await api.authorised(id, RequestCookie.secret(in: request))
-            try await api.admit(.codeAttempt)
-            try await api.pipeline.resendChallenge(stored.id)
-        } catch let problem as APIProblem {
-            return try await status(request, id: id, problem: problem, language: language)
-        } catch let error as PipelineError {
-            return try await status(request, id: id, problem: APIProblem(error, now: api.now), language: language)
+        try await postedForm(request) { fields, language in
+            let refused = try await refusal {
+                let stored = try await api.authorised(id, RequestCookie.secret(in: request))
+                try await api.admit(.codeAttempt)
+                try await api.pipeline.resendChallenge(stored.id)
+            }
+            if let refused { return try await status(request, id: id, problem: refused, language: language) }
+            return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
         }
-        return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
+    }
+
+    /// Accepts or declines the fee quoted for a repeated request, through the API's own handler.
+    func decideFee(_ request: Request, id: String) async throws -> Response {
+        try await postedForm(request) { fields, language in
+            let decision = Operations.DecideFee.Input.Body.JsonPayload.DecisionPayload(rawValue: fields["decision"] ?? "")
+            let refused = try await refusal {
+                guard let decision else { throw APIProblem.invalid("decision", "decision is accept or decline") }
+                _ = try await api.decideFee(
+                    .init(
+                        path: .init(id: id), headers: .init(xRequestSecret: RequestCookie.secret(in: request)),
+                        body: .json(.init(decision: decision))))
+            }
+            if let refused { return try await status(request, id: id, problem: refused, language: language) }
+            return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
+        }
     }
 
     func openForm(_ request: Request, problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -221,16 +237,15 @@ struct PrivacyCentre: Sendable {
     /// Takes a request's number and secret from a form post (never from the address) and keeps
     /// the secret in a cookie scoped to that request's pages.
     func open(_ request: Request) async throws -> Response {
-        let fields = try await formFields(request)
-        let language = language(of: request, choice: fields["lang"])
-        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
-        let id = (fields["id"] ?? "").trimmingCharacters(in: .whitespaces)
-        let secret = (fields["secret"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard let stored = try? await api.authorised(id, secret) else {
-            return try await openForm(request, problem: texts.text("problem.not_found", language), status: .notFound)
+        try await postedForm(request) { fields, language in
+            let id = (fields["id"] ?? "").trimmingCharacters(in: .whitespaces)
+            let secret = (fields["secret"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard let stored = try? await api.authorised(id, secret) else {
+                return try await openForm(request, problem: texts.text("problem.not_found", language), status: .notFound)
+            }
+            return redirect(
+                to: "/requests/\(stored.id.rawValue)?lang=\(language.rawValue)", cookie: RequestCookie.setting(secret, for: stored.id))
         }
-        return redirect(
-            to: "/requests/\(stored.id.rawValue)?lang=\(language.rawValue)", cookie: RequestCookie.setting(secret, for: stored.id))
     }
 
     func download(_ request: Request, id: String, name: String) async throws -> Response {
@@ -274,6 +289,28 @@ struct PrivacyCentre: Sendable {
 
     func language(of request: Request, choice: String? = nil) -> PageLanguage {
         PageLanguage.chosen(choice ?? request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    /// Runs `operation`; the refusal it met (the API's, or the pipeline's as the API tells it),
+    /// or nil when it went through.
+    func refusal(_ operation: () async throws -> Void) async throws -> APIProblem? {
+        do {
+            try await operation()
+            return nil
+        } catch let problem as APIProblem {
+            return problem
+        } catch let error as PipelineError {
+            return APIProblem(error, now: api.now)
+        }
+    }
+
+    /// Runs `body` with a form post's fields and language when the post came from one of our
+    /// pages (its token matches the browser's form cookie); otherwise answers 403 and changes nothing.
+    func postedForm(_ request: Request, _ body: ([String: String], PageLanguage) async throws -> Response) async throws -> Response {
+        let fields = try await formFields(request)
+        let language = language(of: request, choice: fields["lang"])
+        guard FormGuard.admits(request, field: fields["csrf"]) else { return formRefused(request, language) }
+        return try await body(fields, language)
     }
 
     /// The fields of a form post (`application/x-www-form-urlencoded`), at most the body limit.
