@@ -33,6 +33,8 @@ public protocol OperationsStore: RequestLedger, AuditLog, ExceptionChecks, Verif
     func requestCounts() async throws -> [(right: String, state: String, count: Int)]
     /// Open requests whose deadline passed by `time`.
     func overdueCount(at time: Date) async throws -> Int
+    /// The regulator's figures over the requests received in `months`, computed in the database.
+    func report(months: [RequestReport.Month], at now: Date) async throws -> RequestReport
     /// The whole audit chain, its head and its stored checkpoints, read at one moment.
     func auditChain() async throws -> AuditChainSnapshot
     /// Signs the current chain head and stores the checkpoint; nil when the log is empty.

@@ -20,6 +20,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, FOLDER, BINARY = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -78,6 +79,12 @@ def fetch(driver, path):
         return error.code, ""
 
 
+def wait(driver, condition, seconds=20):
+    """Waits for `condition` on the page the browser is navigating to; an element of the page it
+    is leaving (gone stale) or not there yet is not an answer."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+
+
 def state(driver):
     return driver.find_element(By.ID, "state").get_attribute("data-state")
 
@@ -87,10 +94,11 @@ def file_and_confirm(driver, size_name, language, card, fill, page_names):
     driver.get(f"{BASE}/?lang={language}")
     check_page(driver, f"privacy-centre-{language}-{size_name}")
     driver.find_element(By.CSS_SELECTOR, f'a[href="/rights/{card}?lang={language}"]').click()
+    wait(driver, expected_conditions.presence_of_element_located((By.ID, "subject_value")))
     check_page(driver, f"form-{card}-{language}-{size_name}")
     fill(driver)
     driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
-    WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "state")))
+    wait(driver, expected_conditions.presence_of_element_located((By.ID, "state")))
     assert "?" in driver.current_url and "secret" not in driver.current_url
     request_id = driver.current_url.split("/requests/")[1].split("?")[0]
     for cookie in driver.get_cookies():
@@ -99,7 +107,7 @@ def file_and_confirm(driver, size_name, language, card, fill, page_names):
     check_page(driver, page_names[0])
     driver.find_element(By.ID, "code").send_keys(code_for(request_id))
     driver.find_element(By.ID, "code").send_keys(Keys.ENTER)
-    WebDriverWait(driver, 30).until(lambda d: state(d) not in ("awaitingVerification",))
+    wait(driver, lambda d: state(d) not in ("awaitingVerification",))
     check_page(driver, page_names[1])
     return request_id
 
@@ -148,12 +156,13 @@ def cancellation_needs_its_confirmation():
         check_page(driver, "form-account-cancellation-en-phone")
         driver.find_element(By.ID, "subject_value").send_keys("user8@example.cn")
         driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
+        wait(driver, expected_conditions.presence_of_element_located((By.ID, "p-confirm-problem")))
         box = driver.find_element(By.ID, "p-confirm")
         assert box.get_attribute("aria-invalid") == "true" and driver.find_element(By.ID, "p-confirm-problem").text
         check_page(driver, "form-account-cancellation-refused-en-phone")
         box.click()
         driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
-        WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "state")))
+        wait(driver, expected_conditions.presence_of_element_located((By.ID, "state")))
         assert state(driver) == "awaitingVerification"
     finally:
         driver.quit()
@@ -173,11 +182,11 @@ def keyboard_only():
                 break
             active.send_keys(Keys.TAB)
         driver.switch_to.active_element.send_keys(Keys.ENTER)
-        WebDriverWait(driver, 10).until(expected_conditions.presence_of_element_located((By.ID, "subject_value")))
+        wait(driver, expected_conditions.presence_of_element_located((By.ID, "subject_value")))
         driver.find_element(By.ID, "subject_kind").send_keys(Keys.TAB)
         driver.switch_to.active_element.send_keys("user9@example.cn")
         driver.switch_to.active_element.send_keys(Keys.ENTER)
-        WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "state")))
+        wait(driver, expected_conditions.presence_of_element_located((By.ID, "state")))
         assert state(driver) == "awaitingVerification"
     finally:
         driver.quit()
@@ -220,7 +229,7 @@ def sign_in(driver, secret, language="en"):
     check_page(driver, f"console-sign-in-{language}")
     driver.find_element(By.ID, "token").send_keys(secret)
     driver.find_element(By.ID, "token").send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda d: not d.find_elements(By.ID, "token"))
+    wait(driver, lambda d: not d.find_elements(By.ID, "token"))
 
 
 def operator_console():
@@ -232,20 +241,21 @@ def operator_console():
         sign_in(driver, token("operator", "li.ops"))
         check_page(driver, "console-queue")
         driver.find_element(By.CSS_SELECTOR, f'a[href^="/console/requests/{copy}"]').click()
+        wait(driver, expected_conditions.presence_of_element_located((By.CSS_SELECTOR, f'form[action="/console/requests/{copy}/approve"]')))
         check_page(driver, "console-request")
         driver.find_element(By.CSS_SELECTOR, f'form[action="/console/requests/{copy}/approve"] button').click()
-        WebDriverWait(driver, 20).until(lambda d: state(d) == "completed")
+        wait(driver, lambda d: state(d) == "completed")
         driver.get(f"{BASE}/console/requests/{other}")
         driver.find_element(By.ID, "deny-ground").send_keys("manifestly")
         driver.find_element(By.ID, "deny-note").send_keys("asked twice this week")
         driver.find_element(By.CSS_SELECTOR, f'form[action="/console/requests/{other}/deny"] button').click()
-        WebDriverWait(driver, 20).until(lambda d: state(d) == "denied")
+        wait(driver, lambda d: state(d) == "denied")
         driver.get(f"{BASE}/console/holds")
         check_page(driver, "console-holds")
         driver.find_element(By.ID, "hold-subject").send_keys("user12@example.cn")
         driver.find_element(By.ID, "hold-authority").send_keys("Court order 2026-17")
         driver.find_element(By.CSS_SELECTOR, 'form[action="/console/holds"] button[type="submit"]').click()
-        WebDriverWait(driver, 10).until(lambda d: "Court order 2026-17" in d.page_source)
+        wait(driver, lambda d: "Court order 2026-17" in d.page_source)
         held, held_state = filed_and_verified("access", "user12@example.cn")
         assert held_state == "denied", held_state
         driver.get(f"{BASE}/console/requests/{held}")
@@ -254,6 +264,11 @@ def operator_console():
         check_page(driver, "console-audit")
         driver.get(f"{BASE}/console/discontinuations")
         check_page(driver, "console-discontinuation")
+        driver.get(f"{BASE}/console/reports")
+        assert driver.find_elements(By.CSS_SELECTOR, "svg[role=img] title"), "the report's charts"
+        check_page(driver, "console-reports")
+        driver.get(f"{BASE}/console/reports?lang=zh-Hans")
+        check_page(driver, "console-reports-zh-Hans")
         driver.get(f"{BASE}/console?lang=zh-Hans")
         check_page(driver, "console-queue-zh-Hans")
     finally:
@@ -278,15 +293,16 @@ def right_added_from_outside():
     try:
         driver.get(f"{base}/?lang=en")
         driver.find_element(By.CSS_SELECTOR, 'a[href="/rights/restriction?lang=en"]').click()
+        wait(driver, expected_conditions.presence_of_element_located((By.ID, "p-ground")))
         check_page(driver, "form-restriction-en-desktop")
         driver.find_element(By.ID, "subject_value").send_keys("user5@example.cn")
         driver.find_element(By.ID, "p-ground").send_keys("accuracy")
         driver.find_element(By.CSS_SELECTOR, 'form[action^="/rights/"] button[type="submit"]').click()
-        WebDriverWait(driver, 20).until(expected_conditions.presence_of_element_located((By.ID, "state")))
+        wait(driver, expected_conditions.presence_of_element_located((By.ID, "state")))
         request_id = driver.current_url.split("/requests/")[1].split("?")[0]
         driver.find_element(By.ID, "code").send_keys(code_for(request_id, binary, folder))
         driver.find_element(By.ID, "code").send_keys(Keys.ENTER)
-        WebDriverWait(driver, 30).until(lambda d: state(d) != "awaitingVerification")
+        wait(driver, lambda d: state(d) != "awaitingVerification")
         assert state(driver) == "completed", state(driver)
     finally:
         driver.quit()

@@ -172,6 +172,28 @@ struct OperatorConsoleTests {
         #expect(refused.status == 403, "only operators announce")
     }
 
+    @Test func theReportShowsTheFiguresAsChartsAndTheSameFiguresAsCSV() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let done = try await server.file("access", subject: "email:user7@example.cn")
+        _ = try await server.verify(done.id, secret: done.secret)
+        _ = try await server.file("erasure", subject: "email:user8@example.cn", parameters: ["ground": "consent-withdrawn"])
+        var auditor = try await Session.signedIn(server, token: try await server.token("auditor", name: "zhao.audit"))
+        let page = try await auditor.get("/console/reports")
+        #expect(page.status == 200)
+        #expect(page.text.contains("<svg") && page.text.contains("role=\"img\""), "charts drawn on the server")
+        #expect(!page.text.contains("<script"))
+        let csvLink = try #require(page.text.firstMatch(of: /href="(\/console\/reports\.csv\?[^"]+)"/)?.1)
+        let csv = try await auditor.get(String(csvLink))
+        #expect(csv.headers["content-type"]?.hasPrefix("text/csv") == true)
+        let rows = Set(csv.text.split(separator: "\n").map(String.init))
+        #expect(rows.isSuperset(of: ["figure,received,,2", "figure,answered,,1", "figure,answered_within_deadline,,1"]), "\(rows)")
+        #expect(rows.contains("state,completed,,1") && rows.contains("state,awaitingVerification,,1"))
+        #expect(page.text.contains("<dt>Received</dt><dd>2</dd>"), "the page shows the same figures")
+
+        var reviewer = try await Session.signedIn(server, token: try await server.token("reviewer", name: "wang.review"))
+        #expect(try await reviewer.get("/console/reports").status == 403, "as in the API, a reviewer lists no requests")
+    }
+
     @Test func anAuditorSeesTheTrailWithoutPersonalData() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
         let filed = try await server.file("access", subject: "email:user13@example.cn")

@@ -46,6 +46,8 @@ struct OperatorConsole: Sendable {
             try await signedIn(request) { token in discontinuationPage(request, token) }
         }
         router.post("/console/discontinuations") { request, _ in try await announce(request) }
+        router.get("/console/reports") { request, _ in try await signedIn(request) { token in try await reports(request, token) } }
+        router.get("/console/reports.csv") { request, _ in try await signedIn(request) { token in try await reportsCSV(request, token) } }
     }
 
     // MARK: Signing in and out
@@ -306,6 +308,102 @@ struct OperatorConsole: Sendable {
             if let refused { return discontinuationPage(request, token, problem: refused) }
             return centre.redirect(to: "/console/requests/\(filed ?? "-")?lang=\(language.rawValue)")
         }
+    }
+
+    // MARK: Reports
+
+    /// The period a report covers: `from` and `to` as local dates (both included), by default
+    /// the last twelve calendar months up to today.
+    func period(_ request: Request) -> (from: Date, to: Date, fromText: String, toText: String) {
+        let zone = api.deployment.services.timeZone
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let today = calendar.startOfDay(for: api.now)
+        let defaultFrom =
+            calendar.date(
+                byAdding: .month, value: -11, to: calendar.date(from: calendar.dateComponents([.year, .month], from: today)) ?? today)
+            ?? today
+        let from = request.uri.queryParameters.get("from").flatMap { Timestamp.date($0, localTo: zone) } ?? defaultFrom
+        let last = request.uri.queryParameters.get("to").flatMap { Timestamp.date($0, localTo: zone) } ?? today
+        let to = max(calendar.date(byAdding: .day, value: 1, to: last) ?? last, from)
+        return (from, to, Timestamp.day(from, in: zone), Timestamp.day(last, in: zone))
+    }
+
+    /// The report for the period, for the roles that may list requests (operator and auditor).
+    func figures(_ request: Request, _ token: OperatorToken) async throws -> RequestReport {
+        let period = period(request)
+        return try await acting(as: token) {
+            _ = try api.require([.operator, .auditor])
+            let months = RequestReport.months(from: period.from, to: period.to, in: api.deployment.services.timeZone)
+            return try await api.store.report(months: months, at: api.now)
+        }
+    }
+
+    func reports(_ request: Request, _ token: OperatorToken) async throws -> Response {
+        let language = centre.language(of: request)
+        let period = period(request)
+        let report: RequestReport
+        do {
+            report = try await figures(request, token)
+        } catch let refused as APIProblem {
+            return problemPage(request, token, refused)
+        }
+        let months = RequestReport.months(from: period.from, to: period.to, in: api.deployment.services.timeZone).map(\.label)
+        let perMonth = months.map { month in
+            (label: month, value: report.byRightAndMonth.filter { $0.month == month }.reduce(0) { $0 + $1.count })
+        }
+        let outcomes = report.byState.sorted { $0.key < $1.key }.map { (label: $0.key, value: $0.value) }
+        let days = { (seconds: TimeInterval?) in seconds.map { String(format: "%.1f", $0 / 86_400) } ?? "-" }
+        let model: [String: Any] = [
+            "from": period.fromText, "to": period.toText,
+            "csv": "/console/reports.csv?from=\(period.fromText)&to=\(period.toText)",
+            "figures": [
+                ["label": texts.text("console.reports.received", language), "value": "\(report.received)"],
+                ["label": texts.text("console.reports.answered", language), "value": "\(report.answered)"],
+                [
+                    "label": texts.text("console.reports.intime", language),
+                    "value": report.shareInTime.map { String(format: "%.1f %%", $0 * 100) } ?? "-",
+                ],
+                ["label": texts.text("console.reports.median", language), "value": days(report.medianToAnswer)],
+                ["label": texts.text("console.reports.p90", language), "value": days(report.ninetiethToAnswer)],
+                ["label": texts.text("console.reports.overdue", language), "value": "\(report.overdueNow)"],
+                ["label": texts.text("console.reports.extended", language), "value": "\(report.extended)"],
+            ],
+            "monthsChart": ReportCharts.bars(id: "months", title: texts.text("console.reports.bymonth", language), perMonth),
+            "outcomesChart": ReportCharts.bars(id: "outcomes", title: texts.text("console.reports.byoutcome", language), outcomes),
+            "rows": report.byRightAndMonth.map { ["month": $0.month, "right": centre.title(of: $0.right, language), "count": $0.count] },
+        ]
+        return page("console-reports", request, token, title: texts.text("console.reports.title", language), model)
+    }
+
+    /// The same figures as the page, as CSV: `section,label,right,value`.
+    func reportsCSV(_ request: Request, _ token: OperatorToken) async throws -> Response {
+        let report: RequestReport
+        do {
+            report = try await figures(request, token)
+        } catch let refused as APIProblem {
+            return problemPage(request, token, refused)
+        }
+        let period = period(request)
+        var lines = ["section,label,right,value"]
+        let seconds = { (value: TimeInterval?) in value.map { String(format: "%.0f", $0) } ?? "" }
+        lines += [
+            "figure,received,,\(report.received)", "figure,answered,,\(report.answered)",
+            "figure,answered_within_deadline,,\(report.answeredInTime)",
+            "figure,share_within_deadline,,\(report.shareInTime.map { String(format: "%.4f", $0) } ?? "")",
+            "figure,median_seconds_to_answer,,\(seconds(report.medianToAnswer))",
+            "figure,p90_seconds_to_answer,,\(seconds(report.ninetiethToAnswer))", "figure,overdue_now,,\(report.overdueNow)",
+            "figure,extensions_used,,\(report.extended)",
+        ]
+        lines += report.byRightAndMonth.map { "month,\($0.month),\($0.right),\($0.count)" }
+        lines += report.byState.sorted { $0.key < $1.key }.map { "state,\($0.key),,\($0.value)" }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"rights-report-\(period.fromText)-\(period.toText).csv\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
     }
 
     // MARK: Helpers
