@@ -60,7 +60,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            // One string catalogue per language: the privacy centre's pages and every message to a subject.
+            resources: [.copy("Texts/en.json"), .copy("Texts/zh-Hans.json")]
         ),
         // The storage core: every ledger, audit, outbox, claim and quota algorithm, once, over a
         // small driver contract (executor, transactions, snapshot, dialect).
@@ -113,7 +115,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [
-                .copy("openapi.yaml"), .copy("PrivacyCentre/Templates"), .copy("PrivacyCentre/Assets"), .copy("PrivacyCentre/Texts"),
+                .copy("openapi.yaml"), .copy("PrivacyCentre/Templates"), .copy("PrivacyCentre/Assets"),
             ],
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]

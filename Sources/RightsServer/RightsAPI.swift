@@ -51,7 +51,8 @@ struct RightsAPI: APIProtocol {
             requester: requester,
             contact: filing.contact.map { SubjectIdentity(kind: $0.kind, value: $0.value) },
             requesterReference: filing.reference,
-            parameters: filing.parameters?.additionalProperties ?? [:]
+            parameters: filing.parameters?.additionalProperties ?? [:],
+            language: filing.language.flatMap { TextLanguage(rawValue: $0.rawValue) }
         )
         let request = try await submitted { try await pipeline.submit(intake) }
         return .created(.init(body: .json(.init(request: Self.status(request), secret: secrets.secret(for: request.id)))))

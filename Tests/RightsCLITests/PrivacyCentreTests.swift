@@ -173,6 +173,42 @@ struct PrivacyCentreTests {
         #expect(confirmed.status == 303)
     }
 
+    @Test func aRequestFiledInChineseIsAnsweredInChineseAndOneFiledOverTheAPIWithoutALanguageInEnglish() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let home = try await server.call(.GET, "/", headers: ["Accept-Language": "zh-CN"])
+        let token = try #require(Self.cookie(home.headers["set-cookie"], named: "rightskit-form")).value
+        let filed = try await server.call(
+            .POST, "/rights/access",
+            body: Self.form([("csrf", token), ("lang", "zh-Hans"), ("subject_kind", "email"), ("subject_value", "user7@example.cn")]),
+            headers: Self.formType.merging(["Cookie": "rightskit-form=\(token)"]) { $1 }, followingRedirects: false)
+        let id = String(try #require(filed.headers["location"]?.split(separator: "/").last?.split(separator: "?").first))
+        func messages(_ id: String) async throws -> [[String: Any]] {
+            let listed = try await server.runner.run("outbox", "--request", id, "--json")
+            return ((try JSONSerialization.jsonObject(with: Data(listed.output.utf8))) as? [[String: Any]] ?? []).compactMap {
+                $0["message"] as? [String: Any]
+            }
+        }
+        let sent = try await messages(id)
+        let code = try #require(sent.first { $0["kind"] as? String == "verification-code" })
+        #expect(code["title"] as? String == "确认您的查阅请求")
+        #expect((code["body"] as? String)?.contains("您的验证码是") == true)
+        let opener = try #require(Self.cookie(filed.headers["set-cookie"], named: "rightskit-request")).value
+        _ = try await server.call(
+            .POST, "/requests/\(id)/code", body: Self.form([("csrf", token), ("code", try await server.code(for: id))]),
+            headers: Self.formType.merging(["Cookie": "rightskit-form=\(token); rightskit-request=\(opener)"]) { $1 },
+            followingRedirects: false)
+        #expect(try await messages(id).contains { ($0["title"] as? String) == "您的查阅请求：已完成" }, "the outcome in Chinese")
+
+        let english = try await server.file("access", subject: "email:user8@example.cn")
+        let englishCode = try #require(try await messages(english.id).first { $0["kind"] as? String == "verification-code" })
+        #expect(englishCode["title"] as? String == "Confirm the access request")
+        let chosen = try await server.call(
+            .POST, "/v1/requests",
+            json: ["right": "access", "subject": ["kind": "email", "value": "user9@example.cn"], "language": "zh-Hans"])
+        let chosenID = try #require((chosen.json["request"] as? [String: Any])?["id"] as? String)
+        #expect(try await messages(chosenID).contains { ($0["title"] as? String) == "确认您的查阅请求" }, "a language chosen over the API")
+    }
+
     @Test func thePagesSpeakChineseWhenTheBrowserPrefersItAndThePersonCanSwitch() async throws {
         let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
         let chinese = try await server.call(.GET, "/", headers: ["Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"])

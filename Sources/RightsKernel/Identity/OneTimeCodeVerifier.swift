@@ -63,16 +63,14 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             consumed: false
         )
         let minutes = Int(settings.codeLifetime / 60)
-        let filedBy =
-            request.requester == .subject
-            ? ""
-            : "Someone acting as your \(request.requester.rawValue) asked to exercise this right for you. If you authorised them, give them this code; if not, ignore this message and nothing will happen.\n\n"
+        let filedBy = request.requester == .subject ? "" : request.said("message.code.filedBy", ["requester": request.requester.rawValue])
         let message = recipient.map { recipient in
             OutboundMessage(
                 kind: .verificationCode,
                 recipient: recipient,
-                title: "Confirm the \(request.right) request",
-                body: filedBy + "Your verification code is \(code). It expires in \(minutes) minutes. Request \(request.id)."
+                title: request.said("message.code.title", ["right": request.rightName]),
+                body: request.said(
+                    "message.code.body", ["filedBy": filedBy, "code": code, "minutes": "\(minutes)", "id": "\(request.id)"])
                     + (notice.map { "\n\n" + $0 } ?? ""),
                 request: request.id
             )

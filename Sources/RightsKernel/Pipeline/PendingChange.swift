@@ -66,9 +66,10 @@ extension RequestPipeline {
         if let contact = pending.request.contact {
             pending.messages.append(
                 OutboundMessage(
-                    kind: .outcome, recipient: contact, title: "Your \(pending.request.right) request: denied",
-                    body:
-                        "\(message)\nGround: \(ground.code): \(ground.explanation).\nYou may complain to the supervisory authority or seek a remedy in court.",
+                    kind: .outcome, recipient: contact,
+                    title: pending.request.said("message.denied.title", ["right": pending.request.rightName]),
+                    body: pending.request.said(
+                        "message.denied.body", ["message": message, "ground": ground.code, "explanation": ground.explanation]),
                     request: pending.request.id
                 ))
         }

@@ -9,6 +9,8 @@ public struct RequestIntake: Sendable, Equatable {
     /// A reference for a non-subject requester (an agent id, a proof-of-relationship document id).
     public var requesterReference: String?
     public var parameters: [String: String]
+    /// The language the subject reads: every message they receive is written in it.
+    public var language: TextLanguage?
 
     public init(
         right: String,
@@ -16,7 +18,8 @@ public struct RequestIntake: Sendable, Equatable {
         requester: RequesterRole = .subject,
         contact: SubjectIdentity? = nil,
         requesterReference: String? = nil,
-        parameters: [String: String] = [:]
+        parameters: [String: String] = [:],
+        language: TextLanguage? = nil
     ) {
         self.right = right
         self.subject = subject
@@ -24,5 +27,6 @@ public struct RequestIntake: Sendable, Equatable {
         self.contact = contact
         self.requesterReference = requesterReference
         self.parameters = parameters
+        self.language = language
     }
 }

@@ -13,12 +13,15 @@ extension RequestPipeline {
         let id = pending.request.id
         pending.messages.append(
             OutboundMessage(
-                kind: .feeQuote, recipient: contact, title: "Your \(pending.request.right) request: a fee applies",
-                body: """
-                    \(finding.map { "We consider this request manifestly unfounded or excessive: \($0). So" } ?? "You have used the free requests of this kind for the period, so") a fee of \(quote.amount) \(quote.currency) covers the cost of this one.
-                    To go ahead, accept the fee (rightskit fee accept \(id)); to withdraw, decline it (rightskit fee decline \(id)).
-                    The quote is valid until \(Timestamp.day(until, in: policy.deadline.timeZone)); after that the request is cancelled and nothing is charged.
-                    """,
+                kind: .feeQuote, recipient: contact, title: pending.request.said("message.fee.title", ["right": pending.request.rightName]),
+                body: pending.request.said(
+                    "message.fee.body",
+                    [
+                        "lead": finding.map { pending.request.said("message.fee.finding", ["finding": $0]) }
+                            ?? pending.request.said("message.fee.free"),
+                        "amount": "\(quote.amount)", "currency": quote.currency, "id": "\(id)",
+                        "until": Timestamp.day(until, in: policy.deadline.timeZone),
+                    ]),
                 request: id
             ))
     }

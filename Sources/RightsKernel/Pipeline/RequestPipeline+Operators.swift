@@ -75,8 +75,10 @@ extension RequestPipeline {
         if let contact = request.contact {
             pending.messages.append(
                 OutboundMessage(
-                    kind: .extension, recipient: contact, title: "Your \(request.right) request needs more time",
-                    body: "We will respond by \(Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone)). Reason: \(reason)",
+                    kind: .extension, recipient: contact, title: request.said("message.extension.title", ["right": request.rightName]),
+                    body: request.said(
+                        "message.extension.body",
+                        ["due": Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone), "reason": reason]),
                     request: id
                 ))
         }

@@ -228,18 +228,22 @@ extension RequestPipeline {
     private func outcomeMessage(_ request: RightRequest, outcome: RightOutcome) -> OutboundMessage? {
         guard let contact = request.contact else { return nil }
         var body = outcome.message
-        if let ground = outcome.ground { body += "\nGround: \(ground.code): \(ground.explanation)." }
+        if let ground = outcome.ground {
+            body += "\n" + request.said("message.outcome.ground", ["ground": ground.code, "explanation": ground.explanation])
+        }
         for withheld in outcome.withheld {
+            let until = withheld.until.map { request.said("message.outcome.until", ["day": localDay($0)]) } ?? ""
             body +=
-                "\nWithheld \(withheld.category.name): \(withheld.ground.explanation)"
-                + (withheld.until.map { " (until \(localDay($0)))" } ?? "")
-                + "."
+                "\n"
+                + request.said(
+                    "message.outcome.withheld",
+                    ["category": withheld.category.name, "explanation": withheld.ground.explanation, "until": until])
         }
-        if outcome.status == .denied {
-            body += "\nYou may ask for this decision to be explained, complain to the supervisory authority or seek a remedy in court."
-        }
+        if outcome.status == .denied { body += "\n" + request.said("message.outcome.remedy") }
+        let title = request.said(
+            "message.outcome.title", ["right": request.rightName, "status": request.said("message.status.\(outcome.status.rawValue)")])
         return OutboundMessage(
-            kind: .outcome, recipient: contact, title: "Your \(request.right) request: \(outcome.status.rawValue)", body: body,
+            kind: .outcome, recipient: contact, title: title, body: body,
             request: request.id)
     }
 

@@ -73,6 +73,7 @@ public struct RequestPipeline: Sendable {
         var pending = PendingChange(request, replacesStored: false)
         pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
         pending.request.personKey = person.key
+        pending.request.language = intake.language
         pending.quotas = filingQuotas(pending.request)
         pending.record(
             event(
@@ -137,11 +138,14 @@ public struct RequestPipeline: Sendable {
         guard let contact = request.contact else { return }
         pending.messages.append(
             OutboundMessage(
-                kind: .acknowledgement, recipient: contact, title: "We received your \(request.right) request",
-                body: """
-                    We received your \(request.right) request on \(Timestamp.day(request.receivedAt, in: zone)) (reference \(request.id)).
-                    We will respond by \(Timestamp.day(request.dueAt, in: zone)). If we need to confirm your identity, we will send you a one-time code first.
-                    """,
+                kind: .acknowledgement, recipient: contact,
+                title: request.said("message.acknowledgement.title", ["right": request.rightName]),
+                body: request.said(
+                    "message.acknowledgement.body",
+                    [
+                        "right": request.rightName, "received": Timestamp.day(request.receivedAt, in: zone), "id": "\(request.id)",
+                        "due": Timestamp.day(request.dueAt, in: zone),
+                    ]),
                 request: request.id))
     }
 

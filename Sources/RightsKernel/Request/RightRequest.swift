@@ -49,6 +49,8 @@ public struct RightRequest: Codable, Sendable, Equatable {
     public package(set) var failures: Int
     /// The last failure of the module's work: the step and what went wrong.
     public package(set) var lastFailure: WorkFailure?
+    /// The language the subject chose at filing; their messages are written in it (English when none).
+    public package(set) var language: TextLanguage?
     /// The ledger's version of this request: every committed change increments it, and a
     /// change commits only over the version it was made from. Kept by the ledger, not encoded.
     public internal(set) var version: Int = 0
@@ -56,7 +58,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, right, subject, subjectKey, personKey, contact, requester, requesterReference, parameters, state, receivedAt, dueAt
         case extensionReason, reviewRequested, feeQuote, outcome, resumeAt, updatedAt
-        case verification, feeAccepted, reviewApproved, failures, lastFailure
+        case verification, feeAccepted, reviewApproved, failures, lastFailure, language
     }
 
     public init(
@@ -122,7 +124,16 @@ public struct RightRequest: Codable, Sendable, Equatable {
         reviewApproved = try container.decodeIfPresent(Bool.self, forKey: .reviewApproved) ?? false
         failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
         lastFailure = try container.decodeIfPresent(WorkFailure.self, forKey: .lastFailure)
+        language = try container.decodeIfPresent(TextLanguage.self, forKey: .language)
     }
+
+    /// A text of the kernel's catalogue in the subject's language (English when none was chosen).
+    public func said(_ key: String, _ values: [String: String] = [:]) -> String {
+        TextCatalogue.standard.text(key, language ?? .english, values)
+    }
+
+    /// The right's name in the subject's language, as a message names it.
+    public var rightName: String { TextCatalogue.standard.optional("right.\(right).name", language ?? .english) ?? right }
 
     /// The key the person's quotas and guessing budget are counted under.
     public var quotaKey: SubjectKey { personKey ?? subjectKey }

@@ -25,11 +25,10 @@ struct PrivacyCentre: Sendable {
 
     static func load(api: RightsAPI, bodyLimit: Int) async throws -> PrivacyCentre {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
-            let texts = Bundle.module.url(forResource: "Texts", withExtension: nil),
             let stylesheet = Bundle.module.url(forResource: "Assets", withExtension: nil)?.appendingPathComponent("site.css")
         else { throw PrivacyCentreNotInstalled() }
         return PrivacyCentre(
-            api: api, templates: try await MustacheLibrary(directory: templates.path), texts: try PageTexts.load(from: texts),
+            api: api, templates: try await MustacheLibrary(directory: templates.path), texts: .standard,
             stylesheet: ByteBuffer(bytes: Array(try Data(contentsOf: stylesheet))), bodyLimit: bodyLimit)
     }
 
@@ -115,7 +114,7 @@ struct PrivacyCentre: Sendable {
             }
             let intake = RequestIntake(
                 right: id, subject: SubjectIdentity(kind: fields["subject_kind"] ?? "", value: fields["subject_value"] ?? ""),
-                parameters: parameters)
+                parameters: parameters, language: language)
             let filed: RightRequest
             do {
                 try await api.admit(.filing)
