@@ -94,9 +94,8 @@ extension RequestPipeline {
             if let contact = request.contact {
                 pending.messages.append(
                     OutboundMessage(
-                        kind: .outcome, recipient: contact, title: "Your \(request.right) request was cancelled",
-                        body:
-                            "The fee quoted for this request was not accepted in time, so the request is cancelled and nothing is charged. You may file a new request.",
+                        kind: .outcome, recipient: contact, title: request.said("message.fee.lapsed.title", ["right": request.rightName]),
+                        body: request.said("message.fee.lapsed.body"),
                         request: request.id
                     ))
             }

@@ -119,14 +119,15 @@ extension RequestPipeline {
         let withheld = holds.compactMap(\.category)
         let shown = held.filter { category in !withheld.contains { category.isWithin($0) } }.sorted()
         let due = Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone)
+        let request = pending.request
         let summary =
             shown.isEmpty
-            ? "We hold no personal data about you that we can confirm."
-            : "We hold personal data about you in these categories: \(shown.map(\.name).joined(separator: ", "))."
+            ? request.said("message.simplified.none")
+            : request.said("message.simplified.held", ["categories": shown.map(\.name).joined(separator: ", ")])
         pending.messages.append(
             OutboundMessage(
-                kind: .simplifiedAnswer, recipient: contact, title: "Your \(pending.request.right) request: a first answer",
-                body: "\(summary)\nThe complete answer follows by \(due).", request: pending.request.id))
+                kind: .simplifiedAnswer, recipient: contact, title: request.said("message.simplified.title", ["right": request.rightName]),
+                body: request.said("message.simplified.body", ["summary": summary, "due": due]), request: request.id))
         pending.record(event(pending.request, .answerSimplified, actor: .system, details: ["categories": "\(shown.count)"]))
     }
 

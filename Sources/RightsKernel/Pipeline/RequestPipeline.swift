@@ -300,12 +300,13 @@ public struct RequestPipeline: Sendable {
             if let contact = try await verificationRecipient(for: request) {
                 pending.messages.append(
                     OutboundMessage(
-                        kind: .guessingAlert, recipient: contact, title: "Too many wrong codes were entered for you",
-                        body: """
-                            Wrong verification codes were entered \(identity.failuresPerWindow) times for requests about your personal information.
-                            To protect you, no code is accepted for you until \(Timestamp.localTime(until, in: policy.deadline.timeZone)); the request concerned is closed.
-                            If this was not you, someone may be trying to act in your name: you need do nothing, and you may file again after that time.
-                            """,
+                        kind: .guessingAlert, recipient: contact, title: request.said("message.guessing.title"),
+                        body: request.said(
+                            "message.guessing.body",
+                            [
+                                "failures": "\(identity.failuresPerWindow)",
+                                "until": Timestamp.localTime(until, in: policy.deadline.timeZone),
+                            ]),
                         request: request.id))
             }
         }
