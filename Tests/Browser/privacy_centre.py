@@ -273,6 +273,15 @@ def operator_console():
         check_page(driver, "console-queue-zh-Hans")
     finally:
         driver.quit()
+    phone = browser(PHONE)
+    try:
+        sign_in(phone, token("auditor", "zhao.audit"), "zh-Hans")
+        for path, name in (("/console?lang=zh-Hans", "console-queue-zh-Hans-phone"), ("/console/reports?lang=zh-Hans", "console-reports-zh-Hans-phone"),
+                           (f"/console/requests/{copy}?lang=zh-Hans", "console-request-zh-Hans-phone"), ("/console/audit?lang=en", "console-audit-en-phone")):
+            phone.get(BASE + path)
+            check_page(phone, name)
+    finally:
+        phone.quit()
     reviewer = browser(DESKTOP)
     try:
         sign_in(reviewer, token("reviewer", "wang.review"))

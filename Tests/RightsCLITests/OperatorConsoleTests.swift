@@ -97,6 +97,9 @@ struct OperatorConsoleTests {
 
         let audit = try await session.get("/console/audit")
         #expect(audit.status == 200)
+        #expect(try await server.runner.run("audit", "checkpoint").status == 0)
+        let signed = try await session.get("/console/audit")
+        #expect(signed.text.contains("id=\"latest-checkpoint\""), "the latest signed checkpoint is shown")
         let out = try await session.post("/console/sign-out", [("lang", "en")])
         #expect(out.status == 303 && session.cookies["rightskit-operator"] == nil)
         #expect(try await session.get("/console").text.contains("name=\"token\""), "signed out: the sign-in form")

@@ -272,6 +272,13 @@ struct OperatorConsole: Sendable {
                     "configured": true, "intact": verdict.intact, "result": verdict.result, "checkpoints": verdict.checkpoints,
                     "verdict": texts.text(verdict.intact ? "console.audit.intact" : "console.audit.broken", language),
                 ]
+                // The latest signed checkpoint: what an outsider holding the public key can check.
+                if let latest = try await api.store.checkpoints().last {
+                    let signed = Timestamp.date(latest.signedAt).map { Timestamp.localTime($0, in: api.deployment.services.timeZone) }
+                    model["latest"] = [
+                        "sequence": "\(latest.sequence)", "signed": signed ?? latest.signedAt, "hash": String(latest.hash.prefix(16)),
+                    ]
+                }
             }
         } catch let problem as APIProblem where problem.code == "audit_not_configured" {
             model["configured"] = false
