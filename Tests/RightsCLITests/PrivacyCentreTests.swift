@@ -198,6 +198,9 @@ struct PrivacyCentreTests {
             headers: Self.formType.merging(["Cookie": "rightskit-form=\(token); rightskit-request=\(opener)"]) { $1 },
             followingRedirects: false)
         #expect(try await messages(id).contains { ($0["title"] as? String) == "您的查阅请求：已完成" }, "the outcome in Chinese")
+        let page = try await server.call(
+            .GET, "/requests/\(id)?lang=zh-Hans", headers: ["Cookie": "rightskit-form=\(token); rightskit-request=\(opener)"])
+        #expect(page.text.contains(/<dd>\d{4}年\d{1,2}月\d{1,2}日<\/dd>/), "a date as Chinese writes it")
 
         let english = try await server.file("access", subject: "email:user8@example.cn")
         let englishCode = try #require(try await messages(english.id).first { $0["kind"] as? String == "verification-code" })

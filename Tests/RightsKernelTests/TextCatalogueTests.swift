@@ -33,3 +33,13 @@ struct TextCatalogueTests {
         #expect(TextLanguage.chosen("xx", acceptLanguage: nil) == .english)
     }
 }
+
+extension TextCatalogueTests {
+    @Test func aDayIsWrittenAsTheLanguageWritesItInTheDeploymentsZone() throws {
+        let zone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+        // 2026-12-28 17:30 UTC is already the 29th in Shanghai.
+        let instant = try #require(Timestamp.date("2026-12-28T17:30:00Z"))
+        #expect(TextLanguage.english.day(instant, in: zone) == "2026-12-29")
+        #expect(TextLanguage.simplifiedChinese.day(instant, in: zone) == "2026年12月29日")
+    }
+}

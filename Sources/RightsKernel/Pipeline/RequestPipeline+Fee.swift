@@ -20,7 +20,7 @@ extension RequestPipeline {
                         "lead": finding.map { pending.request.said("message.fee.finding", ["finding": $0]) }
                             ?? pending.request.said("message.fee.free"),
                         "amount": "\(quote.amount)", "currency": quote.currency, "id": "\(id)",
-                        "until": Timestamp.day(until, in: policy.deadline.timeZone),
+                        "until": pending.request.day(until, in: policy.deadline.timeZone),
                     ]),
                 request: id
             ))

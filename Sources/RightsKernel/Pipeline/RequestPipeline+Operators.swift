@@ -78,7 +78,7 @@ extension RequestPipeline {
                     kind: .extension, recipient: contact, title: request.said("message.extension.title", ["right": request.rightName]),
                     body: request.said(
                         "message.extension.body",
-                        ["due": Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone), "reason": reason]),
+                        ["due": request.day(pending.request.dueAt, in: policy.deadline.timeZone), "reason": reason]),
                     request: id
                 ))
         }

@@ -118,7 +118,7 @@ extension RequestPipeline {
         let held = try await services.data.categoriesHeld(for: [subject])
         let withheld = holds.compactMap(\.category)
         let shown = held.filter { category in !withheld.contains { category.isWithin($0) } }.sorted()
-        let due = Timestamp.day(pending.request.dueAt, in: policy.deadline.timeZone)
+        let due = pending.request.day(pending.request.dueAt, in: policy.deadline.timeZone)
         let request = pending.request
         let summary =
             shown.isEmpty
@@ -221,9 +221,10 @@ extension RequestPipeline {
         }
     }
 
-    /// An instant recorded as RFC 3339, as the person reads it: the deployment's local date.
-    private func localDay(_ instant: String) -> String {
-        Timestamp.date(instant).map { Timestamp.day($0, in: policy.deadline.timeZone) } ?? instant
+    /// An instant recorded as RFC 3339, as `request`'s subject reads it: the deployment's local
+    /// date, written in their language.
+    private func localDay(_ instant: String, for request: RightRequest) -> String {
+        Timestamp.date(instant).map { request.day($0, in: policy.deadline.timeZone) } ?? instant
     }
 
     private func outcomeMessage(_ request: RightRequest, outcome: RightOutcome) -> OutboundMessage? {
@@ -233,7 +234,7 @@ extension RequestPipeline {
             body += "\n" + request.said("message.outcome.ground", ["ground": ground.code, "explanation": ground.explanation])
         }
         for withheld in outcome.withheld {
-            let until = withheld.until.map { request.said("message.outcome.until", ["day": localDay($0)]) } ?? ""
+            let until = withheld.until.map { request.said("message.outcome.until", ["day": localDay($0, for: request)]) } ?? ""
             body +=
                 "\n"
                 + request.said(

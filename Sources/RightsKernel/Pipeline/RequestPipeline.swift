@@ -143,8 +143,8 @@ public struct RequestPipeline: Sendable {
                 body: request.said(
                     "message.acknowledgement.body",
                     [
-                        "right": request.rightName, "received": Timestamp.day(request.receivedAt, in: zone), "id": "\(request.id)",
-                        "due": Timestamp.day(request.dueAt, in: zone),
+                        "right": request.rightName, "received": request.day(request.receivedAt, in: zone), "id": "\(request.id)",
+                        "due": request.day(request.dueAt, in: zone),
                     ]),
                 request: request.id))
     }

@@ -132,6 +132,9 @@ public struct RightRequest: Codable, Sendable, Equatable {
         TextCatalogue.standard.text(key, language ?? .english, values)
     }
 
+    /// A local day told to the subject, written as their language writes it.
+    public func day(_ date: Date, in timeZone: TimeZone) -> String { (language ?? .english).day(date, in: timeZone) }
+
     /// The right's name in the subject's language, as a message names it.
     public var rightName: String { TextCatalogue.standard.optional("right.\(right).name", language ?? .english) ?? right }
 

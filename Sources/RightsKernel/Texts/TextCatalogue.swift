@@ -19,6 +19,21 @@ public enum TextLanguage: String, CaseIterable, Codable, Sendable {
     }
 }
 
+extension TextLanguage {
+    /// A local calendar day told to a person, as their language writes it: `2026-12-28` in
+    /// English (as RightsKit has always written it), `2026年12月28日` in Chinese.
+    public func day(_ date: Date, in timeZone: TimeZone) -> String {
+        switch self {
+        case .english: return Timestamp.day(date, in: timeZone)
+        case .simplifiedChinese:
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            return "\(parts.year ?? 0)年\(parts.month ?? 0)月\(parts.day ?? 0)日"
+        }
+    }
+}
+
 /// One string catalogue per language (`Texts/<language>.json` beside the kernel): the pages'
 /// strings and the messages a subject receives, with `{{name}}` placeholders filled as plain text.
 public struct TextCatalogue: Sendable {

@@ -142,7 +142,7 @@ struct PrivacyCentre: Sendable {
         var model: [String: Any] = [
             "id": stored.id.rawValue, "rightTitle": title(of: stored.right, language), "state": stored.state.rawValue,
             "stateText": texts.text("state.\(stored.state.rawValue)", language),
-            "received": Timestamp.day(stored.receivedAt, in: zone), "due": Timestamp.day(stored.dueAt, in: zone),
+            "received": language.day(stored.receivedAt, in: zone), "due": language.day(stored.dueAt, in: zone),
             "extended": stored.extensionReason ?? false, "awaitingCode": stored.state == .awaitingVerification,
             "secretNote": texts.text(
                 "status.secret", language, ["id": stored.id.rawValue, "secret": api.secrets.secret(for: stored.id)]),
@@ -157,7 +157,7 @@ struct PrivacyCentre: Sendable {
             // Each withheld category once, with the day it is kept until as the person's local date.
             var seen: Set<String> = []
             let withheld = outcome.withheld.compactMap { held -> [String: Any]? in
-                let until = held.until.map { Timestamp.date($0).map { Timestamp.day($0, in: zone) } ?? $0 }
+                let until = held.until.map { Timestamp.date($0).map { language.day($0, in: zone) } ?? $0 }
                 guard seen.insert("\(held.category.name)|\(held.ground.code)|\(until ?? "")").inserted else { return nil }
                 return [
                     "category": held.category.name, "ground": held.ground.explanation,
@@ -170,7 +170,7 @@ struct PrivacyCentre: Sendable {
         if stored.state == .awaitingFee, let quote = stored.feeQuote {
             model["fee"] = [
                 "amount": "\(quote.amount) \(quote.currency)",
-                "until": stored.resumeAt.map { Timestamp.day($0, in: zone) } ?? "-",
+                "until": stored.resumeAt.map { language.day($0, in: zone) } ?? "-",
             ]
         }
         let files = ResultFiles(of: stored).files.map { file -> [String: Any] in
