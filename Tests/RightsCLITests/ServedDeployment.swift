@@ -122,8 +122,9 @@ final class ServedDeployment: @unchecked Sendable {
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(60))
-        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
-            // A pooled keep-alive connection the server had just closed as idle: send it anew.
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed || error == .ioOnClosedChannel {
+            // A pooled keep-alive connection the server had just closed (idle, or an instance
+            // killed and restarted): the request never reached it whole, so it is sent anew.
             response = try await client.execute(request, timeout: .seconds(60))
         }
         let buffer = try await response.body.collect(upTo: 64 << 20)
