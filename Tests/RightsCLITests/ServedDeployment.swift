@@ -122,9 +122,12 @@ final class ServedDeployment: @unchecked Sendable {
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(60))
-        } catch let error as HTTPClientError where error == .remoteConnectionClosed || error == .ioOnClosedChannel {
-            // A pooled keep-alive connection the server had just closed (idle, or an instance
-            // killed and restarted): the request never reached it whole, so it is sent anew.
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            // A pooled keep-alive connection the server had just closed as idle: send it anew.
+            response = try await client.execute(request, timeout: .seconds(60))
+        } catch ChannelError.ioOnClosedChannel {
+            // A pooled connection found closed as the request was written (an instance killed
+            // and restarted): the request never reached the server whole, so it is sent anew.
             response = try await client.execute(request, timeout: .seconds(60))
         }
         let buffer = try await response.body.collect(upTo: 64 << 20)
