@@ -25,8 +25,14 @@ struct RequestSecrets: Sendable {
     /// Whether `secret` is the one for `id`, compared in constant time.
     func matches(_ secret: String?, for id: RequestID) -> Bool {
         guard let secret, secret.count <= 128 else { return false }
-        let expected = Data(self.secret(for: id).utf8)
-        let given = Data(secret.utf8)
+        return Self.constantTimeEqual(self.secret(for: id), secret)
+    }
+
+    /// Whether two secrets are equal, taking the same time wherever they first differ, so
+    /// timing tells nothing of a secret's prefix.
+    static func constantTimeEqual(_ expected: String, _ given: String) -> Bool {
+        let expected = Array(expected.utf8)
+        let given = Array(given.utf8)
         guard expected.count == given.count else { return false }
         return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }

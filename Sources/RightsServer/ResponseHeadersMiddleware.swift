@@ -32,10 +32,12 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The file name of a `/v1/requests/{id}/results/{name}` path.
+    /// The file name of a `/v1/requests/{id}/results/{name}` path (the API's) or a
+    /// `/requests/{id}/results/{name}` path (the privacy centre's).
     static func resultFileName(_ path: String) -> String? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[1] == "v1", parts[2] == "requests", parts[4] == "results", !parts[5].isEmpty else { return nil }
-        return String(parts[5])
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 6, parts[1] == "v1" { parts.remove(at: 1) }
+        guard parts.count == 5, parts[1] == "requests", parts[3] == "results", !parts[4].isEmpty else { return nil }
+        return String(parts[4])
     }
 }

@@ -75,8 +75,4 @@ public struct TextCatalogue: Sendable {
         Dictionary(uniqueKeysWithValues: (strings[language] ?? [:]).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
     }
 
-    /// A right's name as people read it: the catalogue's for the rights shipped, else its identifier.
-    public func rightName(_ right: String, _ language: TextLanguage) -> String {
-        optional("right.\(right).title", language) ?? right
-    }
 }

@@ -19,9 +19,8 @@ struct FormGuard: Sendable {
 
     /// Whether `field` (the form's hidden token) matches the request's cookie, in constant time.
     static func admits(_ request: Request, field: String?) -> Bool {
-        guard let field, let cookie = request.cookies[cookieName]?.value, isWellFormed(cookie), field.utf8.count == cookie.utf8.count
-        else { return false }
-        return zip(field.utf8, cookie.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        guard let field, let cookie = request.cookies[cookieName]?.value, isWellFormed(cookie) else { return false }
+        return RequestSecrets.constantTimeEqual(cookie, field)
     }
 
     private static func isWellFormed(_ value: String) -> Bool {

@@ -168,7 +168,9 @@ struct OperatorConsole: Sendable {
             },
         ]
         if let outcome = view.outcome {
-            model["outcome"] = ["message": outcome.message, "ground": outcome.groundExplanation ?? outcome.ground ?? false]
+            model["outcome"] = [
+                "message": outcome.message, "ground": (outcome.groundExplanation ?? outcome.ground).map { $0 as Any } ?? false,
+            ]
         }
         if let notice { model["notice"] = notice }
         if let problem { model["problem"] = ["message": problem.message] }

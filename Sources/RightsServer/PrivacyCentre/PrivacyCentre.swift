@@ -253,10 +253,9 @@ struct PrivacyCentre: Sendable {
             let file = ResultFiles(of: stored).files.first(where: { $0.name == name }),
             FileManager.default.isReadableFile(atPath: file.path)
         else { return notFound(request, language) }
-        var headers: HTTPFields = [.contentType: file.mediaType, .contentDisposition: "attachment; filename=\"\(file.name)\""]
-        if file.mediaType.hasPrefix("text/html") { headers[.contentSecurityPolicy] = ResponseHeadersMiddleware.resultPagePolicy }
+        // Its media type, disposition and policy are set by ResponseHeadersMiddleware, as for the API's.
         return Response(
-            status: .ok, headers: headers,
+            status: .ok,
             body: ResponseBody(asyncSequence: ResultFileChunks(path: file.path).map { ByteBuffer(bytes: $0) }))
     }
 
