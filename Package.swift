@@ -242,7 +242,12 @@ let package = Package(
             ]
         ),
     ]
-        + rightModules.map { .target(name: $0, dependencies: ["RightsKernel"] + (moduleExtras[$0] ?? []), path: "Plugins/\($0)") }
+        + rightModules.map { 
+            // Each module ships its wording, one catalogue per language.
+            .target(
+                name: $0, dependencies: ["RightsKernel"] + (moduleExtras[$0] ?? []), path: "Plugins/\($0)",
+                resources: [.copy("Texts/en.json"), .copy("Texts/zh-Hans.json")])
+        }
         + rightModules.map {
             .testTarget(
                 name: "\($0)Tests",

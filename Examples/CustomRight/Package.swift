@@ -19,8 +19,13 @@ let package = Package(
     ],
     dependencies: [kit],
     targets: [
-        .target(name: "RestrictionRight", dependencies: [.product(name: "RightsKernel", package: "RightsKit")]),
-        .target(name: "SaleOptOutRight", dependencies: [.product(name: "RightsKernel", package: "RightsKit")]),
+        // Each right ships its wording (`Texts/<language>.json`); the opt-out speaks English only.
+        .target(
+            name: "RestrictionRight", dependencies: [.product(name: "RightsKernel", package: "RightsKit")],
+            resources: [.copy("Texts/en.json"), .copy("Texts/zh-Hans.json")]),
+        .target(
+            name: "SaleOptOutRight", dependencies: [.product(name: "RightsKernel", package: "RightsKit")],
+            resources: [.copy("Texts/en.json")]),
         .executableTarget(
             name: "CustomRightsKit",
             dependencies: [

@@ -9,6 +9,8 @@ public import RightsKernel
 public struct AccessRight: RightModule {
     public static let identifier = "access"
     public static let summary = "5.1 Access: the subject's data by category, as JSON and a readable page"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
 
     /// The module's keys in the deployment file.
     public struct Settings: ModuleSettings {
@@ -87,7 +89,7 @@ public struct AccessRight: RightModule {
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
-        guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
+        guard let subject = request.subject else { return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete")) }
         // Only holds and exemptions withhold anything; without them the footprint is not needed.
         var withheld: [WithheldCategory] = []
         if !context.categoryHolds.isEmpty || !exempt.isEmpty {
@@ -107,10 +109,15 @@ public struct AccessRight: RightModule {
             try html.finish()
             return Export(records: records.values.reduce(0, +), categories: records.count, json: jsonPath, html: htmlPath)
         }
+        let leftOut = withheld.map {
+            context.said(
+                to: request, "outcome.left_out.item",
+                ["category": $0.category.name, "explanation": context.explanation(of: $0.ground, for: request)])
+        }
         let message =
-            "Your data: \(export.records) record(s) in \(export.categories) categories, as JSON and as a readable page."
+            context.said(to: request, "outcome.done", ["records": "\(export.records)", "categories": "\(export.categories)"])
             + (withheld.isEmpty
-                ? "" : " Left out: \(withheld.map { "\($0.category.name) (\($0.ground.explanation))" }.joined(separator: "; ")).")
+                ? "" : context.said(to: request, "outcome.left_out", ["items": context.list(leftOut, for: request, strong: true)]))
         return .done(message, withheld: withheld, references: ["json": export.json, "html": export.html, "records": "\(export.records)"])
     }
 

@@ -10,46 +10,31 @@ public import RightsKernel
 public struct AccountCancellationRight: RightModule {
     public static let identifier = "account-cancellation"
     public static let summary = "5.5 Account cancellation: confirmed, irreversible, retained data restricted"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [RequestParameter("confirm", "`irreversible`: the subject read the backup warning and confirms")]
     public static let acceptedRequesters: Set<RequesterRole> = [.subject, .guardian]
-
-    public static let defaultWarning = """
-        Before you confirm: cancelling your account is irreversible. We will stop providing every service and delete \
-        or anonymise the information of your account, and we cannot help you retrieve it afterwards. Please back up \
-        all business information under the account first. The account agreement and every service agreement under \
-        it end, and you will not be able to retrieve personal information, transaction records, business data or \
-        history. Cancelling does not exempt or reduce responsibilities for what was done with the account before.
-        """
 
     public static let dataCapabilities: Set<DataCapability> = [.reading, .erasing]
     public static let denialGrounds: [DenialGround] = [.thirdPartyAccount]
 
     /// The module's keys in the deployment file.
     public struct Settings: ModuleSettings {
-        public var warning = AccountCancellationRight.defaultWarning
         public var thirdPartyCategory = DataCategory("user.account.third_party")
 
         public init() {}
 
         public static var keys: [SettingKey<Self>] {
             [
-                SettingKey(
-                    "warning", type: String.settingType, default: "the backup warning of clause 5.5",
-                    "the warning sent with the verification code"
-                ) {
-                    settings, section in settings.warning = try section.string("warning", default: settings.warning)
-                },
-                SettingKey("third_party_category", \.thirdPartyCategory, "the category whose rows name a third-party login provider"),
+                SettingKey("third_party_category", \.thirdPartyCategory, "the category whose rows name a third-party login provider")
             ]
         }
     }
 
-    let warning: String
     let thirdPartyCategory: DataCategory
     let data: any PersonalDataErasure
 
     public init(settings: Settings, services: Services) throws {
-        warning = settings.warning
         thirdPartyCategory = settings.thirdPartyCategory
         data = try services.data.capability(.erasing, as: (any PersonalDataErasure).self)
     }
@@ -61,17 +46,12 @@ public struct AccountCancellationRight: RightModule {
         }
     }
 
-    public func verificationNotice(for request: RightRequest) -> String? { warning }
-
     public func choices(for parameter: String) -> [String]? { parameter == "confirm" ? ["irreversible"] : nil }
-
-    /// The backup warning, read before filing as well as with the code.
-    public var filingNotice: String? { warning }
 
     struct ThirdParty: Codable, Sendable { var providers: [String] }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
-        guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
+        guard let subject = request.subject else { return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete")) }
         // "When you log in … through a third-party account authorization, you need to apply to the third party."
         let thirdParty = try await context.step("cancellation.third-party", durability: .idempotent) {
             let sink = ProviderNames()
@@ -79,9 +59,8 @@ public struct AccountCancellationRight: RightModule {
             return ThirdParty(providers: sink.providers.sorted())
         }
         if !thirdParty.providers.isEmpty {
-            let names = thirdParty.providers.joined(separator: ", ")
-            return .denied(
-                .thirdPartyAccount, message: "Your account logs in through \(names). Please apply to \(names) to cancel it there.")
+            let names = context.list(thirdParty.providers, for: request)
+            return .denied(.thirdPartyAccount, message: context.said(to: request, "outcome.third_party", ["names": names]))
         }
         let scope = context.scopeOutsideHolds
         let report = try await context.step("cancellation.erase", durability: .idempotent) { effects in
@@ -96,9 +75,8 @@ public struct AccountCancellationRight: RightModule {
             return report
         }
         var outcome = RightOutcome.erasure(
-            report, reason: "Your account is cancelled and cannot be restored", holds: context.categoryHolds,
-            in: context.services.timeZone)
-        outcome.message += " Responsibilities for what was done with the account before remain."
+            report, reason: context.said(to: request, "outcome.reason"), holds: context.categoryHolds, telling: request, in: context)
+        outcome.message += context.said(to: request, "outcome.responsibilities")
         return outcome
     }
 }

@@ -10,6 +10,8 @@ public import RightsKernel
 public struct ConsentWithdrawalRight: RightModule {
     public static let identifier = "consent-withdrawal"
     public static let summary = "5.3 Withdrawal of consent for one purpose or all; lists what stops"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [RequestParameter("purpose", "the purpose whose consent is withdrawn, or `all`")]
 
     public static let dataCapabilities: Set<DataCapability> = [.reading, .consentRegistry]
@@ -65,7 +67,7 @@ public struct ConsentWithdrawalRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject, let purpose = request.parameters["purpose"] else {
-            return .denied(.otherLaw, message: "The request no longer names its subject and purpose.")
+            return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete"))
         }
         let chosen = purpose == "all" ? purposes.keys.sorted() : [purpose]
         let withdrawal = try await context.step("consent.withdraw", durability: .idempotent) { effects in
@@ -81,14 +83,14 @@ public struct ConsentWithdrawalRight: RightModule {
             return withdrawal
         }
         let stopped = chosen.flatMap { purposes[$0] ?? [] }
-        var message =
-            "Consent withdrawn for \(chosen.joined(separator: ", ")). From now on we will no longer: \(stopped.joined(separator: "; "))."
-        message += " Processing carried out on your earlier consent remains valid."
+        var message = context.said(
+            to: request, "outcome.withdrawn",
+            ["purposes": context.list(chosen, for: request), "stopped": context.list(stopped, for: request, strong: true)])
+        message += context.said(to: request, "outcome.earlier")
         if !withdrawal.alreadyWithdrawn.isEmpty {
-            message += " Already withdrawn before: \(withdrawal.alreadyWithdrawn.joined(separator: ", "))."
+            message += context.said(to: request, "outcome.already", ["purposes": context.list(withdrawal.alreadyWithdrawn, for: request)])
         }
-        message +=
-            " To have the data deleted as well, file an erasure request on the ground consent-withdrawn; to withdraw everything at once you may cancel your account."
+        message += context.said(to: request, "outcome.next")
         return .done(
             message,
             references: [

@@ -12,6 +12,8 @@ public import RightsKernel
 public struct CorrectionRight: RightModule {
     public static let identifier = "correction"
     public static let summary = "5.2 Correction and supplement of correctable fields"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [
         RequestParameter("field", "the field to correct: a category (user.contact.phone) or table.column"),
         RequestParameter("value", "the correct or supplementary value", freeText: true),
@@ -33,10 +35,19 @@ public struct CorrectionRight: RightModule {
 
     let maxLength: Int
     let data: any PersonalDataCorrection
+    /// The categories a person may pick on the form, each naming one correctable field.
+    let fields: [String]
 
     public init(settings: Settings, services: Services) throws {
         maxLength = settings.maxLength
         data = try services.data.capability(.correcting, as: (any PersonalDataCorrection).self)
+        fields = data.correctableFields.map(\.name)
+    }
+
+    /// The data map's correctable fields; a form offers them, while the API still takes any
+    /// field name (a `table.column`) and answers for it.
+    public func choices(for parameter: String) -> [String]? {
+        parameter == "field" && !fields.isEmpty ? fields : nil
     }
 
     public func validate(_ request: RightRequest) throws(IntakeError) {
@@ -69,7 +80,7 @@ public struct CorrectionRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject, let field = request.parameters["field"], let value = request.parameters["value"] else {
-            return .denied(.otherLaw, message: "The request no longer names its subject and field.")
+            return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete"))
         }
         let scope = context.scopeOutsideHolds
         let applied = try await context.step("correction.apply", durability: .idempotent) { effects in
@@ -101,37 +112,44 @@ public struct CorrectionRight: RightModule {
                 return Applied(changes: [], refusedField: nil, correctAt: nil, unknown: false, identityInUse: true)
             }
         }
+        // The field as the person's language names it, where the texts give it a name.
+        let label =
+            context.services.texts.optional("right.\(request.right).field.\(field)", context.services.texts.language(of: request))
+            ?? field
         if let category = applied.heldCategory, let hold = context.hold(covering: category) {
             return RightOutcome(
-                status: .denied, message: "This field is under a hold and cannot be changed now.", ground: hold.ground,
+                status: .denied, message: context.said(to: request, "outcome.held"), ground: hold.ground,
                 withheld: [hold.withholding(category)])
         }
         if !applied.candidates.isEmpty {
             return .denied(
                 .ambiguousField,
-                message: "'\(field)' names several fields; file the correction for one of: \(applied.candidates.joined(separator: "; ")).")
+                message: context.said(
+                    to: request, "outcome.ambiguous",
+                    ["field": field, "candidates": context.list(applied.candidates, for: request, strong: true)]))
         }
         if let reason = applied.invalidValue {
-            return .denied(.invalidValue, message: "The new \(field) was not accepted: \(reason).")
+            return .denied(.invalidValue, message: context.said(to: request, "outcome.invalid", ["field": label, "reason": reason]))
         }
         if applied.identityInUse {
-            return .denied(
-                .identityInUse, message: "The new \(field) cannot be given to your account here; please contact us to change it.")
+            return .denied(.identityInUse, message: context.said(to: request, "outcome.in_use", ["field": label]))
         }
         if applied.unknown {
-            return .denied(.noSuchField, message: "There is no field '\(field)' that can be corrected.")
+            return .denied(.noSuchField, message: context.said(to: request, "outcome.unknown", ["field": label]))
         }
         if let refused = applied.refusedField {
-            let place = applied.correctAt.map { "Please make this change at \($0)." } ?? "This field cannot be changed."
-            return .denied(.correctElsewhere, message: "\(refused) cannot be corrected here. \(place)")
+            let place =
+                applied.correctAt.map { context.said(to: request, "outcome.elsewhere.at", ["place": $0]) }
+                ?? context.said(to: request, "outcome.elsewhere.nowhere")
+            return .denied(.correctElsewhere, message: context.said(to: request, "outcome.elsewhere", ["field": refused, "place": place]))
         }
         guard !applied.changes.isEmpty else {
-            return .denied(.noSuchField, message: "We hold no '\(field)' for you to correct.")
+            return .denied(.noSuchField, message: context.said(to: request, "outcome.not_held", ["field": label]))
         }
         let supplemented = applied.changes.allSatisfy(\.supplemented)
         let fields = applied.changes.map { "\($0.table).\($0.column)" }.joined(separator: ", ")
         return .done(
-            supplemented ? "Added the missing \(field)." : "Corrected \(field).",
+            context.said(to: request, supplemented ? "outcome.supplemented" : "outcome.corrected", ["field": label]),
             references: [
                 "fields": fields,
                 "old": applied.changes.flatMap(\.oldFingerprints).joined(separator: ","),

@@ -12,6 +12,8 @@ public import RightsKernel
 public struct DiscontinuationNoticeRight: RightModule {
     public static let identifier = "discontinuation-notice"
     public static let summary = "5.7 Notice before a product is discontinued; collection stops; data erased after"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [RequestParameter("ends", "the date collection for the product stops (yyyy-MM-dd)")]
     public static let subjectKinds: Set<String>? = ["product"]
     public static let defaultVerification = VerificationLevel.none
@@ -83,9 +85,18 @@ public struct DiscontinuationNoticeRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let product = request.subject?.value, let ends = endDate(request) else {
-            return .denied(.otherLaw, message: "The request no longer names its product and end date.")
+            return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete"))
         }
         let services = context.services
+        // Nobody chose a language for an operator's announcement: it is written in every
+        // language the deployment serves, its first language first.
+        let told = services.texts.languages.map { language in
+            let values = ["product": product, "day": language.day(ends, in: timeZone)]
+            return (
+                title: services.texts.said("notice.title", for: request.right, in: language, values),
+                body: services.texts.said("notice.body", for: request.right, in: language, values)
+            )
+        }
         _ = try await context.step("discontinuation.record", durability: .idempotent) {
             try await products.recordDiscontinuation(product: product, collectionStopsAt: ends, request: request.id)
             return true
@@ -105,9 +116,7 @@ public struct DiscontinuationNoticeRight: RightModule {
                 effects.send(
                     OutboundMessage(
                         kind: .discontinuation, recipient: contact,
-                        title: "\(product) will be discontinued on \(Timestamp.day(ends, in: timeZone))",
-                        body:
-                            "\(product) will stop operating on \(Timestamp.day(ends, in: timeZone)). From that day we stop collecting your personal information for it, and afterwards we will delete or anonymise it in accordance with the law. Please back up anything you need before then.",
+                        title: told.map(\.title).joined(separator: " / "), body: told.map(\.body).joined(separator: "\n\n"),
                         request: request.id
                     ))
                 effects.record(
@@ -123,7 +132,8 @@ public struct DiscontinuationNoticeRight: RightModule {
         if services.clock.now < eraseAt {
             return .waiting(
                 until: eraseAt,
-                "\(notified) subject(s) notified; collection for \(product) stops on \(Timestamp.day(ends, in: timeZone)); its data is erased after.",
+                context.said(
+                    to: request, "outcome.waiting", ["notified": "\(notified)", "product": product, "day": context.day(ends, for: request)]),
                 references: ["notified": "\(notified)"])
         }
         let report = try await context.step("discontinuation.erase", durability: .idempotent) {
@@ -136,7 +146,8 @@ public struct DiscontinuationNoticeRight: RightModule {
             return report
         }
         var outcome = RightOutcome.erasure(
-            report, reason: "\(product) was discontinued on \(Timestamp.day(ends, in: timeZone))", holds: [], in: timeZone)
+            report, reason: context.said(to: request, "outcome.reason", ["product": product, "day": context.day(ends, for: request)]),
+            holds: [], telling: request, in: context)
         outcome.references["notified"] = "\(notified)"
         outcome.references["subjects"] = "\(subjects.count)"
         return outcome

@@ -10,6 +10,8 @@ public import RightsKernel
 public struct ErasureRight: RightModule {
     public static let identifier = "erasure"
     public static let summary = "5.3 Erasure on one of five grounds; retained data restricted instead"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [RequestParameter("ground", "why the data must be erased: one of the deployment's erasure grounds")]
 
     public static let dataCapabilities: Set<DataCapability> = [.reading, .erasing]
@@ -54,12 +56,13 @@ public struct ErasureRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject, let ground = request.parameters["ground"].flatMap(ErasureGround.init(rawValue:)) else {
-            return .denied(.otherLaw, message: "The request no longer names its subject and ground.")
+            return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete"))
         }
         let scope = context.scopeOutsideHolds
         let report = try await context.step("erasure.erase", durability: .idempotent) {
             try await data.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
         }
-        return .erasure(report, reason: "Erased because \(ground.description)", holds: context.categoryHolds, in: context.services.timeZone)
+        let reason = context.said(to: request, "outcome.reason", ["because": context.said(to: request, "because.\(ground.rawValue)")])
+        return .erasure(report, reason: reason, holds: context.categoryHolds, telling: request, in: context)
     }
 }

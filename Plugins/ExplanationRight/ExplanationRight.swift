@@ -9,6 +9,8 @@ public import RightsKernel
 public struct ExplanationRight: RightModule {
     public static let identifier = "explanation"
     public static let summary = "5.8 Explanation of the processing rules that apply to the subject"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
 
     /// One processing activity of the register.
     public struct Activity: Codable, Sendable {
@@ -71,7 +73,7 @@ public struct ExplanationRight: RightModule {
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
-        guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
+        guard let subject = request.subject else { return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete")) }
         let held = try await context.services.data.categoriesHeld(for: [subject])
         let applicable: [Activity] = register.compactMap { activity in
             let categories = held.filter { category in activity.categories.contains { category.isWithin($0) } }.sorted()
@@ -88,11 +90,10 @@ public struct ExplanationRight: RightModule {
             try PrivateFiles.write(Data(Self.render(applicable).utf8), to: text)
             return Written(activities: applicable.count, json: json, text: text)
         }
-        let message =
-            applicable.isEmpty
-            ? "We hold no personal information about you, so none of our processing activities applies to you."
-            : "\(written.activities) processing activit\(written.activities == 1 ? "y applies" : "ies apply") to the information we hold about you: "
-                + applicable.map(\.purpose).joined(separator: "; ") + "."
+        let purposes = context.list(applicable.map(\.purpose), for: request, strong: true)
+        let message = context.said(
+            to: request, applicable.isEmpty ? "outcome.none" : written.activities == 1 ? "outcome.one" : "outcome.many",
+            ["count": "\(written.activities)", "purposes": purposes])
         return .done(message, references: ["json": written.json, "text": written.text, "activities": "\(written.activities)"])
     }
 

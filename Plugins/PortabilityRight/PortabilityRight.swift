@@ -12,6 +12,8 @@ public import RightsKernel
 public struct PortabilityRight: RightModule {
     public static let identifier = "portability"
     public static let summary = "5.6 Copy (JSON + CSV, zipped) and transfer to an allowed recipient"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [
         RequestParameter("mode", "copy (a zip for the subject) or transfer (to a listed recipient)"),
         RequestParameter("recipient", "with mode=transfer: the name of a recipient the deployment lists"),
@@ -124,7 +126,7 @@ public struct PortabilityRight: RightModule {
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
-        guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names its subject.") }
+        guard let subject = request.subject else { return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete")) }
         let scope = context.scopeOutsideHolds
         let withheld = context.withheldByHolds
         let isTransfer = request.parameters["mode"] == "transfer"
@@ -132,10 +134,10 @@ public struct PortabilityRight: RightModule {
         if isTransfer {
             // Checked before anything is written: a refused transfer leaves no copy on disk.
             guard context.verification == .strong else {
-                return .denied(.identityNotVerified, message: "A transfer to another organisation requires strong identity verification.")
+                return .denied(.identityNotVerified, message: context.said(to: request, "outcome.strong"))
             }
             guard let name = request.parameters["recipient"], let recipient = recipients[name] else {
-                return .denied(.recipientNotAllowed, message: "The recipient is not one this deployment may transfer to.")
+                return .denied(.recipientNotAllowed, message: context.said(to: request, "outcome.recipient"))
             }
             transferTo = (name, recipient)
         }
@@ -163,7 +165,7 @@ public struct PortabilityRight: RightModule {
         }
         guard let (name, recipient) = transferTo else {
             return .done(
-                "Your copy is ready to download: \(copy.records) record(s) as JSON and CSV in one ZIP file.", withheld: withheld,
+                context.said(to: request, "outcome.copy", ["records": "\(copy.records)"]), withheld: withheld,
                 references: [
                     "archive": copy.archive, "records": "\(copy.records)", "files": copy.files.joined(separator: ","),
                 ])
@@ -179,7 +181,9 @@ public struct PortabilityRight: RightModule {
             }
             if result.delivered {
                 return .done(
-                    "Transferred \(copy.records) record(s) to \(recipient.organisation).", withheld: withheld,
+                    context.said(
+                        to: request, "outcome.transferred", ["records": "\(copy.records)", "organisation": recipient.organisation]),
+                    withheld: withheld,
                     references: [
                         "recipient": name, "status": "\(result.status)", "sha256": result.digest, "attempts": "\(round * attempts)",
                     ])
@@ -187,12 +191,13 @@ public struct PortabilityRight: RightModule {
             let next = result.attemptedAt.addingTimeInterval(retryAfter)
             if round < rounds, context.services.clock.now < next {
                 keepPayload = true
-                return .waiting(until: next, "The recipient could not be reached; we will try again.")
+                return .waiting(until: next, context.said(to: request, "outcome.retry"))
             }
         }
         return .denied(
             .transferFailed,
-            message: "\(recipient.organisation) could not be reached after \(rounds * attempts) attempts. You can still download your copy."
+            message: context.said(
+                to: request, "outcome.failed", ["organisation": recipient.organisation, "attempts": "\(rounds * attempts)"])
         )
     }
 }

@@ -21,12 +21,5 @@ public struct PostMortemArrangement: Sendable, Equatable {
         Self.prefix + forbidden.map(\.rawValue).sorted().joined(separator: ",")
     }
 
-    /// What the subject is told was recorded.
-    public var confirmation: String {
-        forbidden.isEmpty
-            ? "Recorded: your close relatives may exercise your rights after your death."
-            : "Recorded: after your death your close relatives may not \(forbidden.map(\.rawValue).sorted().joined(separator: ", ")) your personal information."
-    }
-
     private static let prefix = "deny:"
 }

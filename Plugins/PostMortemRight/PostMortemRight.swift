@@ -13,6 +13,8 @@ public import RightsKernel
 public struct PostMortemRight: RightModule {
     public static let identifier = "post-mortem"
     public static let summary = "5.9 Arrangements after death; close relatives' access, copy, correction, deletion"
+    /// Its wording in English and Chinese (`Texts/`), which a deployment may reword.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [
         RequestParameter("deny", "from the subject: the actions relatives may not take (all, none, or access,copy,correct,delete)"),
         RequestParameter("action", "from a close relative: access, copy, correct or delete"),
@@ -96,19 +98,23 @@ public struct PostMortemRight: RightModule {
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         if request.requester == .subject {
             let arrangement = PostMortemArrangement(forbidden: (try? Self.actions(request.parameters["deny"] ?? "none")) ?? [])
+            let actions = arrangement.forbidden.map(\.rawValue).sorted().map { context.said(to: request, "choice.action.\($0)") }
             return .done(
-                arrangement.confirmation,
+                context.said(
+                    to: request, actions.isEmpty ? "outcome.recorded.none" : "outcome.recorded.some",
+                    ["actions": context.list(actions, for: request)]),
                 references: ["arrangement": arrangement.recorded, "recorded": Timestamp.string(context.services.clock.now)]
             )
         }
         guard let subject = request.subject, let action = request.parameters["action"].flatMap(PostMortemAction.init(rawValue:)) else {
-            return .denied(.otherLaw, message: "The request no longer names the deceased and the action.")
+            return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete"))
         }
         let arrangement = try await latestArrangement(for: request.subjectKey, ledger: context.services.ledger)
         if arrangement.forbidden.contains(action) {
             return .denied(
                 .arrangementsForbid,
-                message: "The deceased arranged in advance that close relatives may not \(action.rawValue) this information.")
+                message: context.said(
+                    to: request, "outcome.forbidden", ["action": context.said(to: request, "choice.action.\(action.rawValue)")]))
         }
         let scope = context.scopeOutsideHolds
         switch action {
@@ -121,10 +127,12 @@ public struct PostMortemRight: RightModule {
                 try writer.finish()
                 return path
             }
-            return .done("The deceased's personal information is ready (\(action.rawValue)).", references: ["json": file])
+            return .done(
+                context.said(to: request, "outcome.ready", ["action": context.said(to: request, "choice.action.\(action.rawValue)")]),
+                references: ["json": file])
         case .correct:
             guard let field = request.parameters["field"], let value = request.parameters["value"] else {
-                return .denied(.otherLaw, message: "A correction names the field and the value.")
+                return .denied(.otherLaw, message: context.said(to: request, "outcome.correction_incomplete"))
             }
             let result = try await context.step("post-mortem.correct", durability: .idempotent) {
                 if case .corrected(let changes) = try await correction.correct(
@@ -135,14 +143,17 @@ public struct PostMortemRight: RightModule {
                 return []
             }
             return result.isEmpty
-                ? .denied(.notCorrectable, message: "\(field) cannot be corrected here.")
-                : .done("Corrected \(result.joined(separator: ", ")).", references: ["fields": result.joined(separator: ",")])
+                ? .denied(.notCorrectable, message: context.said(to: request, "outcome.not_correctable", ["field": field]))
+                : .done(
+                    context.said(to: request, "outcome.corrected", ["fields": context.list(result, for: request)]),
+                    references: ["fields": result.joined(separator: ",")])
         case .delete:
             let report = try await context.step("post-mortem.delete", durability: .idempotent) {
                 try await erasure.erase([subject], scope: scope, request: request.id, at: context.services.clock.now)
             }
             return .erasure(
-                report, reason: "Deleted at a close relative's request", holds: context.categoryHolds, in: context.services.timeZone)
+                report, reason: context.said(to: request, "outcome.deleted_reason"), holds: context.categoryHolds, telling: request,
+                in: context)
         }
     }
 

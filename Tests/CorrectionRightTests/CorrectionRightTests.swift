@@ -60,7 +60,7 @@ struct CorrectionRightTests {
             try db.execute(sql: "UPDATE accounts SET address = NULL WHERE id = 11")
         }
         let request = try await run(harness, ["field": "user.contact.address", "value": "No. 10 Shangdi 10th Street"])
-        #expect(request.outcome?.message == "Added the missing user.contact.address.")
+        #expect(request.outcome?.message == "Added the missing postal address.", "the field as a person names it")
         #expect(try column(harness, "SELECT address FROM accounts WHERE id = 11") == "No. 10 Shangdi 10th Street")
     }
 

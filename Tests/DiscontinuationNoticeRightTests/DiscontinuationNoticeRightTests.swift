@@ -83,6 +83,20 @@ struct DiscontinuationNoticeRightTests {
                 == Set(expected.map { harness.store.subjectKey(for: SubjectIdentity(kind: "email", value: $0)).rawValue }))
     }
 
+    /// Nobody chose a language for an operator's announcement, so it is written in every
+    /// language the deployment serves (by default English, then Chinese), each date as that
+    /// language writes the deployment's local day.
+    @Test func theNoticeIsWrittenInEveryLanguageTheDeploymentServes() async throws {
+        let harness = try await harness(on: .sqlite)
+        let request = try await announce(harness)
+        let notice = try #require(try await harness.outbox(for: request.id).first { $0.kind == "discontinuation" })
+        #expect(notice.title == "bos will be discontinued on 2026-12-20 / bos将于2026年12月20日停止运营")
+        let parts = notice.body.components(separatedBy: "\n\n")
+        #expect(parts.count == 2)
+        #expect(parts.first?.hasPrefix("bos will stop operating on 2026-12-20.") == true)
+        #expect(parts.last?.hasPrefix("bos将于2026年12月20日停止运营。") == true)
+    }
+
     @Test(arguments: LedgerDriver.allCases) func lessThanTheNoticePeriodIsRefused(on driver: LedgerDriver) async throws {
         let harness = try await harness(on: driver)
         await #expect(throws: PipelineError.self) { try await announce(harness, ends: "2026-12-10") }

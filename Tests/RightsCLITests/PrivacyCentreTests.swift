@@ -224,4 +224,101 @@ struct PrivacyCentreTests {
         #expect(form.text.contains("删除您的信息") && form.text.contains("提交请求"))
         #expect(Self.unlabelledFields(form.text).isEmpty)
     }
+
+    @Test func anErasureFiledInChineseIsToldInChineseWhatWasErasedWhatIsKeptAndWhy() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        // A person with an order still inside its three-year retention period, so some of what
+        // they ask to erase is kept instead.
+        let business = try DatabaseQueue(path: server.runner.directory.file("data/sample-business.sqlite"))
+        let email = try #require(
+            try await business.read { db in
+                try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT email FROM accounts JOIN orders ON orders.account_id = accounts.id
+                        WHERE orders.created_at >= '2025-01-01' AND accounts.id > 20 ORDER BY accounts.id LIMIT 1
+                        """)
+            })
+        let home = try await server.call(.GET, "/?lang=zh-Hans")
+        let token = try #require(Self.cookie(home.headers["set-cookie"], named: "rightskit-form")).value
+        let cookie = "rightskit-form=\(token)"
+        let form = try await server.call(.GET, "/rights/erasure?lang=zh-Hans", headers: ["Cookie": cookie])
+        #expect(form.text.contains("<option value=\"consent-withdrawn\">我已撤回同意</option>"), "each ground in the person's words")
+        let filed = try await server.call(
+            .POST, "/rights/erasure",
+            body: Self.form([
+                ("csrf", token), ("lang", "zh-Hans"), ("subject_kind", "email"), ("subject_value", email),
+                ("p.ground", "consent-withdrawn"),
+            ]),
+            headers: Self.formType.merging(["Cookie": cookie]) { $1 }, followingRedirects: false)
+        #expect(filed.status == 303, "\(filed.text)")
+        let id = String(try #require(filed.headers["location"]?.split(separator: "/").last?.split(separator: "?").first))
+        let opener = try #require(Self.cookie(filed.headers["set-cookie"], named: "rightskit-request")).value
+        let cookies = "\(cookie); rightskit-request=\(opener)"
+        _ = try await server.call(
+            .POST, "/requests/\(id)/code",
+            body: Self.form([("csrf", token), ("lang", "zh-Hans"), ("code", try await server.code(for: id))]),
+            headers: Self.formType.merging(["Cookie": cookies]) { $1 }, followingRedirects: false)
+
+        let listed = try await server.runner.run("outbox", "--request", id, "--json")
+        let messages = ((try JSONSerialization.jsonObject(with: Data(listed.output.utf8))) as? [[String: Any]] ?? []).compactMap {
+            $0["message"] as? [String: Any]
+        }
+        let outcome = try #require(messages.first { $0["kind"] as? String == "outcome" })
+        let body = try #require(outcome["body"] as? String)
+        #expect(body.hasPrefix("已删除，理由是您撤回了同意：已删除"), "\(body)")
+        #expect(body.contains(/保留至20\d\d年\d{1,2}月\d{1,2}日/), "what is kept, until the person's local day: \(body)")
+        #expect(body.contains("依据E-Commerce Law Art. 31保留"), "the ground of what is kept, in Chinese around the law's name")
+        for english in ["erased", "deleted", "Retained", "We keep", "until"] { #expect(!body.contains(english), "\(english) in \(body)") }
+
+        let page = try await server.call(.GET, "/requests/\(id)?lang=zh-Hans", headers: ["Cookie": cookies])
+        #expect(page.text.contains("依据E-Commerce Law Art. 31保留；仅作存储和必要的安全保护处理"), "the withheld category's ground on the page")
+        let english = try await server.call(.GET, "/requests/\(id)?lang=en", headers: ["Cookie": cookies])
+        #expect(
+            english.text.contains("Retained under E-Commerce Law Art. 31; processing is restricted to storage and security"),
+            "the page's ground follows the page's language; the outcome stays as it was sent")
+    }
+
+    @Test func theCorrectionFormOffersTheFieldsTheDataMapLetsAPersonCorrect() async throws {
+        let server = try await ServedDeployment(config: try ServedDeployment.repositoryConfig())
+        let form = try await server.call(.GET, "/rights/correction?lang=en")
+        #expect(form.text.contains("<select id=\"p-field\" name=\"p.field\">"))
+        for (category, label) in [("user.contact.phone", "Phone number"), ("user.contact.address", "Postal address")] {
+            #expect(form.text.contains("<option value=\"\(category)\">\(label)</option>"), "\(category)")
+        }
+        #expect(
+            form.text.contains("<option value=\"user.account.nickname\">"), "a correctable field without a label is offered by its category"
+        )
+        #expect(!form.text.contains("user.identity.real_name"), "a field corrected elsewhere is not offered")
+        #expect(!form.text.contains("user.account.id"), "a field that is not correctable is not offered")
+        let chinese = try await server.call(.GET, "/rights/correction?lang=zh-Hans")
+        #expect(chinese.text.contains("<option value=\"user.contact.phone\">手机号码</option>"))
+    }
+
+    @Test func aDeploymentWordsItsOwnPagesAndServesOnlyItsLanguages() async throws {
+        let config = try ServedDeployment.repositoryConfig().replacingOccurrences(
+            of: "deployment: { name: example-cloud-cn, jurisdiction: CN-PIPL, timezone: Asia/Shanghai }",
+            with: """
+                deployment:
+                  name: example-cloud-cn
+                  jurisdiction: CN-PIPL
+                  timezone: Asia/Shanghai
+                  languages: [zh-Hans]
+                  texts: { zh-Hans: { home.lead: 示例云只在中国大陆提供服务。 } }
+                """
+        ).replacingOccurrences(
+            of: "    grounds: [purpose-achieved, service-ended, consent-withdrawn, unlawful-processing, other-law]",
+            with: """
+                    grounds: [purpose-achieved, service-ended, consent-withdrawn, unlawful-processing, other-law]
+                    texts: { zh-Hans: { explanation: 删除您在示例云保存的个人信息。 } }
+                """)
+        let server = try await ServedDeployment(config: config)
+        let home = try await server.call(.GET, "/", headers: ["Accept-Language": "en-GB,en;q=0.9"])
+        #expect(home.text.contains("<html lang=\"zh-Hans\">"), "English is not served here, whatever the browser prefers")
+        #expect(home.text.contains("示例云只在中国大陆提供服务。") && home.text.contains("删除您在示例云保存的个人信息。"))
+        #expect(home.text.contains("查看我们持有的您的信息"), "what the deployment does not reword is the module's")
+        #expect(!home.text.contains("?lang=en\""), "no link to a language not served")
+        let asked = try await server.call(.GET, "/?lang=en")
+        #expect(asked.text.contains("<html lang=\"zh-Hans\">"))
+    }
 }

@@ -92,12 +92,29 @@ public struct Deployment: Sendable {
         }
         guard let settings, errors.isEmpty else { throw ConfigErrors(errors) }
 
-        let services: Services
+        var services: Services
         do {
             services = try makeServices(settings)
         } catch let error as ConfigError {
             throw ConfigErrors([error])
         }
+        // The wording: the kernel's, each module's, then the deployment's own, so modules load
+        // with the texts they will speak in.
+        var texts = TextCatalogue.standard.including(settings.wording)
+        for (identifier, type, section) in pending {
+            texts = texts.including(type.texts, under: "right.\(identifier).")
+            do {
+                if let wording = try section.optionalSection("texts") {
+                    let known = type.texts.keys(.english).union(TextCatalogue.standard.keys(.english))
+                    texts = texts.including(
+                        try DeploymentWording.read(wording, known: known, open: ["choice."]), under: "right.\(identifier).")
+                }
+            } catch {
+                errors.append(error)
+            }
+        }
+        texts.languages = settings.languages
+        services.texts = texts
         var rights: [String: EnabledRight] = [:]
         for (identifier, type, section) in pending {
             do {

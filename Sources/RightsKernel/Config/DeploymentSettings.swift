@@ -3,7 +3,10 @@ public import Foundation
 /// The kernel's own part of a deployment: who it is, the jurisdiction policy and the services.
 ///
 /// Keys, each reported with its location when wrong:
-/// - `deployment`: `name`, `jurisdiction`, `timezone` (IANA name, default `UTC`)
+/// - `deployment`: `name`, `jurisdiction`, `timezone` (IANA name, default `UTC`), `languages`
+///   (those the privacy centre offers and messages are written in, the first for people who chose
+///   none; default `[en, zh-Hans]`), `texts` (the deployment's wording of catalogue strings per
+///   language, such as `home.lead`)
 /// - `policy.deadline`: `days` (1–3650) or `months` (1–120, calendar months), `business_days`,
 ///   `holidays` (list of `yyyy-MM-dd`)
 /// - `policy.extension`: `days` or `months`, `business_days`: the one extension a request may get
@@ -41,6 +44,10 @@ public import Foundation
 /// - `data_map`: the data map inline, or the name of its own file (see ``DataMap``)
 public struct DeploymentSettings: Sendable, Equatable {
     public var name: String
+    /// The languages the deployment serves, the first for people who chose none.
+    public var languages: [TextLanguage] = TextLanguage.allCases
+    /// The catalogue strings the deployment words its own way (`deployment.texts`).
+    public var wording = TextCatalogue()
     public var policy: JurisdictionPolicy
     public var store: StoreSettings
     public var identity: OneTimeCodeVerifier.Settings
@@ -143,6 +150,20 @@ public struct DeploymentSettings: Sendable, Equatable {
         let zoneName = try deployment.string("timezone", default: "UTC")
         guard let timeZone = TimeZone(identifier: zoneName) else {
             throw deployment.invalid("timezone", "expected an IANA time zone such as Asia/Shanghai, found '\(zoneName)'")
+        }
+        if deployment.contains("languages") {
+            languages = []
+            for name in try deployment.strings("languages") {
+                guard let language = TextLanguage(rawValue: name) else {
+                    let names = TextLanguage.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw deployment.invalid("languages", "unknown language '\(name)'; expected some of \(names)")
+                }
+                if !languages.contains(language) { languages.append(language) }
+            }
+            guard !languages.isEmpty else { throw deployment.invalid("languages", "expected at least one language, such as [en]") }
+        }
+        if let texts = try deployment.optionalSection("texts") {
+            wording = try DeploymentWording.read(texts, known: TextCatalogue.standard.keys(.english))
         }
         try deployment.rejectUnknownKeys()
 

@@ -194,6 +194,7 @@ public struct NoPersonalData: PersonalDataCorrection, PersonalDataErasure, Conse
     public func correct(_ identities: [SubjectIdentity], field: String, value: String, scope: DataScope, request: RequestID) async throws
         -> CorrectionResult
     { .unknownField(field) }
+    public var correctableFields: [DataCategory] { [] }
     public func erase(_ identities: [SubjectIdentity], scope: DataScope, request: RequestID, at time: Date) async throws -> ErasureReport {
         ErasureReport()
     }

@@ -33,6 +33,9 @@ public protocol PersonalDataCorrection: PersonalDataService {
     /// `scope` covers its category; exactly once per request, even when retried.
     func correct(_ identities: [SubjectIdentity], field: String, value: String, scope: DataScope, request: RequestID) async throws
         -> CorrectionResult
+    /// The categories a person may name to correct exactly one correctable field, for a form
+    /// to offer as a choice.
+    var correctableFields: [DataCategory] { get }
 }
 
 /// Erasing the subject's data by each field's strategy, restricting what retention keeps.

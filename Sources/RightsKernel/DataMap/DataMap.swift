@@ -44,6 +44,14 @@ public struct DataMap: Sendable, Equatable {
         Set(sources.flatMap { $0.tables.flatMap { $0.fields.map(\.category) } })
     }
 
+    /// The categories a person may name to correct a field: each maps to exactly one column,
+    /// and that column is correctable here. Sorted, for a form to offer.
+    public var correctableCategories: [DataCategory] {
+        let fields = sources.flatMap { $0.tables.flatMap(\.fields) }
+        let counts = Dictionary(grouping: fields, by: \.category)
+        return counts.filter { $0.value.count == 1 && $0.value[0].correctable }.keys.sorted()
+    }
+
     /// Parses the `data_map` section; paths resolve against `baseDirectory`.
     public init(section: ConfigSection, baseDirectory: String) throws(ConfigError) {
         location = section.location

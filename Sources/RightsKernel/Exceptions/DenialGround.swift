@@ -7,10 +7,14 @@ public struct DenialGround: Hashable, Codable, Sendable, CustomStringConvertible
     public let code: String
     /// The sentence shown to the requester.
     public let explanation: String
+    /// What the explanation names beyond the code (the law a retention period follows), so a
+    /// catalogue's `ground.<code>` can say it in another language as `{{detail}}`.
+    public let detail: String?
 
-    public init(code: String, explanation: String) {
+    public init(code: String, explanation: String, detail: String? = nil) {
         self.code = code
         self.explanation = explanation
+        self.detail = detail
     }
 
     public var description: String { code }

@@ -5,9 +5,9 @@ public protocol IdentityVerifier: Sendable {
     /// Prepares a challenge for the request: the code to store and the message that delivers
     /// it to `recipient` (the subject's own contact, chosen by the pipeline; nil when the subject
     /// has none on file, and then nothing is sent), with `notice` (what must be read before
-    /// confirming). The pipeline commits both with the request's state change, so a challenge
+    /// confirming), worded from `texts` in the subject's language. The pipeline commits both with the request's state change, so a challenge
     /// is never sent for a state not saved.
-    func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?) throws -> Challenge
+    func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?, texts: TextCatalogue) throws -> Challenge
     /// Checks a response to the request's challenge (as read with the request); counting the
     /// attempt and consuming the code happen in one atomic step, so of many concurrent right
     /// answers exactly one passes.

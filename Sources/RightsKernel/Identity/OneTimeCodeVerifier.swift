@@ -49,7 +49,9 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
         self.clock = clock
     }
 
-    public func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?) throws -> Challenge {
+    public func challenge(_ request: RightRequest, to recipient: SubjectIdentity?, notice: String?, texts: TextCatalogue) throws
+        -> Challenge
+    {
         var generator = SystemRandomNumberGenerator()
         let code = (0..<settings.digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
         let salt = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
@@ -63,13 +65,15 @@ public struct OneTimeCodeVerifier: IdentityVerifier {
             consumed: false
         )
         let minutes = Int(settings.codeLifetime / 60)
-        let filedBy = request.requester == .subject ? "" : request.said("message.code.filedBy", ["requester": request.requester.rawValue])
+        let filedBy =
+            request.requester == .subject ? "" : texts.said(to: request, "message.code.filedBy", ["requester": request.requester.rawValue])
         let message = recipient.map { recipient in
             OutboundMessage(
                 kind: .verificationCode,
                 recipient: recipient,
-                title: request.said("message.code.title", ["right": request.rightName]),
-                body: request.said(
+                title: texts.said(to: request, "message.code.title", ["right": texts.rightName(of: request)]),
+                body: texts.said(
+                    to: request,
                     "message.code.body", ["filedBy": filedBy, "code": code, "minutes": "\(minutes)", "id": "\(request.id)"])
                     + (notice.map { "\n\n" + $0 } ?? ""),
                 request: request.id

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 import Synchronization
 
@@ -149,5 +149,26 @@ final class DeferredSteps: Sendable {
             defer { records = [] }
             return records
         }
+    }
+}
+
+extension HandlingContext {
+    /// A sentence for `request`'s subject in their language, from the right's texts (`key` under
+    /// `right.<right>.`) or the kernel's, with `values` filled in.
+    public func said(to request: RightRequest, _ key: String, _ values: [String: String] = [:]) -> String {
+        services.texts.said(to: request, key, values)
+    }
+
+    /// What `ground` means, in `request`'s subject's language.
+    public func explanation(of ground: DenialGround, for request: RightRequest) -> String { services.texts.ground(ground, for: request) }
+
+    /// Items listed as `request`'s subject's language lists them.
+    public func list(_ items: [String], for request: RightRequest, strong: Bool = false) -> String {
+        services.texts.list(items, for: request, strong: strong)
+    }
+
+    /// A local day told to `request`'s subject, in the deployment's timezone and their language.
+    public func day(_ date: Date, for request: RightRequest) -> String {
+        services.texts.day(date, for: request, in: services.timeZone)
     }
 }

@@ -32,6 +32,13 @@ public protocol RightModule: Sendable {
     /// The denial grounds particular to this right, which operators may cite (on the CLI and
     /// the API) besides the kernel's.
     static var denialGrounds: [DenialGround] { get }
+    /// The module's wording in each language it speaks (`Texts/<language>.json` in its
+    /// resources, read with `TextCatalogue(resourcesIn: .module)`): `name`, `title` and
+    /// `explanation` for the privacy centre, `param.<name>` and `choice.<name>.<value>` for its
+    /// form, `notice` (what a person reads before filing and with the code, such as a backup
+    /// warning), `ground.<code>` for its grounds and whatever its outcomes say. A deployment
+    /// rewords any of them under the right's `texts`.
+    static var texts: TextCatalogue { get }
     /// The identity kinds a request's subject may be named by; nil for the kinds the data map
     /// declares (a discontinuation names a `product` instead).
     static var subjectKinds: Set<String>? { get }
@@ -46,18 +53,10 @@ public protocol RightModule: Sendable {
     /// Checks the module-specific parameters of a new request before it is recorded.
     func validate(_ request: RightRequest) throws(IntakeError)
 
-    /// Text added to the verification message, so the requester reads it before confirming
-    /// (the backup warning of account cancellation, clause 5.5).
-    func verificationNotice(for request: RightRequest) -> String?
-
     /// The values `parameter` accepts in this deployment when they are a short list (its erasure
     /// grounds, its consent purposes, a transfer's recipients), so a form offers them; nil for a
     /// free value.
     func choices(for parameter: String) -> [String]?
-
-    /// What a person must read before filing (the backup warning of account cancellation), shown
-    /// above the form; nil when nothing is.
-    var filingNotice: String? { get }
 
     /// The date the response is due, given the one the jurisdiction's policy sets: a right whose
     /// work waits for a date (a discontinuation erases on the product's end date) is not overdue
@@ -79,10 +78,9 @@ extension RightModule {
     public static var subjectKinds: Set<String>? { nil }
     public static var dataCapabilities: Set<DataCapability> { [.reading] }
     public static var denialGrounds: [DenialGround] { [] }
+    public static var texts: TextCatalogue { TextCatalogue() }
     public func validate(_ request: RightRequest) throws(IntakeError) {}
-    public func verificationNotice(for request: RightRequest) -> String? { nil }
     public func choices(for parameter: String) -> [String]? { nil }
-    public var filingNotice: String? { nil }
     public func needsReview(_ request: RightRequest) -> Bool { false }
     public func dueDate(for request: RightRequest, policyDue: Date) -> Date { policyDue }
 }
@@ -97,6 +95,9 @@ extension RightModule {
             SettingDescription(
                 name: "review", type: Bool.settingType, defaultValue: "false",
                 meaning: "true sends every request to an operator before it is carried out"),
+            SettingDescription(
+                name: "texts", type: "mapping", defaultValue: "the module's own",
+                meaning: "the deployment's wording of the right's texts, per language (en, zh-Hans)"),
         ] + Settings.keys.map { SettingDescription(name: $0.name, type: $0.type, defaultValue: $0.defaultValue, meaning: $0.meaning) }
     }
 

@@ -25,6 +25,9 @@ public struct Services: Sendable {
     /// by its calendar.
     public var timeZone: TimeZone
     public var logger: Logger
+    /// The deployment's wording, in every language it serves: the kernel's messages, each enabled
+    /// module's texts and the deployment's own, set when the deployment loads.
+    public var texts: TextCatalogue = .standard
 
     public init(
         ledger: any RequestLedger,

@@ -67,9 +67,11 @@ extension RequestPipeline {
             pending.messages.append(
                 OutboundMessage(
                     kind: .outcome, recipient: contact,
-                    title: pending.request.said("message.denied.title", ["right": pending.request.rightName]),
-                    body: pending.request.said(
-                        "message.denied.body", ["message": message, "ground": ground.code, "explanation": ground.explanation]),
+                    title: texts.said(to: pending.request, "message.denied.title", ["right": texts.rightName(of: pending.request)]),
+                    body: texts.said(
+                        to: pending.request,
+                        "message.denied.body",
+                        ["message": message, "ground": ground.code, "explanation": texts.ground(ground, for: pending.request)]),
                     request: pending.request.id
                 ))
         }

@@ -13,14 +13,16 @@ extension RequestPipeline {
         let id = pending.request.id
         pending.messages.append(
             OutboundMessage(
-                kind: .feeQuote, recipient: contact, title: pending.request.said("message.fee.title", ["right": pending.request.rightName]),
-                body: pending.request.said(
+                kind: .feeQuote, recipient: contact,
+                title: texts.said(to: pending.request, "message.fee.title", ["right": texts.rightName(of: pending.request)]),
+                body: texts.said(
+                    to: pending.request,
                     "message.fee.body",
                     [
-                        "lead": finding.map { pending.request.said("message.fee.finding", ["finding": $0]) }
-                            ?? pending.request.said("message.fee.free"),
+                        "lead": finding.map { texts.said(to: pending.request, "message.fee.finding", ["finding": $0]) }
+                            ?? texts.said(to: pending.request, "message.fee.free"),
                         "amount": "\(quote.amount)", "currency": quote.currency, "id": "\(id)",
-                        "until": pending.request.day(until, in: policy.deadline.timeZone),
+                        "until": texts.day(until, for: pending.request, in: policy.deadline.timeZone),
                     ]),
                 request: id
             ))
@@ -94,8 +96,9 @@ extension RequestPipeline {
             if let contact = request.contact {
                 pending.messages.append(
                     OutboundMessage(
-                        kind: .outcome, recipient: contact, title: request.said("message.fee.lapsed.title", ["right": request.rightName]),
-                        body: request.said("message.fee.lapsed.body"),
+                        kind: .outcome, recipient: contact,
+                        title: texts.said(to: request, "message.fee.lapsed.title", ["right": texts.rightName(of: request)]),
+                        body: texts.said(to: request, "message.fee.lapsed.body"),
                         request: request.id
                     ))
             }

@@ -75,10 +75,12 @@ extension RequestPipeline {
         if let contact = request.contact {
             pending.messages.append(
                 OutboundMessage(
-                    kind: .extension, recipient: contact, title: request.said("message.extension.title", ["right": request.rightName]),
-                    body: request.said(
+                    kind: .extension, recipient: contact,
+                    title: texts.said(to: request, "message.extension.title", ["right": texts.rightName(of: request)]),
+                    body: texts.said(
+                        to: request,
                         "message.extension.body",
-                        ["due": request.day(pending.request.dueAt, in: policy.deadline.timeZone), "reason": reason]),
+                        ["due": texts.day(pending.request.dueAt, for: request, in: policy.deadline.timeZone), "reason": reason]),
                     request: id
                 ))
         }

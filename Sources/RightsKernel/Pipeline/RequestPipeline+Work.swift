@@ -118,16 +118,17 @@ extension RequestPipeline {
         let held = try await services.data.categoriesHeld(for: [subject])
         let withheld = holds.compactMap(\.category)
         let shown = held.filter { category in !withheld.contains { category.isWithin($0) } }.sorted()
-        let due = pending.request.day(pending.request.dueAt, in: policy.deadline.timeZone)
+        let due = texts.day(pending.request.dueAt, for: pending.request, in: policy.deadline.timeZone)
         let request = pending.request
         let summary =
             shown.isEmpty
-            ? request.said("message.simplified.none")
-            : request.said("message.simplified.held", ["categories": shown.map(\.name).joined(separator: ", ")])
+            ? texts.said(to: request, "message.simplified.none")
+            : texts.said(to: request, "message.simplified.held", ["categories": shown.map(\.name).joined(separator: ", ")])
         pending.messages.append(
             OutboundMessage(
-                kind: .simplifiedAnswer, recipient: contact, title: request.said("message.simplified.title", ["right": request.rightName]),
-                body: request.said("message.simplified.body", ["summary": summary, "due": due]), request: request.id))
+                kind: .simplifiedAnswer, recipient: contact,
+                title: texts.said(to: request, "message.simplified.title", ["right": texts.rightName(of: request)]),
+                body: texts.said(to: request, "message.simplified.body", ["summary": summary, "due": due]), request: request.id))
         pending.record(event(pending.request, .answerSimplified, actor: .system, details: ["categories": "\(shown.count)"]))
     }
 
@@ -224,26 +225,32 @@ extension RequestPipeline {
     /// An instant recorded as RFC 3339, as `request`'s subject reads it: the deployment's local
     /// date, written in their language.
     private func localDay(_ instant: String, for request: RightRequest) -> String {
-        Timestamp.date(instant).map { request.day($0, in: policy.deadline.timeZone) } ?? instant
+        Timestamp.date(instant).map { texts.day($0, for: request, in: policy.deadline.timeZone) } ?? instant
     }
 
     private func outcomeMessage(_ request: RightRequest, outcome: RightOutcome) -> OutboundMessage? {
         guard let contact = request.contact else { return nil }
         var body = outcome.message
         if let ground = outcome.ground {
-            body += "\n" + request.said("message.outcome.ground", ["ground": ground.code, "explanation": ground.explanation])
-        }
-        for withheld in outcome.withheld {
-            let until = withheld.until.map { request.said("message.outcome.until", ["day": localDay($0, for: request)]) } ?? ""
             body +=
                 "\n"
-                + request.said(
-                    "message.outcome.withheld",
-                    ["category": withheld.category.name, "explanation": withheld.ground.explanation, "until": until])
+                + texts.said(
+                    to: request, "message.outcome.ground", ["ground": ground.code, "explanation": texts.ground(ground, for: request)])
         }
-        if outcome.status == .denied { body += "\n" + request.said("message.outcome.remedy") }
-        let title = request.said(
-            "message.outcome.title", ["right": request.rightName, "status": request.said("message.status.\(outcome.status.rawValue)")])
+        for withheld in outcome.withheld {
+            let until = withheld.until.map { texts.said(to: request, "message.outcome.until", ["day": localDay($0, for: request)]) } ?? ""
+            body +=
+                "\n"
+                + texts.said(
+                    to: request,
+                    "message.outcome.withheld",
+                    ["category": withheld.category.name, "explanation": texts.ground(withheld.ground, for: request), "until": until])
+        }
+        if outcome.status == .denied { body += "\n" + texts.said(to: request, "message.outcome.remedy") }
+        let title = texts.said(
+            to: request,
+            "message.outcome.title",
+            ["right": texts.rightName(of: request), "status": texts.said(to: request, "message.status.\(outcome.status.rawValue)")])
         return OutboundMessage(
             kind: .outcome, recipient: contact, title: title, body: body,
             request: request.id)

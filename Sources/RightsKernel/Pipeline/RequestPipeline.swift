@@ -16,6 +16,8 @@ public struct RequestPipeline: Sendable {
     /// What this pipeline is carrying out now, shared by its copies.
     let inProgress = WorkInProgress()
     var services: Services { deployment.services }
+    /// The deployment's wording of every message to a subject.
+    var texts: TextCatalogue { services.texts }
     var policy: JurisdictionPolicy { deployment.settings.policy }
     var processing: DeploymentSettings.ProcessingSettings { deployment.settings.processing }
 
@@ -101,7 +103,7 @@ public struct RequestPipeline: Sendable {
                         "a \(request.requester.rawValue) gives their own contact, which a code confirms before their proofs are reviewed"))
             }
             acknowledgeReceipt(&pending)
-            let challenge = try services.identity.challenge(pending.request, to: contact, notice: nil)
+            let challenge = try services.identity.challenge(pending.request, to: contact, notice: nil, texts: texts)
             pending.code = challenge.code
             pending.quotas += codeQuotas(to: contact)
             if let message = challenge.message { pending.messages.append(message) }
@@ -114,7 +116,7 @@ public struct RequestPipeline: Sendable {
         if request.requester == .subject, let recipient { pending.request.contact = recipient }
         acknowledgeReceipt(&pending)
         let challenge = try services.identity.challenge(
-            pending.request, to: recipient, notice: right.module.verificationNotice(for: request))
+            pending.request, to: recipient, notice: texts.notice(for: request), texts: texts)
         pending.code = challenge.code
         if let recipient { pending.quotas += codeQuotas(to: recipient) }
         if let message = challenge.message { pending.messages.append(message) }
@@ -139,12 +141,14 @@ public struct RequestPipeline: Sendable {
         pending.messages.append(
             OutboundMessage(
                 kind: .acknowledgement, recipient: contact,
-                title: request.said("message.acknowledgement.title", ["right": request.rightName]),
-                body: request.said(
+                title: texts.said(to: request, "message.acknowledgement.title", ["right": texts.rightName(of: request)]),
+                body: texts.said(
+                    to: request,
                     "message.acknowledgement.body",
                     [
-                        "right": request.rightName, "received": request.day(request.receivedAt, in: zone), "id": "\(request.id)",
-                        "due": request.day(request.dueAt, in: zone),
+                        "right": texts.rightName(of: request), "received": texts.day(request.receivedAt, for: request, in: zone),
+                        "id": "\(request.id)",
+                        "due": texts.day(request.dueAt, for: request, in: zone),
                     ]),
                 request: request.id))
     }
@@ -300,8 +304,9 @@ public struct RequestPipeline: Sendable {
             if let contact = try await verificationRecipient(for: request) {
                 pending.messages.append(
                     OutboundMessage(
-                        kind: .guessingAlert, recipient: contact, title: request.said("message.guessing.title"),
-                        body: request.said(
+                        kind: .guessingAlert, recipient: contact, title: texts.said(to: request, "message.guessing.title"),
+                        body: texts.said(
+                            to: request,
                             "message.guessing.body",
                             [
                                 "failures": "\(identity.failuresPerWindow)",
@@ -322,7 +327,7 @@ public struct RequestPipeline: Sendable {
         guard request.state == .awaitingVerification else { throw alreadyPastVerification(request) }
         let recipient = try await verificationRecipient(for: request)
         let challenge = try services.identity.challenge(
-            request, to: recipient, notice: try enabledRight(request.right).module.verificationNotice(for: request))
+            request, to: recipient, notice: texts.notice(for: request), texts: texts)
         var pending = PendingChange(request)
         let limits = deployment.settings.intake
         pending.quotas = [

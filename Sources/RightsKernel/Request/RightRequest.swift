@@ -127,17 +127,6 @@ public struct RightRequest: Codable, Sendable, Equatable {
         language = try container.decodeIfPresent(TextLanguage.self, forKey: .language)
     }
 
-    /// A text of the kernel's catalogue in the subject's language (English when none was chosen).
-    public func said(_ key: String, _ values: [String: String] = [:]) -> String {
-        TextCatalogue.standard.text(key, language ?? .english, values)
-    }
-
-    /// A local day told to the subject, written as their language writes it.
-    public func day(_ date: Date, in timeZone: TimeZone) -> String { (language ?? .english).day(date, in: timeZone) }
-
-    /// The right's name in the subject's language, as a message names it.
-    public var rightName: String { TextCatalogue.standard.optional("right.\(right).name", language ?? .english) ?? right }
-
     /// The key the person's quotas and guessing budget are counted under.
     public var quotaKey: SubjectKey { personKey ?? subjectKey }
 

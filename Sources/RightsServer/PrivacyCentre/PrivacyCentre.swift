@@ -14,7 +14,10 @@ import RightsStorage
 struct PrivacyCentre: Sendable {
     let api: RightsAPI
     let templates: MustacheLibrary
+    /// The deployment's wording: the kernel's, its modules' and its own.
     let texts: PageTexts
+    /// Each language's strings keyed for the templates, built once.
+    let pageStrings: [PageLanguage: [String: String]]
     let stylesheet: ByteBuffer
     let bodyLimit: Int
 
@@ -27,8 +30,10 @@ struct PrivacyCentre: Sendable {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
             let stylesheet = Bundle.module.url(forResource: "Assets", withExtension: nil)?.appendingPathComponent("site.css")
         else { throw PrivacyCentreNotInstalled() }
+        let texts = api.deployment.services.texts
         return PrivacyCentre(
-            api: api, templates: try await MustacheLibrary(directory: templates.path), texts: .standard,
+            api: api, templates: try await MustacheLibrary(directory: templates.path), texts: texts,
+            pageStrings: Dictionary(uniqueKeysWithValues: texts.languages.map { ($0, texts.catalogue($0)) }),
             stylesheet: ByteBuffer(bytes: Array(try Data(contentsOf: stylesheet))), bodyLimit: bodyLimit)
     }
 
@@ -73,13 +78,18 @@ struct PrivacyCentre: Sendable {
             let value = values["p.\(parameter.name)"] ?? ""
             let choices = right.module.choices(for: parameter.name) ?? []
             return [
-                "name": parameter.name, "label": texts.optional("param.\(id).\(parameter.name)", language) ?? parameter.meaning,
+                "name": parameter.name, "label": texts.optional("right.\(id).param.\(parameter.name)", language) ?? parameter.meaning,
                 "freeText": parameter.freeText, "required": false, "value": value,
                 "problem": problem?.field == parameter.name ? problem?.message ?? "" : false,
                 // One accepted value is a confirmation to tick; a short list, a choice.
                 "checkbox": choices.count == 1 ? choices[0] : false, "checked": choices.count == 1 && value == choices[0],
                 "hasChoices": choices.count > 1,
-                "choices": choices.map { ["value": $0, "label": $0, "selected": $0 == value] },
+                "choices": choices.map {
+                    [
+                        "value": $0, "label": texts.optional("right.\(id).choice.\(parameter.name).\($0)", language) ?? $0,
+                        "selected": $0 == value,
+                    ]
+                },
             ]
         }
         let subjectProblem = problem.flatMap { ["subject", "subject.value", "subject.kind"].contains($0.field ?? "") ? $0.message : nil }
@@ -89,7 +99,7 @@ struct PrivacyCentre: Sendable {
             "valueLabel": texts.text("form.value", language),
             "subjectValue": values["subject_value"] ?? "", "subjectProblem": subjectProblem ?? false,
             "parameters": parameters, "hasParameters": !parameters.isEmpty,
-            "notice": texts.optional("notice.\(id)", language) ?? right.module.filingNotice ?? false,
+            "notice": texts.optional("right.\(id).notice", language) ?? false,
         ]
         if let problem, subjectProblem == nil, !module.parameters.contains(where: { $0.name == problem.field }) {
             model["problem"] = ["message": problem.message]
@@ -152,7 +162,7 @@ struct PrivacyCentre: Sendable {
         if let outcome = stored.outcome {
             model["outcome"] = [
                 "message": outcome.message,
-                "ground": outcome.ground.map { $0.explanation as Any } ?? false,
+                "ground": outcome.ground.map { texts.ground($0, right: stored.right, in: language) as Any } ?? false,
             ]
             // Each withheld category once, with the day it is kept until as the person's local date.
             var seen: Set<String> = []
@@ -160,7 +170,7 @@ struct PrivacyCentre: Sendable {
                 let until = held.until.map { Timestamp.date($0).map { language.day($0, in: zone) } ?? $0 }
                 guard seen.insert("\(held.category.name)|\(held.ground.code)|\(until ?? "")").inserted else { return nil }
                 return [
-                    "category": held.category.name, "ground": held.ground.explanation,
+                    "category": held.category.name, "ground": texts.ground(held.ground, right: stored.right, in: language),
                     "until": until.map { texts.text("status.withheld.until", language, ["until": $0]) } ?? false,
                 ]
             }
@@ -286,7 +296,8 @@ struct PrivacyCentre: Sendable {
     }
 
     func language(of request: Request, choice: String? = nil) -> PageLanguage {
-        PageLanguage.chosen(choice ?? request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+        PageLanguage.chosen(
+            choice ?? request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage], among: texts.languages)
     }
 
     /// Runs `operation`; the refusal it met (the API's, or the pipeline's as the API tells it),
@@ -326,14 +337,14 @@ struct PrivacyCentre: Sendable {
     ) -> Response {
         let (token, cookie) = FormGuard.token(for: request)
         var page = model
-        page["t"] = texts.catalogue(language)
+        page["t"] = pageStrings[language] ?? [:]
         page["lang"] = language.rawValue
         page["title"] = title
         page["organisation"] = organisation
         page["csrf"] = token
         page["footer"] = texts.text(
             "footer", language, ["organisation": organisation, "jurisdiction": api.deployment.settings.policy.jurisdiction])
-        page["languages"] = PageLanguage.allCases.map { other -> [String: Any] in
+        page["languages"] = texts.languages.map { other -> [String: Any] in
             [
                 "code": other.rawValue, "name": texts.text("language.name", other), "current": other == language,
                 "href": "\(request.uri.path)?lang=\(other.rawValue)",

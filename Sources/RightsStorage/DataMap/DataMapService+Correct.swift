@@ -2,6 +2,8 @@ import Foundation
 public import RightsKernel
 
 extension DataMapService {
+    public var correctableFields: [DataCategory] { map.correctableCategories }
+
     /// Corrects exactly one mapped field, in one transaction on its source that also journals
     /// the result, so a retried request returns what it did the first time (the first run's
     /// old value, not its own new one). The value must suit the field's category

@@ -1,5 +1,5 @@
 public import Foundation
-public import RightsKernel
+import RightsKernel
 
 /// What the people who answer to a regulator ask of a period: requests by right and month, by
 /// outcome, the share answered within the deadline, the median and 90th-percentile time to

@@ -10,6 +10,9 @@ import RightsKernel
 public struct RestrictionRight: RightModule {
     public static let identifier = "restriction"
     public static let summary = "GDPR Art. 18 Restriction of processing: the subject's rows kept, not processed"
+    /// Its wording, in English and Chinese (`Texts/`): the privacy centre's card and form, and
+    /// what the subject is told.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let parameters = [
         RequestParameter("ground", "why processing must be restricted: one of the deployment's Art. 18(1) grounds")
     ]
@@ -57,7 +60,7 @@ public struct RestrictionRight: RightModule {
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
         guard let subject = request.subject, let ground = request.parameters["ground"].flatMap(RestrictionGround.init(rawValue:)) else {
-            return .denied(.otherLaw, message: "The request no longer names its subject and ground.")
+            return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete"))
         }
         let limit = ProcessingLimit(purposes: nil, basis: "GDPR \(ground.article): \(ground.explanation)")
         let report = try await context.step("restriction.limit", durability: .idempotent) {
@@ -65,8 +68,7 @@ public struct RestrictionRight: RightModule {
         }
         let rows = report.rows.values.reduce(0, +)
         return .done(
-            "Processing of your data is restricted (\(ground.article)): we keep it, and only store it unless you consent or the law "
-                + "allows otherwise (Art. 18(2)). We will tell you before the restriction is lifted (Art. 18(3)).",
+            context.said(to: request, "outcome.done", ["article": ground.article]),
             references: ["rows": "\(rows)", "ground": ground.rawValue])
     }
 }

@@ -10,6 +10,9 @@ public struct SaleOptOutRight: RightModule {
     public static let identifier = "sale-opt-out"
     public static let summary = "CCPA §1798.120 Opt-out of sale and sharing, honoured without verification"
     public static let defaultVerification = VerificationLevel.none
+    /// Its wording, in English only (`Texts/en.json`): a person reading another language is
+    /// told in English.
+    public static let texts = TextCatalogue(resourcesIn: .module)
     public static let dataCapabilities: Set<DataCapability> = [.reading, .processingLimits]
 
     /// The module's keys under `rights.sale-opt-out`.
@@ -37,13 +40,13 @@ public struct SaleOptOutRight: RightModule {
     }
 
     public func handle(_ request: RightRequest, context: HandlingContext) async throws -> RightOutcome {
-        guard let subject = request.subject else { return .denied(.otherLaw, message: "The request no longer names the consumer.") }
+        guard let subject = request.subject else { return .denied(.otherLaw, message: context.said(to: request, "outcome.incomplete")) }
         let limit = ProcessingLimit(purposes: purposes, basis: "CCPA §1798.120 opt-out")
         let report = try await context.step("sale-opt-out.limit", durability: .idempotent) {
             try await limits.limitProcessing([subject], limit, request: request.id, at: context.services.clock.now)
         }
         return .done(
-            "We no longer sell or share your personal information (\(purposes.joined(separator: ", "))).",
+            context.said(to: request, "outcome.done", ["purposes": context.list(purposes, for: request)]),
             references: ["rows": "\(report.rows.values.reduce(0, +))"])
     }
 }
