@@ -103,7 +103,7 @@ struct OperatorConsole: Sendable {
         let right = request.uri.queryParameters.get("right").flatMap { api.deployment.rights[$0] == nil ? nil : $0 }
         var model: [String: Any] = [
             "states": RequestState.allCases.map {
-                ["value": $0.rawValue, "label": $0.rawValue, "selected": $0.rawValue == state?.rawValue]
+                ["value": $0.rawValue, "label": texts.text("state.\($0.rawValue)", language), "selected": $0.rawValue == state?.rawValue]
             },
             "rights": api.deployment.rights.keys.sorted().map {
                 ["value": $0, "label": centre.title(of: $0, language), "selected": $0 == right]
@@ -119,7 +119,8 @@ struct OperatorConsole: Sendable {
                 let final = RequestState(rawValue: view.state.rawValue)?.isFinal ?? true
                 return [
                     "id": view.id, "short": String(view.id.prefix(8)), "right": centre.title(of: view.right, language),
-                    "state": view.state.rawValue, "due": Timestamp.day(view.dueAt, in: zone),
+                    "state": view.state.rawValue, "stateText": texts.text("state.\(view.state.rawValue)", language),
+                    "due": Timestamp.day(view.dueAt, in: zone),
                     "received": Timestamp.day(view.receivedAt, in: zone), "overdue": view.overdue,
                     "dueSoon": !final && !view.overdue && view.dueAt.timeIntervalSince(now) < Self.dueSoon,
                 ]
