@@ -242,7 +242,7 @@ let package = Package(
             ]
         ),
     ]
-        + rightModules.map { 
+        + rightModules.map {
             // Each module ships its wording, one catalogue per language.
             .target(
                 name: $0, dependencies: ["RightsKernel"] + (moduleExtras[$0] ?? []), path: "Plugins/\($0)",
