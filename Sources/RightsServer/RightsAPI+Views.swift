@@ -23,7 +23,8 @@ extension RightsAPI {
             extensionReason: request.extensionReason, reviewRequested: request.reviewRequested,
             verification: request.verification?.rawValue, failures: request.failures,
             lastFailure: request.lastFailure.map { [$0.step, $0.message].compactMap { $0 }.joined(separator: ": ") },
-            fee: fee(request), outcome: request.outcome.map(outcome)
+            fee: fee(request), outcome: request.outcome.map(outcome),
+            channel: request.channel.map { "\($0.standard.rawValue):\($0.client)" }
         )
         if personalData {
             view.subject = request.subject.map { .init(kind: $0.kind, value: $0.value) }

@@ -90,9 +90,13 @@ public struct RightsServer: Sendable {
         }
         try api.registerHandlers(on: router)
         // The privacy centre's pages, over the same handlers.
-        let centre = try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit)
+        let centre = try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit, standards: settings.standards)
         centre.register(on: router)
         OperatorConsole(centre: centre).register(on: router)
+        if let drp = settings.standards.dataRightsProtocol {
+            DataRightsProtocol(api: api, settings: drp, publicURL: settings.standards.publicURL, bodyLimit: settings.bodyLimit)
+                .register(on: router)
+        }
         let host = settings.host
         // Connections are bounded: at most `max` open, each closed when idle or when a request
         // dawdles, so slow or idle clients cannot hold the server's memory.
@@ -145,6 +149,18 @@ public struct RightsServer: Sendable {
                     let report = try await store.deliver(via: delivery, lease: lease)
                     if report.failed > 0 {
                         logger.warning("delivery", metadata: ["delivered": "\(report.delivered)", "failed": "\(report.failed)"])
+                    }
+                })
+        }
+        // Status callbacks to clients of the open standards, in a lane of their own.
+        if settings.standards.dataRightsProtocol != nil, settings.deliveryInterval > 0 {
+            let callbacks = StatusCallbackDelivery(standards: settings.standards, client: client, logger: logger)
+            let lease = max(60, settings.deliveryInterval * 2)
+            services.append(
+                PeriodicService(name: "callbacks", interval: settings.deliveryInterval, logger: logger) {
+                    let report = try await store.deliver(via: callbacks, lease: lease, lane: .callbacks)
+                    if report.failed > 0 {
+                        logger.warning("callbacks", metadata: ["delivered": "\(report.delivered)", "failed": "\(report.failed)"])
                     }
                 })
         }

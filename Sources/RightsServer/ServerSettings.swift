@@ -54,6 +54,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var delivery: Delivery = .outbox
     public var reminderLead = 3
     public var operators = SubjectIdentity(kind: "operator", value: "queue")
+    /// The open standards the deployment speaks (the file's `standards:` section).
+    public var standards = StandardsSettings()
 
     /// Where the server hands queued messages.
     public enum Delivery: Sendable, Equatable {
@@ -75,12 +77,19 @@ public struct ServerSettings: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads the `server:` section of the deployment file at `path`; defaults when absent.
+    /// Reads the `server:` and `standards:` sections of the deployment file at `path`; defaults
+    /// when absent.
     public static func load(path: String) throws(ConfigError) -> ServerSettings {
         let root = try ConfigSection.load(path: path)
         root.markUsed(root.keys)
-        guard let section = try root.optionalSection("server") else { return ServerSettings() }
-        return try ServerSettings(section: section)
+        var settings =
+            try root.optionalSection("server").map { section throws(ConfigError) in try ServerSettings(section: section) }
+            ?? ServerSettings()
+        if let standards = try root.optionalSection("standards") {
+            settings.standards = try StandardsSettings(
+                section: standards, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        }
+        return settings
     }
 
     init(section: ConfigSection) throws(ConfigError) {

@@ -24,7 +24,7 @@ public protocol OperationsStore: RequestLedger, AuditLog, ExceptionChecks, Verif
     func outbox(request: RequestID?, after: Int64, limit: Int?) async throws -> [OutboxMessage]
     /// Delivers every pending message it can claim, going on past failures: a failed message
     /// keeps its claim for `lease`, so it is retried on a later pass rather than at once.
-    func deliver(via delivery: any MessageDelivery, lease: TimeInterval) async throws -> OutboxDeliveryReport
+    func deliver(via delivery: any MessageDelivery, lease: TimeInterval, lane: OutboxLane) async throws -> OutboxDeliveryReport
     /// Queues `message` with `event`, unless that notice went before; true when this call sent it.
     func sendOnce(_ kind: DeadlineNotice, about request: RequestID, message: OutboundMessage, event: AuditEvent) async throws -> Bool
     /// Whether the notice `kind` went for `request`.
@@ -117,7 +117,7 @@ extension OperationsStore {
     /// Hands every undelivered message to `delivery` and minimises each once delivered; returns
     /// how many this call delivered, and throws the first failure after trying them all.
     public func deliverPending(via delivery: any MessageDelivery, lease: TimeInterval = 60) async throws -> Int {
-        let report = try await deliver(via: delivery, lease: lease)
+        let report = try await deliver(via: delivery, lease: lease, lane: .people)
         if let failure = report.firstFailure { throw failure }
         return report.delivered
     }
@@ -153,5 +153,21 @@ extension OperatorToken {
     /// What the store keeps of a token's secret.
     static func hash(_ secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).hexString
+    }
+}
+
+/// Which of the outbox's messages a deliverer takes: those to people (mail, texts, the
+/// operators' queue) or the status callbacks to clients that filed through an open standard.
+/// Each lane has its own deliverer, so a client's receiver that is down never holds up a
+/// person's code, and the reverse.
+public enum OutboxLane: Sendable {
+    case people
+    case callbacks
+}
+
+extension OperationsStore {
+    /// Delivers the messages to people (every lane but status callbacks).
+    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval) async throws -> OutboxDeliveryReport {
+        try await deliver(via: delivery, lease: lease, lane: .people)
     }
 }

@@ -10,6 +10,9 @@ public enum OperatorRole: String, Codable, Sendable, CaseIterable {
     case reviewer
     /// Reads only: the audit chain and requests without personal data.
     case auditor
+    /// An authorised agent paired through the Data Rights Protocol (named `drp.<agent-id>`):
+    /// files and follows its own requests there, and nothing else; no admin endpoint admits it.
+    case agent
 }
 
 /// A bearer token as the ledger keeps it: a name, a role and the SHA-256 of the secret, which

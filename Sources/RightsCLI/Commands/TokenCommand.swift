@@ -21,8 +21,10 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "Who holds it (letters, digits, . _ - @); at most one live token per name.") var name: String
 
         func run(registry: ModuleRegistry) async throws {
-            guard let role = OperatorRole(rawValue: role) else {
-                throw ValidationError("--role must be one of \(OperatorRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            // An agent's token is made by pairing over DRP, never by hand.
+            let roles = OperatorRole.allCases.filter { $0 != .agent }
+            guard let role = OperatorRole(rawValue: role), roles.contains(role) else {
+                throw ValidationError("--role must be one of \(roles.map(\.rawValue).joined(separator: ", "))")
             }
             let deployment = try await options.open(registry)
             let created: (token: OperatorToken, secret: String)

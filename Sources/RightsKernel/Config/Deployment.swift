@@ -86,7 +86,7 @@ public struct Deployment: Sendable {
             errors.append(error)
         }
         do {
-            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "data_map", "rights", "server"])
+            try root.rejectUnknownKeys(known: ["deployment", "policy", "services", "data_map", "rights", "server", "standards"])
         } catch {
             errors.append(error)
         }

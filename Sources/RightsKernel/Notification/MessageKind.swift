@@ -22,4 +22,7 @@ public struct MessageKind: StoredText {
     public static let guessingAlert = MessageKind(rawValue: "guessing-alert")
     /// A product or service is to be discontinued.
     public static let discontinuation = MessageKind(rawValue: "discontinuation")
+    /// A change of a request posted to the client that filed it through an open standard
+    /// (``RequestChannel``): to a machine, never a person.
+    public static let statusCallback = MessageKind(rawValue: "status-callback")
 }

@@ -18,6 +18,10 @@ extension RequestPipeline {
                 field: "contact",
                 "a subject is reached only at their own contact on file; a contact is given by an agent, guardian or close relative filing for the subject"
             )
+        case (.agent, nil) where intake.channel != nil:
+            // An agent filing through an open standard hears of each change there (its status
+            // endpoint and callbacks), so it needs no contact of its own.
+            break
         case (.agent, nil), (.guardian, nil), (.closeRelative, nil):
             throw IntakeError(field: "contact", "a \(intake.requester.rawValue) gives their own email or phone for updates and the outcome")
         case (_, .some(let contact)):

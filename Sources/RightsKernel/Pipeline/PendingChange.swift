@@ -56,6 +56,21 @@ extension RequestPipeline {
             pending.claim = .release
         }
         pending.record(event(pending.request, action, actor: actor, details: details.merging(["state": next.rawValue]) { $1 }))
+        tellChannel(&pending)
+    }
+
+    /// Queues, in the same commit, a status callback to each address the standard that carried
+    /// the request in asked for: a change is never lost and never sent for a state not saved.
+    func tellChannel(_ pending: inout PendingChange) {
+        guard let channel = pending.request.channel, !channel.callbacks.isEmpty,
+            let body = try? CanonicalJSON.string(RequestStatusChange(pending.request, channel: channel))
+        else { return }
+        for callback in channel.callbacks {
+            pending.messages.append(
+                OutboundMessage(
+                    kind: .statusCallback, recipient: SubjectIdentity(kind: SubjectIdentity.callbackKind, value: callback.absoluteString),
+                    title: pending.request.state.rawValue, body: body, request: pending.request.id))
+        }
     }
 
     /// Denies, citing the ground, and tells the requester in the same commit.

@@ -11,6 +11,8 @@ public struct RequestIntake: Sendable, Equatable {
     public var parameters: [String: String]
     /// The language the subject reads: every message they receive is written in it.
     public var language: TextLanguage?
+    /// The open standard that carried the request in, if one did.
+    public var channel: RequestChannel?
 
     public init(
         right: String,
@@ -19,7 +21,8 @@ public struct RequestIntake: Sendable, Equatable {
         contact: SubjectIdentity? = nil,
         requesterReference: String? = nil,
         parameters: [String: String] = [:],
-        language: TextLanguage? = nil
+        language: TextLanguage? = nil,
+        channel: RequestChannel? = nil
     ) {
         self.right = right
         self.subject = subject
@@ -28,5 +31,6 @@ public struct RequestIntake: Sendable, Equatable {
         self.requesterReference = requesterReference
         self.parameters = parameters
         self.language = language
+        self.channel = channel
     }
 }

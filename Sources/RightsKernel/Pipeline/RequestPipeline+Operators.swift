@@ -84,6 +84,7 @@ extension RequestPipeline {
                     request: id
                 ))
         }
+        tellChannel(&pending)
         return try await commit(pending)
     }
 

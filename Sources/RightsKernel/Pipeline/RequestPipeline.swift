@@ -76,6 +76,7 @@ public struct RequestPipeline: Sendable {
         pending.request.dueAt = right.module.dueDate(for: request, policyDue: request.dueAt)
         pending.request.personKey = person.key
         pending.request.language = intake.language
+        pending.request.channel = intake.channel
         pending.quotas = filingQuotas(pending.request)
         pending.record(
             event(

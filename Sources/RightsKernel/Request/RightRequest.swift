@@ -51,6 +51,9 @@ public struct RightRequest: Codable, Sendable, Equatable {
     public package(set) var lastFailure: WorkFailure?
     /// The language the subject chose at filing; their messages are written in it (English when none).
     public package(set) var language: TextLanguage?
+    /// The open standard that carried the request in, with the client's reference and callbacks;
+    /// nil for a request filed through RightsKit's own API, pages or command line.
+    public package(set) var channel: RequestChannel?
     /// The ledger's version of this request: every committed change increments it, and a
     /// change commits only over the version it was made from. Kept by the ledger, not encoded.
     public internal(set) var version: Int = 0
@@ -58,7 +61,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, right, subject, subjectKey, personKey, contact, requester, requesterReference, parameters, state, receivedAt, dueAt
         case extensionReason, reviewRequested, feeQuote, outcome, resumeAt, updatedAt
-        case verification, feeAccepted, reviewApproved, failures, lastFailure, language
+        case verification, feeAccepted, reviewApproved, failures, lastFailure, language, channel
     }
 
     public init(
@@ -125,6 +128,7 @@ public struct RightRequest: Codable, Sendable, Equatable {
         failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
         lastFailure = try container.decodeIfPresent(WorkFailure.self, forKey: .lastFailure)
         language = try container.decodeIfPresent(TextLanguage.self, forKey: .language)
+        channel = try container.decodeIfPresent(RequestChannel.self, forKey: .channel)
     }
 
     /// The key the person's quotas and guessing budget are counted under.

@@ -32,6 +32,9 @@ public struct SubjectIdentity: Hashable, Codable, Sendable, CustomStringConverti
         }
     }
 
+    /// The kind of a status callback's recipient: a client's address, not a person's.
+    public static let callbackKind = "callback-url"
+
     /// Only the kind: an identity's description never prints its value.
     public var description: String { "\(kind):<redacted>" }
 }

@@ -120,6 +120,7 @@ struct OperatorConsole: Sendable {
                 return [
                     "id": view.id, "short": String(view.id.prefix(8)), "right": centre.title(of: view.right, language),
                     "state": view.state.rawValue, "stateText": texts.text("state.\(view.state.rawValue)", language),
+                    "channel": view.channel ?? texts.text("console.channel.own", language),
                     "due": Timestamp.day(view.dueAt, in: zone),
                     "received": Timestamp.day(view.receivedAt, in: zone), "overdue": view.overdue,
                     "dueSoon": !final && !view.overdue && view.dueAt.timeIntervalSince(now) < Self.dueSoon,

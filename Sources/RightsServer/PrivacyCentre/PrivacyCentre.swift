@@ -20,13 +20,15 @@ struct PrivacyCentre: Sendable {
     let pageStrings: [PageLanguage: [String: String]]
     let stylesheet: ByteBuffer
     let bodyLimit: Int
+    /// The open standards' clients, whose declared addresses a person may be sent back to.
+    let standards: StandardsSettings
 
     /// What a page may load: our own style sheet, nothing else; forms post only to us; no
     /// script at all, no frame around it.
     static let pagePolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-    static func load(api: RightsAPI, bodyLimit: Int) async throws -> PrivacyCentre {
+    static func load(api: RightsAPI, bodyLimit: Int, standards: StandardsSettings = StandardsSettings()) async throws -> PrivacyCentre {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
             let stylesheet = Bundle.module.url(forResource: "Assets", withExtension: nil)?.appendingPathComponent("site.css")
         else { throw PrivacyCentreNotInstalled() }
@@ -34,7 +36,7 @@ struct PrivacyCentre: Sendable {
         return PrivacyCentre(
             api: api, templates: try await MustacheLibrary(directory: templates.path), texts: texts,
             pageStrings: Dictionary(uniqueKeysWithValues: texts.languages.map { ($0, texts.catalogue($0)) }),
-            stylesheet: ByteBuffer(bytes: Array(try Data(contentsOf: stylesheet))), bodyLimit: bodyLimit)
+            stylesheet: ByteBuffer(bytes: Array(try Data(contentsOf: stylesheet))), bodyLimit: bodyLimit, standards: standards)
     }
 
     func register(on router: Router<ServerContext>) {
@@ -48,6 +50,8 @@ struct PrivacyCentre: Sendable {
         router.post("/requests/open") { request, _ in try await open(request) }
         router.get("/requests/:id") { request, context in try await status(request, id: context.parameters.get("id") ?? "") }
         router.post("/requests/:id/code") { request, context in try await answer(request, id: context.parameters.get("id") ?? "") }
+        router.get("/requests/:id/confirm") { request, context in try await confirmForm(request, id: context.parameters.get("id") ?? "") }
+        router.post("/requests/:id/confirm") { request, context in try await confirm(request, id: context.parameters.get("id") ?? "") }
         router.post("/requests/:id/resend") { request, context in try await resend(request, id: context.parameters.get("id") ?? "") }
         router.post("/requests/:id/fee") { request, context in try await decideFee(request, id: context.parameters.get("id") ?? "") }
         router.get("/requests/:id/results/:name") { request, context in
@@ -206,6 +210,72 @@ struct PrivacyCentre: Sendable {
             if let refused { return try await status(request, id: id, problem: refused, language: language) }
             return redirect(to: "/requests/\(id)?lang=\(language.rawValue)")
         }
+    }
+
+    /// The code step of a request an agent filed through an open standard, where the person
+    /// confirms it themselves (DRP's `user_verification_url`; CCPA Regulations §7063 let a
+    /// business verify the consumer directly). It shows no detail of the request and needs no
+    /// secret: the code sent to the person's own contact is the proof, counted against their
+    /// guessing budget like any other answer.
+    func confirmForm(
+        _ request: Request, id: String, problem: APIProblem? = nil, language chosen: PageLanguage? = nil, redirectTo: String? = nil
+    ) async throws -> Response {
+        let language = chosen ?? language(of: request)
+        guard let requestID = RequestID(id), let stored = try await api.store.request(requestID), let channel = stored.channel else {
+            return notFound(request, language)
+        }
+        let back = redirectTo ?? request.uri.queryParameters.get("redirect_to").map { String($0) }
+        var model: [String: Any] = [
+            "id": stored.id.rawValue, "awaiting": stored.state == .awaitingVerification,
+            "closed": stored.state != .awaitingVerification && problem == nil,
+            "lead": texts.text(
+                "confirm.lead", language,
+                ["agent": channel.client, "organisation": organisation, "right": title(of: stored.right, language)]),
+            "redirectTo": back.flatMap { admitsReturn(to: $0, channel: channel) ? $0 : nil } ?? false,
+            "codeProblem": problem?.field == "code" ? problem?.message ?? "" : false,
+        ]
+        if let problem, problem.field != "code" { model["problem"] = ["message": problem.message] }
+        return render(
+            "confirm", request, language: language, title: texts.text("confirm.title", language), model,
+            status: problem.map { $0.status } ?? .ok)
+    }
+
+    func confirm(_ request: Request, id: String) async throws -> Response {
+        try await postedForm(request) { fields, language in
+            guard Set(fields.keys).isSubset(of: ["csrf", "lang", "code", "redirect_to"]) else {
+                return problemPage(request, language, status: .badRequest, texts.text("problem.unknown_field", language))
+            }
+            guard let requestID = RequestID(id), let stored = try await api.store.request(requestID), let channel = stored.channel,
+                stored.state == .awaitingVerification
+            else { return try await confirmForm(request, id: id, language: language) }
+            let refused = try await refusal {
+                try await api.admit(.codeAttempt)
+                _ = try await api.carriedOn(stored.id) { try await api.pipeline.verify(stored.id, code: fields["code"] ?? "") }
+            }
+            if let refused {
+                return try await confirmForm(request, id: id, problem: refused, language: language, redirectTo: fields["redirect_to"])
+            }
+            // A link back rather than a redirect: the page's policy lets forms lead only here.
+            let back = fields["redirect_to"].flatMap { admitsReturn(to: $0, channel: channel) ? $0 : nil }
+            return render(
+                "confirm", request, language: language, title: texts.text("confirm.title", language),
+                ["id": stored.id.rawValue, "confirmed": true, "back": back ?? false])
+        }
+    }
+
+    /// The address prefixes the client that filed through `channel` declared.
+    func returnAddresses(_ channel: RequestChannel) -> [URL] {
+        switch channel.standard {
+        case .dataRightsProtocol: standards.dataRightsProtocol?.agents[channel.client]?.callbacks ?? []
+        default: []
+        }
+    }
+
+    /// Whether `address` is one the client that filed may send the person back to (its
+    /// declared callback prefixes).
+    func admitsReturn(to address: String, channel: RequestChannel) -> Bool {
+        guard let url = URL(string: address) else { return false }
+        return StandardsSettings.admits(url, allowed: returnAddresses(channel))
     }
 
     func resend(_ request: Request, id: String) async throws -> Response {

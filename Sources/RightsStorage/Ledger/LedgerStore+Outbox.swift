@@ -67,15 +67,17 @@ extension LedgerStore: Notifier {
     /// so deliverers in every process share the queue without sending one twice while a claim
     /// holds; each delivered message is then minimised. A message whose delivery fails keeps
     /// its claim for `lease`, so it is retried on a later pass rather than at once.
-    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval) async throws -> OutboxDeliveryReport {
+    public func deliver(via delivery: any MessageDelivery, lease: TimeInterval, lane: OutboxLane) async throws -> OutboxDeliveryReport {
         var report = OutboxDeliveryReport()
+        let callback = MessageKind.statusCallback.rawValue
+        let inLane: SQLStatement = lane == .callbacks ? "kind = \(callback)" : "kind <> \(callback)"
         var after: Int64 = 0
         while true {
             let now = clock.now.sqlSeconds
             let batch = try await run(
                 """
                 UPDATE outbox SET delivering_until = \(now + lease)
-                WHERE id IN (SELECT id FROM outbox WHERE id > \(after) AND delivered_at IS NULL AND minimised = \(false)
+                WHERE id IN (SELECT id FROM outbox WHERE id > \(after) AND delivered_at IS NULL AND minimised = \(false) AND \(inLane)
                                AND (delivering_until IS NULL OR delivering_until <= \(now))
                              ORDER BY id LIMIT 100\(raw: dialect.lockSkippingLocked))
                 RETURNING id, kind, recipient_kind, recipient_value, title, body, request_id
