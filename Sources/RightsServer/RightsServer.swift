@@ -20,12 +20,15 @@ public struct RightsServer: Sendable {
     let store: any OperationsStore
     let settings: ServerSettings
     let logger: Logger
+    /// The open standards as the deployment file says them now.
+    let standards: StandardsSource
 
     public init(pipeline: RequestPipeline, store: any OperationsStore, settings: ServerSettings, logger: Logger) {
         self.pipeline = pipeline
         self.store = store
         self.settings = settings
         self.logger = logger
+        standards = StandardsSource(path: settings.deploymentFile, initial: settings.standards, store: store, logger: logger)
     }
 
     /// Serves until a signal in `shutdownSignals` (or cancellation); `onReady` receives the port
@@ -90,12 +93,13 @@ public struct RightsServer: Sendable {
         }
         try api.registerHandlers(on: router)
         // The privacy centre's pages, over the same handlers.
-        let centre = try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit, standards: settings.standards)
+        let centre = try await PrivacyCentre.load(api: api, bodyLimit: settings.bodyLimit, standards: standards)
         centre.register(on: router)
         OperatorConsole(centre: centre).register(on: router)
         if let drp = settings.standards.dataRightsProtocol {
-            DataRightsProtocol(api: api, settings: drp, publicURL: settings.standards.publicURL, bodyLimit: settings.bodyLimit)
-                .register(on: router)
+            DataRightsProtocol(
+                api: api, settings: drp, publicURL: settings.standards.publicURL, bodyLimit: settings.bodyLimit, source: standards
+            ).register(on: router)
         }
         let host = settings.host
         // Connections are bounded: at most `max` open, each closed when idle or when a request
@@ -154,7 +158,7 @@ public struct RightsServer: Sendable {
         }
         // Status callbacks to clients of the open standards, in a lane of their own.
         if settings.standards.dataRightsProtocol != nil, settings.deliveryInterval > 0 {
-            let callbacks = StatusCallbackDelivery(standards: settings.standards, client: client, logger: logger)
+            let callbacks = StatusCallbackDelivery(standards: standards, client: client, logger: logger)
             let lease = max(60, settings.deliveryInterval * 2)
             services.append(
                 PeriodicService(name: "callbacks", interval: settings.deliveryInterval, logger: logger) {

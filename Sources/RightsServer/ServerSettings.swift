@@ -56,6 +56,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var operators = SubjectIdentity(kind: "operator", value: "queue")
     /// The open standards the deployment speaks (the file's `standards:` section).
     public var standards = StandardsSettings()
+    /// The deployment file the settings came from, read again for changes to `standards:`.
+    var deploymentFile: String?
 
     /// Where the server hands queued messages.
     public enum Delivery: Sendable, Equatable {
@@ -85,6 +87,7 @@ public struct ServerSettings: Sendable, Equatable {
         var settings =
             try root.optionalSection("server").map { section throws(ConfigError) in try ServerSettings(section: section) }
             ?? ServerSettings()
+        settings.deploymentFile = path
         if let standards = try root.optionalSection("standards") {
             settings.standards = try StandardsSettings(
                 section: standards, baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)

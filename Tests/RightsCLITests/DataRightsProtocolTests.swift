@@ -249,4 +249,35 @@ struct DataRightsProtocolTests {
         }
         #expect(state == "cancelled")
     }
+
+    @Test func aKeyReplacedOrAnAgentRemovedInTheFileTakesEffectWithoutARestart() async throws {
+        let agent = DRPAgent(id: "TRUSTED_AGENT")
+        let server = try await ServedDeployment(config: try Self.config([agent]))
+        let token = try await agent.token(on: server)
+        let file = server.runner.directory.file("config.yaml")
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+
+        // The agent's key was compromised: the directory now lists a new one.
+        let renewed = DRPAgent(id: "TRUSTED_AGENT")
+        try original.replacingOccurrences(of: agent.verifyKey, with: renewed.verifyKey).write(
+            toFile: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1_200))
+        let old = try await server.call(.GET, "/drp/v1/agent/\(agent.id)", headers: ["Authorization": "Bearer \(token)"])
+        #expect(old.status == 403, "the token paired under the old key is revoked")
+        #expect(try await agent.pair(on: server).status == 403, "the old key pairs no more")
+        let fresh = try await renewed.token(on: server)
+
+        // A mistake while editing keeps what is in force.
+        try "standards: [".write(toFile: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1_200))
+        let kept = try await server.call(.GET, "/drp/v1/agent/\(agent.id)", headers: ["Authorization": "Bearer \(fresh)"])
+        #expect(kept.status == 200)
+
+        // The agent is removed: its token stops at once.
+        let withoutAgents = original.components(separatedBy: "\nstandards:")[0]
+        try withoutAgents.write(toFile: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1_200))
+        let gone = try await server.call(.GET, "/drp/v1/agent/\(agent.id)", headers: ["Authorization": "Bearer \(fresh)"])
+        #expect(gone.status == 403)
+    }
 }

@@ -21,14 +21,14 @@ struct PrivacyCentre: Sendable {
     let stylesheet: ByteBuffer
     let bodyLimit: Int
     /// The open standards' clients, whose declared addresses a person may be sent back to.
-    let standards: StandardsSettings
+    let standards: StandardsSource?
 
     /// What a page may load: our own style sheet, nothing else; forms post only to us; no
     /// script at all, no frame around it.
     static let pagePolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-    static func load(api: RightsAPI, bodyLimit: Int, standards: StandardsSettings = StandardsSettings()) async throws -> PrivacyCentre {
+    static func load(api: RightsAPI, bodyLimit: Int, standards: StandardsSource? = nil) async throws -> PrivacyCentre {
         guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
             let stylesheet = Bundle.module.url(forResource: "Assets", withExtension: nil)?.appendingPathComponent("site.css")
         else { throw PrivacyCentreNotInstalled() }
@@ -231,7 +231,7 @@ struct PrivacyCentre: Sendable {
             "lead": texts.text(
                 "confirm.lead", language,
                 ["agent": channel.client, "organisation": organisation, "right": title(of: stored.right, language)]),
-            "redirectTo": back.flatMap { admitsReturn(to: $0, channel: channel) ? $0 : nil } ?? false,
+            "redirectTo": await back.asyncMap { await admitsReturn(to: $0, channel: channel) ? $0 : nil } ?? false,
             "codeProblem": problem?.field == "code" ? problem?.message ?? "" : false,
         ]
         if let problem, problem.field != "code" { model["problem"] = ["message": problem.message] }
@@ -256,7 +256,7 @@ struct PrivacyCentre: Sendable {
                 return try await confirmForm(request, id: id, problem: refused, language: language, redirectTo: fields["redirect_to"])
             }
             // A link back rather than a redirect: the page's policy lets forms lead only here.
-            let back = fields["redirect_to"].flatMap { admitsReturn(to: $0, channel: channel) ? $0 : nil }
+            let back = await fields["redirect_to"].asyncMap { await admitsReturn(to: $0, channel: channel) ? $0 : nil }
             return render(
                 "confirm", request, language: language, title: texts.text("confirm.title", language),
                 ["id": stored.id.rawValue, "confirmed": true, "back": back ?? false])
@@ -264,18 +264,19 @@ struct PrivacyCentre: Sendable {
     }
 
     /// The address prefixes the client that filed through `channel` declared.
-    func returnAddresses(_ channel: RequestChannel) -> [URL] {
+    func returnAddresses(_ channel: RequestChannel) async -> [URL] {
+        let standards = await standards?.current()
         switch channel.standard {
-        case .dataRightsProtocol: standards.dataRightsProtocol?.agents[channel.client]?.callbacks ?? []
-        default: []
+        case .dataRightsProtocol: return standards?.dataRightsProtocol?.agents[channel.client]?.callbacks ?? []
+        default: return []
         }
     }
 
     /// Whether `address` is one the client that filed may send the person back to (its
     /// declared callback prefixes).
-    func admitsReturn(to address: String, channel: RequestChannel) -> Bool {
+    func admitsReturn(to address: String, channel: RequestChannel) async -> Bool {
         guard let url = URL(string: address) else { return false }
-        return StandardsSettings.admits(url, allowed: returnAddresses(channel))
+        return StandardsSettings.admits(url, allowed: await returnAddresses(channel))
     }
 
     func resend(_ request: Request, id: String) async throws -> Response {
@@ -451,4 +452,12 @@ struct PrivacyCentre: Sendable {
 /// The server was installed without the privacy centre's templates beside it.
 struct PrivacyCentreNotInstalled: Error, CustomStringConvertible {
     var description: String { "the privacy centre's templates are not installed beside the server" }
+}
+
+extension Optional {
+    /// `flatMap` with an asynchronous transform.
+    fileprivate func asyncMap<Other>(_ transform: (Wrapped) async -> Other?) async -> Other? {
+        guard let self else { return nil }
+        return await transform(self)
+    }
 }

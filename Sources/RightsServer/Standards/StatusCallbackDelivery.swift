@@ -11,7 +11,8 @@ import RightsKernel
 /// later pass of the outbox, so the change arrives once it is back; the outbox id travels as
 /// `Idempotency-Key`, so a receiver that saw it before can drop the repeat.
 struct StatusCallbackDelivery: MessageDelivery {
-    let standards: StandardsSettings
+    /// The clients as the deployment file declares them at the time of each delivery.
+    let standards: StandardsSource
     let client: HTTPClient
     let logger: Logger
     var attempts = 3
@@ -26,7 +27,7 @@ struct StatusCallbackDelivery: MessageDelivery {
         guard message.kind == .statusCallback, let url = URL(string: message.recipient.value),
             let change = try? CanonicalJSON.decode(RequestStatusChange.self, from: Data(message.body.utf8))
         else { return }
-        guard let (body, signer) = self.body(for: change, to: url) else {
+        guard let (body, signer) = self.body(for: change, to: url, standards: await standards.current()) else {
             // The client is no longer declared, or no longer allows this address: nothing is sent.
             logger.warning("status callback dropped", metadata: ["outbox.id": "\(reference)", "standard": "\(change.channel.standard)"])
             return
@@ -63,7 +64,7 @@ struct StatusCallbackDelivery: MessageDelivery {
 
     /// The callback's body in the request's standard and the signer for its client, when the
     /// client still allows `url`.
-    func body(for change: RequestStatusChange, to url: URL) -> (Data, WebhookSigner)? {
+    func body(for change: RequestStatusChange, to url: URL, standards: StandardsSettings) -> (Data, WebhookSigner)? {
         switch change.channel.standard {
         case .dataRightsProtocol:
             guard let drp = standards.dataRightsProtocol, let agent = drp.agents[change.channel.client],

@@ -13,25 +13,48 @@ import RightsStorage
 /// back through the outbox.
 struct DataRightsProtocol: Sendable {
     let api: RightsAPI
-    let settings: DataRightsProtocolSettings
-    let publicURL: URL?
+    var settings: DataRightsProtocolSettings
+    var publicURL: URL?
     let bodyLimit: Int
+    /// The deployment file's `standards:` as it says them now (agents, keys, callbacks, actions).
+    var source: StandardsSource?
 
     /// The name an agent's pairwise token is kept under among the ledger's tokens.
     static func tokenName(_ agent: String) -> String { "drp.\(agent)" }
 
     func register(on router: Router<ServerContext>) {
         let base = settings.prefix + "/v1"
-        router.post("\(base)/agent/:agent") { request, context in await pair(request, agent: context.parameters.get("agent") ?? "") }
+        router.post("\(base)/agent/:agent") { request, context in
+            await refreshed().pair(request, agent: context.parameters.get("agent") ?? "")
+        }
         router.get("\(base)/agent/:agent") { request, context in
-            await agentInformation(request, agent: context.parameters.get("agent") ?? "")
+            await refreshed().agentInformation(request, agent: context.parameters.get("agent") ?? "")
         }
         // "Implementors may continue to support the trailing slash at their option": the router
         // reads a path with a trailing slash as the same path, so both work.
-        router.post("\(base)/data-rights-request") { request, _ in await exercise(request) }
-        router.get("\(base)/data-rights-request/:id") { request, context in await status(request, id: context.parameters.get("id") ?? "") }
-        router.delete("\(base)/data-rights-request/:id") { request, context in await revoke(request, id: context.parameters.get("id") ?? "")
+        router.post("\(base)/data-rights-request") { request, _ in await refreshed().exercise(request) }
+        router.get("\(base)/data-rights-request/:id") { request, context in
+            await refreshed().status(request, id: context.parameters.get("id") ?? "")
         }
+        router.delete("\(base)/data-rights-request/:id") { request, context in
+            await refreshed().revoke(request, id: context.parameters.get("id") ?? "")
+        }
+    }
+
+    /// This protocol with the standards as the deployment file says them now; the prefix stays
+    /// where it was mounted, and a file that no longer offers DRP leaves no agent to answer.
+    func refreshed() async -> DataRightsProtocol {
+        guard let source else { return self }
+        let now = await source.current()
+        var copy = self
+        if var drp = now.dataRightsProtocol {
+            drp.prefix = settings.prefix
+            copy.settings = drp
+        } else {
+            copy.settings.agents = [:]
+        }
+        copy.publicURL = now.publicURL ?? publicURL
+        return copy
     }
 
     // MARK: Endpoints
