@@ -101,6 +101,10 @@ public struct RightsServer: Sendable {
                 api: api, settings: drp, publicURL: settings.standards.publicURL, bodyLimit: settings.bodyLimit, source: standards
             ).register(on: router)
         }
+        if let opendsr = settings.standards.openDSR, let publicURL = settings.standards.publicURL {
+            OpenDSR(api: api, settings: opendsr, publicURL: publicURL, bodyLimit: settings.bodyLimit, source: standards).register(
+                on: router)
+        }
         let host = settings.host
         // Connections are bounded: at most `max` open, each closed when idle or when a request
         // dawdles, so slow or idle clients cannot hold the server's memory.
@@ -157,7 +161,7 @@ public struct RightsServer: Sendable {
                 })
         }
         // Status callbacks to clients of the open standards, in a lane of their own.
-        if settings.standards.dataRightsProtocol != nil, settings.deliveryInterval > 0 {
+        if settings.standards.dataRightsProtocol != nil || settings.standards.openDSR != nil, settings.deliveryInterval > 0 {
             let callbacks = StatusCallbackDelivery(standards: standards, client: client, logger: logger)
             let lease = max(60, settings.deliveryInterval * 2)
             services.append(

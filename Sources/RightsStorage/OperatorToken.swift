@@ -13,6 +13,9 @@ public enum OperatorRole: String, Codable, Sendable, CaseIterable {
     /// An authorised agent paired through the Data Rights Protocol (named `drp.<agent-id>`):
     /// files and follows its own requests there, and nothing else; no admin endpoint admits it.
     case agent
+    /// A controller sending its subjects' requests through OpenDSR (named by its id in
+    /// `standards.opendsr.controllers`): files and follows its own requests there, and nothing else.
+    case controller
 }
 
 /// A bearer token as the ledger keeps it: a name, a role and the SHA-256 of the secret, which

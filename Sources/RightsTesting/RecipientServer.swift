@@ -21,8 +21,9 @@ package final class RecipientServer {
     /// `redirectTo`: answer every POST with a 307 to that port on loopback instead. Every POST
     /// must carry a valid Standard Webhooks signature made with ``secret``, a timestamp within
     /// five minutes and a `webhook-id` not delivered before: otherwise 401 (unsigned, altered)
-    /// or 409 (a replay), and nothing is received.
-    package init(failures: Int, redirectTo: Int? = nil) throws {
+    /// or 409 (a replay), and nothing is received. `standardWebhooks: false` receives what a
+    /// standard signs its own way (OpenDSR's certificate signature), which the test checks.
+    package init(failures: Int, redirectTo: Int? = nil, standardWebhooks: Bool = true) throws {
         let secret = Self.secret
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("recipient-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -35,7 +36,7 @@ package final class RecipientServer {
             while os.getppid() == parent: time.sleep(0.5)
             os._exit(0)
         threading.Thread(target=orphaned, daemon=True).start()
-        folder, failures, redirect, secret = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+        folder, failures, redirect, secret, webhooks = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
         key = base64.b64decode(secret[len("whsec_"):])
         count = {"n": 0}
         delivered = set()
@@ -50,7 +51,7 @@ package final class RecipientServer {
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                refusal = verified(self.headers, body)
+                refusal = verified(self.headers, body) if webhooks else 0
                 if refusal:
                     with open(os.path.join(folder, "refused"), "a") as f: f.write("%d\\n" % refusal)
                     self.send_response(refusal); self.end_headers(); return
@@ -76,7 +77,9 @@ package final class RecipientServer {
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/env"
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments =
-            (python == "/usr/bin/env" ? ["python3"] : []) + [script.path, folder.path, "\(failures)", "\(redirectTo ?? 0)", secret]
+            (python == "/usr/bin/env" ? ["python3"] : []) + [
+                script.path, folder.path, "\(failures)", "\(redirectTo ?? 0)", secret, standardWebhooks ? "1" : "0",
+            ]
         // Never the test runner's own output: a child holding it open keeps `swift test` waiting.
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

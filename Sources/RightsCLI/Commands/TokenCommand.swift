@@ -21,7 +21,8 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "Who holds it (letters, digits, . _ - @); at most one live token per name.") var name: String
 
         func run(registry: ModuleRegistry) async throws {
-            // An agent's token is made by pairing over DRP, never by hand.
+            // An agent's token is made by pairing over DRP, never by hand; a controller's is made
+            // here, named by its id in standards.opendsr.controllers.
             let roles = OperatorRole.allCases.filter { $0 != .agent }
             guard let role = OperatorRole(rawValue: role), roles.contains(role) else {
                 throw ValidationError("--role must be one of \(roles.map(\.rawValue).joined(separator: ", "))")

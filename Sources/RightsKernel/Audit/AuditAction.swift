@@ -33,6 +33,9 @@ public struct AuditAction: StoredText {
     public static let identityExpired = AuditAction(rawValue: "identity.expired")
     /// A right that needs no confirmation of identity.
     public static let identityNotRequired = AuditAction(rawValue: "identity.not-required")
+    /// The client that filed through an open standard vouched for the subject's identity (a
+    /// controller forwarding a request it verified to its processor).
+    public static let identityAttested = AuditAction(rawValue: "identity.attested")
     /// The identity left to a reviewer.
     public static let identityByReview = AuditAction(rawValue: "identity.by-review")
     /// Waits for a reviewer.

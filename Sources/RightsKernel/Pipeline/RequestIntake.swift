@@ -13,6 +13,9 @@ public struct RequestIntake: Sendable, Equatable {
     public var language: TextLanguage?
     /// The open standard that carried the request in, if one did.
     public var channel: RequestChannel?
+    /// The id the request is to have, when the client chose it (OpenDSR's `subject_request_id`):
+    /// a second filing with the same id is refused, so a retried filing is recorded once.
+    public var id: RequestID?
 
     public init(
         right: String,

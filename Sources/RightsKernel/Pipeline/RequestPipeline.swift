@@ -56,6 +56,7 @@ public struct RequestPipeline: Sendable {
         }
         let now = services.clock.now
         let request = RightRequest(
+            id: intake.id ?? RequestID(),
             right: intake.right,
             subject: intake.subject,
             subjectKey: services.ledger.subjectKey(for: intake.subject),
@@ -91,6 +92,17 @@ public struct RequestPipeline: Sendable {
             acknowledgeReceipt(&pending)
             pending.request.verification = VerificationLevel.none
             try move(&pending, to: .verified, action: .identityNotRequired)
+            return try await enterWorkAndCarryOut(pending, right: right)
+        }
+        if let channel = intake.channel, channel.attestsIdentity, right.settings.verification != .strong {
+            // The client verified the person and vouches for them; a right that needs strong
+            // verification still asks the person.
+            pending.confirmsPerson = true
+            acknowledgeReceipt(&pending)
+            pending.request.verification = .code
+            try move(
+                &pending, to: .verified, action: .identityAttested,
+                details: ["standard": channel.standard.rawValue, "client": channel.client])
             return try await enterWorkAndCarryOut(pending, right: right)
         }
         if request.requester.speaksForAbsentSubject {

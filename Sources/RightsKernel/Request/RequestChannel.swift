@@ -13,12 +13,29 @@ public struct RequestChannel: Codable, Sendable, Equatable {
     /// Where each change of the request is posted, from the client's filing and within its
     /// allow-list; never personal data.
     public var callbacks: [URL]
+    /// The client verified the subject itself and vouches for it (an OpenDSR controller, whose
+    /// processor never meets the person): no code is sent, and the audit names who vouched.
+    public var attestsIdentity: Bool
 
-    public init(standard: RequestStandard, client: String, reference: String? = nil, callbacks: [URL] = []) {
+    public init(
+        standard: RequestStandard, client: String, reference: String? = nil, callbacks: [URL] = [], attestsIdentity: Bool = false
+    ) {
         self.standard = standard
         self.client = client
         self.reference = reference
         self.callbacks = callbacks
+        self.attestsIdentity = attestsIdentity
+    }
+
+    enum CodingKeys: String, CodingKey { case standard, client, reference, callbacks, attestsIdentity }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        standard = try container.decode(RequestStandard.self, forKey: .standard)
+        client = try container.decode(String.self, forKey: .client)
+        reference = try container.decodeIfPresent(String.self, forKey: .reference)
+        callbacks = try container.decodeIfPresent([URL].self, forKey: .callbacks) ?? []
+        attestsIdentity = try container.decodeIfPresent(Bool.self, forKey: .attestsIdentity) ?? false
     }
 }
 

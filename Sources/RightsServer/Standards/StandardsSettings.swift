@@ -28,6 +28,7 @@ public struct StandardsSettings: Sendable, Equatable {
     /// (DRP's `user_verification_url`).
     public var publicURL: URL?
     public var dataRightsProtocol: DataRightsProtocolSettings?
+    public var openDSR: OpenDSRSettings?
 
     public init() {}
 
@@ -45,6 +46,12 @@ public struct StandardsSettings: Sendable, Equatable {
                 throw section.invalid("public_url", "the Data Rights Protocol hands agents links to this service; give its public_url")
             }
             dataRightsProtocol = try DataRightsProtocolSettings(section: drp, baseDirectory: baseDirectory)
+        }
+        if let opendsr = try section.optionalSection("opendsr") {
+            guard publicURL != nil else {
+                throw section.invalid("public_url", "OpenDSR's discovery publishes the certificate's address; give the public_url")
+            }
+            openDSR = try OpenDSRSettings(section: opendsr, baseDirectory: baseDirectory)
         }
         try section.rejectUnknownKeys()
     }

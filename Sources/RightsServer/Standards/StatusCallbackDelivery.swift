@@ -27,7 +27,7 @@ struct StatusCallbackDelivery: MessageDelivery {
         guard message.kind == .statusCallback, let url = URL(string: message.recipient.value),
             let change = try? CanonicalJSON.decode(RequestStatusChange.self, from: Data(message.body.utf8))
         else { return }
-        guard let (body, signer) = self.body(for: change, to: url, standards: await standards.current()) else {
+        guard let (body, signature) = self.body(for: change, to: url, standards: await standards.current()) else {
             // The client is no longer declared, or no longer allows this address: nothing is sent.
             logger.warning("status callback dropped", metadata: ["outbox.id": "\(reference)", "standard": "\(change.channel.standard)"])
             return
@@ -39,9 +39,7 @@ struct StatusCallbackDelivery: MessageDelivery {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Idempotency-Key", value: "rightskit-\(reference)")
-            for (name, value) in signer.headers(id: "rightskit-\(reference)", body: body, at: Date()) {
-                request.headers.add(name: name, value: value)
-            }
+            for (name, value) in signature("rightskit-\(reference)") { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(bytes: body))
             do {
                 let response = try await client.execute(request, timeout: .seconds(Int64(timeout)))
@@ -62,9 +60,11 @@ struct StatusCallbackDelivery: MessageDelivery {
         throw Failure(description: lastFailure)
     }
 
-    /// The callback's body in the request's standard and the signer for its client, when the
-    /// client still allows `url`.
-    func body(for change: RequestStatusChange, to url: URL, standards: StandardsSettings) -> (Data, WebhookSigner)? {
+    /// The callback's body in the request's standard and the headers that sign it (for an
+    /// attempt's id), when its client still allows `url`.
+    func body(for change: RequestStatusChange, to url: URL, standards: StandardsSettings)
+        -> (Data, @Sendable (String) -> [(String, String)])?
+    {
         switch change.channel.standard {
         case .dataRightsProtocol:
             guard let drp = standards.dataRightsProtocol, let agent = drp.agents[change.channel.client],
@@ -72,7 +72,15 @@ struct StatusCallbackDelivery: MessageDelivery {
                 let signer = try? WebhookSigner(secret: secret),
                 let body = try? CanonicalJSON.encode(DRPStatus(change, publicURL: standards.publicURL))
             else { return nil }
-            return (body, signer)
+            return (body, { id in signer.headers(id: id, body: body, at: Date()).map { ($0.key, $0.value) } })
+        case .openDSR:
+            // §8.6: signed with the processor's certificate, the callback's address in the body.
+            guard let opendsr = standards.openDSR, let controller = opendsr.controllers[change.channel.client],
+                StandardsSettings.admits(url, allowed: controller.callbacks),
+                let body = try? CanonicalJSON.encode(OpenDSR.status(of: change, callback: url))
+            else { return nil }
+            let headers = OpenDSR.signatureHeaders(body, settings: opendsr)
+            return (body, { _ in headers })
         default:
             return nil
         }
