@@ -280,4 +280,41 @@ struct DataRightsProtocolTests {
         let gone = try await server.call(.GET, "/drp/v1/agent/\(agent.id)", headers: ["Authorization": "Bearer \(fresh)"])
         #expect(gone.status == 403)
     }
+
+    @Test func anExtensionMovesExpectedByAndSaysWhyAndItsTellsTheAgent() async throws {
+        let agent = DRPAgent(id: "TRUSTED_AGENT")
+        let server = try await ServedDeployment(config: try Self.config([agent]))
+        let token = try await agent.token(on: server)
+        let filed = try await agent.exercise("access", email: "user24@example.cn", token: token, on: server)
+        let id = try #require(filed.json["request_id"] as? String)
+        let before = try #require(filed.json["expected_by"] as? String)
+        let operatorToken = try await server.token("operator", name: "ana")
+        let extended = try await server.call(
+            .POST, "/v1/admin/requests/\(id)/extend", json: ["reason": "records are held in three systems"],
+            headers: ["Authorization": "Bearer \(operatorToken)"])
+        #expect(extended.status == 200, "\(extended.text)")
+        let status = try await server.call(.GET, "/drp/v1/data-rights-request/\(id)", headers: ["Authorization": "Bearer \(token)"])
+        let after = try #require(status.json["expected_by"] as? String)
+        #expect(after > before, "§3.08: expected_by follows the extension")
+        #expect((status.json["processing_details"] as? String)?.contains("records are held in three systems") == true, "\(status.text)")
+    }
+
+    @Test func aMistakeInTheStandardsSectionIsALocatedErrorThatNeverRepeatsAKey() async throws {
+        let agent = DRPAgent(id: "TRUSTED_AGENT")
+        let broken = try Self.config([agent]).replacingOccurrences(of: agent.verifyKey, with: "c2VjcmV0LWJ1dC1zaG9ydA==")
+        let runner = try CommandLineRunner(directory: TemporaryDirectory(prefix: "drp-config"), executable: "rightskit")
+        try Self.config([agent]).write(toFile: runner.directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        #expect(try await runner.run("demo", "seed", "--config", "config.yaml").status == 0)
+        #expect(try await runner.run("check-config", "--config", "config.yaml").status == 0)
+        try broken.write(toFile: runner.directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let checked = try await runner.run("check-config", "--config", "config.yaml")
+        #expect(checked.status != 0)
+        #expect(checked.errors.contains("standards.drp.agents.TRUSTED_AGENT.verify_key"), "\(checked.errors)")
+        #expect(checked.errors.contains("config.yaml:"), "the file and line")
+        #expect(!checked.errors.contains("c2VjcmV0LWJ1dC1zaG9ydA=="), "the key is never repeated")
+        let stray = try Self.config([agent]).replacingOccurrences(of: "business_id: EXAMPLE_CLOUD", with: "busines_id: EXAMPLE_CLOUD")
+        try stray.write(toFile: runner.directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let misspelt = try await runner.run("check-config", "--config", "config.yaml")
+        #expect(misspelt.status != 0 && misspelt.errors.contains("standards.drp"), "\(misspelt.errors)")
+    }
 }
