@@ -183,6 +183,12 @@ struct DataRightsProtocolTests {
         #expect(filed.json["status"] as? String == "in_progress" && filed.json["reason"] as? String == "need_user_verification")
         #expect(filed.json["agent_request_id"] as? String == "agent-ref-22")
         #expect(filed.json["received_at"] != nil && filed.json["expected_by"] != nil)
+        // Sent again (an answer lost on the way): the same request, not a second one.
+        let again = try await agent.exercise(
+            "deletion", email: "user22@example.cn", token: token, on: server,
+            extra: ["agent-request-id": "agent-ref-22", "status_callback": "http://127.0.0.1:\(receiver.port)/drp/status"])
+        #expect(again.status == 200 && again.json["request_id"] as? String == filed.json["request_id"] as? String)
+        #expect(try requests(server) == 1, "filed once")
         let confirmAt = try #require(filed.json["user_verification_url"] as? String)
         #expect(confirmAt == "http://127.0.0.1/requests/\(id)/confirm", "the privacy centre's code step for this request")
 

@@ -120,14 +120,28 @@ struct DataRightsProtocol: Sendable {
         if let reference, reference.count > 200 {
             return Self.error(.badRequest, "agent-request-id is longer than 200 characters", fatal: true)
         }
-        let intake = RequestIntake(
+        // An agent that names its request and sends it again (a retry after a lost answer) gets
+        // the request it filed, not a second one: the id is derived from its own.
+        let id = reference.map { Self.requestID(agent: agent, reference: $0) }
+        if let id, let earlier = try? await api.store.request(id) {
+            guard earlier.channel?.standard == .dataRightsProtocol, earlier.channel?.client == agent else {
+                return Self.error(.badRequest, "agent-request-id was used before", fatal: true)
+            }
+            return Self.json(.ok, status(of: earlier))
+        }
+        var intake = RequestIntake(
             right: mapped.right, subject: subject, requester: .agent, requesterReference: "drp:\(agent)",
             parameters: mapped.parameters,
             channel: RequestChannel(standard: .dataRightsProtocol, client: agent, reference: reference, callbacks: callbacks))
+        intake.id = id
         do {
             let filed = try await api.submitted { try await api.pipeline.submit(intake) }
             return Self.json(.ok, status(of: filed))
         } catch {
+            // Two sends of one request at once: the second finds the first recorded.
+            if let id, let earlier = try? await api.store.request(id), earlier.channel?.client == agent {
+                return Self.json(.ok, status(of: earlier))
+            }
             return refusal(error)
         }
     }
@@ -239,6 +253,20 @@ struct DataRightsProtocol: Sendable {
             if let value = claims[claim] as? String, !value.isEmpty, value.count <= 320 { return SubjectIdentity(kind: kind, value: value) }
         }
         return nil
+    }
+
+    /// The request id an agent's own reference names: a UUID from the SHA-256 of the agent and
+    /// its reference, so the same reference from the same agent always names the same request.
+    static func requestID(agent: String, reference: String) -> RightsKernel.RequestID {
+        var bytes = Array(SHA256.hash(data: Data("drp:\(agent):\(reference)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8: derived by a method of our own (RFC 9562)
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let uuid = UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11],
+                bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+        return RightsKernel.RequestID(uuid.uuidString) ?? RightsKernel.RequestID()
     }
 
     func status(of request: RightRequest) -> DRPStatus {
