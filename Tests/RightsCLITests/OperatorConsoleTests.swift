@@ -67,7 +67,7 @@ struct OperatorConsoleTests {
         #expect(queue.headers["content-security-policy"]?.contains("default-src 'none'") == true)
         let reviewing = try await session.get("/console?state=awaitingReview")
         #expect(reviewing.text.contains(copy.id) && !reviewing.text.contains(other.id), "the state filter")
-        #expect(reviewing.text.contains("<td data-state=\"awaitingReview\">Being reviewed by our privacy team</td>"), "states in words")
+        #expect(reviewing.text.contains("<td data-state=\"awaitingReview\">Waiting for review</td>"), "states in words")
 
         let page = try await session.get("/console/requests/\(copy.id)")
         #expect(page.text.contains("data-state=\"awaitingReview\"") && page.text.contains("user10@example.cn"))

@@ -103,7 +103,7 @@ struct OperatorConsole: Sendable {
         let right = request.uri.queryParameters.get("right").flatMap { api.deployment.rights[$0] == nil ? nil : $0 }
         var model: [String: Any] = [
             "states": RequestState.allCases.map {
-                ["value": $0.rawValue, "label": texts.text("state.\($0.rawValue)", language), "selected": $0.rawValue == state?.rawValue]
+                ["value": $0.rawValue, "label": stateText($0.rawValue, language), "selected": $0.rawValue == state?.rawValue]
             },
             "rights": api.deployment.rights.keys.sorted().map {
                 ["value": $0, "label": centre.title(of: $0, language), "selected": $0 == right]
@@ -119,7 +119,7 @@ struct OperatorConsole: Sendable {
                 let final = RequestState(rawValue: view.state.rawValue)?.isFinal ?? true
                 return [
                     "id": view.id, "short": String(view.id.prefix(8)), "right": centre.title(of: view.right, language),
-                    "state": view.state.rawValue, "stateText": texts.text("state.\(view.state.rawValue)", language),
+                    "state": view.state.rawValue, "stateText": stateText(view.state.rawValue, language),
                     "channel": view.channel ?? texts.text("console.channel.own", language),
                     "due": Timestamp.day(view.dueAt, in: zone),
                     "received": Timestamp.day(view.receivedAt, in: zone), "overdue": view.overdue,
@@ -150,7 +150,7 @@ struct OperatorConsole: Sendable {
         let view = body.request
         var model: [String: Any] = [
             "id": view.id, "rightTitle": centre.title(of: view.right, language), "state": view.state.rawValue,
-            "stateText": view.state.rawValue, "received": Timestamp.day(view.receivedAt, in: zone),
+            "stateText": stateText(view.state.rawValue, language), "received": Timestamp.day(view.receivedAt, in: zone),
             "due": Timestamp.day(view.dueAt, in: zone), "overdue": view.overdue, "extended": view.extensionReason ?? false,
             "requester": view.requester.rawValue, "verification": view.verification ?? "-",
             "subject": view.subject.map { "\($0.kind): \($0.value)" } ?? false,
@@ -443,5 +443,11 @@ struct OperatorConsole: Sendable {
             "console-signin-problem", request, token, title: texts.text("problem.title", language),
             ["problem": ["message": problem.message]],
             status: problem.status)
+    }
+
+    /// A state as the privacy team reads it: the console's own words where a person's would
+    /// mislead an operator ("waiting for you…"), else the privacy centre's.
+    func stateText(_ state: String, _ language: PageLanguage) -> String {
+        texts.optional("console.state.\(state)", language) ?? texts.text("state.\(state)", language)
     }
 }

@@ -70,14 +70,14 @@ struct StatusCallbackDelivery: MessageDelivery {
             guard let drp = standards.dataRightsProtocol, let agent = drp.agents[change.channel.client],
                 StandardsSettings.admits(url, allowed: agent.callbacks), let secret = agent.callbackSecret,
                 let signer = try? WebhookSigner(secret: secret),
-                let body = try? CanonicalJSON.encode(DRPStatus(change, publicURL: standards.publicURL))
+                let body = try? StandardJSON.encode(DRPStatus(change, publicURL: standards.publicURL))
             else { return nil }
             return (body, { id in signer.headers(id: id, body: body, at: Date()).map { ($0.key, $0.value) } })
         case .openDSR:
             // §8.6: signed with the processor's certificate, the callback's address in the body.
             guard let opendsr = standards.openDSR, let controller = opendsr.controllers[change.channel.client],
                 StandardsSettings.admits(url, allowed: controller.callbacks),
-                let body = try? CanonicalJSON.encode(OpenDSR.status(of: change, callback: url))
+                let body = try? StandardJSON.encode(OpenDSR.status(of: change, callback: url))
             else { return nil }
             let headers = OpenDSR.signatureHeaders(body, settings: opendsr)
             return (body, { _ in headers })

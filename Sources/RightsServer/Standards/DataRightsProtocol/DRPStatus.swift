@@ -13,16 +13,6 @@ struct DRPStatus: Encodable, Equatable {
     var processingDetails: String?
     var userVerificationURL: String?
 
-    enum CodingKeys: String, CodingKey {
-        case requestID = "request_id"
-        case agentRequestID = "agent_request_id"
-        case status, reason
-        case receivedAt = "received_at"
-        case expectedBy = "expected_by"
-        case processingDetails = "processing_details"
-        case userVerificationURL = "user_verification_url"
-    }
-
     init(_ change: RequestStatusChange, publicURL: URL?) {
         requestID = change.request.rawValue
         agentRequestID = change.channel.reference

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 import RightsKernel
 import RightsStorage
@@ -183,11 +184,10 @@ struct DataRightsProtocol: Sendable {
 
     /// The agent whose live pairwise token the request bears.
     func pairedAgent(_ request: Request) async -> Result<String, Refusal> {
-        guard let bearer = request.headers[.authorization], bearer.lowercased().hasPrefix("bearer ") else {
+        guard let secret = request.headers.bearer?.token else {
             return .failure(
                 Refusal(response: Self.error(.unauthorized, "send the pairwise token as Authorization: Bearer <token>", fatal: false)))
         }
-        let secret = String(bearer.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let token = try? await api.store.token(secret: secret), token.role == .agent, token.name.hasPrefix("drp."),
             settings.agents[String(token.name.dropFirst(4))] != nil
         else {
@@ -296,7 +296,7 @@ struct DataRightsProtocol: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let data = (try? CanonicalJSON.encode(value)) ?? Data("{}".utf8)
+        let data = (try? StandardJSON.encode(value)) ?? Data("{}".utf8)
         return Response(
             status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))

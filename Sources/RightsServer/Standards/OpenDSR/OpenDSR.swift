@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 import RightsKernel
 import RightsStorage
@@ -202,13 +203,12 @@ struct OpenDSR: Sendable {
     }
 
     func authenticated(_ request: Request) async -> Result<String, Refusal> {
-        guard let bearer = request.headers[.authorization], bearer.lowercased().hasPrefix("bearer ") else {
+        guard let secret = request.headers.bearer?.token else {
             return .failure(
                 Refusal(
                     response: error(
                         .unauthorized, "send the controller's token as Authorization: Bearer <token>", reason: "Unauthenticated")))
         }
-        let secret = String(bearer.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let token = try? await api.store.token(secret: secret), token.role == .controller, settings.controllers[token.name] != nil
         else {
             return .failure(
@@ -238,21 +238,11 @@ struct OpenDSR: Sendable {
         struct Identity: Encodable {
             var identityType: String
             var identityFormat: String
-            enum CodingKeys: String, CodingKey {
-                case identityType = "identity_type"
-                case identityFormat = "identity_format"
-            }
         }
         var apiVersion: String
         var supportedIdentities: [Identity]
         var supportedSubjectRequestTypes: [String]
         var processorCertificate: String
-        enum CodingKeys: String, CodingKey {
-            case apiVersion = "api_version"
-            case supportedIdentities = "supported_identities"
-            case supportedSubjectRequestTypes = "supported_subject_request_types"
-            case processorCertificate = "processor_certificate"
-        }
     }
 
     struct Created: Encodable {
@@ -261,13 +251,6 @@ struct OpenDSR: Sendable {
         var receivedTime: String
         var encodedRequest: String
         var subjectRequestID: String
-        enum CodingKeys: String, CodingKey {
-            case controllerID = "controller_id"
-            case expectedCompletionTime = "expected_completion_time"
-            case receivedTime = "received_time"
-            case encodedRequest = "encoded_request"
-            case subjectRequestID = "subject_request_id"
-        }
     }
 
     struct Cancelled: Encodable {
@@ -275,12 +258,6 @@ struct OpenDSR: Sendable {
         var subjectRequestID: String
         var receivedTime: String
         var apiVersion: String
-        enum CodingKeys: String, CodingKey {
-            case controllerID = "controller_id"
-            case subjectRequestID = "subject_request_id"
-            case receivedTime = "received_time"
-            case apiVersion = "api_version"
-        }
     }
 
     /// The status object (§8.3), and the callback body (§8.6) when `callback` is the address.
@@ -291,14 +268,6 @@ struct OpenDSR: Sendable {
         var requestStatus: String
         var apiVersion: String
         var statusCallbackURL: String?
-        enum CodingKeys: String, CodingKey {
-            case controllerID = "controller_id"
-            case expectedCompletionTime = "expected_completion_time"
-            case subjectRequestID = "subject_request_id"
-            case requestStatus = "request_status"
-            case apiVersion = "api_version"
-            case statusCallbackURL = "status_callback_url"
-        }
     }
 
     static func status(of change: RequestStatusChange, callback: URL?) -> Status {
@@ -333,7 +302,7 @@ struct OpenDSR: Sendable {
     }
 
     func signed(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let data = (try? CanonicalJSON.encode(value)) ?? Data("{}".utf8)
+        let data = (try? StandardJSON.encode(value)) ?? Data("{}".utf8)
         var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
         for (name, value) in Self.signatureHeaders(data, settings: settings) {
             if let field = HTTPField.Name(name) { headers[field] = value }
