@@ -184,6 +184,10 @@ struct OpenDSRTests {
         let operatorToken = try await server.token("operator", name: "ana")
         var hashed = controller.filing("erasure", email: email)
         hashed["subject_identities"] = [
+            ["identity_type": "email", "identity_value": String(repeating: "ab", count: 32), "identity_format": "sha512"]
+        ]
+        var nobody = controller.filing("erasure", email: email)
+        nobody["subject_identities"] = [
             ["identity_type": "email", "identity_value": String(repeating: "ab", count: 32), "identity_format": "sha256"]
         ]
         var unknownType = controller.filing("erasure", email: email)
@@ -205,6 +209,7 @@ struct OpenDSRTests {
             (try await post(controller.filing("rectification", email: email)), 400, "UnsupportedRequestType"),
             (try await post(controller.filing("access", email: email, extra: ["regulation": "pipl"])), 400, "IllegalArgumentException"),
             (try await post(hashed), 400, "UnsupportedIdentityFormat"),
+            (try await post(nobody), 400, "NoMatch"),
             (try await post(unknownType), 400, "UnsupportedIdentityType"),
             (
                 try await post(controller.filing("access", email: email, extra: ["status_callback_urls": ["https://attacker.example/x"]])),
@@ -284,5 +289,43 @@ struct OpenDSRTests {
             #expect(object?["status_callback_url"] as? String == callback && object?["subject_request_id"] as? String == id)
             #expect(object?["controller_id"] as? String == "ACME_CONTROLLER")
         }
+    }
+
+    @Test func aHashedIdentityIsMatchedByHashingTheMapsIdentitiesTheSameWay() async throws {
+        let (server, controller, _) = try await Self.served()
+        let discovery = try await server.call(.GET, "/opendsr/v1/discovery")
+        let formats = (discovery.json["supported_identities"] as? [[String: String]] ?? []).filter { $0["identity_type"] == "email" }
+            .compactMap { $0["identity_format"] }
+        #expect(Set(formats) == ["raw", "sha256", "sha1", "md5"])
+        // The controller hashes the address it holds (here with openssl, as it might).
+        let file = controller.folder.appendingPathComponent("address")
+        try Data("user44@example.cn".utf8).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "dgst", "-sha256", "-r", file.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let digest =
+            String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").first.map(String.init)
+            ?? ""
+        var filing = controller.filing("access", email: "")
+        filing["subject_identities"] = [["identity_type": "email", "identity_value": digest, "identity_format": "sha256"]]
+        let id = try #require(filing["subject_request_id"] as? String)
+        let created = try await server.call(
+            .POST, "/opendsr/v1/requests", body: try JSONSerialization.data(withJSONObject: filing),
+            headers: ["Authorization": "Bearer \(controller.token)", "Content-Type": "application/json"])
+        #expect(created.status == 201, "\(created.text)")
+        let operatorToken = try await server.token("operator", name: "ana")
+        let seen = try await server.call(.GET, "/v1/admin/requests/\(id)", headers: ["Authorization": "Bearer \(operatorToken)"])
+        let filed = seen.json["request"] as? [String: Any]
+        let outcome = filed?["outcome"] as? [String: Any]
+        let message = outcome?["message"] as? String ?? ""
+        #expect(filed?["channel"] as? String == "opendsr:ACME_CONTROLLER")
+        #expect(outcome?["status"] as? String == "completed", "\(seen.text.prefix(600))")
+        #expect(
+            message.hasPrefix("Your data: ") && !message.hasPrefix("Your data: 0 record(s)"),
+            "the person the digest names was found: \(message)")
     }
 }

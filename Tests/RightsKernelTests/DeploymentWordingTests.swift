@@ -37,6 +37,12 @@ struct DeploymentWordingTests {
         other.right = "access"
         #expect(texts.said(to: probe, "message.code.title", ["right": "probe"]) == "Your code for the probe", "one right's own wording")
         #expect(texts.said(to: other, "message.code.title", ["right": "access"]) == "Confirm the access request", "the kernel's for others")
+        var chinese = probe
+        chinese.language = .simplifiedChinese
+        #expect(
+            texts.said(to: chinese, "message.code.title", ["right": "probe"])
+                == TextCatalogue.standard.text("message.code.title", .simplifiedChinese, ["right": "probe"]),
+            "a right's English-only wording never hides the kernel's Chinese")
         var unchosen = probe
         unchosen.language = nil
         #expect(texts.language(of: unchosen) == .simplifiedChinese, "a person who chose no language reads the deployment's first")

@@ -25,6 +25,11 @@ public protocol PersonalDataService: Sendable {
     func contacts(of identities: [SubjectIdentity]) async throws -> [SubjectIdentity]
     /// A keyed hash of a value, for audit entries that must prove a change without holding it.
     func fingerprint(_ value: String) -> String
+    /// The one identity of `kind` the map holds whose value `matches` (a controller's hashed
+    /// identity, compared with each value hashed the same way); nil when none does, or more than
+    /// one. It reads every value of the kind's identity columns, so it is for the rare request
+    /// that names a person only by a digest.
+    func identity(ofKind kind: String, where matches: @escaping @Sendable (String) -> Bool) async throws -> SubjectIdentity?
 }
 
 /// Correcting the subject's data (clause 5.2).
@@ -104,6 +109,10 @@ extension PersonalDataErasure {
 
     /// Nothing restricted, for a service that keeps no restrictions.
     public func eraseLiftedRestrictions(at time: Date) async throws -> [String: Int] { [:] }
+}
+
+extension PersonalDataService {
+    public func identity(ofKind kind: String, where matches: @escaping @Sendable (String) -> Bool) async throws -> SubjectIdentity? { nil }
 }
 
 extension PersonalDataService {

@@ -97,7 +97,7 @@ public struct TextCatalogue: Sendable, Equatable {
         Dictionary(uniqueKeysWithValues: (strings[language] ?? [:]).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
     }
 
-    private func fill(_ template: String, _ values: [String: String]) -> String {
+    func fill(_ template: String, _ values: [String: String]) -> String {
         // One pass over the template, so a value that itself holds `{{…}}` is left as it is.
         var text = ""
         var rest = template[...]
@@ -124,7 +124,16 @@ extension TextCatalogue {
     /// A text of `right` in `language`: the right's own wording of `key` where it has one, else
     /// the kernel's.
     public func said(_ key: String, for right: String, in language: TextLanguage, _ values: [String: String] = [:]) -> String {
-        text(optional("right.\(right).\(key)", language) != nil ? "right.\(right).\(key)" : key, language, values)
+        first(["right.\(right).\(key)", key], language).map { fill($0, values) } ?? key
+    }
+
+    /// The first of `keys` said in `language`, else the first said in English: a right's wording
+    /// in English only never hides the kernel's in the person's own language.
+    func first(_ keys: [String], _ language: TextLanguage) -> String? {
+        for candidate in [language, .english] {
+            for key in keys { if let text = strings[candidate]?[key] { return text } }
+        }
+        return nil
     }
 
     /// What `request`'s subject must read before confirming it (the right's `notice`, such as
@@ -147,11 +156,8 @@ extension TextCatalogue {
 
     /// What `ground` means in `language`, as `right` words it.
     public func ground(_ ground: DenialGround, right: String, in language: TextLanguage) -> String {
-        let values = ["detail": ground.detail ?? ""]
-        for key in ["right.\(right).ground.\(ground.code)", "ground.\(ground.code)"] where optional(key, language) != nil {
-            return text(key, language, values)
-        }
-        return ground.explanation
+        first(["right.\(right).ground.\(ground.code)", "ground.\(ground.code)"], language).map { fill($0, ["detail": ground.detail ?? ""]) }
+            ?? ground.explanation
     }
 
     /// Items listed as `request`'s subject's language lists them ("a, b" in English, "a、b" in

@@ -130,6 +130,31 @@ extension DataMapService {
     }
 }
 
+extension DataMapService {
+    public func identity(ofKind kind: String, where matches: @escaping @Sendable (String) -> Bool) async throws -> SubjectIdentity? {
+        var found: Set<String> = []
+        for source in map.sources {
+            let values = try await executor(source).snapshot { connection in
+                var values: Set<String> = []
+                for table in source.tables {
+                    guard case .identities(let columns) = table.link, let column = columns[kind] else { continue }
+                    let statement: SQLStatement =
+                        "SELECT \(raw: quoted(column)) AS value FROM \(raw: quoted(table.name)) WHERE \(raw: quoted(column)) IS NOT NULL"
+                    for row in try await connection.query(statement) {
+                        guard let value = row["value"].text, !value.isEmpty, matches(value) else { continue }
+                        values.insert(value)
+                    }
+                }
+                return values
+            }
+            found.formUnion(values)
+        }
+        // Two people whose values hash alike name no one.
+        guard found.count == 1, let value = found.first else { return nil }
+        return SubjectIdentity(kind: kind, value: value)
+    }
+}
+
 /// The caller's export sink, carried into the snapshot that reads for it. The snapshot's body
 /// runs once and the caller awaits it, so the sink is never used from two places at once.
 struct ExportSinkHandle: @unchecked Sendable {

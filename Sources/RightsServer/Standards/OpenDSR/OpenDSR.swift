@@ -55,9 +55,11 @@ struct OpenDSR: Sendable {
     // MARK: Endpoints
 
     func discovery() -> Response {
-        var identities = [["identity_type": "email", "identity_format": "raw"]]
-        if api.deployment.identityKinds.contains("user_id") {
-            identities.append(["identity_type": "controller_customer_id", "identity_format": "raw"])
+        var identities: [[String: String]] = []
+        for (type, kind) in Self.identityKinds.sorted(by: { $0.key < $1.key }) where api.deployment.identityKinds.contains(kind) {
+            for format in ["raw"] + IdentityDigest.allCases.map(\.rawValue) {
+                identities.append(["identity_type": type, "identity_format": format])
+            }
         }
         let types = settings.requestTypes.filter { api.deployment.rights[$0.value.right] != nil }.keys.sorted()
         return signed(
@@ -106,12 +108,25 @@ struct OpenDSR: Sendable {
             return error(.badRequest, "subject_identities is required", reason: "IllegalArgumentException")
         }
         var subject: SubjectIdentity?
-        for identity in identities {
+        for identity in identities where subject == nil {
             guard let kind = identity["identity_type"] as? String, let value = identity["identity_value"] as? String,
                 let format = identity["identity_format"] as? String
             else {
                 return error(
                     .badRequest, "each identity has identity_type, identity_value and identity_format", reason: "IllegalArgumentException")
+            }
+            if let digest = IdentityDigest(rawValue: format) {
+                // A hashed identity: the map's values of that kind are hashed the same way.
+                guard let mappedKind = Self.identityKinds[kind], api.deployment.identityKinds.contains(mappedKind) else { continue }
+                guard let wanted = digest.normalised(value) else {
+                    return error(
+                        .badRequest, "an identity_value in \(format) is not a \(format) digest", reason: "IllegalArgumentException")
+                }
+                subject = try? await api.deployment.services.data.identity(ofKind: mappedKind) { digest.matches($0, wanted) }
+                if subject == nil {
+                    return error(.badRequest, "no one this processor holds matches the hashed identity", reason: "NoMatch")
+                }
+                continue
             }
             guard format == "raw" else {
                 return error(
@@ -343,5 +358,43 @@ struct OpenDSR: Sendable {
 
     static func safe(_ text: String) -> String {
         String(text.prefix(40).filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+    }
+}
+
+/// OpenDSR's hashed identity formats (§5.2): a digest of the identity's value, matched by
+/// hashing the map's values the same way (as stored, and lower-cased, as controllers normalise
+/// an email before hashing it).
+enum IdentityDigest: String, CaseIterable {
+    case sha256, sha1, md5
+
+    func hex(_ value: String) -> String {
+        let data = Data(value.utf8)
+        let bytes: [UInt8] =
+            switch self {
+            case .sha256: Array(SHA256.hash(data: data))
+            case .sha1: Array(Insecure.SHA1.hash(data: data))
+            case .md5: Array(Insecure.MD5.hash(data: data))
+            }
+        return bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    var length: Int {
+        switch self {
+        case .sha256: 32
+        case .sha1: 20
+        case .md5: 16
+        }
+    }
+
+    /// The digest as lower-case hex, from hex or Base64; nil when it is neither, or the wrong size.
+    func normalised(_ given: String) -> String? {
+        let text = given.trimmingCharacters(in: .whitespaces)
+        if text.count == length * 2, text.allSatisfy(\.isHexDigit) { return text.lowercased() }
+        if let data = Data(base64Encoded: text), data.count == length { return data.map { String(format: "%02x", $0) }.joined() }
+        return nil
+    }
+
+    func matches(_ value: String, _ wanted: String) -> Bool {
+        hex(value) == wanted || hex(value.lowercased().trimmingCharacters(in: .whitespaces)) == wanted
     }
 }
