@@ -322,5 +322,12 @@ struct DataRightsProtocolTests {
         try stray.write(toFile: runner.directory.file("config.yaml"), atomically: true, encoding: .utf8)
         let misspelt = try await runner.run("check-config", "--config", "config.yaml")
         #expect(misspelt.status != 0 && misspelt.errors.contains("standards.drp"), "\(misspelt.errors)")
+        // A right the mapping names but the deployment does not enable is caught at load, too.
+        let unmapped = try Self.config([agent]).replacingOccurrences(
+            of: "    business_id: EXAMPLE_CLOUD", with: "    business_id: EXAMPLE_CLOUD\n    actions: { deletion: { right: erasre } }")
+        try unmapped.write(toFile: runner.directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let typo = try await runner.run("check-config", "--config", "config.yaml")
+        #expect(typo.status != 0 && typo.errors.contains("standards.drp.actions.deletion.right"), "\(typo.errors)")
+        #expect(typo.errors.contains("'erasre'") && typo.errors.contains("erasure"), "\(typo.errors)")
     }
 }

@@ -16,7 +16,11 @@ struct CheckConfigCommand: DeploymentCommand {
 
     func run(registry: ModuleRegistry) async throws {
         let deployment = try await options.inspect(registry)
-        _ = try options.loading { try ServerSettings.load(path: options.config) }
+        let server = try options.loading { try ServerSettings.load(path: options.config) }
+        try options.loading {
+            let problems = server.standards.problems(enabledRights: Set(deployment.rights.keys))
+            if !problems.isEmpty { throw ConfigErrors(problems) }
+        }
         for warning in ((deployment.services.data as? DataMapService)?.warnings ?? []) {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }

@@ -31,6 +31,10 @@ struct ServeCommand: DeploymentCommand {
             settings.port = port
         }
         let deployment = try await options.open(registry)
+        try options.loading {
+            let problems = settings.standards.problems(enabledRights: Set(deployment.pipeline.deployment.rights.keys))
+            if !problems.isEmpty { throw ConfigErrors(problems) }
+        }
         let server = RightsServer(
             pipeline: deployment.pipeline, store: deployment.store, settings: settings, logger: Logger(label: "rightskit.server"))
         let json = options.json

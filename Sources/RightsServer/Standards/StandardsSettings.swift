@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-import RightsKernel
+public import RightsKernel
 
 /// The `standards:` section of a deployment file: the open standards this deployment speaks,
 /// and who may file through them.
@@ -56,6 +56,22 @@ public struct StandardsSettings: Sendable, Equatable {
         try section.rejectUnknownKeys()
     }
 
+    /// The mistakes only the deployment's rights reveal: an action or request type the file maps
+    /// to a right the deployment does not enable (the defaults are simply not offered then).
+    public func problems(enabledRights: Set<String>) -> [ConfigError] {
+        var located: [(ConfigLocation, String)] = []
+        for (action, location) in dataRightsProtocol?.mappedAt ?? [:] {
+            if let right = dataRightsProtocol?.actions[action]?.right { located.append((location, right)) }
+        }
+        for (type, location) in openDSR?.mappedAt ?? [:] {
+            if let right = openDSR?.requestTypes[type]?.right { located.append((location, right)) }
+        }
+        let enabled = enabledRights.sorted().joined(separator: ", ")
+        return located.filter { !enabledRights.contains($0.1) }.sorted { $0.0.line < $1.0.line }.map { location, right in
+            location.error("names the right '\(right)', which this deployment does not enable; enabled: \(enabled)")
+        }
+    }
+
     /// Plain http is accepted for loopback only, where tests and a local proxy run.
     static func isLoopbackHTTP(_ url: URL) -> Bool {
         url.scheme == "http" && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host ?? "")
@@ -81,6 +97,8 @@ public struct DataRightsProtocolSettings: Sendable, Equatable {
     /// What each DRP action files; an action not listed, or whose right is not enabled, is
     /// refused `claim_not_covered`.
     public var actions: [String: ActionRight]
+    /// Where the deployment mapped each action itself, to point at a right it does not enable.
+    var mappedAt: [String: ConfigLocation] = [:]
 
     /// An authorised agent as the deployment declares it.
     public struct Agent: Sendable, Equatable {
@@ -139,6 +157,7 @@ public struct DataRightsProtocolSettings: Sendable, Equatable {
                     for key in given.keys { parameters[key] = try given.string(key) }
                 }
                 actions[Self.canonical(action)] = ActionRight(right: try entry.string("right"), parameters: parameters)
+                mappedAt[Self.canonical(action)] = entry.location(of: "right")
                 try entry.rejectUnknownKeys()
             }
         }

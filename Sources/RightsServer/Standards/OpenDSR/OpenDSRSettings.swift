@@ -27,6 +27,8 @@ public struct OpenDSRSettings: Sendable, Equatable {
     /// The certificate published at discovery, as PEM.
     public var certificate: String
     public var requestTypes: [String: MappedRight]
+    /// Where the deployment mapped each request type itself.
+    var mappedAt: [String: ConfigLocation] = [:]
     public var controllers: [String: Controller]
 
     public struct Controller: Sendable, Equatable {
@@ -69,6 +71,7 @@ public struct OpenDSRSettings: Sendable, Equatable {
                     throw mapped.invalidKey(type, "not an OpenDSR request type; expected access, portability or erasure")
                 }
                 requestTypes[type] = try MappedRight(entry)
+                mappedAt[type] = entry.location(of: "right")
             }
         }
         controllers = [:]
