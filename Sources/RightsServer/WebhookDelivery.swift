@@ -43,43 +43,16 @@ struct WebhookDelivery: MessageDelivery {
         var request: String?
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     func deliver(_ message: OutboundMessage, reference: Int64) async throws {
         let payload = Payload(
             id: reference, kind: message.kind.rawValue, recipient: .init(kind: message.recipient.kind, value: message.recipient.value),
             title: message.title, body: message.body, request: message.request?.rawValue
         )
         let body = try JSONEncoder().encode(payload)
-        var delay = webhook.backoff
-        var lastFailure = "not attempted"
-        for attempt in 1...webhook.attempts {
-            var request = HTTPClientRequest(url: webhook.url.absoluteString)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Idempotency-Key", value: "rightskit-\(reference)")
-            for (name, value) in signer.headers(id: "rightskit-\(reference)", body: body, at: Date()) {
-                request.headers.add(name: name, value: value)
-            }
-            request.body = .bytes(ByteBuffer(bytes: body))
-            do {
-                let response = try await client.execute(request, timeout: .seconds(Int64(webhook.timeout)))
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                if (200..<300).contains(response.status.code) { return }
-                lastFailure = "the webhook answered \(response.status.code)"
-            } catch {
-                lastFailure = "the webhook could not be reached (\(type(of: error)))"
-            }
-            onFailure()
-            logger.warning(
-                "webhook delivery failed", metadata: ["outbox.id": "\(reference)", "attempt": "\(attempt)", "reason": "\(lastFailure)"])
-            if attempt < webhook.attempts {
-                try await Task.sleep(for: .milliseconds(Int(delay * 1_000)))
-                delay *= 2
-            }
-        }
-        throw Failure(description: lastFailure)
+        let post = RetriedPost(
+            client: client, logger: logger, attempts: webhook.attempts, backoff: webhook.backoff, timeout: webhook.timeout)
+        try await post.send(
+            body, to: webhook.url, reference: reference, receiver: "webhook",
+            signed: { id in signer.headers(id: id, body: body, at: Date()).map { ($0.key, $0.value) } }, onFailure: onFailure)
     }
 }

@@ -86,9 +86,6 @@ public struct TextCatalogue: Sendable, Equatable {
     /// The text of `key` in `language`, or nil when the catalogue has none.
     public func optional(_ key: String, _ language: TextLanguage) -> String? { strings[language]?[key] ?? strings[.english]?[key] }
 
-    /// The text of `key` in `language` when that language itself has it.
-    public func exact(_ key: String, _ language: TextLanguage) -> String? { strings[language]?[key] }
-
     /// Every key of `language`, for checks that both languages say the same things.
     public func keys(_ language: TextLanguage) -> Set<String> { Set(strings[language].map { Array($0.keys) } ?? []) }
 

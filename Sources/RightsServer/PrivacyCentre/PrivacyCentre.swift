@@ -265,11 +265,7 @@ struct PrivacyCentre: Sendable {
 
     /// The address prefixes the client that filed through `channel` declared.
     func returnAddresses(_ channel: RequestChannel) async -> [URL] {
-        let standards = await standards?.current()
-        switch channel.standard {
-        case .dataRightsProtocol: return standards?.dataRightsProtocol?.agents[channel.client]?.callbacks ?? []
-        default: return []
-        }
+        await standards?.current().callbacks(of: channel) ?? []
     }
 
     /// Whether `address` is one the client that filed may send the person back to (its

@@ -72,6 +72,29 @@ public struct StandardsSettings: Sendable, Equatable {
         }
     }
 
+    /// The address prefixes a client's `callbacks` declares, where its callbacks (and, for an
+    /// agent, the person's way back) may point.
+    static func callbackPrefixes(_ entry: ConfigSection) throws(ConfigError) -> [URL] {
+        var prefixes: [URL] = []
+        for text in try entry.strings("callbacks") {
+            guard let url = URL(string: text), url.scheme == "https" || isLoopbackHTTP(url), url.host != nil else {
+                throw entry.invalid("callbacks", "expected https address prefixes such as https://client.example.com/")
+            }
+            prefixes.append(url)
+        }
+        return prefixes
+    }
+
+    /// The address prefixes the client that filed through `channel` declares now; none for a
+    /// client the deployment no longer declares.
+    func callbacks(of channel: RequestChannel) -> [URL] {
+        switch channel.standard {
+        case .dataRightsProtocol: dataRightsProtocol?.agents[channel.client]?.callbacks ?? []
+        case .openDSR: openDSR?.controllers[channel.client]?.callbacks ?? []
+        default: []
+        }
+    }
+
     /// Plain http is accepted for loopback only, where tests and a local proxy run.
     static func isLoopbackHTTP(_ url: URL) -> Bool {
         url.scheme == "http" && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host ?? "")
@@ -96,7 +119,7 @@ public struct DataRightsProtocolSettings: Sendable, Equatable {
     public var agents: [String: Agent]
     /// What each DRP action files; an action not listed, or whose right is not enabled, is
     /// refused `claim_not_covered`.
-    public var actions: [String: ActionRight]
+    public var actions: [String: MappedRight]
     /// Where the deployment mapped each action itself, to point at a right it does not enable.
     var mappedAt: [String: ConfigLocation] = [:]
 
@@ -113,19 +136,13 @@ public struct DataRightsProtocolSettings: Sendable, Equatable {
         var publicKey: Curve25519.Signing.PublicKey? { try? Curve25519.Signing.PublicKey(rawRepresentation: verifyKey) }
     }
 
-    /// The right a DRP action files, with the parameters it always carries.
-    public struct ActionRight: Sendable, Equatable {
-        public var right: String
-        public var parameters: [String: String]
-    }
-
     /// The actions RightsKit maps unless the deployment says otherwise. DRP 1.0 writes the
     /// opt-out `sale:opt-out` in its list of actions and `sale:opt_out` in its directory schema;
     /// both are read as the same action.
-    static let defaultActions: [String: ActionRight] = [
-        "access": ActionRight(right: "access", parameters: [:]),
-        "deletion": ActionRight(right: "erasure", parameters: ["ground": "other-law"]),
-        "sale:opt-out": ActionRight(right: "sale-opt-out", parameters: [:]),
+    static let defaultActions: [String: MappedRight] = [
+        "access": MappedRight(right: "access", parameters: [:]),
+        "deletion": MappedRight(right: "erasure", parameters: ["ground": "other-law"]),
+        "sale:opt-out": MappedRight(right: "sale-opt-out", parameters: [:]),
     ]
 
     /// The action as RightsKit names it (`sale:opt_out` read as `sale:opt-out`).
@@ -152,13 +169,8 @@ public struct DataRightsProtocolSettings: Sendable, Equatable {
                 guard known.contains(Self.canonical(action)) else {
                     throw mapped.invalidKey(action, "not a DRP action; expected one of \(known.joined(separator: ", "))")
                 }
-                var parameters: [String: String] = [:]
-                if let given = try entry.optionalSection("parameters") {
-                    for key in given.keys { parameters[key] = try given.string(key) }
-                }
-                actions[Self.canonical(action)] = ActionRight(right: try entry.string("right"), parameters: parameters)
+                actions[Self.canonical(action)] = try MappedRight(entry)
                 mappedAt[Self.canonical(action)] = entry.location(of: "right")
-                try entry.rejectUnknownKeys()
             }
         }
         agents = [:]
@@ -184,13 +196,7 @@ public struct DataRightsProtocolSettings: Sendable, Equatable {
                     entry.contains("verify_key_file") ? "verify_key_file" : "verify_key",
                     "expected the agent's Ed25519 verify key as Base64 (32 bytes), as the DRP directory publishes it")
             }
-            var callbacks: [URL] = []
-            for text in try entry.strings("callbacks") {
-                guard let url = URL(string: text), url.scheme == "https" || StandardsSettings.isLoopbackHTTP(url), url.host != nil else {
-                    throw entry.invalid("callbacks", "expected https address prefixes such as https://agent.example.com/")
-                }
-                callbacks.append(url)
-            }
+            let callbacks = try StandardsSettings.callbackPrefixes(entry)
             var secret: String?
             if let variable = try entry.optionalString("callback_secret_env") {
                 guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {

@@ -222,14 +222,10 @@ struct DataRightsProtocol: Sendable {
             return .failure(Refusal(response: Self.error(.badRequest, "send the signed body as text/plain", fatal: true)))
         }
         do {
-            if !requireEnvelopeClaims, let data = Data(base64Encoded: body.trimmingCharacters(in: .whitespacesAndNewlines)),
-                data.count > 64,
-                key.isValidSignature(data.prefix(64), for: data.dropFirst(64)),
-                let claims = (try? JSONSerialization.jsonObject(with: data.dropFirst(64))) as? [String: Any], claims["agent-id"] == nil
-            {
-                return .success(claims)
-            }
-            return .success(try SignedEnvelope(body: body, key: key, agent: agent, business: settings.businessID, now: api.now).claims)
+            return .success(
+                try SignedEnvelope(
+                    body: body, key: key, agent: agent, business: settings.businessID, now: api.now, envelopeClaims: requireEnvelopeClaims
+                ).claims)
         } catch {
             let (status, message): (HTTPResponse.Status, String) =
                 switch error {

@@ -24,7 +24,19 @@ struct SignedEnvelope {
     /// DRP 1.0 orders the checks signature, agent, business, issued-at, expires-at; JSON parsing
     /// is not in its list, and is read here as part of the signature step (a body whose signed
     /// part is not a JSON object carries no claims to check).
-    init(body: String, key: Curve25519.Signing.PublicKey, agent: String, business: String, now: Date) throws(Refusal) {
+    ///
+    /// With `envelopeClaims: false` a body that carries none of the envelope's own claims (a
+    /// revocation's `{reason}`, §2.04) is opened on its signature alone.
+    init(body: String, key: Curve25519.Signing.PublicKey, agent: String, business: String, now: Date, envelopeClaims: Bool = true)
+        throws(Refusal)
+    {
+        let claims = try Self.signedClaims(body, key: key)
+        if envelopeClaims || claims["agent-id"] != nil { try Self.check(claims, agent: agent, business: business, now: now) }
+        self.claims = claims
+    }
+
+    /// The JSON object `body` signs with `key`: Base64 decoded, the signature checked, then parsed.
+    private static func signedClaims(_ body: String, key: Curve25519.Signing.PublicKey) throws(Refusal) -> [String: Any] {
         guard let data = Data(base64Encoded: body.trimmingCharacters(in: .whitespacesAndNewlines)), data.count > 64 else {
             throw .notBase64
         }
@@ -32,12 +44,16 @@ struct SignedEnvelope {
         let message = data.dropFirst(64)
         guard key.isValidSignature(signature, for: message) else { throw .badSignature }
         guard let claims = (try? JSONSerialization.jsonObject(with: message)) as? [String: Any] else { throw .notJSON }
+        return claims
+    }
+
+    /// The envelope's own claims, in §3.07's order after the signature.
+    private static func check(_ claims: [String: Any], agent: String, business: String, now: Date) throws(Refusal) {
         guard claims["agent-id"] as? String == agent else { throw .wrongAgent }
         guard claims["business-id"] as? String == business else { throw .wrongBusiness }
         // A timestamp that does not parse is treated as not valid: not yet issued, or expired.
         guard let issued = (claims["issued-at"] as? String).flatMap(Self.instant), issued <= now else { throw .notYetValid }
         guard let expires = (claims["expires-at"] as? String).flatMap(Self.instant), now < expires else { throw .expired }
-        self.claims = claims
     }
 
     /// An ISO 8601 instant, with or without fractional seconds.

@@ -79,21 +79,14 @@ public struct OpenDSRSettings: Sendable, Equatable {
             guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
                 throw section.invalidKey(id, "expected a controller id of letters, digits, '.', '_', '-' or '@' (the name of its token)")
             }
-            var callbacks: [URL] = []
-            for text in try entry.strings("callbacks") {
-                guard let url = URL(string: text), url.scheme == "https" || StandardsSettings.isLoopbackHTTP(url), url.host != nil else {
-                    throw entry.invalid("callbacks", "expected https address prefixes such as https://controller.example.com/")
-                }
-                callbacks.append(url)
-            }
-            controllers[id] = Controller(callbacks: callbacks)
+            controllers[id] = Controller(callbacks: try StandardsSettings.callbackPrefixes(entry))
             try entry.rejectUnknownKeys()
         }
         try section.rejectUnknownKeys()
     }
 }
 
-/// The right a standard's request type files, with the parameters it always carries.
+/// The right a standard's action or request type files, with the parameters it always carries.
 public struct MappedRight: Sendable, Equatable {
     public var right: String
     public var parameters: [String: String]
