@@ -14,7 +14,7 @@ struct OpenDSRController {
     let folder: URL
 
     /// Whether `signature` (Base64 DER) signs `body` under the certificate at `certificate`.
-    static func verifies(_ body: Data, signature: String?, certificate: URL, folder: URL) throws -> Bool {
+    static func verifies(_ body: Data, signature: String?, certificate: URL, folder: URL) async throws -> Bool {
         guard let signature, let der = Data(base64Encoded: signature) else { return false }
         let name = UUID().uuidString
         let bodyFile = folder.appendingPathComponent("\(name).body")
@@ -22,8 +22,10 @@ struct OpenDSRController {
         let publicKey = folder.appendingPathComponent("\(name).pub")
         try body.write(to: bodyFile)
         try der.write(to: signatureFile)
-        guard try OpenSSL.run(["x509", "-in", certificate.path, "-pubkey", "-noout", "-out", publicKey.path]) == 0 else { return false }
-        return try OpenSSL.run(["dgst", "-sha256", "-verify", publicKey.path, "-signature", signatureFile.path, bodyFile.path]) == 0
+        guard try await OpenSSL.run(["x509", "-in", certificate.path, "-pubkey", "-noout", "-out", publicKey.path]) == 0 else {
+            return false
+        }
+        return try await OpenSSL.run(["dgst", "-sha256", "-verify", publicKey.path, "-signature", signatureFile.path, bodyFile.path]) == 0
     }
 
     func filing(_ type: String, email: String, id: String = UUID().uuidString.lowercased(), extra: [String: Any] = [:]) -> [String: Any] {
@@ -37,29 +39,35 @@ struct OpenDSRController {
 /// `openssl` as a subprocess: the certificate authority, the processor's certificate, and the
 /// checks a controller makes.
 enum OpenSSL {
+    /// Runs `openssl` with `arguments`: its exit status, and what it printed when `output` asks.
+    /// Launched one at a time with every other subprocess of the tests (Foundation's
+    /// `Process.run` is not safe to call concurrently, see ``CommandLineRunner``), and awaited
+    /// without holding a thread.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Int32 {
+    static func run(_ arguments: [String], output: Pipe? = nil) async throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        try CommandLineRunner.launches.withLock { try process.run() }
+        await CommandLineRunner.waitForExit(process)
         return process.terminationStatus
     }
 
     /// A CA and a processor certificate for `domain` issued by it (never self-signed, §4.1),
     /// with the processor's ECDSA P-256 key; returns the CA's certificate.
-    static func issue(domain: String, in folder: URL) throws -> URL {
+    static func issue(domain: String, in folder: URL) async throws -> URL {
         let file = { (name: String) in folder.appendingPathComponent(name).path }
-        try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", file("ca.key")])
-        try run(["req", "-x509", "-new", "-key", file("ca.key"), "-subj", "/CN=Test Processor CA", "-days", "30", "-out", file("ca.pem")])
-        try run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", file("processor.ec.key")])
-        try run(["pkcs8", "-topk8", "-nocrypt", "-in", file("processor.ec.key"), "-out", file("processor.key")])
-        try run(["req", "-new", "-key", file("processor.key"), "-subj", "/CN=\(domain)", "-out", file("processor.csr")])
+        try await run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", file("ca.key")])
+        try await run([
+            "req", "-x509", "-new", "-key", file("ca.key"), "-subj", "/CN=Test Processor CA", "-days", "30", "-out", file("ca.pem"),
+        ])
+        try await run(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", file("processor.ec.key")])
+        try await run(["pkcs8", "-topk8", "-nocrypt", "-in", file("processor.ec.key"), "-out", file("processor.key")])
+        try await run(["req", "-new", "-key", file("processor.key"), "-subj", "/CN=\(domain)", "-out", file("processor.csr")])
         try "subjectAltName=DNS:\(domain)\n".write(toFile: file("san.ext"), atomically: true, encoding: .utf8)
-        try run([
+        try await run([
             "x509", "-req", "-in", file("processor.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "30",
             "-extfile", file("san.ext"), "-out", file("processor.pem"),
         ])
@@ -75,7 +83,7 @@ struct OpenDSRTests {
     /// certificate.
     static func served(callbacks: Int? = nil, erasureReview: Bool = false) async throws -> (ServedDeployment, OpenDSRController, URL) {
         let keys = try TemporaryDirectory(prefix: "opendsr-keys")
-        let ca = try OpenSSL.issue(domain: domain, in: URL(fileURLWithPath: keys.path))
+        let ca = try await OpenSSL.issue(domain: domain, in: URL(fileURLWithPath: keys.path))
         let allowed = callbacks.map { "callbacks: [http://127.0.0.1:\($0)/]" } ?? "callbacks: []"
         var config = try ServedDeployment.repositoryConfig(server: "  background: { deliver_seconds: 1 }\n")
         if erasureReview {
@@ -113,8 +121,8 @@ struct OpenDSRTests {
         let pem = try await server.call(.GET, path)
         let file = controller.folder.appendingPathComponent("published.pem")
         try pem.body.write(to: file)
-        #expect(try OpenSSL.run(["verify", "-CAfile", ca.path, file.path]) == 0, "issued by the CA, not self-signed")
-        #expect(try OpenSSL.run(["x509", "-in", file.path, "-noout", "-checkhost", domain]) == 0, "issued to the processor's domain")
+        #expect(try await OpenSSL.run(["verify", "-CAfile", ca.path, file.path]) == 0, "issued by the CA, not self-signed")
+        #expect(try await OpenSSL.run(["x509", "-in", file.path, "-noout", "-checkhost", domain]) == 0, "issued to the processor's domain")
         return file
     }
 
@@ -129,7 +137,7 @@ struct OpenDSRTests {
         let certificate = try await Self.certificate(server, controller: controller, ca: ca)
         #expect(discovery.headers["x-opendsr-processor-domain"] == Self.domain)
         #expect(
-            try OpenDSRController.verifies(
+            try await OpenDSRController.verifies(
                 discovery.body, signature: discovery.headers["x-opendsr-signature"], certificate: certificate, folder: controller.folder))
 
         let filing = controller.filing("access", email: "user41@example.cn")
@@ -139,7 +147,7 @@ struct OpenDSRTests {
             headers: ["Authorization": "Bearer \(controller.token)", "Content-Type": "application/json"])
         #expect(created.status == 201, "\(created.text)")
         #expect(
-            try OpenDSRController.verifies(
+            try await OpenDSRController.verifies(
                 created.body, signature: created.headers["x-opendsr-signature"], certificate: certificate, folder: controller.folder))
         let id = try #require(filing["subject_request_id"] as? String)
         #expect(created.json["subject_request_id"] as? String == id && created.json["controller_id"] as? String == "ACME_CONTROLLER")
@@ -150,7 +158,7 @@ struct OpenDSRTests {
         let status = try await server.call(.GET, "/opendsr/v1/requests/\(id)", headers: ["Authorization": "Bearer \(controller.token)"])
         #expect(status.json["request_status"] as? String == "completed", "\(status.text)")
         #expect(
-            try OpenDSRController.verifies(
+            try await OpenDSRController.verifies(
                 status.body, signature: status.headers["x-opendsr-signature"], certificate: certificate, folder: controller.folder))
         let codes = try await server.runner.run("outbox", "--request", id, "--json")
         #expect(!codes.output.contains("verification-code"), "no code goes to a person the controller vouched for")
@@ -160,7 +168,7 @@ struct OpenDSRTests {
             .GET, "/opendsr/v1/opengdpr_requests/\(id)", headers: ["Authorization": "Bearer \(controller.token)"])
         #expect(legacy.json["request_status"] as? String == "completed")
         #expect(
-            try OpenDSRController.verifies(
+            try await OpenDSRController.verifies(
                 legacy.body, signature: legacy.headers["x-opengdpr-signature"], certificate: certificate, folder: controller.folder))
         #expect(legacy.headers["x-opengdpr-processor-domain"] == Self.domain)
 
@@ -266,7 +274,7 @@ struct OpenDSRTests {
         #expect(cancelled.status == 202, "\(cancelled.text)")
         #expect(cancelled.json["subject_request_id"] as? String == id && cancelled.json["received_time"] != nil)
         #expect(
-            try OpenDSRController.verifies(
+            try await OpenDSRController.verifies(
                 cancelled.body, signature: cancelled.headers["x-opendsr-signature"], certificate: certificate, folder: controller.folder))
 
         var bodies: [Data] = []
@@ -283,7 +291,7 @@ struct OpenDSRTests {
         for (body, headers) in zip(bodies, receiver.receivedHeaders) {
             // Checked on the raw body before it is parsed (§8.8).
             #expect(
-                try OpenDSRController.verifies(
+                try await OpenDSRController.verifies(
                     body, signature: headers["x-opendsr-signature"], certificate: certificate, folder: controller.folder))
             let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
             #expect(object?["status_callback_url"] as? String == callback && object?["subject_request_id"] as? String == id)
@@ -300,13 +308,8 @@ struct OpenDSRTests {
         // The controller hashes the address it holds (here with openssl, as it might).
         let file = controller.folder.appendingPathComponent("address")
         try Data("user44@example.cn".utf8).write(to: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "dgst", "-sha256", "-r", file.path]
         let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
+        try await OpenSSL.run(["dgst", "-sha256", "-r", file.path], output: pipe)
         let digest =
             String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").first.map(String.init)
             ?? ""
