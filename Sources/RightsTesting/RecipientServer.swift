@@ -84,7 +84,7 @@ package final class RecipientServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunches.run(process)
         let portFile = folder.appendingPathComponent("port")
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: portFile.path), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }

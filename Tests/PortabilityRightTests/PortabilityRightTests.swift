@@ -75,7 +75,7 @@ struct PortabilityRightTests {
             "sqlite3", harness.directory.file("business.sqlite"),
             "UPDATE accounts SET display_name = '\(formula.replacingOccurrences(of: "'", with: "''"))' WHERE email = '\(SampleBusinessDatabase.email(10))'",
         ]
-        try update.run()
+        try ProcessLaunches.run(update)
         update.waitUntilExit()
         #expect(update.terminationStatus == 0)
         let request = try await runStrong(harness, intake(["mode": "copy"]))
@@ -220,7 +220,7 @@ struct PortabilityRightTests {
         ]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ProcessLaunches.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
@@ -236,7 +236,7 @@ struct PortabilityRightTests {
         ]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ProcessLaunches.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "the archive is a valid ZIP")

@@ -13,7 +13,7 @@ struct CommandLineRunner {
     let executable: URL
     /// Runs each command under this umask (through `/bin/sh`), as a user's shell would.
     var umask: String?
-    static let launches = NSLock()
+    static var launches: NSLock { ProcessLaunches.lock }
 
     /// A binary built next to the test bundle: `rightskit-testbed` (the CLI with the probe
     /// module) or `rightskit` (the shipped composition root).
@@ -69,10 +69,9 @@ struct CommandLineRunner {
         let errHandle = try FileHandle(forWritingTo: err)
         process.standardOutput = outHandle
         process.standardError = errHandle
-        // One launch at a time, and the parent's copies of the output files closed as soon as
-        // the child has its own: Foundation's Process.run lists the parent's open descriptors
-        // into a fixed buffer and crashed once leaked handles passed about 1,300.
-        try Self.launches.withLock { try process.run() }
+        // One launch at a time, below the descriptor ceiling (``ProcessLaunches``), and the
+        // parent's copies of the output files closed as soon as the child has its own.
+        try ProcessLaunches.run(process)
         try? outHandle.close()
         try? errHandle.close()
         return (process, out, err)

@@ -65,7 +65,7 @@ struct LargeErasureTests {
         let writerOutput = Pipe()
         writer.standardOutput = writerOutput
         writer.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: cli.directory.file("host-writer.log")).creatingFile())
-        try CommandLineRunner.launches.withLock { try writer.run() }
+        try ProcessLaunches.run(writer)
         // Whatever happens below, the host writer stops with the test.
         defer {
             try? Data().write(to: URL(fileURLWithPath: stop))

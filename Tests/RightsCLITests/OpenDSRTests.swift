@@ -50,7 +50,7 @@ enum OpenSSL {
         process.arguments = ["openssl"] + arguments
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try CommandLineRunner.launches.withLock { try process.run() }
+        try ProcessLaunches.run(process)
         await CommandLineRunner.waitForExit(process)
         return process.terminationStatus
     }

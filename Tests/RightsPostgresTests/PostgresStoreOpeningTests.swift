@@ -89,7 +89,7 @@ struct TestPostgresTests {
         // A process that has ended, and this one.
         let ended = Process()
         ended.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ended.run()
+        try ProcessLaunches.run(ended)
         ended.waitUntilExit()
         for (name, owner) in [("rightskit-pg-ended", ended.processIdentifier), ("rightskit-pg-live", getpid())] {
             try FileManager.default.createDirectory(atPath: parent.file(name), withIntermediateDirectories: true)

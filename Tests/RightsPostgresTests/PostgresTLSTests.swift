@@ -28,7 +28,7 @@ struct PostgresTLSTests {
                 process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
-                try process.run()
+                try ProcessLaunches.run(process)
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else { throw CancellationError() }  // openssl failed
             }
