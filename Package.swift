@@ -88,7 +88,7 @@ let package = Package(
             name: "RightsTesting",
             dependencies: [
                 "RightsKernel", "RightsStorage", "RightsStore", "RightsPostgres", "RightsDrivers", "RightsOutbound",
-                "RightsExport", .product(name: "Logging", package: "swift-log"),
+                "RightsExport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The HTTP service: another composition root's building block over the same pipeline.

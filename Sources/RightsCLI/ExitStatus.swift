@@ -20,6 +20,8 @@ public enum ExitStatus: Int32, Sendable {
     case rateLimited = 9
     /// The verification code was wrong, expired, or tried too often.
     case verificationFailed = 10
+    /// `datamap drift` found the live schema moved away from the data map (the findings are printed).
+    case dataMapDrift = 11
     /// The input is malformed: an option, a request (unknown kind, junk characters, unknown
     /// parameter) or a code of the wrong shape. Nothing was recorded. (EX_USAGE, as for a
     /// mistyped option.)
@@ -38,6 +40,7 @@ public enum ExitStatus: Int32, Sendable {
         case .workFailed: "work-failed"
         case .rateLimited: "rate-limited"
         case .verificationFailed: "verification-failed"
+        case .dataMapDrift: "data-map-drift"
         case .badInput: "bad-input"
         }
     }
@@ -48,7 +51,8 @@ public enum ExitStatus: Int32, Sendable {
         4 not found; 5 refused by policy (right not enabled, role not accepted, illegal transition);
         6 audit chain broken; 7 conflict (another process changed or works the request; nothing changed);
         8 a request's work failed (recorded, retried); 9 too many filings or codes (retry after the time given);
-        10 verification failed (wrong, expired or too many codes); 64 bad input (a malformed option,
+        10 verification failed (wrong, expired or too many codes); 11 the schema drifted from the
+        data map (`datamap drift`); 64 bad input (a malformed option,
         request or code; nothing recorded). With --json an error is one JSON object, the last line
         on stderr: {"error": {"code", "exit", "message"}}.
         """

@@ -75,7 +75,7 @@ struct RightsCommand: ParsableCommand {
             RetryCommand.self,
             FeeCommand.self, SweepCommand.self, HoldCommand.self, OutboxCommand.self, AuditCommand.self, DataCommand.self, DemoCommand.self,
             BenchCommand.self,
-            ServeCommand.self, TokenCommand.self, StoreCommand.self,
+            ServeCommand.self, TokenCommand.self, StoreCommand.self, DataMapCommand.self,
         ]
     )
 }

@@ -90,7 +90,26 @@ extension PostgresExecutor {
                 table: try $0.decode("table_name"), column: try $0.decode("column_name"), parent: try $0.decode("parent"),
                 parentColumn: try $0.decode("parent_column"))
         }
-        return SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: false)
+        var facts = SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: false)
+        for row in try await query(
+            """
+            SELECT c.relname AS table_name, a.attname AS column_name FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+            WHERE n.nspname = current_schema() AND i.indisunique AND i.indnkeyatts = 1
+            """)
+        {
+            facts.uniqueColumns[try row.decode("table_name"), default: []].insert(try row.decode("column_name"))
+        }
+        for row in try await query(
+            """
+            SELECT c.relname AS table_name, c.reltuples::bigint AS estimate FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+            """)
+        {
+            let estimate: Int64 = try row.decode("estimate")
+            if estimate >= 0 { facts.estimatedRows[try row.decode("table_name")] = Int(estimate) }
+        }
+        return facts
     }
 
     static func storage(of type: String) -> SchemaFacts.Storage {

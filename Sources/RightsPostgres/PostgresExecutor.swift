@@ -13,29 +13,7 @@ final class PostgresExecutor: DataSourceExecutor {
     let logger: Logger
     private let running: Task<Void, Never>
 
-    let dialect = SQLDialect(
-        lockForUpdate: " FOR UPDATE", lockSkippingLocked: " FOR UPDATE SKIP LOCKED", filingOrder: "seq",
-        jsonField: { column, field in "(\(column)::jsonb ->> '\(field)')" },
-        transactionLock: { key, shared in
-            let function = shared ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"
-            return switch key {
-            case .number(let number): "\(raw: function)(\(number))"
-            case .text(let text): "\(raw: function)(hashtextextended(\(text), 7))"
-            }
-        },
-        chainsAuditInTransaction: false,
-        sha256Hex: { expression in "encode(sha256(convert_to(\(expression), 'UTF8')), 'hex')" },
-        autoIncrementKey: "BIGSERIAL PRIMARY KEY", realType: "DOUBLE PRECISION", blobType: "BYTEA", filterOnly: "",
-        tableExists: { table in
-            """
-            SELECT COUNT(*) AS found FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = current_schema() AND c.relname = \(table) AND c.relkind IN ('r', 'p')
-            """
-        },
-        readsHoldWritersBack: false,
-        continueNumbering: { table, column in
-            "SELECT setval(pg_get_serial_sequence(\(table), \(column)), GREATEST((SELECT MAX(\(raw: column)) FROM \(raw: table)), 1))"
-        })
+    let dialect = SQLDialect.postgres
 
     /// Starts the pool's run loop; ``close()`` ends it.
     init(client: PostgresClient, logger: Logger) {
@@ -235,4 +213,35 @@ extension AsyncSequence where Self: Sendable {
 extension PSQLError {
     /// The server's SQLSTATE, such as 23505 for a unique violation.
     var sqlState: String? { serverInfo?[.sqlState] }
+}
+
+extension SQLDialect {
+    /// PostgreSQL's SQL where the two databases differ.
+    static let postgres: SQLDialect = {
+        var dialect = SQLDialect(
+            lockForUpdate: " FOR UPDATE", lockSkippingLocked: " FOR UPDATE SKIP LOCKED", filingOrder: "seq",
+            jsonField: { column, field in "(\(column)::jsonb ->> '\(field)')" },
+            transactionLock: { key, shared in
+                let function = shared ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock"
+                return switch key {
+                case .number(let number): "\(raw: function)(\(number))"
+                case .text(let text): "\(raw: function)(hashtextextended(\(text), 7))"
+                }
+            },
+            chainsAuditInTransaction: false,
+            sha256Hex: { expression in "encode(sha256(convert_to(\(expression), 'UTF8')), 'hex')" },
+            autoIncrementKey: "BIGSERIAL PRIMARY KEY", realType: "DOUBLE PRECISION", blobType: "BYTEA", filterOnly: "",
+            tableExists: { table in
+                """
+                SELECT COUNT(*) AS found FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = current_schema() AND c.relname = \(table) AND c.relkind IN ('r', 'p')
+                """
+            },
+            readsHoldWritersBack: false,
+            continueNumbering: { table, column in
+                "SELECT setval(pg_get_serial_sequence(\(table), \(column)), GREATEST((SELECT MAX(\(raw: column)) FROM \(raw: table)), 1))"
+            })
+        dialect.pageSample = { percent in "TABLESAMPLE SYSTEM (\(percent))" }
+        return dialect
+    }()
 }

@@ -93,6 +93,7 @@ extension SchemaFacts {
         var columns: [String: [Column]] = [:]
         var indexed: [String: Set<String>] = [:]
         var references: [Reference] = []
+        var unique: [String: Set<String>] = [:]
         for table in tables {
             let info = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quoted(table)))")
             columns[table] = info.map { column in
@@ -109,16 +110,22 @@ extension SchemaFacts {
             }
             indexed[table] = Set(info.filter { ($0["pk"] as Int) == 1 }.map { $0["name"] as String })
             for index in try Row.fetchAll(db, sql: "PRAGMA index_list(\(quoted(table)))") {
-                if let first = try Row.fetchOne(db, sql: "PRAGMA index_info(\(quoted(index["name"] as String)))")?["name"] as String? {
+                let columns = try Row.fetchAll(db, sql: "PRAGMA index_info(\(quoted(index["name"] as String)))")
+                if let first = columns.first?["name"] as String? {
                     indexed[table, default: []].insert(first)
+                    if columns.count == 1, (index["unique"] as Int) == 1 { unique[table, default: []].insert(first) }
                 }
             }
+            let keys = info.filter { ($0["pk"] as Int) > 0 }
+            if keys.count == 1, let key = keys.first?["name"] as String? { unique[table, default: []].insert(key) }
             if !table.hasPrefix("sqlite_") {
                 for key in try Row.fetchAll(db, sql: "PRAGMA foreign_key_list(\(quoted(table)))") {
                     references.append(Reference(table: table, column: key["from"], parent: key["table"], parentColumn: key["to"]))
                 }
             }
         }
-        return SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: true)
+        var facts = SchemaFacts(tables: tables, columns: columns, indexedColumns: indexed, references: references, rowidKeys: true)
+        facts.uniqueColumns = unique
+        return facts
     }
 }

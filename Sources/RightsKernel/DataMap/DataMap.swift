@@ -13,7 +13,9 @@ public import Foundation
 ///   column) or `link` (`column`, `references: table.column`), `retention`, `product_column`,
 ///   `cancelled` (how a cancelled account is marked: `{ column, value }` or `delete-row`), `fields`
 /// - `fields.<column>`: `category`, `correctable`, `correct_at`, `erase` (`delete-row`, `null`,
-///   `{ fixed: text }`, `hmac`, `encrypt`, `restrict`), `retention`
+///   `{ fixed: text }`, `hmac`, `encrypt`, `restrict`), `retention`, `type` (the column's
+///   declared type when mapped, which `datamap drift` compares)
+/// - `sources.<name>.not_personal`: tables reviewed as holding nothing personal
 /// - `retention`: `basis`, one of `days`, `months` or `years` (calendar units in the deployment's
 ///   timezone), `from` (a date column; a bare date is a local date)
 ///
@@ -90,11 +92,17 @@ public struct DataMap: Sendable, Equatable {
                 try section.rejectUnknownKeys()
                 registry = ConsentRegistryMap(table: table, purposeColumn: purpose, withdrawnColumn: withdrawn, location: section.location)
             }
+            let notPersonal = try source.strings("not_personal")
+            for name in notPersonal { try Self.checkIdentifier(name, at: source.location(of: "not_personal")) }
+            if let both = notPersonal.first(where: { name in tables.contains { $0.name == name } }) {
+                throw source.invalid("not_personal", "'\(both)' is mapped under tables, so it cannot also be listed as not personal")
+            }
             try source.rejectUnknownKeys()
             var mapped = DataSourceMap(
                 name: name, driver: database.driver, path: database.path, tables: tables, consentRegistry: registry,
                 location: source.location)
             mapped.url = database.url
+            mapped.notPersonal = notPersonal
             sources.append(mapped)
         }
         guard !sources.isEmpty else { throw section.invalid("sources", "expected at least one data source") }
@@ -216,11 +224,13 @@ public struct DataMap: Sendable, Equatable {
         }
         let retention = try section.optionalSection("retention").map(retentionRule)
         let shared = try section.bool("shared", default: false)
+        let declaredType = try section.optionalString("type")
         try section.rejectUnknownKeys()
         var field = MappedField(
             column: column, category: DataCategory(categoryName), correctable: correctable, correctAt: correctAt, erasure: erasure,
             retention: retention, location: section.location)
         field.shared = shared
+        field.declaredType = declaredType
         return field
     }
 

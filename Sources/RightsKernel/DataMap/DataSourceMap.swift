@@ -11,6 +11,9 @@ public struct DataSourceMap: Sendable, Equatable {
     public var tables: [MappedTable]
     /// The table recording consents by purpose, if this source has one.
     public var consentRegistry: ConsentRegistryMap?
+    /// Tables a person reviewed as holding nothing personal (`not_personal`), which `datamap
+    /// drift` then reports only when a personal-looking column appears in them.
+    public var notPersonal: [String] = []
     public var location: ConfigLocation
 
     public init(

@@ -12,6 +12,9 @@ public struct MappedField: Sendable, Equatable {
     /// shared phone). When false (the default) a correction that would give the value to a
     /// second subject is refused, since locating it would then find both.
     public var shared: Bool = false
+    /// The column's type as the database declared it when the field was mapped (`type`), so
+    /// `datamap drift` can tell when it changes; nil where the map does not say.
+    public var declaredType: String?
     public var location: ConfigLocation
 
     public init(

@@ -46,6 +46,11 @@ package struct SchemaFacts: Sendable {
     package var references: [Reference]
     /// Whether a table's implicit `rowid` may serve as its key (SQLite only).
     package var rowidKeys: Bool
+    /// Columns a unique index or constraint covers alone, per table.
+    package var uniqueColumns: [String: Set<String>] = [:]
+    /// The database's own estimate of each table's rows, where it keeps one (PostgreSQL's
+    /// statistics); a sample is drawn from a fraction of a large table's pages.
+    package var estimatedRows: [String: Int] = [:]
 
     package init(
         tables: [String], columns: [String: [Column]], indexedColumns: [String: Set<String>], references: [Reference], rowidKeys: Bool

@@ -100,6 +100,10 @@ package struct SQLDialect: Sendable {
     /// Put before a column in a `WHERE` to make it a filter the planner does not start from
     /// (SQLite's unary `+`); empty where the planner chooses well without it.
     package var filterOnly: String
+    /// The clause after a table's name that reads about `percent` of its pages, for a sample
+    /// that never scans a large table (PostgreSQL's `TABLESAMPLE SYSTEM`); nil where a sample
+    /// is only bounded by its `LIMIT`.
+    package var pageSample: (@Sendable (_ percent: Double) -> String)? = nil
 
     package init(
         lockForUpdate: String, lockSkippingLocked: String, filingOrder: String,

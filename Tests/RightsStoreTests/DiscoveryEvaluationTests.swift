@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import Logging
+import RightsDrivers
+import RightsKernel
+import RightsPostgres
+import RightsStorage
+import RightsStore
+import RightsTesting
+import Testing
+
+/// `datamap discover` against schemas labelled by hand: what it finds, on both databases.
+@Suite("Data map discovery, scored against hand-labelled schemas")
+struct DiscoveryEvaluationTests {
+    /// The schema written to SQLite, or copied to a PostgreSQL database of its own.
+    static func source(_ schema: EvaluationSchema, on driver: LedgerDriver, in directory: TemporaryDirectory) async throws -> DataSourceMap
+    {
+        let file = directory.file("\(schema.name).sqlite")
+        try schema.write(to: file)
+        let location = ConfigLocation(file: "test", line: 1, column: 1, keyPath: "source")
+        guard driver == .postgres else { return DataSourceMap(name: "main", driver: .embedded, path: file, tables: [], location: location) }
+        let url = try TestPostgres.shared.get().database()
+        try await SQLiteDatabaseCopy(path: file).copy(into: try PostgresLocation(url: url), logger: Logger(label: "test"))
+        let parsed = try DatabaseURL(url: url)
+        var source = DataSourceMap(name: "main", driver: parsed.driver, path: parsed.displayName, tables: [], location: location)
+        source.url = parsed
+        return source
+    }
+
+    static func propose(_ source: DataSourceMap) async throws -> ProposedDataMap {
+        let executor = try await StorageDrivers.standard.driver(source.driver, at: source.location).openDataSource(
+            source, readOnly: true, logger: Logger(label: "test"))
+        let facts = try await executor.schemaFacts()
+        let lines =
+            source.url.map { ["url: \"\($0.scheme)://\($0.user)@\($0.host):\($0.port ?? 5432)/\($0.database)\""] } ?? [
+                "path: \"\(source.path)\""
+            ]
+        let proposal = try await SchemaDiscovery().propose(facts, on: executor, sourceName: "main", sourceLines: lines)
+        await executor.close()
+        return proposal
+    }
+
+    @Test(
+        "Each evaluation schema's proposal meets the bar: personal columns found ≥ 0.95, proposed personal ≥ 0.90, categories ≥ 0.90, links ≥ 0.95",
+        arguments: EvaluationSchema.all, [LedgerDriver.sqlite, .postgres])
+    func scored(schema: EvaluationSchema, driver: LedgerDriver) async throws {
+        let directory = try TemporaryDirectory(prefix: "rightskit-discovery")
+        let proposal = try await Self.propose(try await Self.source(schema, on: driver, in: directory))
+        let score = DiscoveryScore(proposal, against: schema)
+        // The figures docs/discovery.md records.
+        print("discovery \(schema.name) on \(driver): \(score)")
+        #expect(score.personalFound >= 0.95, "\(schema.name): \(score); \(score.misses)")
+        #expect(score.proposedPersonal >= 0.90, "\(schema.name): \(score); \(score.misses)")
+        #expect(score.categoryRight >= 0.90, "\(schema.name): \(score); \(score.misses)")
+        #expect(score.linksRight >= 0.95, "\(schema.name): \(score); \(score.misses)")
+
+        // The proposal, unedited, is a map the data service opens and checks against the schema.
+        let yaml = proposal.yaml(header: ["test"], vault: directory.file("vault.sqlite"))
+        let map = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "datamap.yaml"), baseDirectory: directory.path)
+        let service = try await StorageDrivers.standard.openData(map, logger: Logger(label: "test"))
+        #expect(((service as? DataMapService)?.warnings ?? []).allSatisfy { !$0.message.contains("does not exist") })
+    }
+
+    @Test("Nothing sampled reaches the proposal: no value of any evaluation schema appears in its YAML")
+    func noValueCopied() async throws {
+        let directory = try TemporaryDirectory(prefix: "rightskit-discovery")
+        for schema in EvaluationSchema.all {
+            let source = try await Self.source(schema, on: .sqlite, in: directory)
+            let yaml = try await Self.propose(source).yaml(header: [])
+            let database = try DatabaseQueue(path: source.path)
+            let values = try await database.read { db in
+                var values: [String] = []
+                for table in schema.tables {
+                    for column in table.columns where column.truth != nil {
+                        values += try String.fetchAll(
+                            db, sql: "SELECT CAST(\(column.name) AS TEXT) FROM \(table.name) WHERE \(column.name) IS NOT NULL")
+                    }
+                }
+                return values
+            }
+            #expect(values.count > 1_000)
+            for value in values where value.count >= 5 {
+                #expect(!yaml.contains(value), "\(schema.name): a sampled value reached the proposal")
+            }
+        }
+    }
+}
+
+extension EvaluationSchema: CustomTestStringConvertible {
+    public var testDescription: String { name }
+}
