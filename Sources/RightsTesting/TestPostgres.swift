@@ -7,7 +7,7 @@ import Foundation
 package final class TestPostgres: @unchecked Sendable {
     package let port: Int
     package let folder: String
-    let binaries: String
+    package let binaries: String
     let runAs: String?
 
     /// One server per test process, started on first use; each test takes a database of its own.

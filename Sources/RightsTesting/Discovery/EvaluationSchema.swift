@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+import Logging
+import RightsDrivers
+import RightsPostgres
 
 /// A schema of the discovery evaluation set: its tables, how each value is made, and the
 /// hand-labelled truth (each column's category, each table's link to the person).
@@ -326,4 +329,12 @@ package struct EvaluationSchema: Sendable {
                     Column(name: "rate", definition: "REAL", kind: .decimalAmount, truth: nil),
                 ]),
         ])
+}
+
+extension EvaluationSchema {
+    /// Copies the SQLite file at `path` (as ``write(to:)`` wrote it) into the empty PostgreSQL
+    /// database at `url`, keys and references included.
+    package static func copy(sqlite path: String, into url: String) async throws {
+        try await SQLiteDatabaseCopy(path: path).copy(into: try PostgresLocation(url: url), logger: Logger(label: "rightskit.test"))
+    }
 }
