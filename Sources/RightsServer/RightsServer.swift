@@ -190,6 +190,20 @@ public struct RightsServer: Sendable {
             services.append(
                 PeriodicService(name: "reminders", interval: settings.reminderInterval, logger: logger) { try await reminders.run() })
         }
+        // The data map against the live schema: what drifted is counted in /metrics and logged
+        // by kind, never with a value.
+        if let data = deployment.services.data as? DataMapService, settings.driftInterval > 0 {
+            services.append(
+                PeriodicService(name: "drift", interval: settings.driftInterval, logger: logger) {
+                    let findings = try await data.drift()
+                    metrics.recordDrift(findings)
+                    if !findings.isEmpty {
+                        logger.warning(
+                            "data map drift",
+                            metadata: Dictionary(grouping: findings, by: \.kind.rawValue).mapValues { "\($0.count)" })
+                    }
+                })
+        }
         return services
     }
 }

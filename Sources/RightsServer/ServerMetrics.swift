@@ -33,6 +33,15 @@ final class ServerMetrics: Sendable {
 
     /// Counts one failed delivery attempt.
     func recordDeliveryFailure() { deliveryFailures.increment() }
+
+    /// The last drift check's findings by kind (every kind, 0 where none), and when it ran.
+    func recordDrift(_ findings: [DriftFinding]) {
+        for kind in DriftFinding.Kind.allCases {
+            Gauge(label: "rightskit_datamap_drift_findings", dimensions: [("kind", kind.rawValue)], factory: factory)
+                .record(findings.filter { $0.kind == kind }.count)
+        }
+        Gauge(label: "rightskit_datamap_drift_checked_seconds", factory: factory).record(Date().timeIntervalSince1970)
+    }
     /// A checkpoint refused because the chain since the last one is not intact: counted for
     /// alerting and logged, whichever path asked for the checkpoint.
     func recordCheckpointRefusal(_ refused: AuditCheckpointRefused, logger: Logger) {

@@ -23,7 +23,9 @@ public import RightsKernel
 ///   restrictions, close unconfirmed filings; default 60), `deliver_seconds` (default 5),
 ///   `checkpoint_minutes` (sign the audit head when `services.audit.signing_key` is set, so a
 ///   cut after the last checkpoint has minutes to hide in, not a day; default 10; the older
-///   `checkpoint_hours` is still read), `reminder_seconds` (default 300); 0 turns a service off
+///   `checkpoint_hours` is still read), `reminder_seconds` (default 300), `drift_seconds` (compare
+///   the data map with the live schema, as `rightskit datamap drift` does, and count the findings
+///   in `/metrics`; default 3600); 0 turns a service off
 /// - `delivery`: `driver` (`outbox`: messages wait in the outbox for another deliverer, the
 ///   default; `mail_drop`: files in `services.notifier.mail_drop`; `webhook`), and for the webhook
 ///   `webhook.url` (https), `webhook.attempts` (default 3), `webhook.backoff_ms` (default 500,
@@ -51,6 +53,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var deliveryInterval: TimeInterval = 5
     public var checkpointInterval: TimeInterval = 600
     public var reminderInterval: TimeInterval = 300
+    /// How often the data map is compared with the live schema (`background.drift_seconds`).
+    public var driftInterval: TimeInterval = 3_600
     public var delivery: Delivery = .outbox
     public var reminderLead = 3
     public var operators = SubjectIdentity(kind: "operator", value: "queue")
@@ -139,6 +143,7 @@ public struct ServerSettings: Sendable, Equatable {
                 checkpointInterval = TimeInterval(try background.int("checkpoint_hours", default: 0, in: 0...8_760)) * 3_600
             }
             reminderInterval = TimeInterval(try background.int("reminder_seconds", default: 300, in: 0...86_400))
+            driftInterval = TimeInterval(try background.int("drift_seconds", default: 3_600, in: 0...604_800))
             try background.rejectUnknownKeys()
         }
         if let delivery = try section.optionalSection("delivery") {

@@ -23,7 +23,7 @@ package final class RecipientServer {
     /// five minutes and a `webhook-id` not delivered before: otherwise 401 (unsigned, altered)
     /// or 409 (a replay), and nothing is received. `standardWebhooks: false` receives what a
     /// standard signs its own way (OpenDSR's certificate signature), which the test checks.
-    package init(failures: Int, redirectTo: Int? = nil, standardWebhooks: Bool = true) throws {
+    package init(failures: Int, redirectTo: Int? = nil, standardWebhooks: Bool = true) async throws {
         let secret = Self.secret
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("recipient-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -84,10 +84,10 @@ package final class RecipientServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try ProcessLaunches.run(process)
+        try await ProcessLaunches.run(process)
         let portFile = folder.appendingPathComponent("port")
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: portFile.path), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while !FileManager.default.fileExists(atPath: portFile.path), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         port = Int(try String(contentsOf: portFile, encoding: .utf8)) ?? 0
     }
 

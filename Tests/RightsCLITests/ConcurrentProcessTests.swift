@@ -12,7 +12,8 @@ struct ConcurrentProcessTests {
 
     /// Runs every argument list as its own process at once and waits for all of them.
     static func together(_ cli: CommandLineRunner, _ commands: [[String]]) async throws -> [CommandLineRunner.Result] {
-        let started = try commands.map { try cli.start($0) }
+        var started: [(Process, URL, URL)] = []
+        for command in commands { started.append(try await cli.start(command)) }
         var results: [CommandLineRunner.Result] = []
         for (process, out, err) in started {
             await CommandLineRunner.waitForExit(process)

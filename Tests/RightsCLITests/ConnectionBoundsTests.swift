@@ -71,7 +71,7 @@ struct ConnectionBoundsTests {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try ProcessLaunches.run(process)
+        try await ProcessLaunches.run(process)
         let data = await Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
         await CommandLineRunner.waitForExit(process)
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]

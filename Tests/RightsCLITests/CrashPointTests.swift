@@ -79,7 +79,7 @@ struct CrashPointTests {
                 guard try await state(cli, id) == "awaitingReview" else { continue }
                 arguments = ["approve", id, "--operator", "id-desk"]
             }
-            let (process, _, err) = try cli.start(arguments, environment: environment(index))
+            let (process, _, err) = try await cli.start(arguments, environment: environment(index))
             await CommandLineRunner.waitForExit(process)
             if process.terminationReason == .uncaughtSignal { return index }
             guard process.terminationStatus == 0 else {

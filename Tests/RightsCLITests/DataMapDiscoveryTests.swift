@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import NIOHTTP1
 import RightsTesting
 import Testing
 
@@ -108,7 +109,7 @@ struct DataMapDiscoveryTests {
         writer.arguments = ["python3", script, database, "6", directory.file("written")]
         writer.standardOutput = FileHandle.nullDevice
         writer.standardError = FileHandle.nullDevice
-        try ProcessLaunches.run(writer)
+        try await ProcessLaunches.run(writer)
         try await Task.sleep(for: .milliseconds(300))
         for _ in 0..<3 {
             let run = try await cli.run("datamap", "discover", "--source", database)
@@ -130,15 +131,22 @@ struct DataMapDiscoveryTests {
         try await EvaluationSchema.copy(sqlite: file, into: url)
         let cli = try CommandLineRunner(directory: directory)
         let name = String(url.split(separator: "/").last ?? "")
+        _ = try postgres.query("CREATE TABLE writer_stop (stopped INTEGER)", on: url)
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: postgres.binaries + "/psql")
         writer.arguments = [
             "-h", "127.0.0.1", "-p", "\(postgres.port)", "-U", "rightskit", "-d", name, "-v", "ON_ERROR_STOP=1", "-c",
-            "DO $$ BEGIN FOR i IN 1..4000 LOOP INSERT INTO reviews (id, cust_no, rating, review_text) VALUES (100000 + i, 'C000001', 5, 'fine'); COMMIT; PERFORM pg_sleep(0.001); END LOOP; END $$",
+            // Writes until the test says stop (or ten minutes pass), committing each row.
+            """
+            DO $$ BEGIN FOR i IN 1..10000000 LOOP
+              EXIT WHEN EXISTS (SELECT 1 FROM writer_stop) OR clock_timestamp() > now() + interval '10 minutes';
+              INSERT INTO reviews (id, cust_no, rating, review_text) VALUES (100000 + i, 'C000001', 5, 'fine'); COMMIT; PERFORM pg_sleep(0.002);
+            END LOOP; END $$
+            """,
         ]
         writer.standardOutput = FileHandle.nullDevice
         writer.standardError = FileHandle.nullDevice
-        try ProcessLaunches.run(writer)
+        try await ProcessLaunches.run(writer)
         try await Task.sleep(for: .milliseconds(300))
         var during: [Int] = []
         for _ in 0..<3 {
@@ -148,10 +156,10 @@ struct DataMapDiscoveryTests {
             #expect(run.output.contains("cust_no"), "the proposal names the links it inferred")
             during.append((Int(try postgres.query("SELECT COUNT(*) FROM reviews", on: url).first ?? "") ?? 0) - before)
         }
+        _ = try postgres.query("INSERT INTO writer_stop VALUES (1)", on: url)
         await CommandLineRunner.waitForExit(writer)
         #expect(writer.terminationStatus == 0, "the writer failed while discovery ran")
         #expect(during.allSatisfy { $0 > 0 }, "writes stalled while discovery ran: \(during)")
-        #expect(try postgres.query("SELECT COUNT(*) FROM reviews WHERE id > 100000", on: url).first == "4000")
     }
 
     @Test("drift finds a column added to a mapped table, a new table with an email column and a dropped mapped column; exit 11 and --json")
@@ -190,5 +198,42 @@ struct DataMapDiscoveryTests {
         let text = try await cli.run("datamap", "drift")
         #expect(text.status == 11)
         #expect(text.output.contains("mapped-column-gone"))
+    }
+
+    @Test("serve runs drift in the background and counts its findings by kind in /metrics")
+    func serveCountsDrift() async throws {
+        let directory = try TemporaryDirectory(prefix: "rightskit-drift")
+        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
+        let database = directory.file("data/business.sqlite")
+        try EvaluationSchema.linksByConvention.write(to: database)
+        try (Self.deployment + "\nserver:\n  background: { drift_seconds: 1 }\n").write(
+            toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let runner = try CommandLineRunner(directory: directory, executable: "rightskit")
+        #expect(try await runner.run("datamap", "discover", "--source", database, "--output", "datamap.yaml").status == 0)
+        let server = try await ServedDeployment(runner: runner)
+        func findings(_ kind: String) async throws -> String? {
+            let text = try await server.call(.GET, "/metrics").text
+            return text.split(separator: "\n").first { $0.hasPrefix("rightskit_datamap_drift_findings{kind=\"\(kind)\"}") }
+                .map { String($0.split(separator: " ").last ?? "") }
+        }
+        var clean: String?
+        for _ in 0..<100 where clean == nil {
+            clean = try await findings("unmapped-personal-table")
+            if clean == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(clean.flatMap(Double.init) == 0)
+        try await DatabaseQueue(path: database).write { db in
+            try db.execute(sql: "CREATE TABLE newsletter (id INTEGER PRIMARY KEY, email TEXT)")
+            for index in 1...20 {
+                try db.execute(sql: "INSERT INTO newsletter (email) VALUES (?)", arguments: ["reader\(index)@example.net"])
+            }
+        }
+        var counted: String?
+        for _ in 0..<100 where counted.flatMap(Double.init) != 1 {
+            counted = try await findings("unmapped-personal-table")
+            if counted.flatMap(Double.init) != 1 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(counted.flatMap(Double.init) == 1, "the new table with emails was never counted")
+        _ = await server.stop()
     }
 }

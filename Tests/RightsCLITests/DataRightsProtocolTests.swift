@@ -171,7 +171,7 @@ struct DataRightsProtocolTests {
     }
 
     @Test func aDeletionWaitsForThePersonsOwnConfirmationAndEveryChangeIsPostedBackOnce() async throws {
-        let receiver = try RecipientServer(failures: 2)
+        let receiver = try await RecipientServer(failures: 2)
         let agent = DRPAgent(id: "TRUSTED_AGENT")
         let server = try await ServedDeployment(config: try Self.config([agent], callbacks: receiver.port))
         let token = try await agent.token(on: server)

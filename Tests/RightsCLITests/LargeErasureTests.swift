@@ -65,7 +65,7 @@ struct LargeErasureTests {
         let writerOutput = Pipe()
         writer.standardOutput = writerOutput
         writer.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: cli.directory.file("host-writer.log")).creatingFile())
-        try ProcessLaunches.run(writer)
+        try await ProcessLaunches.run(writer)
         // Whatever happens below, the host writer stops with the test.
         defer {
             try? Data().write(to: URL(fileURLWithPath: stop))
@@ -75,7 +75,7 @@ struct LargeErasureTests {
         let id = try await cli.submit(["--right", "erasure", "--subject", "email:user1@example.cn", "--param", "ground=consent-withdrawn"])
         let code = try await cli.code(for: id)
         // Killed after the 60th batch has committed, mid-way through the subject's rows.
-        let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "erase:batch#60"])
+        let (process, _, _) = try await cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "erase:batch#60"])
         await CommandLineRunner.waitForExit(process)
         #expect(process.terminationReason == .uncaughtSignal, "the erasure was killed mid-way")
         let partial = try await Self.open(business).read { db in

@@ -50,7 +50,7 @@ enum OpenSSL {
         process.arguments = ["openssl"] + arguments
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try ProcessLaunches.run(process)
+        try await ProcessLaunches.run(process)
         await CommandLineRunner.waitForExit(process)
         return process.terminationStatus
     }
@@ -256,7 +256,7 @@ struct OpenDSRTests {
     }
 
     @Test func aPendingRequestIsCancelledAndEveryChangeIsCalledBackSignedWithTheCertificate() async throws {
-        let receiver = try RecipientServer(failures: 1, standardWebhooks: false)
+        let receiver = try await RecipientServer(failures: 1, standardWebhooks: false)
         let (server, controller, ca) = try await Self.served(callbacks: receiver.port, erasureReview: true)
         let certificate = try await Self.certificate(server, controller: controller, ca: ca)
         let callback = "http://127.0.0.1:\(receiver.port)/opendsr/callbacks"

@@ -19,7 +19,7 @@ struct ResumeAfterKillTests {
         let code = try #require(RightsTestHarness.code(in: body))
 
         // Verify, which carries the request out; the module pauses after step 2 and is killed.
-        let (process, _, _) = try cli.start(
+        let (process, _, _) = try await cli.start(
             ["verify", id, "--code", code],
             environment: ["RIGHTSKIT_PROBE_PAUSE_AFTER_STEP": "2", "RIGHTSKIT_PROBE_PAUSE_MARKER": marker]
         )
@@ -71,7 +71,8 @@ struct ResumeAfterKillTests {
         #expect(try await cli.run("demo", "seed", "--subjects", "30").status == 0)
         let id = try await cli.submit(["--right", "access", "--subject", "email:user6@example.cn"])
         let code = try await cli.code(for: id)
-        let (process, _, _) = try cli.start(["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "verify:code-consumed"])
+        let (process, _, _) = try await cli.start(
+            ["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "verify:code-consumed"])
         await CommandLineRunner.waitForExit(process)
         #expect(process.terminationReason == .uncaughtSignal)
         let waiting = try #require(try cli.json(try await cli.run("status", id, "--json")) as? [String: Any])
@@ -98,7 +99,7 @@ struct ResumeAfterKillTests {
         let before = try SampleBusinessDatabase.dump(path: business)
         let id = try await cli.submit(["--right", "erasure", "--subject", "email:user4@example.cn", "--param", "ground=consent-withdrawn"])
         let code = try await cli.code(for: id)
-        let (process, _, _) = try cli.start(
+        let (process, _, _) = try await cli.start(
             ["verify", id, "--code", code], environment: ["RIGHTSKIT_CRASH_AT": "commit:processing.started"])
         await CommandLineRunner.waitForExit(process)
         #expect(process.terminationReason == .uncaughtSignal)

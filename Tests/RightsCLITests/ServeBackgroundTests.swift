@@ -173,7 +173,7 @@ struct ServeBackgroundTests {
 
     @Test("a webhook that fails twice receives the message once, on the third try")
     func webhookRetries() async throws {
-        let webhook = try RecipientServer(failures: 2)
+        let webhook = try await RecipientServer(failures: 2)
         let delivery = """
               delivery:
                 driver: webhook

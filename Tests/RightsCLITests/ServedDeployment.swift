@@ -52,7 +52,8 @@ final class ServedDeployment: @unchecked Sendable {
     private static func launch(_ runner: CommandLineRunner, _ arguments: [String], _ environment: [String: String] = [:]) async throws -> (
         Process, Int, URL, URL
     ) {
-        let (process, out, err) = try runner.start(["serve", "--port", "0", "--json", "--demo"] + arguments, environment: environment)
+        let (process, out, err) = try await runner.start(
+            ["serve", "--port", "0", "--json", "--demo"] + arguments, environment: environment)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""

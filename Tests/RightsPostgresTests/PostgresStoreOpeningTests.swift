@@ -84,13 +84,13 @@ struct PostgresStoreOpeningTests {
 @Suite("The test PostgreSQL server")
 struct TestPostgresTests {
     @Test("a server left by a test run that ended is removed; one whose run goes on is kept")
-    func endedRunsAreReaped() throws {
+    func endedRunsAreReaped() async throws {
         let parent = try TemporaryDirectory()
         // A process that has ended, and this one.
         let ended = Process()
         ended.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ProcessLaunches.run(ended)
-        ended.waitUntilExit()
+        try await ProcessLaunches.run(ended)
+        while ended.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         for (name, owner) in [("rightskit-pg-ended", ended.processIdentifier), ("rightskit-pg-live", getpid())] {
             try FileManager.default.createDirectory(atPath: parent.file(name), withIntermediateDirectories: true)
             try Data("\(owner)".utf8).write(to: URL(fileURLWithPath: parent.file(name + "/owner.pid")))

@@ -28,7 +28,7 @@ struct PostgresTLSTests {
                 process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
-                try ProcessLaunches.run(process)
+                try ProcessLaunches.runBlocking(process)
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else { throw CancellationError() }  // openssl failed
             }

@@ -89,3 +89,79 @@ struct DiscoveryEvaluationTests {
 extension EvaluationSchema: CustomTestStringConvertible {
     public var testDescription: String { name }
 }
+
+/// The sample database against the map written for it by hand (`config.yaml`).
+@Suite("Data map discovery on the sample database")
+struct SampleDiscoveryTests {
+    /// Every way the proposal differs from the hand-written map, one line each.
+    static func differences(_ proposal: ProposedDataMap, _ hand: DataSourceMap) -> [String] {
+        var found: [String] = []
+        func top(_ category: String) -> String { category.split(separator: ".").prefix(2).joined(separator: ".") }
+        for table in hand.tables {
+            guard let proposed = proposal.table(table.name) else {
+                found.append("table \(table.name): not proposed")
+                continue
+            }
+            switch (table.link, proposed.link) {
+            case (.identities(let kinds), .identities(let proposedKinds)):
+                let mine = Dictionary(proposedKinds.map { ($0.kind, $0.column) }, uniquingKeysWith: { first, _ in first })
+                func listed(_ kinds: [String: String]) -> String {
+                    kinds.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                }
+                if mine != kinds { found.append("table \(table.name): identities \(listed(mine)) for \(listed(kinds))") }
+            case (
+                .parent(let column, let parent, let referenced), .parent(let proposedColumn, let proposedParent, let proposedReferenced, _)
+            ):
+                if column != proposedColumn || parent != proposedParent || referenced != proposedReferenced {
+                    found.append(
+                        "table \(table.name): link \(proposedColumn) → \(proposedParent).\(proposedReferenced) for \(column) → \(parent).\(referenced)"
+                    )
+                }
+            case (.identities, .parent(let column, let parent, let referenced, _)):
+                found.append("table \(table.name): link \(column) → \(parent).\(referenced) for identities")
+            case (.parent, .identities):
+                found.append("table \(table.name): identities for a link")
+            }
+            for field in table.fields {
+                guard let mine = proposed.fields.first(where: { $0.column == field.column }) else {
+                    found.append("field \(table.name).\(field.column): not proposed")
+                    continue
+                }
+                if top(mine.category) != top(field.category.name) {
+                    found.append("field \(table.name).\(field.column): \(mine.category) for \(field.category.name)")
+                }
+            }
+            for field in proposed.fields where !table.fields.contains(where: { $0.column == field.column }) {
+                found.append("field \(table.name).\(field.column): proposed, not in the hand map")
+            }
+        }
+        for table in proposal.tables where hand.table(table.name) == nil {
+            found.append("table \(table.name): proposed, not in the hand map")
+        }
+        return found
+    }
+
+    @Test(
+        "The proposal matches the hand-written map but for the differences docs/discovery.md explains",
+        arguments: [LedgerDriver.sqlite, .postgres])
+    func matchesTheHandWrittenMap(driver: LedgerDriver) async throws {
+        let fixture = try await DataFixture.sample(on: driver, subjects: 300)
+        let yaml = try String(contentsOfFile: fixture.directory.file("map.yaml"), encoding: .utf8)
+        let hand = try DataMap(section: ConfigSection.parse(yaml: yaml, file: "map.yaml"), baseDirectory: fixture.directory.path)
+        let source = try #require(hand.sources.first)
+        var bare = source
+        bare.tables = []
+        let proposal = try await DiscoveryEvaluationTests.propose(bare)
+        let differences = Self.differences(proposal, source)
+        print("sample database on \(driver): \(differences)")
+        #expect(differences == Self.explained, "\(differences)")
+    }
+
+    /// The differences, each explained in docs/discovery.md.
+    static let explained: [String] = [
+        "field third_party_logins.provider: not proposed",
+        "table activated_services: not proposed",
+        "field support_tickets.subject_line: user.content.free_text for user.support",
+        "field support_tickets.body: user.content.free_text for user.support",
+    ]
+}

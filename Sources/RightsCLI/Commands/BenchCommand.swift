@@ -33,6 +33,8 @@ struct BenchCommand: DeploymentCommand {
     @Option(name: .customLong("password-env"), help: "With --postgres: the environment variable holding the password.") var passwordEnv:
         String?
     @Option(help: "With --http: how many serve instances share the ledger (clients round-robin).") var instances: Int = 1
+    @Option(help: "Time `datamap discover` on this SQLite file (Benchmarks/discovery/generate.py writes one) instead.") var discover:
+        String?
 
     /// One measurement as `--json` prints it (seconds, medians of `runs`).
     struct MeasuredRow: Encodable {
@@ -56,6 +58,7 @@ struct BenchCommand: DeploymentCommand {
     }
 
     func run(registry: ModuleRegistry) async throws {
+        if let discover { return try await runDiscovery(discover) }
         let directory =
             folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rightskit-bench-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

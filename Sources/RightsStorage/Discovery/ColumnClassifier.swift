@@ -13,6 +13,8 @@ package struct ColumnClassification: Sendable, Equatable {
     package var confidence: Double
     /// One line a reviewer reads: what was seen, never a value.
     package var reason: String
+    /// Whether its values can find a person (false where they are encrypted or hashed).
+    package var findsPerson = true
 
     package var category: String? {
         switch verdict {
@@ -89,6 +91,13 @@ package enum ColumnClassifier {
             // A name the values contradict: checkable kinds that none of the values are.
             if sampled >= 5, let contradiction = contradiction(category, column: column, evidence: evidence) {
                 return ColumnClassification(verdict: .notPersonal, confidence: 0.75, reason: "\(reason), but \(contradiction)")
+            }
+            if evidence.unreadable {
+                var judged = ColumnClassification(
+                    verdict: .personal(category), confidence: 0.75,
+                    reason: "\(reason); its sampled values are unreadable (encrypted or hashed), so it cannot find a person")
+                judged.findsPerson = false
+                return judged
             }
             let seen = sampled == 0 ? "; no values sampled" : ""
             return ColumnClassification(verdict: .personal(category), confidence: sampled == 0 ? 0.6 : 0.8, reason: reason + seen)

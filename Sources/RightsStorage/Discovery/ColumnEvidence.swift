@@ -20,6 +20,8 @@ package struct ColumnEvidence: Sendable {
     /// Values that are numbers.
     package var numeric = 0
     package var totalLength = 0
+    /// Values that look like ciphertext or a digest: long, unbroken Base64 or hex.
+    package var opaque = 0
     /// Up to four distinct numeric values: a column of flags has no more.
     package var numbers: Set<String> = []
 
@@ -39,6 +41,7 @@ package struct ColumnEvidence: Sendable {
             whole[kind, default: 0] += 1
             return
         }
+        if Self.looksOpaque(value) { opaque += 1 }
         if value.count >= 12 || PersonalValue.jsonDocument(value) != nil {
             if PersonalValue.jsonDocument(value) != nil { documents += 1 }
             let inside = PersonalValue.kinds(within: value, today: today)
@@ -61,6 +64,18 @@ package struct ColumnEvidence: Sendable {
     package var flags: Bool { sampled > 0 && numeric == sampled && numbers.count <= 3 }
 
     package var averageLength: Double { sampled == 0 ? 0 : Double(totalLength) / Double(sampled) }
+
+    /// Whether most values are unreadable here (encrypted or hashed).
+    package var unreadable: Bool { sampled >= 3 && opaque * 5 >= sampled * 4 }
+
+    /// 20 or more characters of Base64 or hex and nothing else.
+    static func looksOpaque(_ value: String) -> Bool {
+        value.count >= 20 && !value.contains(" ")
+            && value.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "+/=_-:$.".unicodeScalars.contains($0))
+            }
+            && value.contains(where: \.isNumber) && value.contains(where: \.isLetter)
+    }
 
     /// 7 to 15 digits with the punctuation people write phone numbers with.
     static func looksLikePhone(_ value: String) -> Bool {

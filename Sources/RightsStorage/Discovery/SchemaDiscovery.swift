@@ -76,8 +76,6 @@ package struct SchemaDiscovery: Sendable {
         _ facts: SchemaFacts, on executor: any StorageExecutor, sourceName: String, sourceLines: [String]
     ) async throws -> ProposedDataMap {
         let judged = try await judge(facts, on: executor)
-        var byName: [String: JudgedTable] = [:]
-        for table in judged { byName[table.name] = table }
 
         // 1. The subject's own tables, found by an identity: tables of people first, then a table
         //    whose identity is unique and that refers to none of those (a child table holding a
@@ -117,7 +115,7 @@ package struct SchemaDiscovery: Sendable {
             }
             if changed { continue }
             for table in judged where links[table.name] == nil {
-                if let link = try await inferredLink(table, facts: facts, linked: links, judged: byName, on: executor) {
+                if let link = try await inferredLink(table, facts: facts, linked: links, on: executor) {
                     links[table.name] = link
                     changed = true
                 }
@@ -202,7 +200,8 @@ package struct SchemaDiscovery: Sendable {
         var found: [(kind: String, column: String)] = []
         for (category, kind) in Self.identityKinds {
             let candidates = table.columns.filter {
-                if case .personal(let judged)? = table.judgements[$0.name]?.verdict { return judged == category }
+                guard let judgement = table.judgements[$0.name], judgement.findsPerson else { return false }
+                if case .personal(let judged) = judgement.verdict { return judged == category }
                 return false
             }
             // The indexed column first: finding a person should not scan the table.
@@ -254,11 +253,13 @@ package struct SchemaDiscovery: Sendable {
         )
     }
 
-    /// A link no constraint declares: a column whose name names a linked table, or whose values
-    /// are an identity, checked by looking the sampled values up in the parent's indexed column.
+    /// A link no constraint declares: a column whose name names a linked table (`cust_no`,
+    /// `yhid`), checked by looking its sampled values up in the parent's indexed columns. A
+    /// table holding an identity of its own (a ticket's email) is found by it instead, which
+    /// also finds the rows of people with no account.
     func inferredLink(
         _ table: JudgedTable, facts: SchemaFacts, linked: [String: (link: ProposedDataMap.Link, basis: ProposedDataMap.Basis)],
-        judged: [String: JudgedTable], on executor: any StorageExecutor
+        on executor: any StorageExecutor
     ) async throws -> (link: ProposedDataMap.Link, basis: ProposedDataMap.Basis)? {
         var best: (link: ProposedDataMap.Link, basis: ProposedDataMap.Basis)?
         for column in table.columns where !column.primaryKey {
@@ -269,19 +270,6 @@ package struct SchemaDiscovery: Sendable {
                 for parent in linked.keys.sorted() where parent != table.name && ColumnVocabulary.noun(noun, names: parent) {
                     for parentColumn in (facts.indexedColumns[parent] ?? []).sorted() {
                         parents.append((parent, parentColumn, "name '\(column.name)' names '\(parent)'"))
-                    }
-                }
-            }
-            // An identity held by both: a support ticket's email is an account's email.
-            if case .personal(let category)? = table.judgements[column.name]?.verdict,
-                Self.identityKinds.contains(where: { $0.category == category })
-            {
-                for (parent, entry) in linked.sorted(by: { $0.key < $1.key }) where parent != table.name {
-                    guard case .identities(let identities) = entry.link, let parentTable = judged[parent] else { continue }
-                    for identity in identities where parentTable.judgements[identity.column]?.category == category {
-                        if facts.indexedColumns[parent]?.contains(identity.column) ?? false {
-                            parents.append((parent, identity.column, "its \(category) values are \(parent).\(identity.column)'s"))
-                        }
                     }
                 }
             }

@@ -110,6 +110,8 @@ package struct EvaluationSchema: Sendable {
                     Column(name: "csrq", definition: "TEXT", kind: .birthDate, truth: "user.demographic.date_of_birth"),
                     Column(name: "xb", definition: "TEXT", kind: .gender, truth: "user.demographic.gender"),
                     Column(name: "mm", definition: "TEXT NOT NULL", kind: .passwordHash, truth: "user.account.credentials"),
+                    // Held out: nothing in the vocabulary names an avatar (头像, tx).
+                    Column(name: "tx", definition: "TEXT", kind: .avatarURL, truth: "user.account.avatar"),
                     Column(name: "zt", definition: "TEXT", kind: .status, truth: nil),
                     Column(name: "cjsj", definition: "TEXT", kind: .recentTime, truth: nil),
                 ]),
@@ -200,6 +202,8 @@ package struct EvaluationSchema: Sendable {
                     Column(name: "born", definition: "TEXT", kind: .birthDate, truth: "user.demographic.date_of_birth"),
                     Column(name: "memo", definition: "TEXT", kind: .proseSometimesPersonal(percent: 15), truth: "user.content.free_text"),
                     Column(name: "score", definition: "INTEGER", kind: .count, truth: nil),
+                    // Held out: a preference that names contact channels without holding one.
+                    Column(name: "contact_pref", definition: "TEXT", kind: .channel, truth: nil),
                     Column(name: "email_opt_in", definition: "INTEGER", kind: .flag, truth: nil),
                     Column(name: "created_at", definition: "TEXT", kind: .recentTime, truth: nil),
                 ]),

@@ -24,7 +24,8 @@ package enum ValueKind: Sendable {
     case prose
     case proseSometimesPersonal(percent: Int)
     case jsonProfile, jsonSettings
-    case postcode, flag, status, amountCents, decimalAmount, recentTime, productName, sku, count, rating, hostIP, cidr, lastFour
+    case postcode, avatarURL, channel, flag, status, amountCents, decimalAmount, recentTime, productName, sku, count, rating, hostIP, cidr,
+        lastFour
     /// A key of another table's rows (1...rows).
     case reference(rows: Int)
     /// A text code: `prefix` and six digits (`C000042`), the row's own or another table's.
@@ -104,6 +105,8 @@ package enum ValueKind: Sendable {
                 #"{"ip": "\#(ValueKind.ipv4.value(row: row, random: &random) ?? "")", "device": {"model": "\#(pick(["Pixel 8", "iPhone 15", "Mate 60"]))"}, "theme": "dark"}"#
         case .jsonSettings: return #"{"theme": "\#(pick(["dark", "light"]))", "page_size": \#(Int.random(in: 10...100, using: &random))}"#
         case .postcode: return "LS\(Int.random(in: 1...28, using: &random)) \(Int.random(in: 1...9, using: &random))AB"
+        case .avatarURL: return "https://cdn.example.cn/avatar/\(row).png"
+        case .channel: return pick(["email", "sms", "post", "phone"])
         case .flag: return pick(["0", "1"])
         case .status: return pick(["active", "closed", "pending"])
         case .amountCents: return String(Int.random(in: 100...99_999, using: &random))
