@@ -182,7 +182,16 @@ struct DataMapDiscoveryTests {
                 try db.execute(sql: "INSERT INTO newsletter (email) VALUES (?)", arguments: ["reader\(index)@example.net"])
             }
             try db.execute(sql: "ALTER TABLE customers DROP COLUMN birth_date")
+            // A table nothing personal is in, that refers to a mapped one.
+            try db.execute(sql: "CREATE TABLE shipments (id INTEGER PRIMARY KEY, order_no TEXT REFERENCES orders(order_no), carrier TEXT)")
         }
+        // The map recorded another type for a column than the schema now declares.
+        let map = try String(contentsOfFile: directory.file("datamap.yaml"), encoding: .utf8)
+        let retyped = map.replacingOccurrences(
+            of: #"full_name: { category: user.identity.real_name, erase: hmac, type: "TEXT" }"#,
+            with: #"full_name: { category: user.identity.real_name, erase: hmac, type: "VARCHAR(80)" }"#)
+        #expect(retyped != map, "the proposal's full_name line changed shape")
+        try retyped.write(toFile: directory.file("datamap.yaml"), atomically: true, encoding: .utf8)
         let drifted = try await cli.run("datamap", "drift", "--json")
         #expect(drifted.status == 11, "\(drifted.errors)")
         let report = try #require(try cli.json(drifted) as? [String: Any])
@@ -193,7 +202,9 @@ struct DataMapDiscoveryTests {
         #expect(finding("unmapped-personal-column", "customers", "second_email"), "\(findings)")
         #expect(finding("unmapped-personal-table", "newsletter", nil), "\(findings)")
         #expect(finding("mapped-column-gone", "customers", "birth_date"), "\(findings)")
-        #expect(findings.count == 3, "\(findings)")
+        #expect(finding("mapped-column-type-changed", "customers", "full_name"), "\(findings)")
+        #expect(finding("unmapped-reference", "shipments", "order_no"), "\(findings)")
+        #expect(findings.count == 5, "\(findings)")
         #expect(!drifted.output.contains("@example"), "a sampled value reached the report")
         let text = try await cli.run("datamap", "drift")
         #expect(text.status == 11)

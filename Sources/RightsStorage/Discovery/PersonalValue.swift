@@ -152,7 +152,7 @@ package enum PersonalValue: String, Sendable, CaseIterable {
     package static func isCardNumber(_ value: String) -> Bool {
         let digits = value.filter { $0 != " " && $0 != "-" }
         guard digits.count >= 13, digits.count <= 19, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let first = digits.first, "23456".contains(first), Set(digits).count > 2
+            let first = digits.first, "23456".contains(first), Set(digits).count > 1
         else { return false }
         guard value.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == " " || $0 == "-" }) else { return false }
         var sum = 0
