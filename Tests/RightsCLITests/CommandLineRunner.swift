@@ -1,5 +1,6 @@
 import Foundation
 import RightsTesting
+import Testing
 
 /// Runs the `rightskit-testbed` executable (the real CLI with the probe module) as a subprocess.
 struct CommandLineRunner {
@@ -94,6 +95,21 @@ struct CommandLineRunner {
 
     static func waitForExit(_ process: Process) async {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    /// Files a request with `submit` and, when it waits for a code, answers it with the code
+    /// from the outbox; returns the request's JSON after the last step.
+    func fileAndVerify(_ arguments: [String]) async throws -> [String: Any] {
+        let submitted = try await run(["submit"] + arguments + ["--json"])
+        #expect(submitted.status == 0, "\(arguments): \(submitted.errors)")
+        let request = try #require(try json(submitted) as? [String: Any])
+        let id = try #require(request["id"] as? String)
+        guard request["state"] as? String == "awaitingVerification" else { return request }
+        let outbox = try #require(try json(try await run("outbox", "--request", id, "--json")) as? [[String: Any]])
+        let body = try #require((outbox.first?["message"] as? [String: Any])?["body"] as? String)
+        let verified = try await run("verify", id, "--code", try #require(RightsTestHarness.code(in: body)), "--json")
+        #expect(verified.status == 0, "\(arguments): \(verified.errors)")
+        return try #require(try json(verified) as? [String: Any])
     }
 
     /// Decodes the JSON a `--json` command printed.

@@ -28,21 +28,6 @@ struct DataMapDiscoveryTests {
         "pinyin-shop": ("yonghu", "yx"), "misleading-names": ("people", "contact"), "links-by-convention": ("customers", "email"),
     ]
 
-    static func files(_ cli: CommandLineRunner, _ right: String, _ subject: String, _ parameters: [String] = []) async throws -> [String:
-        Any]
-    {
-        let submitted = try await cli.run(["submit", "--right", right, "--subject", subject] + parameters + ["--json"])
-        #expect(submitted.status == 0, "\(right): \(submitted.errors)")
-        let request = try #require(try cli.json(submitted) as? [String: Any])
-        let id = try #require(request["id"] as? String)
-        guard request["state"] as? String == "awaitingVerification" else { return request }
-        let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
-        let body = try #require((outbox.first?["message"] as? [String: Any])?["body"] as? String)
-        let verified = try await cli.run("verify", id, "--code", try #require(RightsTestHarness.code(in: body)), "--json")
-        #expect(verified.status == 0, "\(right): \(verified.errors)")
-        return try #require(try cli.json(verified) as? [String: Any])
-    }
-
     @Test(
         "Each evaluation schema's proposal passes check-config unedited, and an access and an erasure run end to end on it",
         arguments: EvaluationSchema.all.map(\.name))
@@ -66,9 +51,11 @@ struct DataMapDiscoveryTests {
             try await DatabaseQueue(path: database).read { db in
                 try String.fetchOne(db, sql: "SELECT \(column) FROM \(table) WHERE \(column) IS NOT NULL LIMIT 1")
             })
-        let access = try await Self.files(cli, "access", "email:\(email)")
+        let access = try await cli.fileAndVerify(["--right", "access", "--subject", "email:\(email)"])
         #expect(access["state"] as? String == "completed", "\(schemaName): \(access)")
-        let erasure = try await Self.files(cli, "erasure", "email:\(email)", ["--param", "ground=consent-withdrawn"])
+        let erasure = try await cli.fileAndVerify([
+            "--right", "erasure", "--subject", "email:\(email)", "--param", "ground=consent-withdrawn",
+        ])
         #expect(["completed", "partiallyCompleted"].contains(erasure["state"] as? String), "\(schemaName): \(erasure)")
         let left = try await DatabaseQueue(path: database).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(column) = ?", arguments: [email]) ?? -1

@@ -9,16 +9,7 @@ import Testing
 struct TourTests {
     /// Files a request and verifies it with the code from the outbox; returns its final JSON.
     func file(_ cli: CommandLineRunner, _ arguments: [String]) async throws -> [String: Any] {
-        let submitted = try await cli.run(["submit"] + arguments + ["--json"])
-        #expect(submitted.status == 0, "\(arguments): \(submitted.errors)")
-        let request = try #require(try cli.json(submitted) as? [String: Any])
-        let id = try #require(request["id"] as? String)
-        guard request["state"] as? String == "awaitingVerification" else { return request }
-        let outbox = try #require(try cli.json(try await cli.run("outbox", "--request", id, "--json")) as? [[String: Any]])
-        let body = try #require((outbox.first?["message"] as? [String: Any])?["body"] as? String)
-        let verified = try await cli.run("verify", id, "--code", try #require(RightsTestHarness.code(in: body)), "--json")
-        #expect(verified.status == 0, "\(arguments): \(verified.errors)")
-        return try #require(try cli.json(verified) as? [String: Any])
+        try await cli.fileAndVerify(arguments)
     }
 
     func state(_ request: [String: Any]) -> String { request["state"] as? String ?? "?" }

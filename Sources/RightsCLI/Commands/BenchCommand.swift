@@ -135,15 +135,10 @@ struct BenchCommand: DeploymentCommand {
             rows.append(("whole access request (ledger, audit, export)", byHand, request))
         }
 
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
+        let peak = Self.peakResidentMiB()
         if json {
             let table = rows.map { MeasuredRow(measurement: $0.0, byHand: $0.1, rightsKit: $0.2, ratio: $0.2 / max($0.1, 1e-9)) }
-            return try Output.json(Report(rows: table, runs: runs, peakResidentMiB: Double(usage.ru_maxrss) / 1024))
+            return try Output.json(Report(rows: table, runs: runs, peakResidentMiB: peak))
         }
         Output.line("")
         Output.line("measurement".padding(toLength: 48, withPad: " ", startingAt: 0) + "  by hand        RightsKit   ratio")
@@ -153,7 +148,7 @@ struct BenchCommand: DeploymentCommand {
                     + String(format: "  %9.2f ms  %8.2f ms  %5.2fx", baseline * 1000, measured * 1000, measured / max(baseline, 1e-9)))
         }
         Output.line(
-            String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", Double(usage.ru_maxrss) / 1024, runs))
+            String(format: "peak resident memory of this process: %.1f MiB (median of %d runs each)", peak, runs))
     }
 
     /// `--http`: the server against the in-process pipeline, with this machine's targets.
@@ -229,6 +224,17 @@ struct BenchCommand: DeploymentCommand {
     }
 
     static func email(_ subject: Int) -> SubjectIdentity { SubjectIdentity(kind: "email", value: SampleBusinessDatabase.email(subject)) }
+
+    /// The most memory this process has held, in MiB.
+    static func peakResidentMiB() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        #else
+            getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_maxrss) / 1024
+    }
 
     /// The median of `runs` timed runs, after one untimed run that warms the caches.
     func median(_ body: () throws -> Void) throws -> Double {

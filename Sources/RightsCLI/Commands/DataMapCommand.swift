@@ -113,7 +113,10 @@ struct DataMapSource {
             map = DataSourceMap(name: name, driver: url.driver, path: url.displayName, tables: [], location: location)
             map.url = url
             displayName = url.displayName
-            lines = ["url: \(url.scheme)://\(url.user)@\(url.host)\(url.port.map { ":\($0)" } ?? "")/\(url.database)"]
+            lines = [
+                "url: "
+                    + ProposedDataMap.scalar("\(url.scheme)://\(url.user)@\(url.host)\(url.port.map { ":\($0)" } ?? "")/\(url.database)")
+            ]
             if let passwordEnv { lines.append("password_env: \(passwordEnv)") }
         } else {
             let path = URL(fileURLWithPath: source).standardizedFileURL.path

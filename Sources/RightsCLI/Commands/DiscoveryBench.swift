@@ -48,13 +48,7 @@ extension BenchCommand {
             }
         }
         let fullScan = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
-        let peak = Double(usage.ru_maxrss) / 1024
+        let peak = Self.peakResidentMiB()
         if json {
             return try Output.json(
                 Report(

@@ -139,6 +139,8 @@ package enum ColumnClassifier {
     /// Whether a name says when something happened (`created_at`, `order_date`, `riqi`).
     static func namesTime(_ name: String) -> Bool {
         let words = ColumnVocabulary.words(name)
+        // Pinyin initials: 创建时间 cjsj, 支付时间 zfsj, 下单时间 xdsj, 更新时间 gxsj, 登录时间 dlsj, 日期 rq.
+        if ["cjsj", "zfsj", "xdsj", "gxsj", "dlsj", "cjrq", "zfrq", "xdrq"].contains(words.joined()) { return true }
         return words.contains { ["at", "date", "time", "created", "updated", "paid", "sj", "shijian", "rq", "riqi", "ts"].contains($0) }
             && !words.contains("birth")
     }

@@ -189,6 +189,19 @@ package struct SchemaDiscovery: Sendable {
             }
             tables.append(proposal)
         }
+        // A table whose parent could not be mapped (no key to name its rows by) has no way to
+        // the person either: it is left for a person to link, and so are its own children.
+        var dropped = true
+        while dropped {
+            dropped = false
+            let mapped = Set(tables.map(\.name))
+            tables.removeAll { table in
+                guard case .parent(_, let parent, _, _) = table.link, !mapped.contains(parent) else { return false }
+                unlinked.append(.init(table: table.name, reason: "its parent '\(parent)' could not be mapped; link it by hand"))
+                dropped = true
+                return true
+            }
+        }
         return ProposedDataMap(
             sourceName: sourceName, sourceLines: sourceLines, tables: tables, unlinked: unlinked, notPersonal: notPersonal)
     }
@@ -369,7 +382,7 @@ package struct SchemaDiscovery: Sendable {
     /// The column a financial record's retention counts from: when it was paid or made.
     func retentionDate(_ table: JudgedTable) -> String? {
         let dated = table.columns.filter { ColumnClassifier.namesTime($0.name) }
-        let preferred = ["paid", "created", "issued", "date", "at"]
+        let preferred = ["paid", "zfsj", "created", "cjsj", "xdsj", "issued", "date", "at"]
         for word in preferred {
             if let column = dated.first(where: { ColumnVocabulary.words($0.name).contains(word) }) { return column.name }
         }
