@@ -28,6 +28,23 @@ struct DataMapDiscoveryTests {
         "pinyin-shop": ("yonghu", "yx"), "misleading-names": ("people", "contact"), "links-by-convention": ("customers", "email"),
     ]
 
+    /// A deployment folder around the links-by-convention schema, with `server` appended to the
+    /// deployment file; returns the folder and the database's path.
+    static func conventionDeployment(server: String = "") throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory(prefix: "rightskit-drift")
+        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
+        let database = directory.file("data/business.sqlite")
+        try EvaluationSchema.linksByConvention.write(to: database)
+        try (deployment + server).write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        return (directory, database)
+    }
+
+    /// Adds a table of twenty emails the map does not know.
+    static func addNewsletter(_ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE newsletter (id INTEGER PRIMARY KEY, email TEXT)")
+        for index in 1...20 { try db.execute(sql: "INSERT INTO newsletter (email) VALUES (?)", arguments: ["reader\(index)@example.net"]) }
+    }
+
     @Test(
         "Each evaluation schema's proposal passes check-config unedited, and an access and an erasure run end to end on it",
         arguments: EvaluationSchema.all.map(\.name))
@@ -151,11 +168,7 @@ struct DataMapDiscoveryTests {
 
     @Test("drift finds a column added to a mapped table, a new table with an email column and a dropped mapped column; exit 11 and --json")
     func driftFindsChanges() async throws {
-        let directory = try TemporaryDirectory(prefix: "rightskit-drift")
-        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
-        let database = directory.file("data/business.sqlite")
-        try EvaluationSchema.linksByConvention.write(to: database)
-        try Self.deployment.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let (directory, database) = try Self.conventionDeployment()
         let cli = try CommandLineRunner(directory: directory)
         #expect(try await cli.run("datamap", "discover", "--source", database, "--output", "datamap.yaml").status == 0)
         let clean = try await cli.run("datamap", "drift")
@@ -164,10 +177,7 @@ struct DataMapDiscoveryTests {
         try await DatabaseQueue(path: database).write { db in
             try db.execute(sql: "ALTER TABLE customers ADD COLUMN second_email TEXT")
             try db.execute(sql: "UPDATE customers SET second_email = 'alt' || rowid || '@example.org'")
-            try db.execute(sql: "CREATE TABLE newsletter (id INTEGER PRIMARY KEY, email TEXT)")
-            for index in 1...20 {
-                try db.execute(sql: "INSERT INTO newsletter (email) VALUES (?)", arguments: ["reader\(index)@example.net"])
-            }
+            try Self.addNewsletter(db)
             try db.execute(sql: "ALTER TABLE customers DROP COLUMN birth_date")
             // A table nothing personal is in, that refers to a mapped one.
             try db.execute(sql: "CREATE TABLE shipments (id INTEGER PRIMARY KEY, order_no TEXT REFERENCES orders(order_no), carrier TEXT)")
@@ -200,12 +210,7 @@ struct DataMapDiscoveryTests {
 
     @Test("serve runs drift in the background and counts its findings by kind in /metrics")
     func serveCountsDrift() async throws {
-        let directory = try TemporaryDirectory(prefix: "rightskit-drift")
-        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
-        let database = directory.file("data/business.sqlite")
-        try EvaluationSchema.linksByConvention.write(to: database)
-        try (Self.deployment + "\nserver:\n  background: { drift_seconds: 1 }\n").write(
-            toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let (directory, database) = try Self.conventionDeployment(server: "\nserver:\n  background: { drift_seconds: 1 }\n")
         let runner = try CommandLineRunner(directory: directory, executable: "rightskit")
         #expect(try await runner.run("datamap", "discover", "--source", database, "--output", "datamap.yaml").status == 0)
         let server = try await ServedDeployment(runner: runner)
@@ -221,10 +226,7 @@ struct DataMapDiscoveryTests {
         }
         #expect(clean.flatMap(Double.init) == 0)
         try await DatabaseQueue(path: database).write { db in
-            try db.execute(sql: "CREATE TABLE newsletter (id INTEGER PRIMARY KEY, email TEXT)")
-            for index in 1...20 {
-                try db.execute(sql: "INSERT INTO newsletter (email) VALUES (?)", arguments: ["reader\(index)@example.net"])
-            }
+            try Self.addNewsletter(db)
         }
         var counted: String?
         for _ in 0..<100 where counted.flatMap(Double.init) != 1 {

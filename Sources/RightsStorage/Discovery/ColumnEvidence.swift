@@ -42,8 +42,9 @@ package struct ColumnEvidence: Sendable {
             return
         }
         if Self.looksOpaque(value) { opaque += 1 }
-        if value.count >= 12 || PersonalValue.jsonDocument(value) != nil {
-            if PersonalValue.jsonDocument(value) != nil { documents += 1 }
+        let document = value.count >= 2 && PersonalValue.jsonDocument(value) != nil
+        if value.count >= 12 || document {
+            if document { documents += 1 }
             let inside = PersonalValue.kinds(within: value, today: today)
             if !inside.isEmpty { containingAny += 1 }
             for kind in inside { containing[kind, default: 0] += 1 }

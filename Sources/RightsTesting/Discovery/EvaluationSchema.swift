@@ -3,6 +3,7 @@ import GRDB
 import Logging
 import RightsDrivers
 import RightsPostgres
+import RightsStore
 
 /// A schema of the discovery evaluation set: its tables, how each value is made, and the
 /// hand-labelled truth (each column's category, each table's link to the person).
@@ -60,7 +61,7 @@ package struct EvaluationSchema: Sendable {
         // Rows go in table by table; their references hold once all are written.
         configuration.foreignKeysEnabled = false
         let database = try DatabaseQueue(path: path, configuration: configuration)
-        var random = SeededRandom(state: UInt64(truncatingIfNeeded: name.utf8.reduce(7) { $0 &* 31 &+ Int($1) }))
+        var random = SeededGenerator(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(7) { $0 &* 31 &+ Int($1) }))
         try database.write { db in
             for table in tables {
                 let columns = table.columns.map { "\($0.name) \($0.definition)" }.joined(separator: ", ")

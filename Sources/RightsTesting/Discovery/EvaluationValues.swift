@@ -1,19 +1,5 @@
 import Foundation
-
-/// A deterministic source of randomness, so the evaluation databases are the same every run.
-package struct SeededRandom: RandomNumberGenerator {
-    package var state: UInt64
-
-    package init(state: UInt64) { self.state = state }
-
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+package import RightsStore
 
 /// How an evaluation column's values are made: realistic shapes, every one checkable by the
 /// same validators a real database's values would meet.
@@ -41,7 +27,7 @@ package enum ValueKind: Sendable {
     static let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"]
     static let givenNames = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋"]
 
-    package func value(row: Int, random: inout SeededRandom) -> String? {
+    package func value(row: Int, random: inout SeededGenerator) -> String? {
         func digits(_ count: Int) -> String { (0..<count).map { _ in String(Int.random(in: 0...9, using: &random)) }.joined() }
         func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
         switch self {
