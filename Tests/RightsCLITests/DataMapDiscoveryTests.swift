@@ -93,32 +93,45 @@ struct DataMapDiscoveryTests {
         #expect(try await cli.run("datamap", "discover", "--source", database).status == 0)
         #expect(try digest() == before, "discovery changed the database file")
 
-        // Another process writes continuously (as the host application would, with a busy
+        // Another process writes a row every 2 ms (as the host application would, with a busy
         // timeout) while discovery runs three times.
         let script = directory.file("writer.py")
         try """
-        import sqlite3, sys, time
+        import os, sqlite3, sys, time
         db = sqlite3.connect(sys.argv[1], timeout=2.0, isolation_level=None)
-        written, failed, stop = 0, 0, time.time() + float(sys.argv[2])
-        while time.time() < stop:
+        written, failed, stop = 0, 0, time.time() + 300
+        while time.time() < stop and not os.path.exists(sys.argv[2]):
             try:
                 db.execute("INSERT INTO reviews (cust_no, rating, review_text) VALUES ('C000001', 5, 'fine')")
                 written += 1
             except sqlite3.OperationalError:
                 failed += 1
+            time.sleep(0.002)
         open(sys.argv[3], "w").write("%d %d" % (written, failed))
         """.write(toFile: script, atomically: true, encoding: .utf8)
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        writer.arguments = ["python3", script, database, "6", directory.file("written")]
+        writer.arguments = ["python3", script, database, directory.file("stop"), directory.file("written")]
         writer.standardOutput = FileHandle.nullDevice
         writer.standardError = FileHandle.nullDevice
         try await ProcessLaunches.run(writer)
         try await Task.sleep(for: .milliseconds(300))
+        var waiting = Configuration()
+        waiting.busyMode = .timeout(5)
+        let reader = try DatabaseQueue(path: database, configuration: waiting)
+        func reviews() async throws -> Int {
+            try await reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reviews") ?? 0 }
+        }
+        var during: [Int] = []
         for _ in 0..<3 {
+            let before = try await reviews()
             let run = try await cli.run("datamap", "discover", "--source", database)
             #expect(run.status == 0, "\(run.errors)")
+            during.append(try await reviews() - before)
         }
+        #expect(writer.isRunning, "the writer stopped before discovery ended")
+        #expect(during.allSatisfy { $0 > 0 }, "writes stalled while discovery ran: \(during)")
+        _ = FileManager.default.createFile(atPath: directory.file("stop"), contents: nil)
         await CommandLineRunner.waitForExit(writer)
         let counts = try String(contentsOfFile: directory.file("written"), encoding: .utf8).split(separator: " ").compactMap { Int($0) }
         #expect(counts.count == 2 && counts[0] > 100, "the writer hardly wrote: \(counts)")
@@ -220,7 +233,7 @@ struct DataMapDiscoveryTests {
                 .map { String($0.split(separator: " ").last ?? "") }
         }
         var clean: String?
-        for _ in 0..<100 where clean == nil {
+        for _ in 0..<600 where clean == nil {
             clean = try await findings("unmapped-personal-table")
             if clean == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
@@ -229,7 +242,7 @@ struct DataMapDiscoveryTests {
             try Self.addNewsletter(db)
         }
         var counted: String?
-        for _ in 0..<100 where counted.flatMap(Double.init) != 1 {
+        for _ in 0..<600 where counted.flatMap(Double.init) != 1 {
             counted = try await findings("unmapped-personal-table")
             if counted.flatMap(Double.init) != 1 { try await Task.sleep(for: .milliseconds(100)) }
         }
