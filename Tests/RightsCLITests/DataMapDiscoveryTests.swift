@@ -238,7 +238,11 @@ struct DataMapDiscoveryTests {
             if clean == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(clean.flatMap(Double.init) == 0)
-        try await DatabaseQueue(path: database).write { db in
+        // The host application's own write, with a busy timeout as it would have: serve's drift
+        // check reads the file every second.
+        var waiting = Configuration()
+        waiting.busyMode = .timeout(10)
+        try await DatabaseQueue(path: database, configuration: waiting).write { db in
             try Self.addNewsletter(db)
         }
         var counted: String?
