@@ -32,7 +32,7 @@ struct DiscoveryEvaluationTests {
             source, readOnly: true, logger: Logger(label: "test"))
         let facts = try await executor.schemaFacts()
         let lines =
-            source.url.map { ["url: \"\($0.scheme)://\($0.user)@\($0.host):\($0.port ?? 5432)/\($0.database)\""] } ?? [
+            source.url.map { ["url: \"\($0.withoutPassword)\""] } ?? [
                 "path: \"\(source.path)\""
             ]
         let proposal = try await SchemaDiscovery().propose(facts, on: executor, sourceName: "main", sourceLines: lines)

@@ -29,7 +29,7 @@ struct DataMapCommand: ParsableCommand {
 
         func run() async throws {
             guard (1...10_000).contains(sampleRows) else { throw ValidationError("--sample-rows expects 1 to 10000") }
-            guard DataMapSource.plainName(sourceName) else { throw ValidationError("--source-name expects a plain identifier") }
+            guard DataMap.isPlainIdentifier(sourceName) else { throw ValidationError("--source-name expects a plain identifier") }
             let reached = try DataMapSource(source: source, passwordEnv: passwordEnv, name: sourceName)
             let executor = try await reached.open()
             let proposal: ProposedDataMap
@@ -115,7 +115,7 @@ struct DataMapSource {
             displayName = url.displayName
             lines = [
                 "url: "
-                    + ProposedDataMap.scalar("\(url.scheme)://\(url.user)@\(url.host)\(url.port.map { ":\($0)" } ?? "")/\(url.database)")
+                    + ProposedDataMap.scalar(url.withoutPassword)
             ]
             if let passwordEnv { lines.append("password_env: \(passwordEnv)") }
         } else {
@@ -136,11 +136,6 @@ struct DataMapSource {
         } catch let errors as ConfigErrors {
             throw CommandFailure(.failure, errors.errors.map(\.message).joined(separator: "; "))
         }
-    }
-
-    static func plainName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && (name.first.map { $0.isLetter || $0 == "_" } ?? false)
-            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
     /// Every finding of every source of `map`, each source opened read-only.

@@ -33,6 +33,9 @@ public struct DatabaseURL: Sendable, Equatable {
     /// `<scheme>://host:port/database`: where the database is, for messages (no user, no password).
     public var displayName: String { "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")/\(database)" }
 
+    /// The URL as a deployment file writes it: with its user, never a password.
+    package var withoutPassword: String { "\(scheme)://\(user)@\(host)\(port.map { ":\($0)" } ?? "")/\(database)" }
+
     /// The `url` and `password_env` of a configuration section that names a database server's
     /// database (`services.store`, a data map source, the vault); a `path` there is a mistake.
     public init(section: ConfigSection) throws(ConfigError) {

@@ -281,13 +281,17 @@ public struct DataMap: Sendable, Equatable {
         return path
     }
 
-    /// Names reach SQL, so only plain identifiers are accepted.
-    static func checkIdentifier(_ name: String, at location: ConfigLocation) throws(ConfigError) {
-        let valid =
-            !name.isEmpty && name.count <= 64
+    /// Whether a name is a plain SQL identifier: letters, digits and `_`, starting with a letter
+    /// or `_`, at most 64 characters. Only such names reach SQL from a map.
+    package static func isPlainIdentifier(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
             && (name.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } ?? false)
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-        guard valid else {
+    }
+
+    /// Names reach SQL, so only plain identifiers are accepted.
+    static func checkIdentifier(_ name: String, at location: ConfigLocation) throws(ConfigError) {
+        guard isPlainIdentifier(name) else {
             throw location.error("'\(name)' is not a plain SQL identifier (letters, digits and _, starting with a letter or _)")
         }
     }

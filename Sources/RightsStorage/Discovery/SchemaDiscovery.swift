@@ -66,9 +66,7 @@ package struct SchemaDiscovery: Sendable {
 
     /// A name a map can hold (a plain identifier) and that is not RightsKit's or SQLite's own.
     static func mappable(_ table: String) -> Bool {
-        !table.hasPrefix("sqlite_") && !table.hasPrefix("rightskit_")
-            && table.first.map { $0.isASCII && ($0.isLetter || $0 == "_") } ?? false
-            && table.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && table.count <= 64
+        !table.hasPrefix("sqlite_") && !table.hasPrefix("rightskit_") && DataMap.isPlainIdentifier(table)
     }
 
     /// The proposed map of one source.
@@ -313,9 +311,9 @@ package struct SchemaDiscovery: Sendable {
             }
         }
         guard !bound.isEmpty else { return 0 }
-        let name = TableSample.quoted(column.name)
+        let name = quoted(column.name)
         var fragments: [SQLStatement.Fragment] = [
-            .text("SELECT COUNT(DISTINCT \(name)) AS found FROM \(TableSample.quoted(table)) WHERE \(name) IN (")
+            .text("SELECT COUNT(DISTINCT \(name)) AS found FROM \(quoted(table)) WHERE \(name) IN (")
         ]
         for (index, value) in bound.enumerated() {
             if index > 0 { fragments.append(.text(", ")) }

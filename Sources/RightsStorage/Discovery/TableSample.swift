@@ -45,9 +45,4 @@ package struct TableSample: Sendable {
         let lower = type.lowercased()
         return lower.contains("blob") || lower == "bytea"
     }
-
-    /// A name as a quoted SQL identifier.
-    package static func quoted(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }
