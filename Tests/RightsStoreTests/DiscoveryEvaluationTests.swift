@@ -66,7 +66,9 @@ struct DiscoveryEvaluationTests {
         let directory = try TemporaryDirectory(prefix: "rightskit-discovery")
         for schema in EvaluationSchema.all {
             let source = try await Self.source(schema, on: .sqlite, in: directory)
-            let yaml = try await Self.propose(source).yaml(header: [])
+            // The file's own path is ours, not a sampled value: its random folder name can hold
+            // a run of digits that one of the thousands of sampled amounts equals.
+            let yaml = try await Self.propose(source).yaml(header: []).replacingOccurrences(of: source.path, with: "")
             let database = try DatabaseQueue(path: source.path)
             let values = try await database.read { db in
                 var values: [String] = []
